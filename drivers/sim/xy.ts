@@ -1,0 +1,157 @@
+// The simulated XY lattice: the in-process stand-in for an oscillator board. It relaxes with the same
+// physics module the engine uses, and can quantise and clip couplings like a board's DACs would.
+import { z } from 'zod'
+import { EqpError } from '../../src/errors.ts'
+import { Network } from '../../src/core/network/network.ts'
+import { compileXy, refreshBias, xyEnergy, type XyNet } from '../../src/core/physics/xy.ts'
+import { XySystem } from '../../src/core/physics/xy-system.ts'
+import { Rng } from '../../src/core/rng/rng.ts'
+import { createRelaxWorkspace, DEFAULT_SOLVE, relaxWith, SOLVER_NAMES, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
+import { applyRange, cloneParams, Range, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
+
+export const SimXyOptions = z.strictObject({
+  uid: z.string().min(1).optional(),
+  solver: z.enum(SOLVER_NAMES).default('flow-newton'),
+  /** settle when max |force| < tol */
+  tol: z.number().positive().default(1e-6),
+  maxEvals: z.int().positive().default(100_000),
+  maxBatch: z.int().positive().default(4096),
+  /** couplings as the board applies them: clipped to [min, max], quantised to levels (0 = continuous) */
+  coupling: Range.default({ min: -1e6, max: 1e6, levels: 0 }),
+  bias: Range.default({ min: -1e6, max: 1e6, levels: 0 }),
+})
+export type SimXyOptions = z.infer<typeof SimXyOptions>
+export type SimXyOptionsInput = z.input<typeof SimXyOptions>
+
+/** Simulated XY substrate over a network description; clampable = its inputs, nudgeable = its outputs. */
+export class SimXySubstrate implements Substrate {
+  readonly info: SubstrateInfo
+  private readonly net: XyNet
+  private readonly sys: XySystem
+  private readonly ws: RelaxWorkspace
+  private readonly opts: SimXyOptions
+  private readonly x: Float64Array
+  private prev: Float64Array | null = null
+  private closed = false
+  /** force evaluations since creation (for benchmarks) */
+  forceEvals = 0
+
+  constructor(network: Network, options: SimXyOptionsInput = {}) {
+    const net = Network.parse(network)
+    this.opts = SimXyOptions.parse(options)
+    this.net = compileXy(net)
+    this.sys = new XySystem(this.net)
+    this.ws = createRelaxWorkspace(this.net.n, this.sys.bandwidth)
+    this.x = new Float64Array(this.net.n)
+    this.info = {
+      uid: this.opts.uid ?? `sim-xy-${net.nodes}n-${net.edges.length}e`,
+      model: 'xy', firmware: 'sim-xy 0.1.0', protocol: 'in-process',
+      nodes: net.nodes, edges: net.edges.map(([i, j]) => [i, j] as [number, number]),
+      clampable: [...net.inputs], nudgeable: [...net.outputs],
+      ranges: { coupling: this.opts.coupling, bias: this.opts.bias },
+      maxBatch: this.opts.maxBatch, reports: 'states', onBoardLearning: false, hasBias: true,
+    }
+    // the board applies its ranges to the initial couplings too
+    this.write({ weights: this.net.w.slice(), h: this.net.h.slice(), psi: this.net.psi.slice() })
+  }
+
+  private check(): void {
+    if (this.closed) throw new EqpError('EQP_ERR_DEVICE_CLOSED', [this.info.uid])
+  }
+
+  private write(p: Params): void {
+    const { w, h, psi, m, n } = this.net
+    const rc = this.opts.coupling, rb = this.opts.bias
+    if (p.weights.length !== m) throw new EqpError('EQP_ERR_BAD_INPUT', ['weights', `expected ${m} values, got ${p.weights.length}`])
+    for (let k = 0; k < m; k++) w[k] = applyRange(p.weights[k], rc)
+    if (p.h) {
+      if (p.h.length !== n) throw new EqpError('EQP_ERR_BAD_INPUT', ['h', `expected ${n} values, got ${p.h.length}`])
+      for (let i = 0; i < n; i++) h[i] = applyRange(p.h[i], rb)
+      refreshBias(this.net)
+    }
+    if (p.psi) {
+      if (p.psi.length !== n) throw new EqpError('EQP_ERR_BAD_INPUT', ['psi', `expected ${n} values, got ${p.psi.length}`])
+      psi.set(p.psi)
+    }
+  }
+
+  private read(): Params {
+    return { weights: this.net.w.slice(), h: this.net.h.slice(), psi: this.net.psi.slice() }
+  }
+
+  async setParams(p: Params): Promise<Params> {
+    this.check()
+    this.write(p)
+    return this.read()
+  }
+
+  async updateParams(d: Params): Promise<Params> {
+    this.check()
+    const cur = this.read()
+    for (let k = 0; k < cur.weights.length; k++) cur.weights[k] += d.weights[k]
+    if (d.h) for (let i = 0; i < this.net.n; i++) cur.h![i] += d.h[i]
+    if (d.psi) for (let i = 0; i < this.net.n; i++) cur.psi![i] += d.psi[i]
+    this.write(cur)
+    return this.read()
+  }
+
+  async getParams(): Promise<Params> {
+    this.check()
+    return cloneParams(this.read())
+  }
+
+  async relax(req: RelaxRequest): Promise<RelaxResult> {
+    this.check()
+    const t0 = performance.now()
+    const { n } = this.net
+    const B = req.batch, nIn = this.info.clampable.length, nOut = this.info.nudgeable.length
+    if (B > this.info.maxBatch) throw new EqpError('EQP_ERR_DEVICE_BATCH', [this.info.uid, B, this.info.maxBatch])
+    if (req.inputs.length !== B * nIn) throw new EqpError('EQP_ERR_BAD_INPUT', ['inputs', `expected batch x ${nIn} = ${B * nIn} values, got ${req.inputs.length}`])
+    const start = req.start
+    if (start.kind === 'previous' && (!this.prev || this.prev.length !== B * n)) throw new EqpError('EQP_ERR_DEVICE_NO_PREVIOUS', [this.info.uid])
+    if (start.kind === 'given' && start.states.length !== B * n) throw new EqpError('EQP_ERR_BAD_INPUT', ['start.states', `expected batch x ${n} values, got ${start.states.length}`])
+    const sys = this.sys.setFree()
+    const nudge = req.phase === 'nudged' ? req.nudge : undefined
+    if (req.phase === 'nudged' && !nudge) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge', 'the nudged phase needs a nudge'])
+    if (nudge?.kind === 'cost') {
+      if (nudge.targets.length !== B * nOut) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge.targets', `expected batch x ${nOut} values, got ${nudge.targets.length}`])
+      sys.beta = nudge.beta
+      sys.tau = nudge.targets
+    } else if (nudge?.kind === 'force') {
+      if (nudge.force.length !== B * n) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge.force', `expected batch x ${n} values, got ${nudge.force.length}`])
+      sys.ext = nudge.force
+    }
+    const o = { ...DEFAULT_SOLVE, tol: this.opts.tol, maxEvals: req.budget?.maxEvals ?? this.opts.maxEvals }
+    const deadline = req.budget?.maxTimeS !== undefined ? t0 + req.budget.maxTimeS * 1000 : Infinity
+    const states = new Float64Array(B * n), energy = new Float64Array(B), settled = new Uint8Array(B), steps = new Float64Array(B)
+    const x = this.x, clamp = this.info.clampable
+    for (let b = 0; b < B; b++) {
+      const off = b * n
+      if (start.kind === 'random') {
+        // one stream per sample, so splitting a batch into chunks (seed + offset) changes nothing
+        const rng = new Rng((start.seed + b) >>> 0)
+        for (let i = 0; i < n; i++) x[i] = rng.uniform(-Math.PI, Math.PI)
+      }
+      else if (start.kind === 'given') for (let i = 0; i < n; i++) x[i] = start.states[off + i]
+      else for (let i = 0; i < n; i++) x[i] = this.prev![off + i]
+      for (let k = 0; k < nIn; k++) x[clamp[k]] = req.inputs[b * nIn + k]
+      sys.tauOff = b * nOut
+      sys.extOff = off
+      if (performance.now() < deadline) {
+        const st = relaxWith(this.opts.solver, sys, x, o, this.ws)
+        settled[b] = st.settled ? 1 : 0
+        steps[b] = st.forceEvals
+        this.forceEvals += st.forceEvals
+      }
+      states.set(x, off)
+      energy[b] = xyEnergy(this.net, x, 0)
+    }
+    sys.setFree()
+    this.prev = states.slice()
+    return { states, energy, settled, steps, timeS: (performance.now() - t0) / 1000 }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+  }
+}

@@ -1,0 +1,99 @@
+// The one contract every board and every simulator implements. Capabilities are data (info), not
+// subclasses; the engine reads them and adapts. Units: phases in rad, times in s.
+import { z } from 'zod'
+import { ModelName } from '../src/core/network/network.ts'
+
+/** A parameter's physical range; levels = 0 means continuous, otherwise that many evenly spaced values. */
+export const Range = z.strictObject({ min: z.number(), max: z.number(), levels: z.int().nonnegative() })
+export type Range = z.infer<typeof Range>
+
+export const SubstrateInfo = z.strictObject({
+  /** stable identity reported by the board, never a port path */
+  uid: z.string().min(1),
+  model: ModelName,
+  firmware: z.string(),
+  protocol: z.string(),
+  nodes: z.int().positive(),
+  /** the couplings that exist, in parameter order */
+  edges: z.array(z.tuple([z.int().nonnegative(), z.int().nonnegative()])),
+  /** nodes whose state can be clamped, in the order RelaxRequest.inputs lists values */
+  clampable: z.array(z.int().nonnegative()),
+  /** nodes that can be nudged, in the order nudge targets are listed */
+  nudgeable: z.array(z.int().nonnegative()),
+  ranges: z.strictObject({ coupling: Range, bias: Range }),
+  /** how many samples one relax() call takes */
+  maxBatch: z.int().positive(),
+  reports: z.enum(['states', 'states+edges']),
+  onBoardLearning: z.boolean(),
+  /** whether bias fields (h, psi) exist and can be written */
+  hasBias: z.boolean(),
+})
+export type SubstrateInfo = z.infer<typeof SubstrateInfo>
+
+/** Trainable parameters: couplings per edge, and bias strength h / direction psi (rad) per node. */
+export interface Params {
+  weights: Float64Array
+  h?: Float64Array
+  psi?: Float64Array
+}
+
+/** The nudge of the nudged phase: beta times the cost on the nudgeable nodes, or an explicit force. */
+export type Nudge =
+  | { kind: 'cost'; cost: 'log-cos'; beta: number; /** [batch, nudgeable.length] target phases (rad) */ targets: Float64Array }
+  | { kind: 'force'; /** [batch, nodes] constant force on each node (per unit time) */ force: Float64Array }
+
+export type Start =
+  /** sample b starts uniformly in (-pi, pi) from the stream seeded (seed + b) mod 2^32 */
+  | { kind: 'random'; seed: number }
+  | { kind: 'previous' }
+  | { kind: 'given'; /** [batch, nodes] (rad) */ states: Float64Array }
+
+export interface RelaxRequest {
+  batch: number
+  /** [batch, clampable.length] clamped values (rad) */
+  inputs: Float64Array
+  phase: 'free' | 'nudged'
+  nudge?: Nudge
+  start: Start
+  /** wall-time budget (s) and force-evaluation budget per sample; absent = the device default */
+  budget?: { maxTimeS?: number; maxEvals?: number }
+}
+
+export interface RelaxResult {
+  /** [batch, nodes] equilibrium states (rad) */
+  states: Float64Array
+  /** internal energy E per sample (without the nudge) */
+  energy: Float64Array
+  /** 1 where the sample settled (max |force| below tolerance) */
+  settled: Uint8Array
+  /** relaxation effort per sample: force evaluations (simulators) or board time steps */
+  steps: Float64Array
+  /** wall time of the call (s) */
+  timeS: number
+}
+
+export interface Substrate {
+  readonly info: SubstrateInfo
+  /** Writes every parameter; resolves with the values as applied (quantised, clipped). */
+  setParams(p: Params): Promise<Params>
+  /** Adds delta to the parameters; resolves with the full parameter set as applied. */
+  updateParams(delta: Params): Promise<Params>
+  /** Reads the parameters as applied. */
+  getParams(): Promise<Params>
+  /** Relaxes up to info.maxBatch samples; after close() rejects with EQP_ERR_DEVICE_CLOSED. */
+  relax(req: RelaxRequest): Promise<RelaxResult>
+  close(): Promise<void>
+}
+
+/** Quantises and clips one value to a range (levels = 0: clip only). */
+export function applyRange(v: number, r: Range): number {
+  const x = v < r.min ? r.min : v > r.max ? r.max : v
+  if (r.levels < 2) return x
+  const step = (r.max - r.min) / (r.levels - 1)
+  return r.min + Math.round((x - r.min) / step) * step
+}
+
+/** A deep copy, so callers never share arrays with a device. */
+export function cloneParams(p: Params): Params {
+  return { weights: p.weights.slice(), h: p.h?.slice(), psi: p.psi?.slice() }
+}

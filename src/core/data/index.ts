@@ -1,0 +1,6 @@
+export type { Dataset, Split } from './dataset.ts'
+export { irisDataset } from './iris.ts'
+export { predictClass, targetClass } from './readout.ts'
+export { DATASETS, loadDataset } from './registry.ts'
+export type { DatasetEntry, DatasetName } from './registry.ts'
+export { xorDataset } from './xor.ts'

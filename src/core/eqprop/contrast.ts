@@ -1,0 +1,45 @@
+// The local contrast EqProp measures: observables dE/dtheta at equilibria, weighted and summed.
+import { xyBiasObservable, xyEdgeObservable, type XyNet } from '../physics/xy.ts'
+
+/** Scratch for accumulateContrast, made once per network. */
+export interface ContrastScratch { w: Float64Array; h: Float64Array; psi: Float64Array }
+
+export function createContrastScratch(net: XyNet): ContrastScratch {
+  return { w: new Float64Array(net.m), h: new Float64Array(net.n), psi: new Float64Array(net.n) }
+}
+
+/**
+ * g += coef/count * sum_b dE/dtheta(states_b) over a [B, n] batch, over the samples with keep[b] = 1
+ * (all when keep is null). g holds [W (m) | h (n) | psi (n)] when withBias, else W only.
+ */
+export function accumulateContrast(net: XyNet, states: Float64Array, B: number, coef: number, withBias: boolean, g: Float64Array, s: ContrastScratch, keep: Uint8Array | null = null): void {
+  if (coef === 0) return
+  const { n, m } = net
+  let count = B
+  if (keep) { count = 0; for (let b = 0; b < B; b++) count += keep[b] }
+  if (count === 0) return
+  const c = coef / count
+  for (let b = 0; b < B; b++) {
+    if (keep && !keep[b]) continue
+    xyEdgeObservable(net, states, b * n, s.w)
+    for (let k = 0; k < m; k++) g[k] += c * s.w[k]
+    if (withBias) {
+      xyBiasObservable(net, states, b * n, s.h, s.psi)
+      for (let i = 0; i < n; i++) { g[m + i] += c * s.h[i]; g[m + n + i] += c * s.psi[i] }
+    }
+  }
+}
+
+/** The cost nudge -beta dC/dphi evaluated at the free states and then held fixed: [B, n], zero off the outputs. */
+export function frozenNudgeForce(net: XyNet, free: Float64Array, targets: Float64Array, B: number, beta: number): Float64Array {
+  const { n, outputs } = net
+  const nOut = outputs.length
+  const force = new Float64Array(B * n)
+  for (let b = 0; b < B; b++) {
+    for (let k = 0; k < nOut; k++) {
+      const o = outputs[k]
+      force[b * n + o] = -beta * Math.tan(0.5 * (free[b * n + o] - targets[b * nOut + k]))
+    }
+  }
+  return force
+}

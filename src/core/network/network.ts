@@ -1,0 +1,70 @@
+// The network description: one schema for CLI files, REST bodies, checkpoints and builders.
+import { z } from 'zod'
+
+export const MODEL_NAMES = ['xy'] as const
+export const ModelName = z.enum(MODEL_NAMES)
+export type ModelName = z.infer<typeof ModelName>
+
+const NodeIndex = z.int().nonnegative()
+
+/** Where nodes sit in space, so states and couplings can be drawn on the grid. Node id = row * cols + col. */
+export const Layout = z.strictObject({
+  kind: z.literal('grid'),
+  rows: z.int().positive(),
+  cols: z.int().positive(),
+})
+export type Layout = z.infer<typeof Layout>
+
+export const Network = z
+  .strictObject({
+    model: ModelName,
+    nodes: z.int().positive().max(1_000_000),
+    edges: z.array(z.tuple([NodeIndex, NodeIndex])),
+    weights: z.array(z.number().finite()),
+    bias: z.strictObject({ h: z.array(z.number().finite()), psi: z.array(z.number().finite()) }).optional(),
+    inputs: z.array(NodeIndex),
+    outputs: z.array(NodeIndex).min(1),
+    layout: Layout.optional(),
+  })
+  .superRefine((net, ctx) => {
+    const n = net.nodes
+    const bad = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message })
+    if (net.weights.length !== net.edges.length) {
+      bad(['weights'], `has ${net.weights.length} entries but edges has ${net.edges.length}`)
+    }
+    const seen = new Set<number>()
+    for (let k = 0; k < net.edges.length; k++) {
+      const [i, j] = net.edges[k]
+      if (i >= n || j >= n) { bad(['edges', k], `edge [${i},${j}] references a node >= nodes (${n})`); continue }
+      if (i === j) { bad(['edges', k], `self-loop on node ${i}`); continue }
+      const key = Math.min(i, j) * n + Math.max(i, j)
+      if (seen.has(key)) bad(['edges', k], `duplicate edge [${i},${j}] (edges are undirected)`)
+      seen.add(key)
+    }
+    if (net.bias) {
+      if (net.bias.h.length !== n) bad(['bias', 'h'], `has ${net.bias.h.length} entries, expected nodes = ${n}`)
+      if (net.bias.psi.length !== n) bad(['bias', 'psi'], `has ${net.bias.psi.length} entries, expected nodes = ${n}`)
+    }
+    const ins = new Set<number>()
+    net.inputs.forEach((v, k) => {
+      if (v >= n) bad(['inputs', k], `node ${v} >= nodes (${n})`)
+      if (ins.has(v)) bad(['inputs', k], `node ${v} listed twice`)
+      ins.add(v)
+    })
+    const outs = new Set<number>()
+    net.outputs.forEach((v, k) => {
+      if (v >= n) bad(['outputs', k], `node ${v} >= nodes (${n})`)
+      if (outs.has(v)) bad(['outputs', k], `node ${v} listed twice`)
+      if (ins.has(v)) bad(['outputs', k], `node ${v} is also an input (inputs and outputs must be disjoint)`)
+      outs.add(v)
+    })
+    if (net.layout && net.layout.rows * net.layout.cols !== n) {
+      bad(['layout'], `grid ${net.layout.rows}x${net.layout.cols} does not hold nodes = ${n}`)
+    }
+  })
+export type Network = z.infer<typeof Network>
+
+/** One line per problem, each naming the field path: `edges.3: self-loop on node 2`. */
+export function formatIssues(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ')
+}

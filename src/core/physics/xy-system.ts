@@ -1,0 +1,70 @@
+// The landscape one sample relaxes in: internal XY energy plus the nudge of the current phase.
+import { bandwidth, type BandMatrix } from '../solvers/band.ts'
+import type { RelaxSystem } from '../solvers/system.ts'
+import { xyAddCostGrad, xyCost, xyEnergy, xyEnergyGrad, xyHessian, type XyNet } from './xy.ts'
+
+/**
+ * Total energy F = E + beta*C(outputs, tau) - f_ext . phi for one sample. The caller points
+ * `tau`/`tauOff` (target phases) or `ext`/`extOff` (a frozen nudge force) at the sample's rows.
+ */
+export class XySystem implements RelaxSystem {
+  readonly n: number
+  readonly free: Uint8Array
+  readonly bandwidth: number
+  beta = 0
+  tau: Float64Array | null = null
+  tauOff = 0
+  ext: Float64Array | null = null
+  extOff = 0
+  private readonly row: Float64Array
+
+  constructor(readonly net: XyNet) {
+    this.n = net.n
+    this.free = new Uint8Array(net.n)
+    for (let i = 0; i < net.n; i++) this.free[i] = net.clamped[i] ? 0 : 1
+    this.bandwidth = bandwidth(net.n, net.ei, net.ej, net.clamped)
+    this.row = new Float64Array(net.n)
+  }
+
+  /** Clears any nudge (free phase). */
+  setFree(): this { this.beta = 0; this.tau = null; this.ext = null; return this }
+
+  force(x: Float64Array, f: Float64Array): number {
+    const net = this.net
+    xyEnergyGrad(net, x, 0, f)
+    if (this.beta !== 0 && this.tau) xyAddCostGrad(net, x, 0, this.tau, this.tauOff, this.beta, f)
+    const ext = this.ext, eo = this.extOff, free = this.free
+    let mx = 0
+    for (let i = 0, n = this.n; i < n; i++) {
+      let v = free[i] ? -f[i] : 0
+      if (ext !== null && free[i]) v += ext[eo + i]
+      f[i] = v
+      const a = v < 0 ? -v : v
+      if (a > mx) mx = a
+    }
+    // NaN (a nudge at the antipode) must not look settled
+    return mx === mx ? mx : Infinity
+  }
+
+  energy(x: Float64Array): number {
+    let e = xyEnergy(this.net, x, 0)
+    if (this.beta !== 0 && this.tau) e += this.beta * xyCost(this.net, x, 0, this.tau, this.tauOff)
+    if (this.ext) for (let i = 0; i < this.n; i++) e -= this.ext[this.extOff + i] * x[i]
+    return e
+  }
+
+  stiffness(): number {
+    // Gershgorin bound on the Hessian of E, plus the nudge curvature near its minimum
+    const { n, m, ei, ej, w, h } = this.net
+    const row = this.row
+    row.fill(0)
+    for (let k = 0; k < m; k++) { const a = Math.abs(w[k]); row[ei[k]] += a; row[ej[k]] += a }
+    let mx = 0
+    for (let i = 0; i < n; i++) if (this.free[i]) mx = Math.max(mx, 2 * row[i] + Math.abs(h[i]))
+    return Math.max(mx + Math.abs(this.beta), 1e-3)
+  }
+
+  hessian(x: Float64Array, H: BandMatrix): void {
+    xyHessian(this.net, x, 0, this.tau ? this.beta : 0, this.tau, this.tauOff, H)
+  }
+}

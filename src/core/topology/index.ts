@@ -1,0 +1,16 @@
+export { allToAll } from './all-to-all.ts'
+export { buildNetwork, countCouplings, describeNetwork } from './build.ts'
+export { lattice } from './lattice.ts'
+export { layered } from './layered.ts'
+export {
+  AllToAllSpec,
+  BuilderSpec,
+  LatticeSpec,
+  LayeredSpec,
+  checkIo,
+  drawBias,
+  formatBuilderSpec,
+  parseBuilderSpec,
+  parseBuilderString,
+} from './spec.ts'
+export type { BuilderSpecInput, IoCounts } from './spec.ts'

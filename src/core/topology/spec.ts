@@ -1,0 +1,143 @@
+// What a builder is asked for: one schema shared by the CLI string, config files and REST bodies.
+import { z } from 'zod'
+import { formatIssues } from '../network/network.ts'
+import type { Rng } from '../rng/rng.ts'
+
+const Common = {
+  weightStd: z.number().positive().optional(),
+  bias: z.enum(['zero', 'random']).optional(),
+}
+
+const Site = z.tuple([z.int().nonnegative(), z.int().nonnegative()])
+
+export const AllToAllSpec = z.strictObject({ kind: z.literal('all-to-all'), nodes: z.int().min(2), ...Common })
+export type AllToAllSpec = z.infer<typeof AllToAllSpec>
+
+export const LayeredSpec = z.strictObject({ kind: z.literal('layered'), sizes: z.array(z.int().min(1)).min(2), ...Common })
+export type LayeredSpec = z.infer<typeof LayeredSpec>
+
+export const LatticeSpec = z.strictObject({
+  kind: z.literal('lattice'),
+  rows: z.int().positive(),
+  cols: z.int().positive(),
+  neighbours: z.union([z.literal(4), z.literal(8)]).default(4),
+  skips: z.array(z.int().min(2)).default([]),
+  inputSites: z.array(Site).optional(),
+  outputSites: z.array(Site).optional(),
+  ...Common,
+})
+export type LatticeSpec = z.infer<typeof LatticeSpec>
+
+export const BuilderSpec = z.discriminatedUnion('kind', [AllToAllSpec, LayeredSpec, LatticeSpec])
+export type BuilderSpec = z.infer<typeof BuilderSpec>
+/** What callers may write: defaulted fields (neighbours, skips) may be left out. */
+export type BuilderSpecInput = z.input<typeof BuilderSpec>
+
+/** How many input and output nodes the task needs. */
+export interface IoCounts { inputs: number; outputs: number }
+
+/** Parses a spec, throwing RangeError with one `field: problem` line per issue. */
+export function parseBuilderSpec(spec: unknown): BuilderSpec {
+  const r = BuilderSpec.safeParse(spec)
+  if (!r.success) throw new RangeError(`bad network spec: ${formatIssues(r.error)}`)
+  return r.data
+}
+
+/** Throws RangeError unless io holds whole counts (inputs >= 0, outputs >= 1). */
+export function checkIo(io: IoCounts): void {
+  if (!Number.isInteger(io.inputs) || io.inputs < 0) throw new RangeError(`io.inputs: ${io.inputs} is not a count >= 0`)
+  if (!Number.isInteger(io.outputs) || io.outputs < 1) throw new RangeError(`io.outputs: ${io.outputs} is not a count >= 1`)
+}
+
+/** Bias field for `nodes` nodes (h dimensionless coupling, psi in rad), or undefined for 'zero'. */
+export function drawBias(kind: 'zero' | 'random' | undefined, nodes: number, rng: Rng): { h: number[]; psi: number[] } | undefined {
+  if (kind !== 'random') return undefined
+  const h = new Array<number>(nodes), psi = new Array<number>(nodes)
+  for (let i = 0; i < nodes; i++) h[i] = rng.uniform(-0.5, 0.5)
+  for (let i = 0; i < nodes; i++) psi[i] = rng.uniform(-Math.PI, Math.PI)
+  return { h, psi }
+}
+
+const FORMS =
+  "accepted forms: 'all-to-all:N', 'layered:n0,n1,...', 'lattice:RxC' with optional segments " +
+  "':n4' | ':n8', ':skip=s1,s2', ':in=r,c;r,c', ':out=r,c;r,c' (lattice only), ':std=X', ':bias=zero|random'"
+
+const INT = /^\d+$/
+
+function fail(s: string, why: string): never {
+  throw new RangeError(`bad network string '${s}': ${why}; ${FORMS}`)
+}
+
+function ints(s: string, text: string, what: string): number[] {
+  const parts = text.split(',')
+  if (!parts.every((p) => INT.test(p))) fail(s, `${what} '${text}' is not a comma-separated list of whole numbers`)
+  return parts.map(Number)
+}
+
+function sites(s: string, text: string, what: string): [number, number][] {
+  return text.split(';').map((p) => {
+    const rc = ints(s, p, what)
+    if (rc.length !== 2) fail(s, `${what} site '${p}' is not 'row,col'`)
+    return [rc[0], rc[1]]
+  })
+}
+
+/** Parses the CLI form, e.g. `lattice:15x15:n8:skip=2:in=6,6;7,10:out=10,8:std=0.1:bias=random`. */
+export function parseBuilderString(s: string): BuilderSpec {
+  const [head, shape, ...opts] = s.trim().split(':')
+  if (shape === undefined || shape === '') fail(s, 'missing the size after the kind')
+  const spec: Record<string, unknown> = {}
+  if (head === 'all-to-all') {
+    if (!INT.test(shape)) fail(s, `node count '${shape}' is not a whole number`)
+    Object.assign(spec, { kind: head, nodes: Number(shape) })
+  } else if (head === 'layered') {
+    Object.assign(spec, { kind: head, sizes: ints(s, shape, 'layer sizes') })
+  } else if (head === 'lattice') {
+    const m = /^(\d+)x(\d+)$/.exec(shape)
+    if (!m) fail(s, `lattice size '${shape}' is not RxC`)
+    Object.assign(spec, { kind: head, rows: Number(m[1]), cols: Number(m[2]) })
+  } else {
+    fail(s, `unknown kind '${head}'`)
+  }
+  const seen = new Set<string>()
+  for (const opt of opts) {
+    const eq = opt.indexOf('=')
+    const key = eq < 0 ? (opt === 'n4' || opt === 'n8' ? 'n' : opt) : opt.slice(0, eq)
+    const val = eq < 0 ? opt : opt.slice(eq + 1)
+    if (seen.has(key)) fail(s, `segment '${key}' given twice`)
+    seen.add(key)
+    if (key === 'std') {
+      const v = Number(val)
+      if (val === '' || !Number.isFinite(v)) fail(s, `std '${val}' is not a number`)
+      spec.weightStd = v
+    } else if (key === 'bias') {
+      if (val !== 'zero' && val !== 'random') fail(s, `bias '${val}' is not zero or random`)
+      spec.bias = val
+    } else if (head !== 'lattice' || !['n', 'skip', 'in', 'out'].includes(key)) {
+      fail(s, `unknown segment '${opt}' for ${head}`)
+    } else if (key === 'n') spec.neighbours = val === 'n8' ? 8 : 4
+    else if (key === 'skip') spec.skips = ints(s, val, 'skips')
+    else if (key === 'in') spec.inputSites = sites(s, val, 'in')
+    else spec.outputSites = sites(s, val, 'out')
+  }
+  const r = BuilderSpec.safeParse(spec)
+  if (!r.success) fail(s, formatIssues(r.error))
+  return r.data
+}
+
+/** The canonical CLI string for a spec (defaults left out); parseBuilderString inverts it. */
+export function formatBuilderSpec(spec: BuilderSpecInput): string {
+  const seg: string[] = []
+  if (spec.kind === 'all-to-all') seg.push('all-to-all', String(spec.nodes))
+  else if (spec.kind === 'layered') seg.push('layered', spec.sizes.join(','))
+  else {
+    seg.push('lattice', `${spec.rows}x${spec.cols}`)
+    if (spec.neighbours === 8) seg.push('n8')
+    if (spec.skips && spec.skips.length) seg.push(`skip=${spec.skips.join(',')}`)
+    if (spec.inputSites) seg.push(`in=${spec.inputSites.map((p) => p.join(',')).join(';')}`)
+    if (spec.outputSites) seg.push(`out=${spec.outputSites.map((p) => p.join(',')).join(';')}`)
+  }
+  if (spec.weightStd !== undefined) seg.push(`std=${spec.weightStd}`)
+  if (spec.bias === 'random') seg.push('bias=random')
+  return seg.join(':')
+}

@@ -1,0 +1,29 @@
+// Hyper-parameters of a training run: one schema for CLI flags, config files and REST bodies.
+import { z } from 'zod'
+import { ESTIMATOR_NAMES } from '../core/eqprop/estimators.ts'
+import { Optimiser } from '../core/eqprop/optimisers.ts'
+
+export const TrainConfig = z.strictObject({
+  estimator: z.enum(ESTIMATOR_NAMES).default('one-sided'),
+  /** nudge strength (dimensionless, multiplies the cost) */
+  beta: z.number().positive().max(10).default(0.1),
+  lr: z.number().positive().default(0.1),
+  optimiser: Optimiser.default({ kind: 'sgd' }),
+  epochs: z.int().positive().default(100),
+  /** samples per gradient step (the whole training set when larger) */
+  batchSize: z.int().positive().default(16),
+  /** random restarts of the free phase per sample, gradients averaged (M_init) */
+  mInit: z.int().positive().max(1000).default(1),
+  /** also train the bias fields h and psi: without them XY energy is invariant under a global rotation,
+   *  and XOR with inputs +-pi/2 maps (-,-) onto (+,+) rotated by pi, so it cannot be learned */
+  trainBias: z.boolean().default(true),
+  /** leave a sample out of a step when a nudged phase moved any node by more than this (rad) */
+  maxNudgeShift: z.number().positive().optional(),
+  seed: z.int().min(0).max(2 ** 32 - 1).default(0),
+  /** evaluate on the test split every this many epochs (0 = only at the end) */
+  evalEvery: z.int().nonnegative().default(1),
+  /** random restarts per test sample at evaluation (scores averaged) */
+  evalRestarts: z.int().positive().max(100).default(1),
+})
+export type TrainConfig = z.infer<typeof TrainConfig>
+export type TrainConfigInput = z.input<typeof TrainConfig>

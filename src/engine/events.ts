@@ -1,0 +1,21 @@
+// What the engine reports; the CLI progress bar, the store and the event streams all read these.
+
+export interface BatchMetrics {
+  /** mean monitoring distance D over the free equilibria of the batch */
+  distance: number
+  /** mean cost C over the free equilibria */
+  cost: number
+  /** fraction of the batch's free equilibria classified correctly */
+  accuracy: number
+  /** fraction of free relaxations that settled */
+  settled: number
+  /** fraction of samples left out of the gradient because a nudged relaxation did not settle */
+  dropped: number
+}
+
+export interface EvalMetrics { split: 'train' | 'test'; accuracy: number; distance: number; cost: number; settled: number; samples: number }
+
+export type EngineEvent =
+  | { type: 'batch'; epoch: number; batch: number; batches: number; step: number; metrics: BatchMetrics }
+  | { type: 'epoch'; epoch: number; epochs: number; metrics: BatchMetrics; timeS: number }
+  | { type: 'eval'; epoch: number; metrics: EvalMetrics }

@@ -1,0 +1,285 @@
+// The EqProp training loop. It talks to a board only through the Substrate interface and computes
+// gradients from the states the board returns, with the same physics module the simulator uses.
+import type { Params, RelaxRequest, RelaxResult, Substrate } from '../../drivers/substrate.ts'
+import { applyRange } from '../../drivers/substrate.ts'
+import type { Dataset, Split } from '../core/data/dataset.ts'
+import { predictClass, targetClass } from '../core/data/readout.ts'
+import { accumulateContrast, createContrastScratch, frozenNudgeForce, type ContrastScratch } from '../core/eqprop/contrast.ts'
+import { estimatorPlan, type EstimatorPlan } from '../core/eqprop/estimators.ts'
+import { initOptimiserState, optimiserDelta, type OptimiserState } from '../core/eqprop/optimisers.ts'
+import type { Network } from '../core/network/network.ts'
+import { compileXy, refreshBias, xyCost, xyDistance, type XyNet } from '../core/physics/xy.ts'
+import { Rng } from '../core/rng/rng.ts'
+import { EqpError } from '../errors.ts'
+import type { TrainConfig } from './config.ts'
+import type { BatchMetrics, EngineEvent, EvalMetrics } from './events.ts'
+
+/** Everything needed to continue a run exactly where it stopped (plain JSON). */
+export interface TrainState {
+  epoch: number
+  /** next batch within the epoch */
+  batch: number
+  step: number
+  /** sample order of the current epoch */
+  order: number[]
+  rng: number[]
+  opt: OptimiserState
+  /** parameters as requested by the host (kept in full precision for quantising boards) */
+  requested: { weights: number[]; h: number[]; psi: number[] }
+}
+
+export interface TrainerOptions {
+  onEvent?: (e: EngineEvent) => void
+  /** resume from this state instead of the network's parameters */
+  state?: TrainState
+}
+
+/** Trains one network on one substrate with EqProp. */
+export class Trainer {
+  readonly net: XyNet
+  private readonly plan: EstimatorPlan
+  private readonly nIn: number
+  private readonly nOut: number
+  private readonly P: number
+  private state: TrainState
+  private rng: Rng
+  private readonly emit: (e: EngineEvent) => void
+  private started = false
+  // per-step scratch, sized for one batch of batchSize * mInit samples
+  private readonly scratch: ContrastScratch
+  private readonly grad: Float64Array
+  private readonly delta: Float64Array
+
+  constructor(readonly sub: Substrate, readonly network: Network, readonly data: Dataset, readonly cfg: TrainConfig, opts: TrainerOptions = {}) {
+    this.net = compileXy(network)
+    this.nIn = network.inputs.length
+    this.nOut = network.outputs.length
+    if (data.nIn !== this.nIn || data.nOut !== this.nOut) {
+      throw new EqpError('EQP_ERR_TASK_MISMATCH', [`task '${data.name}' has ${data.nIn} inputs and ${data.nOut} outputs, the network ${this.nIn} and ${this.nOut}`])
+    }
+    const info = sub.info
+    if (info.nodes !== network.nodes || info.edges.length !== network.edges.length) {
+      throw new EqpError('EQP_ERR_TASK_MISMATCH', [`device '${info.uid}' has ${info.nodes} nodes and ${info.edges.length} couplings, the network ${network.nodes} and ${network.edges.length}`])
+    }
+    if (info.clampable.join() !== network.inputs.join() || info.nudgeable.join() !== network.outputs.join()) {
+      throw new EqpError('EQP_ERR_TASK_MISMATCH', [`device '${info.uid}' clamps [${info.clampable}] and nudges [${info.nudgeable}], the network has inputs [${network.inputs}] and outputs [${network.outputs}]`])
+    }
+    if (cfg.trainBias && !info.hasBias) throw new EqpError('EQP_ERR_TASK_MISMATCH', [`device '${info.uid}' has no bias fields to train`])
+    this.plan = estimatorPlan(cfg.estimator, cfg.beta)
+    const { n, m } = this.net
+    this.P = m + (cfg.trainBias ? 2 * n : 0)
+    this.emit = opts.onEvent ?? (() => {})
+    if (opts.state) {
+      this.state = structuredClone(opts.state)
+      this.rng = Rng.fromState(this.state.rng)
+    } else {
+      this.rng = new Rng(cfg.seed)
+      this.state = {
+        epoch: 0, batch: 0, step: 0, order: [], rng: [], opt: initOptimiserState(this.P),
+        requested: { weights: [...this.net.w], h: [...this.net.h], psi: [...this.net.psi] },
+      }
+    }
+    this.scratch = createContrastScratch(this.net)
+    this.grad = new Float64Array(this.P)
+    this.delta = new Float64Array(this.P)
+  }
+
+  /** A copy of the resumable state (for checkpoints). */
+  snapshot(): TrainState {
+    this.state.rng = this.rng.state()
+    return structuredClone(this.state)
+  }
+
+  /** The network with the parameters as applied by the device. */
+  trainedNetwork(): Network {
+    const { w, h, psi } = this.net
+    const hasBias = h.some((v) => v !== 0) || this.network.bias !== undefined
+    return { ...this.network, weights: [...w], ...(hasBias ? { bias: { h: [...h], psi: [...psi] } } : {}) }
+  }
+
+  get epoch(): number { return this.state.epoch }
+  get done(): boolean { return this.state.epoch >= this.cfg.epochs }
+
+  /** Writes the requested parameters to the device and adopts what it applied. */
+  async start(): Promise<void> {
+    const r = this.state.requested
+    this.adopt(await this.sub.setParams({ weights: Float64Array.from(r.weights), h: Float64Array.from(r.h), psi: Float64Array.from(r.psi) }))
+    this.started = true
+  }
+
+  private adopt(p: Params): void {
+    this.net.w.set(p.weights)
+    if (p.h) this.net.h.set(p.h)
+    if (p.psi) this.net.psi.set(p.psi)
+    refreshBias(this.net)
+  }
+
+  /** Runs the remaining epochs; returns the final test evaluation. */
+  async train(shouldStop: () => boolean = () => false): Promise<EvalMetrics | null> {
+    if (!this.started) await this.start()
+    let last: EvalMetrics | null = null
+    while (!this.done && !shouldStop()) {
+      const t0 = performance.now()
+      const m = await this.runEpoch(shouldStop)
+      if (m === null) break
+      const ep = this.state.epoch
+      this.emit({ type: 'epoch', epoch: ep, epochs: this.cfg.epochs, metrics: m, timeS: (performance.now() - t0) / 1000 })
+      if ((this.cfg.evalEvery > 0 && ep % this.cfg.evalEvery === 0) || ep === this.cfg.epochs) {
+        last = await this.evaluate(this.data.test, 'test')
+        this.emit({ type: 'eval', epoch: ep, metrics: last })
+      }
+    }
+    return last
+  }
+
+  /** Trains the rest of the current epoch; returns its mean batch metrics, or null when stopped midway. */
+  async runEpoch(shouldStop: () => boolean = () => false): Promise<BatchMetrics | null> {
+    if (!this.started) await this.start()
+    const rows = this.data.train.rows
+    const bs = Math.min(this.cfg.batchSize, rows)
+    const batches = Math.ceil(rows / bs)
+    if (this.state.batch === 0) {
+      const order = Array.from({ length: rows }, (_, i) => i)
+      if (bs < rows) this.rng.shuffle(order)
+      this.state.order = order
+    }
+    const acc: BatchMetrics = { distance: 0, cost: 0, accuracy: 0, settled: 0, dropped: 0 }
+    let seen = 0
+    while (this.state.batch < batches) {
+      if (shouldStop()) return null
+      const b = this.state.batch
+      const idx = this.state.order.slice(b * bs, Math.min(rows, (b + 1) * bs))
+      const m = await this.step(idx)
+      this.state.batch++
+      this.state.step++
+      this.emit({ type: 'batch', epoch: this.state.epoch + 1, batch: b + 1, batches, step: this.state.step, metrics: m })
+      acc.distance += m.distance * idx.length; acc.cost += m.cost * idx.length
+      acc.accuracy += m.accuracy * idx.length; acc.settled += m.settled * idx.length; acc.dropped += m.dropped * idx.length
+      seen += idx.length
+    }
+    this.state.batch = 0
+    this.state.epoch++
+    acc.distance /= seen; acc.cost /= seen; acc.accuracy /= seen; acc.settled /= seen; acc.dropped /= seen
+    return acc
+  }
+
+  /** One EqProp step on the given training rows; returns metrics of its free equilibria. */
+  async step(idx: number[]): Promise<BatchMetrics> {
+    const n = this.net.n
+    const M = this.cfg.mInit, S = idx.length, B = S * M
+    const train = this.data.train
+    const inputs = new Float64Array(B * this.nIn), targets = new Float64Array(B * this.nOut)
+    for (let s = 0; s < S; s++) {
+      for (let r = 0; r < M; r++) {
+        const b = s * M + r
+        for (let k = 0; k < this.nIn; k++) inputs[b * this.nIn + k] = train.x[idx[s] * this.nIn + k]
+        for (let k = 0; k < this.nOut; k++) targets[b * this.nOut + k] = train.y[idx[s] * this.nOut + k]
+      }
+    }
+    const free = await this.relax({ batch: B, inputs, phase: 'free', start: { kind: 'random', seed: this.rng.nextU32() } })
+    const g = this.grad
+    g.fill(0)
+    const bias = this.cfg.trainBias
+    // a nudged relaxation that did not settle (a -beta nudge can run into the antipode singularity
+    // of the log-cos cost) says nothing about the gradient: leave that sample out of the step
+    const keep = new Uint8Array(B).fill(1)
+    const nudged: Float64Array[] = []
+    for (const nu of this.plan.nudges) {
+      const nudge: RelaxRequest['nudge'] = nu.frozen
+        ? { kind: 'force', force: frozenNudgeForce(this.net, free.states, targets, B, nu.beta) }
+        : { kind: 'cost', cost: 'log-cos', beta: nu.beta, targets }
+      const r = await this.relax({ batch: B, inputs, phase: 'nudged', nudge, start: { kind: 'given', states: free.states } })
+      const lim = this.cfg.maxNudgeShift ?? Infinity
+      for (let b = 0; b < B; b++) {
+        if (!r.settled[b]) { keep[b] = 0; continue }
+        // EqProp contrasts an equilibrium with its own continuation; a sample whose nudged phase
+        // slid far (into another basin, or along a soft mode) gives no usable small-beta estimate
+        for (let i = 0, off = b * n; i < n; i++) {
+          if (Math.abs(r.states[off + i] - free.states[off + i]) > lim) { keep[b] = 0; break }
+        }
+      }
+      nudged.push(r.states)
+    }
+    accumulateContrast(this.net, free.states, B, this.plan.freeCoef, bias, g, this.scratch, keep)
+    this.plan.nudges.forEach((nu, k) => accumulateContrast(this.net, nudged[k], B, nu.coef, bias, g, this.scratch, keep))
+    let kept = 0
+    for (let b = 0; b < B; b++) kept += keep[b]
+    await this.push(g)
+    return { ...this.metrics(free, targets, B), dropped: 1 - kept / B }
+  }
+
+  private async push(g: Float64Array): Promise<void> {
+    const { n, m } = this.net
+    optimiserDelta(this.cfg.optimiser, this.state.opt, g, this.cfg.lr, this.delta)
+    const d = this.delta, req = this.state.requested
+    const rc = this.sub.info.ranges.coupling, rb = this.sub.info.ranges.bias
+    const clip = { ...rc, levels: 0 }, clipB = { ...rb, levels: 0 }
+    for (let k = 0; k < m; k++) req.weights[k] = applyRange(req.weights[k] + d[k], clip)
+    const delta: Params = { weights: d.subarray(0, m) }
+    if (this.cfg.trainBias) {
+      for (let i = 0; i < n; i++) {
+        req.h[i] = applyRange(req.h[i] + d[m + i], clipB)
+        req.psi[i] += d[m + n + i]
+      }
+      delta.h = d.subarray(m, m + n)
+      delta.psi = d.subarray(m + n, m + 2 * n)
+    }
+    if (rc.levels > 0 || (this.cfg.trainBias && rb.levels > 0)) {
+      // a quantising board would swallow small deltas: keep full-precision shadow values and write them
+      this.adopt(await this.sub.setParams({ weights: Float64Array.from(req.weights), h: Float64Array.from(req.h), psi: Float64Array.from(req.psi) }))
+    } else {
+      this.adopt(await this.sub.updateParams(delta))
+    }
+  }
+
+  /** Relaxes a batch of any size, in chunks of the device's maxBatch. */
+  private async relax(req: RelaxRequest): Promise<RelaxResult> {
+    const max = this.sub.info.maxBatch
+    if (req.batch <= max) return this.sub.relax(req)
+    const { n } = this.net, B = req.batch
+    const out: RelaxResult = { states: new Float64Array(B * n), energy: new Float64Array(B), settled: new Uint8Array(B), steps: new Float64Array(B), timeS: 0 }
+    for (let a = 0; a < B; a += max) {
+      const e = Math.min(B, a + max)
+      const part = (arr: Float64Array, w: number) => arr.subarray(a * w, e * w)
+      const start = req.start.kind === 'given' ? { kind: 'given' as const, states: part(req.start.states, n) }
+        : req.start.kind === 'random' ? { kind: 'random' as const, seed: (req.start.seed + a) >>> 0 } : req.start
+      const nudge = req.nudge?.kind === 'cost' ? { ...req.nudge, targets: part(req.nudge.targets, this.nOut) }
+        : req.nudge?.kind === 'force' ? { ...req.nudge, force: part(req.nudge.force, n) } : undefined
+      const r = await this.sub.relax({ ...req, batch: e - a, inputs: part(req.inputs, this.nIn), start, nudge })
+      out.states.set(r.states, a * n); out.energy.set(r.energy, a); out.settled.set(r.settled, a); out.steps.set(r.steps, a)
+      out.timeS += r.timeS
+    }
+    return out
+  }
+
+  private metrics(r: RelaxResult, targets: Float64Array, B: number): BatchMetrics {
+    const { n, outputs } = this.net
+    let d = 0, c = 0, ok = 0, st = 0
+    for (let b = 0; b < B; b++) {
+      d += xyDistance(this.net, r.states, b * n, targets, b * this.nOut)
+      c += xyCost(this.net, r.states, b * n, targets, b * this.nOut)
+      if (predictClass(r.states, b * n, outputs) === targetClass(targets, b * this.nOut, this.nOut)) ok++
+      st += r.settled[b]
+    }
+    return { distance: d / B, cost: c / B, accuracy: ok / B, settled: st / B, dropped: 0 }
+  }
+
+  /** Free-phase inference on a split from fresh random starts (evalRestarts each); training RNG untouched. */
+  async evaluate(split: Split, name: 'train' | 'test' = 'test'): Promise<EvalMetrics> {
+    if (!this.started) await this.start()
+    const M = this.cfg.evalRestarts, B = split.rows * M
+    const inputs = new Float64Array(B * this.nIn), targets = new Float64Array(B * this.nOut)
+    for (let s = 0; s < split.rows; s++) {
+      for (let r = 0; r < M; r++) {
+        const b = s * M + r
+        inputs.set(split.x.subarray(s * this.nIn, (s + 1) * this.nIn), b * this.nIn)
+        targets.set(split.y.subarray(s * this.nOut, (s + 1) * this.nOut), b * this.nOut)
+      }
+    }
+    // a seed of its own per epoch, so evaluating does not change the training stream
+    const seed = new Rng((this.cfg.seed ^ 0x5bd1e995) + this.state.epoch * 7919).nextU32()
+    const r = await this.relax({ batch: B, inputs, phase: 'free', start: { kind: 'random', seed } })
+    const { dropped: _, ...m } = this.metrics(r, targets, B)
+    return { split: name, samples: split.rows, ...m }
+  }
+}

@@ -1,0 +1,73 @@
+// Local training on the built-in simulator: what `eqprop-hil train` runs, and what the daemon's
+// runs will wrap. One schema describes a job, whether it comes from flags, a file or a request.
+import { z } from 'zod'
+import { SimXyOptions, SimXySubstrate } from '../../drivers/sim/xy.ts'
+import { loadDataset, type Dataset } from '../core/data/index.ts'
+import type { Network } from '../core/network/network.ts'
+import { EqpError } from '../errors.ts'
+import { TrainConfig } from '../engine/config.ts'
+import type { EngineEvent, EvalMetrics } from '../engine/events.ts'
+import { Trainer } from '../engine/trainer.ts'
+
+export const TrainJob = z.strictObject({
+  task: z.string().min(1),
+  train: TrainConfig,
+  sim: SimXyOptions.prefault({}),
+  /** seed of the dataset split (Iris); the run seed when absent */
+  dataSeed: z.int().min(0).optional(),
+})
+export type TrainJob = z.infer<typeof TrainJob>
+export type TrainJobInput = z.input<typeof TrainJob>
+
+/** Loads a task by name; an unknown name is a bad-input error listing the known ones. */
+export function loadTask(name: string, seed: number): Dataset {
+  try {
+    return loadDataset(name, seed)
+  } catch (e) {
+    if (e instanceof RangeError) throw new EqpError('EQP_ERR_BAD_INPUT', ['task', e.message])
+    throw e
+  }
+}
+
+export interface TrainOutcome {
+  network: Network
+  final: EvalMetrics | null
+  train: { distance: number; accuracy: number } | null
+  epochs: number
+  wallS: number
+  forceEvals: number
+}
+
+/** Trains a network on the simulated XY substrate; events go to onEvent. */
+export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, onEvent?: (e: EngineEvent) => void): Promise<TrainOutcome> {
+  const job = TrainJob.parse(jobIn)
+  const data = loadTask(job.task, job.dataSeed ?? job.train.seed)
+  const sub = new SimXySubstrate(network, job.sim)
+  let lastEpoch: TrainOutcome['train'] = null
+  const t0 = performance.now()
+  try {
+    const trainer = new Trainer(sub, network, data, job.train, {
+      onEvent: (e) => {
+        if (e.type === 'epoch') lastEpoch = { distance: e.metrics.distance, accuracy: e.metrics.accuracy }
+        onEvent?.(e)
+      },
+    })
+    const final = await trainer.train()
+    return { network: trainer.trainedNetwork(), final, train: lastEpoch, epochs: trainer.epoch, wallS: (performance.now() - t0) / 1000, forceEvals: sub.forceEvals }
+  } finally {
+    await sub.close()
+  }
+}
+
+/** Evaluates a network on a task's split with the simulator. */
+export async function evaluateOnSimulator(network: Network, task: string, opts: { split: 'train' | 'test'; restarts: number; seed: number; dataSeed?: number; sim?: z.input<typeof SimXyOptions> }): Promise<EvalMetrics> {
+  const data = loadTask(task, opts.dataSeed ?? opts.seed)
+  const sub = new SimXySubstrate(network, opts.sim ?? {})
+  try {
+    const cfg = TrainConfig.parse({ seed: opts.seed, evalRestarts: opts.restarts, trainBias: false, epochs: 1 })
+    const trainer = new Trainer(sub, network, data, cfg)
+    return await trainer.evaluate(opts.split === 'train' ? data.train : data.test, opts.split)
+  } finally {
+    await sub.close()
+  }
+}
