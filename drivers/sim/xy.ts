@@ -67,12 +67,12 @@ export class SimXySubstrate implements Substrate {
     if (p.h) {
       if (p.h.length !== n) throw new EqpError('EQP_ERR_BAD_INPUT', ['h', `expected ${n} values, got ${p.h.length}`])
       for (let i = 0; i < n; i++) h[i] = applyRange(p.h[i], rb)
-      refreshBias(this.net)
     }
     if (p.psi) {
       if (p.psi.length !== n) throw new EqpError('EQP_ERR_BAD_INPUT', ['psi', `expected ${n} values, got ${p.psi.length}`])
       psi.set(p.psi)
     }
+    refreshBias(this.net)
   }
 
   private read(): Params {

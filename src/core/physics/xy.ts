@@ -2,6 +2,7 @@
 // EqProp contrasts. Shared by the simulator and by the engine, so hardware and simulation agree.
 import type { Network } from '../network/network.ts'
 import type { BandMatrix } from '../solvers/band.ts'
+import { sinCosInto } from './sincos.ts'
 
 /** A network compiled to typed arrays; the hot loops read only this. */
 export interface XyNet {
@@ -21,6 +22,9 @@ export interface XyNet {
   readonly clamped: Uint8Array
   /** true when some h_i != 0; lets the kernels skip the bias loop */
   hasBias: boolean
+  /** h_i cos(psi_i) and h_i sin(psi_i): the bias as a fixed field vector, so kernels need no extra trig */
+  readonly hx: Float64Array
+  readonly hy: Float64Array
   /** per-node cos/sin scratch: trig once per node, not once per edge */
   readonly cs: Float64Array
   readonly sn: Float64Array
@@ -38,22 +42,26 @@ export function compileXy(net: Network): XyNet {
   const x: XyNet = {
     n, m, ei, ej, w: Float64Array.from(net.weights), h, psi,
     inputs: Uint32Array.from(net.inputs), outputs: Uint32Array.from(net.outputs), clamped,
-    hasBias: false, cs: new Float64Array(n), sn: new Float64Array(n),
+    hasBias: false, hx: new Float64Array(n), hy: new Float64Array(n), cs: new Float64Array(n), sn: new Float64Array(n),
   }
   refreshBias(x)
   return x
 }
 
-/** Re-derives cached flags after h changed in place. */
+/** Re-derives the cached bias field after h or psi changed in place. */
 export function refreshBias(net: XyNet): void {
   let any = false
-  for (let i = 0; i < net.n; i++) if (net.h[i] !== 0) { any = true; break }
+  for (let i = 0; i < net.n; i++) {
+    const h = net.h[i]
+    if (h !== 0) any = true
+    net.hx[i] = h * Math.cos(net.psi[i])
+    net.hy[i] = h * Math.sin(net.psi[i])
+  }
   net.hasBias = any
 }
 
 function fillTrig(net: XyNet, phi: Float64Array, off: number): void {
-  const { n, cs, sn } = net
-  for (let i = 0; i < n; i++) { const p = phi[off + i]; cs[i] = Math.cos(p); sn[i] = Math.sin(p) }
+  sinCosInto(phi, off, net.n, net.cs, net.sn)
 }
 
 /** Internal energy E = -sum_e W_e cos(phi_i - phi_j) - sum_i h_i cos(phi_i - psi_i) of sample at `off`. */
@@ -66,8 +74,9 @@ export function xyEnergy(net: XyNet, phi: Float64Array, off: number): number {
     e -= w[k] * (cs[i] * cs[j] + sn[i] * sn[j])
   }
   if (net.hasBias) {
-    const { n, h, psi } = net
-    for (let i = 0; i < n; i++) if (h[i] !== 0) e -= h[i] * Math.cos(phi[off + i] - psi[i])
+    // h cos(phi - psi) = hx cos(phi) + hy sin(phi)
+    const { n, hx, hy } = net
+    for (let i = 0; i < n; i++) e -= hx[i] * cs[i] + hy[i] * sn[i]
   }
   return e
 }
@@ -77,8 +86,9 @@ export function xyEnergyGrad(net: XyNet, phi: Float64Array, off: number, out: Fl
   fillTrig(net, phi, off)
   const { n, m, ei, ej, w, cs, sn } = net
   if (net.hasBias) {
-    const { h, psi } = net
-    for (let i = 0; i < n; i++) out[i] = h[i] === 0 ? 0 : h[i] * Math.sin(phi[off + i] - psi[i])
+    // h sin(phi - psi) = hx sin(phi) - hy cos(phi)
+    const { hx, hy } = net
+    for (let i = 0; i < n; i++) out[i] = hx[i] * sn[i] - hy[i] * cs[i]
   } else {
     for (let i = 0; i < n; i++) out[i] = 0
   }
@@ -154,8 +164,8 @@ export function xyHessian(net: XyNet, phi: Float64Array, off: number, beta: numb
     if (!clamped[i] && !clamped[j]) H.add(i, j, -c)
   }
   if (net.hasBias) {
-    const { h, psi } = net
-    for (let i = 0; i < n; i++) if (!clamped[i] && h[i] !== 0) H.add(i, i, h[i] * Math.cos(phi[off + i] - psi[i]))
+    const { hx, hy } = net
+    for (let i = 0; i < n; i++) if (!clamped[i]) H.add(i, i, hx[i] * cs[i] + hy[i] * sn[i])
   }
   if (beta !== 0 && tau) {
     // d^2/dphi^2 of -log(1 + cos d) = 1 / (1 + cos d)

@@ -11,7 +11,7 @@ export function relaxFire(sys: RelaxSystem, x: Float64Array, o: SolveOptions, ws
   const n = sys.n
   const { f, v } = ws
   const dtMax = 1 / Math.sqrt(sys.stiffness())
-  let dt = 0.25 * dtMax
+  let dt = 0.5 * dtMax
   let alpha = ALPHA0, npos = 0
   const newtonTol = newton && sys.hessian ? o.newtonTol : -1
   let wait = 0, backoff = 4
@@ -21,7 +21,8 @@ export function relaxFire(sys: RelaxSystem, x: Float64Array, o: SolveOptions, ws
   for (let i = 0; i < n; i++) v[i] = 0
   while (res >= o.tol && counts.evals < o.maxEvals) {
     iters++
-    if (res < newtonTol && wait-- <= 0) {
+    // Newton is tried at once too: a nudged phase starts next to its minimum, where it converges at once
+    if ((res < newtonTol || (iters === 1 && newtonTol > 0)) && wait-- <= 0) {
       const r = newtonStep(sys, x, f, res, ws, counts)
       if (r >= 0) { res = r; backoff = 4; continue }
       // not yet in the quadratic basin (or near a saddle): inertial descent for a while longer

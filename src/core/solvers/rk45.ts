@@ -31,8 +31,11 @@ export function relaxRk45(sys: RelaxSystem, x: Float64Array, o: SolveOptions, ws
   let res = sys.force(x, k1)
   let t = 0
   let h = Math.min(0.5 / Math.sqrt(sys.stiffness()), 1)
+  let first = newtonTol > 0
   while (res >= o.tol && counts.evals < o.maxEvals && t < o.tMax) {
-    if (res < newtonTol && wait-- <= 0) {
+    // Newton is tried at once too: a nudged phase starts next to its minimum, where it converges at once
+    if ((res < newtonTol || first) && wait-- <= 0) {
+      first = false
       const r = newtonStep(sys, x, k1, res, ws, counts)
       if (r >= 0) { res = r; backoff = 4; continue }
       wait = backoff

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { compileXy, xyAddCostGrad, xyBiasObservable, xyCost, xyDistance, xyEdgeObservable, xyEnergy, xyEnergyGrad, xyHessian } from '../../../src/core/physics/xy.ts'
+import { compileXy, refreshBias, xyAddCostGrad, xyBiasObservable, xyCost, xyDistance, xyEdgeObservable, xyEnergy, xyEnergyGrad, xyHessian } from '../../../src/core/physics/xy.ts'
 import { XySystem } from '../../../src/core/physics/xy-system.ts'
 import { Rng } from '../../../src/core/rng/rng.ts'
 import { BandMatrix, bandwidth } from '../../../src/core/solvers/band.ts'
@@ -84,13 +84,14 @@ describe('XY physics', () => {
         xyBiasObservable(net, phi, 0, oh, op)
         for (let i = 0; i < net.n; i++) {
           const h0 = net.h[i], p0 = net.psi[i]
-          net.h[i] = h0 + H; const ep = xyEnergy(net, phi, 0)
-          net.h[i] = h0 - H; const eq = xyEnergy(net, phi, 0)
+          // parameters changed in place must be followed by refreshBias (the kernels cache h cos psi, h sin psi)
+          net.h[i] = h0 + H; refreshBias(net); const ep = xyEnergy(net, phi, 0)
+          net.h[i] = h0 - H; refreshBias(net); const eq = xyEnergy(net, phi, 0)
           net.h[i] = h0
           assert.ok(Math.abs((ep - eq) / (2 * H) - oh[i]) < 1e-7)
-          net.psi[i] = p0 + H; const pp = xyEnergy(net, phi, 0)
-          net.psi[i] = p0 - H; const pq = xyEnergy(net, phi, 0)
-          net.psi[i] = p0
+          net.psi[i] = p0 + H; refreshBias(net); const pp = xyEnergy(net, phi, 0)
+          net.psi[i] = p0 - H; refreshBias(net); const pq = xyEnergy(net, phi, 0)
+          net.psi[i] = p0; refreshBias(net)
           assert.ok(Math.abs((pp - pq) / (2 * H) - op[i]) < 1e-7)
         }
       })
