@@ -14,7 +14,7 @@ export const SimXyOptions = z.strictObject({
   solver: z.enum(SOLVER_NAMES).default('flow-newton'),
   /** settle when max |force| < tol */
   tol: z.number().positive().default(1e-6),
-  maxEvals: z.int().positive().default(100_000),
+  maxEvals: z.int().positive().default(20_000),
   maxBatch: z.int().positive().default(4096),
   /** couplings as the board applies them: clipped to [min, max], quantised to levels (0 = continuous) */
   coupling: Range.default({ min: -1e6, max: 1e6, levels: 0 }),

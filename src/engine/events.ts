@@ -9,8 +9,10 @@ export interface BatchMetrics {
   accuracy: number
   /** fraction of free relaxations that settled */
   settled: number
-  /** fraction of samples left out of the gradient because a nudged relaxation did not settle */
+  /** fraction of samples left out of the gradient: no usable nudged equilibrium at all */
   dropped: number
+  /** fraction of samples whose estimate fell back to one-sided (+beta), the plan's other nudges being unusable */
+  fallback: number
 }
 
 export interface EvalMetrics { split: 'train' | 'test'; accuracy: number; distance: number; cost: number; settled: number; samples: number }

@@ -143,7 +143,7 @@ export class Trainer {
       if (bs < rows) this.rng.shuffle(order)
       this.state.order = order
     }
-    const acc: BatchMetrics = { distance: 0, cost: 0, accuracy: 0, settled: 0, dropped: 0 }
+    const acc: BatchMetrics = { distance: 0, cost: 0, accuracy: 0, settled: 0, dropped: 0, fallback: 0 }
     let seen = 0
     while (this.state.batch < batches) {
       if (shouldStop()) return null
@@ -154,12 +154,12 @@ export class Trainer {
       this.state.step++
       this.emit({ type: 'batch', epoch: this.state.epoch + 1, batch: b + 1, batches, step: this.state.step, metrics: m })
       acc.distance += m.distance * idx.length; acc.cost += m.cost * idx.length
-      acc.accuracy += m.accuracy * idx.length; acc.settled += m.settled * idx.length; acc.dropped += m.dropped * idx.length
+      acc.accuracy += m.accuracy * idx.length; acc.settled += m.settled * idx.length; acc.dropped += m.dropped * idx.length; acc.fallback += m.fallback * idx.length
       seen += idx.length
     }
     this.state.batch = 0
     this.state.epoch++
-    acc.distance /= seen; acc.cost /= seen; acc.accuracy /= seen; acc.settled /= seen; acc.dropped /= seen
+    acc.distance /= seen; acc.cost /= seen; acc.accuracy /= seen; acc.settled /= seen; acc.dropped /= seen; acc.fallback /= seen
     return acc
   }
 
@@ -179,33 +179,47 @@ export class Trainer {
     const free = await this.relax({ batch: B, inputs, phase: 'free', start: { kind: 'random', seed: this.rng.nextU32() } })
     const g = this.grad
     g.fill(0)
-    const bias = this.cfg.trainBias
-    // a nudged relaxation that did not settle (a -beta nudge can run into the antipode singularity
-    // of the log-cos cost) says nothing about the gradient: leave that sample out of the step
-    const keep = new Uint8Array(B).fill(1)
-    const nudged: Float64Array[] = []
+    const bias = this.cfg.trainBias, beta = this.cfg.beta
+    // EqProp contrasts an equilibrium with its own continuation. A nudged relaxation that does not
+    // settle (a -beta nudge falls into the antipode singularity of the log-cos cost; a frozen torque
+    // beyond the locking range makes the output slip) or slides far away gives no usable estimate:
+    // such a sample falls back to the one-sided estimate with the +beta cost nudge, and is left out
+    // of the step only when that fails too.
+    const ok = new Uint8Array(B).fill(1)
+    const nudged: RelaxResult[] = []
     for (const nu of this.plan.nudges) {
       const nudge: RelaxRequest['nudge'] = nu.frozen
         ? { kind: 'force', force: frozenNudgeForce(this.net, free.states, targets, B, nu.beta) }
         : { kind: 'cost', cost: 'log-cos', beta: nu.beta, targets }
       const r = await this.relax({ batch: B, inputs, phase: 'nudged', nudge, start: { kind: 'given', states: free.states } })
-      const lim = this.cfg.maxNudgeShift ?? Infinity
-      for (let b = 0; b < B; b++) {
-        if (!r.settled[b]) { keep[b] = 0; continue }
-        // EqProp contrasts an equilibrium with its own continuation; a sample whose nudged phase
-        // slid far (into another basin, or along a soft mode) gives no usable small-beta estimate
-        for (let i = 0, off = b * n; i < n; i++) {
-          if (Math.abs(r.states[off + i] - free.states[off + i]) > lim) { keep[b] = 0; break }
-        }
-      }
-      nudged.push(r.states)
+      this.markUnusable(r, free.states, ok)
+      nudged.push(r)
     }
-    accumulateContrast(this.net, free.states, B, this.plan.freeCoef, bias, g, this.scratch, keep)
-    this.plan.nudges.forEach((nu, k) => accumulateContrast(this.net, nudged[k], B, nu.coef, bias, g, this.scratch, keep))
-    let kept = 0
-    for (let b = 0; b < B; b++) kept += keep[b]
+    const used = ok.slice()
+    let fallback: Uint8Array | null = null, plus: Float64Array | null = null
+    if (used.includes(0)) {
+      // reuse the plan's own +beta cost relaxation when it has one
+      const k = this.plan.nudges.findIndex((nu) => nu.beta === beta && !nu.frozen)
+      const r = k >= 0 ? nudged[k]
+        : await this.relax({ batch: B, inputs, phase: 'nudged', nudge: { kind: 'cost', cost: 'log-cos', beta, targets }, start: { kind: 'given', states: free.states } })
+      const plusOk = new Uint8Array(B).fill(1)
+      this.markUnusable(r, free.states, plusOk)
+      plus = r.states
+      fallback = new Uint8Array(B)
+      for (let b = 0; b < B; b++) if (!ok[b] && plusOk[b]) { fallback[b] = 1; used[b] = 1 }
+    }
+    let kept = 0, fell = 0
+    for (let b = 0; b < B; b++) { kept += used[b]; fell += fallback ? fallback[b] : 0 }
+    if (kept > 0) {
+      accumulateContrast(this.net, free.states, B, this.plan.freeCoef / kept, bias, g, this.scratch, ok)
+      this.plan.nudges.forEach((nu, k) => accumulateContrast(this.net, nudged[k].states, B, nu.coef / kept, bias, g, this.scratch, ok))
+      if (fallback && plus && fell > 0) {
+        accumulateContrast(this.net, free.states, B, -1 / beta / kept, bias, g, this.scratch, fallback)
+        accumulateContrast(this.net, plus, B, 1 / beta / kept, bias, g, this.scratch, fallback)
+      }
+    }
     await this.push(g)
-    return { ...this.metrics(free, targets, B), dropped: 1 - kept / B }
+    return { ...this.metrics(free, targets, B), dropped: 1 - kept / B, fallback: fell / B }
   }
 
   private async push(g: Float64Array): Promise<void> {
@@ -229,6 +243,19 @@ export class Trainer {
       this.adopt(await this.sub.setParams({ weights: Float64Array.from(req.weights), h: Float64Array.from(req.h), psi: Float64Array.from(req.psi) }))
     } else {
       this.adopt(await this.sub.updateParams(delta))
+    }
+  }
+
+  /** Clears ok[b] for samples whose nudged state is unsettled or moved a node by more than maxNudgeShift. */
+  private markUnusable(r: Pick<RelaxResult, 'states' | 'settled'>, free: Float64Array, ok: Uint8Array): void {
+    const n = this.net.n, lim = this.cfg.maxNudgeShift ?? Infinity
+    for (let b = 0; b < ok.length; b++) {
+      if (!ok[b]) continue
+      if (!r.settled[b]) { ok[b] = 0; continue }
+      for (let i = 0, off = b * n; i < n; i++) {
+        const d = r.states[off + i] - free[off + i]
+        if (!(Math.abs(d) <= lim)) { ok[b] = 0; break }
+      }
     }
   }
 
@@ -261,7 +288,7 @@ export class Trainer {
       if (predictClass(r.states, b * n, outputs) === targetClass(targets, b * this.nOut, this.nOut)) ok++
       st += r.settled[b]
     }
-    return { distance: d / B, cost: c / B, accuracy: ok / B, settled: st / B, dropped: 0 }
+    return { distance: d / B, cost: c / B, accuracy: ok / B, settled: st / B, dropped: 0, fallback: 0 }
   }
 
   /** Free-phase inference on a split from fresh random starts (evalRestarts each); training RNG untouched. */
@@ -279,7 +306,7 @@ export class Trainer {
     // a seed of its own per epoch, so evaluating does not change the training stream
     const seed = new Rng((this.cfg.seed ^ 0x5bd1e995) + this.state.epoch * 7919).nextU32()
     const r = await this.relax({ batch: B, inputs, phase: 'free', start: { kind: 'random', seed } })
-    const { dropped: _, ...m } = this.metrics(r, targets, B)
+    const { dropped: _d, fallback: _f, ...m } = this.metrics(r, targets, B)
     return { split: name, samples: split.rows, ...m }
   }
 }

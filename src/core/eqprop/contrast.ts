@@ -9,16 +9,12 @@ export function createContrastScratch(net: XyNet): ContrastScratch {
 }
 
 /**
- * g += coef/count * sum_b dE/dtheta(states_b) over a [B, n] batch, over the samples with keep[b] = 1
- * (all when keep is null). g holds [W (m) | h (n) | psi (n)] when withBias, else W only.
+ * g += c * sum_b dE/dtheta(states_b) over a [B, n] batch, over the samples with keep[b] = 1 (all
+ * when keep is null). g holds [W (m) | h (n) | psi (n)] when withBias, else W only.
  */
-export function accumulateContrast(net: XyNet, states: Float64Array, B: number, coef: number, withBias: boolean, g: Float64Array, s: ContrastScratch, keep: Uint8Array | null = null): void {
-  if (coef === 0) return
+export function accumulateContrast(net: XyNet, states: Float64Array, B: number, c: number, withBias: boolean, g: Float64Array, s: ContrastScratch, keep: Uint8Array | null = null): void {
+  if (c === 0) return
   const { n, m } = net
-  let count = B
-  if (keep) { count = 0; for (let b = 0; b < B; b++) count += keep[b] }
-  if (count === 0) return
-  const c = coef / count
   for (let b = 0; b < B; b++) {
     if (keep && !keep[b]) continue
     xyEdgeObservable(net, states, b * n, s.w)

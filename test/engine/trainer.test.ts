@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { SimXySubstrate } from '../../drivers/sim/xy.ts'
+import { loadDataset } from '../../src/core/data/index.ts'
+import type { Network } from '../../src/core/network/network.ts'
+import { buildNetwork, parseBuilderString } from '../../src/core/topology/index.ts'
+import { EqpError } from '../../src/errors.ts'
+import { TrainConfig, type TrainConfigInput } from '../../src/engine/config.ts'
+import type { EngineEvent } from '../../src/engine/events.ts'
+import { Trainer } from '../../src/engine/trainer.ts'
+
+async function train(net: Network, task: string, cfg: TrainConfigInput, sim: ConstructorParameters<typeof SimXySubstrate>[1] = {}) {
+  const data = loadDataset(task, cfg.seed ?? 0)
+  const sub = new SimXySubstrate(net, { solver: 'fire-newton', ...sim })
+  const events: EngineEvent[] = []
+  const tr = new Trainer(sub, net, data, TrainConfig.parse(cfg), { onEvent: (e) => events.push(e) })
+  const final = await tr.train()
+  const epochs = events.filter((e) => e.type === 'epoch')
+  const last = epochs.at(-1)
+  return { tr, sub, final, events, lastD: last?.type === 'epoch' ? last.metrics.distance : NaN }
+}
+
+const xorNet = (seed: number) => buildNetwork(parseBuilderString('all-to-all:6:std=0.7:bias=random'), { inputs: 2, outputs: 1 }, seed)
+
+describe('Trainer', () => {
+  it('trains XOR on an all-to-all N=6 network to D < 0.01 for most seeds (M_init 5)', async () => {
+    let ok = 0
+    for (let seed = 0; seed < 5; seed++) {
+      const r = await train(xorNet(seed), 'xor', { epochs: 300, mInit: 5, seed, lr: 0.1, beta: 0.1, batchSize: 4, evalEvery: 0 })
+      if (r.lastD < 0.01) ok++
+    }
+    assert.ok(ok >= 4, `${ok}/5 seeds reached D < 0.01`)
+  })
+
+  it('gives bit-identical parameters for the same seed, and different ones for another seed', async () => {
+    const cfg = { epochs: 15, mInit: 3, lr: 0.1, batchSize: 4, evalEvery: 0 }
+    const a = await train(xorNet(1), 'xor', { ...cfg, seed: 7 })
+    const b = await train(xorNet(1), 'xor', { ...cfg, seed: 7 })
+    const c = await train(xorNet(1), 'xor', { ...cfg, seed: 8 })
+    assert.deepEqual(a.tr.trainedNetwork(), b.tr.trainedNetwork())
+    assert.notDeepEqual(a.tr.trainedNetwork().weights, c.tr.trainedNetwork().weights)
+  })
+
+  it('resumes from a snapshot to exactly the parameters of an uninterrupted run', async () => {
+    const net = buildNetwork(parseBuilderString('all-to-all:8'), { inputs: 4, outputs: 3 }, 2)
+    const cfg = TrainConfig.parse({ epochs: 4, batchSize: 16, mInit: 2, seed: 3, optimiser: { kind: 'adam' }, lr: 0.02, evalEvery: 0 })
+    const data = loadDataset('iris', 3)
+    const whole = new Trainer(new SimXySubstrate(net), net, data, cfg)
+    await whole.train()
+    // stop in the middle of epoch 2, keep only the JSON state, continue on a fresh device
+    const first = new Trainer(new SimXySubstrate(net), net, data, cfg)
+    await first.runEpoch()
+    let calls = 0
+    await first.runEpoch(() => ++calls > 3)
+    const state = JSON.parse(JSON.stringify(first.snapshot()))
+    assert.equal(state.epoch, 1)
+    assert.equal(state.batch, 3)
+    const second = new Trainer(new SimXySubstrate(net), net, data, cfg, { state })
+    await second.train()
+    assert.deepEqual(second.trainedNetwork(), whole.trainedNetwork())
+  })
+
+  it('relaxes batches larger than the device maxBatch in chunks, with the same result', async () => {
+    const cfg = { epochs: 3, mInit: 4, seed: 5, batchSize: 4, evalEvery: 0 }
+    const a = await train(xorNet(2), 'xor', cfg)
+    const b = await train(xorNet(2), 'xor', cfg, { maxBatch: 3 })
+    assert.deepEqual(a.tr.trainedNetwork(), b.tr.trainedNetwork())
+  })
+
+  it('trains on the parameters as applied by a quantising board, keeping full-precision shadows', async () => {
+    const levels = 256
+    const r = await train(xorNet(0), 'xor', { epochs: 300, mInit: 5, seed: 0, batchSize: 4, evalEvery: 0 }, { coupling: { min: -3, max: 3, levels } })
+    const step = 6 / (levels - 1)
+    for (const w of r.tr.trainedNetwork().weights) {
+      const q = (w + 3) / step
+      assert.ok(Math.abs(q - Math.round(q)) < 1e-9, `coupling ${w} is not on the board's grid`)
+    }
+    assert.ok(r.lastD < 0.05, `D ${r.lastD} with 256-level couplings`)
+  })
+
+  for (const estimator of ['symmetric', 'frozen-nudge', 'richardson'] as const) {
+    it(`trains XOR to D < 0.01 with the ${estimator} estimator`, async () => {
+      const r = await train(xorNet(1), 'xor', { epochs: 300, mInit: 2, seed: 1, batchSize: 4, evalEvery: 0, estimator })
+      const first = r.events.find((e) => e.type === 'epoch')
+      assert.ok(first?.type === 'epoch')
+      assert.ok(r.lastD < 0.01, `D ${first.metrics.distance} -> ${r.lastD}`)
+    })
+  }
+
+  it('reaches >= 90% Iris test accuracy on an all-to-all network', async () => {
+    const net = buildNetwork(parseBuilderString('all-to-all:12:std=0.5'), { inputs: 4, outputs: 3 }, 0)
+    const r = await train(net, 'iris', { epochs: 60, seed: 0, batchSize: 16, evalEvery: 0 })
+    assert.ok(r.final && r.final.accuracy >= 0.9, `test accuracy ${r.final?.accuracy}`)
+  })
+
+  it('reaches >= 90% Iris test accuracy on a 4x4 four-neighbour lattice', async () => {
+    const net = buildNetwork(parseBuilderString('lattice:4x4'), { inputs: 4, outputs: 3 }, 1)
+    const r = await train(net, 'iris', { epochs: 100, seed: 1, batchSize: 16, evalEvery: 0, optimiser: { kind: 'adam' }, lr: 0.02 })
+    assert.ok(r.final && r.final.accuracy >= 0.9, `test accuracy ${r.final?.accuracy}`)
+  })
+
+  it('refuses a network that does not fit the task, naming both shapes', () => {
+    const net = buildNetwork(parseBuilderString('all-to-all:6'), { inputs: 2, outputs: 1 }, 0)
+    assert.throws(() => new Trainer(new SimXySubstrate(net), net, loadDataset('iris', 0), TrainConfig.parse({})),
+      (e: unknown) => e instanceof EqpError && e.code === 'EQP_ERR_TASK_MISMATCH' && /4 inputs and 3 outputs/.test(e.message))
+  })
+
+  it('emits batch, epoch and eval events with the run position', async () => {
+    const r = await train(xorNet(0), 'xor', { epochs: 4, seed: 0, batchSize: 4, evalEvery: 2 })
+    assert.deepEqual(r.events.filter((e) => e.type === 'epoch').map((e) => e.epoch), [1, 2, 3, 4])
+    assert.deepEqual(r.events.filter((e) => e.type === 'eval').map((e) => e.epoch), [2, 4])
+    const batches = r.events.filter((e) => e.type === 'batch')
+    assert.equal(batches.length, 4)
+    assert.deepEqual(batches.map((e) => e.type === 'batch' && e.step), [1, 2, 3, 4])
+  })
+})
