@@ -1,0 +1,348 @@
+// Generated from firmware-protocol/messages.json by firmware-protocol/gen/gen-ts.ts. Do not edit;
+// run `node --import tsx firmware-protocol/gen/gen-ts.ts` after changing the table.
+
+export const PROTOCOL = {
+  name: 'eqprop-wire',
+  major: 1,
+  minor: 0,
+  headerSize: 8,
+  crcSize: 4,
+  minFrameLimit: 256,
+  maxFrameLimit: 65535,
+  defaultWatchdogMs: 2000,
+} as const
+
+/** The physics of the substrate. */
+export type Model = 'xy' | 'oim' | 'resistor' | 'ising'
+/** What GET_STATE can return: node states only, or node states and per-edge observables. */
+export type Reports = 'states' | 'states+edges'
+/** Which node list GET_NODE_LIST reads. */
+export type NodeList = 'clampable' | 'nudgeable'
+/** Relaxation phase of EqProp. */
+export type Phase = 'free' | 'nudged'
+/** How the nudged phase pushes the outputs: beta times a cost towards SET_TARGETS values, or the explicit SET_FORCE vector. */
+export type Nudge = 'cost' | 'force'
+/** Cost C(s, t) summed over the nudgeable nodes; d = s - t. log-cos: -log(1 + cos d); one-minus-cos: 1 - cos d; squared: d^2 / 2. */
+export type Cost = 'log-cos' | 'one-minus-cos' | 'squared'
+/** Where each sample starts: random from the seed, the sample's previous equilibrium, or the SET_START states. */
+export type Start = 'random' | 'previous' | 'given'
+/** What GET_STATE reads: node states (state_lsb units) or per-edge observables dE/dW (edge_lsb units). */
+export type StateKind = 'nodes' | 'edges'
+/** The board's session state (SPEC section 7). */
+export type BoardState = 'boot' | 'ready' | 'busy' | 'safe' | 'offline'
+
+/** Optional features of a board. Bit masks. */
+export const CAPABILITY = { 'forceVector': 1, 'givenStart': 2, 'bias': 4, 'onBoardLearning': 8 } as const
+/** Supported costs: bit k set = cost enum value k is supported. Bit masks. */
+export const COSTS = { 'log-cos': 1, 'one-minus-cos': 2, 'squared': 4 } as const
+
+/** A parameter's range: values are clipped to [min, max]; levels = 0 means continuous, otherwise that many evenly spaced values. */
+export interface Range {
+  min: number
+  max: number
+  levels: number
+}
+/** One coupling between nodes a and b. */
+export interface Edge {
+  a: number
+  b: number
+}
+/** One clamped node and its value in state_lsb units. */
+export interface Clamp {
+  node: number
+  value: number
+}
+
+/** HELLO (0x01, command, host-to-board): Opens (or reopens) a session. Accepted in every board state. Clears per-sample data (clamps, targets, forces, start states, previous equilibria), aborts any relaxation, re-arms the watchdog. Parameters are left as they are (zero after boot or the safe state). */
+export interface HelloBody {
+  /** the host's protocol minor */
+  protoMinor: number
+  /** largest inner frame the host accepts, bytes (>= 256) */
+  maxFrame: number
+  /** requested host-silence watchdog; 0 = board default; (ms) */
+  watchdogMs: number
+}
+/** DEVICE_INFO (0x81, reply, board-to-host): Identity, versions, capabilities and limits. Always fits in 256 bytes. The edge and node lists are read with GET_EDGES and GET_NODE_LIST. */
+export interface DeviceInfoBody {
+  /** the board's protocol minor; both sides use min(host, board) */
+  protoMinor: number
+  model: Model
+  reports: Reports
+  /** bit set of CAPABILITY */
+  capabilities: number
+  /** bit set of COSTS */
+  costs: number
+  /** frame limit for this session, both directions: min(host, board), bytes */
+  maxFrame: number
+  /** samples per RELAX (>= 1) */
+  maxBatch: number
+  nodeCount: number
+  edgeCount: number
+  clampableCount: number
+  nudgeableCount: number
+  /** range of each coupling W */
+  coupling: Range
+  /** range of each bias strength h */
+  bias: Range
+  /** value of one i16 state unit (rad for xy/oim, V for resistor, 1 for ising); xy/oim boards use 2^-13 */
+  stateLsb: number
+  /** value of one i16 edge-observable unit; 0 if reports = states */
+  edgeLsb: number
+  /** watchdog in effect for this session; (ms) */
+  watchdogMs: number
+  /** incremented at every boot, kept in non-volatile memory */
+  bootCounter: number
+  /** stable board identity: [A-Za-z0-9._-], 1..32 chars; at most 32 chars */
+  uid: string
+  /** firmware version, e.g. 1.4.2+g1a2b3c4; at most 32 chars */
+  firmware: string
+}
+/** GET_EDGES (0x02, command, host-to-board): Reads the edge list (the couplings that exist, in parameter order), in chunks. */
+export interface GetEdgesBody {
+  /** first edge index */
+  offset: number
+  /** at most this many edges; 0 = as many as fit */
+  count: number
+}
+/** EDGES (0x82, reply, board-to-host) */
+export interface EdgesBody {
+  offset: number
+  /** edge_count */
+  total: number
+  edges: Edge[]
+}
+/** GET_NODE_LIST (0x03, command, host-to-board): Reads the clampable or nudgeable node ids, in chunks. Their order is the order CLAMP inputs and SET_TARGETS values refer to. */
+export interface GetNodeListBody {
+  list: NodeList
+  offset: number
+  /** 0 = as many as fit */
+  count: number
+}
+/** NODE_LIST (0x83, reply, board-to-host) */
+export interface NodeListBody {
+  list: NodeList
+  offset: number
+  total: number
+  nodes: number[]
+}
+/** SET_PARAMS (0x10, command, host-to-board): Writes parameters [offset, offset + n). The board clips and quantises each value; the reply carries them as applied. */
+export interface SetParamsBody {
+  /** first parameter index (SPEC section 6.3) */
+  offset: number
+  values: number[]
+}
+/** UPDATE_PARAMS (0x11, command, host-to-board): Adds deltas to parameters [offset, offset + n), then clips and quantises. Not idempotent by itself: only the reply cache makes a retry safe. */
+export interface UpdateParamsBody {
+  offset: number
+  deltas: number[]
+}
+/** GET_PARAMS (0x12, command, host-to-board): Reads parameters as applied. */
+export interface GetParamsBody {
+  offset: number
+  /** 0 = as many as fit */
+  count: number
+}
+/** PARAMS (0x90, reply, board-to-host): Parameters as applied, for exactly the range of the command (SET/UPDATE) or up to the requested count (GET). */
+export interface ParamsBody {
+  offset: number
+  /** number of parameters on the board */
+  total: number
+  values: number[]
+}
+/** CLAMP (0x20, command, host-to-board): Sets the clamped nodes of one sample. Clamps persist across RELAX calls until replaced or HELLO. */
+export interface ClampBody {
+  /** sample index < max_batch */
+  sample: number
+  /** true: clear this sample's clamps first (first chunk); false: add to them */
+  replace: boolean
+  clamps: Clamp[]
+}
+/** SET_TARGETS (0x21, command, host-to-board): Target values of one sample for the nudgeable nodes [offset, offset + n), in nudgeable-list order, state_lsb units. */
+export interface SetTargetsBody {
+  sample: number
+  offset: number
+  values: number[]
+}
+/** SET_FORCE (0x22, command, host-to-board): Explicit nudge force of one sample on nodes [offset, offset + n), applied as is (beta ignored). Needs capability forceVector. */
+export interface SetForceBody {
+  sample: number
+  offset: number
+  /** (energy per state unit) */
+  values: number[]
+}
+/** SET_START (0x23, command, host-to-board): Start states of one sample for nodes [offset, offset + n), state_lsb units, used by RELAX start = given. Needs capability givenStart. */
+export interface SetStartBody {
+  sample: number
+  offset: number
+  values: number[]
+}
+/** RELAX (0x24, command, host-to-board): Relaxes samples 0..batch-1 with their clamps, then replies when all are done or the budget is spent. The board is busy meanwhile. */
+export interface RelaxBody {
+  /** 1..max_batch */
+  batch: number
+  phase: Phase
+  /** ignored when phase = free */
+  nudge: Nudge
+  /** used when nudged with nudge = cost */
+  cost: Cost
+  start: Start
+  /** nudge strength, used when nudged with nudge = cost */
+  beta: number
+  /** start = random: sample b draws from a stream seeded (seed + b) mod 2^32 */
+  seed: number
+  /** wall-time budget for the batch; 0 = board default; (us) */
+  budgetUs: number
+  /** step budget per sample; 0 = board default */
+  maxSteps: number
+}
+/** RELAX_DONE (0xa4, reply, board-to-host) */
+export interface RelaxDoneBody {
+  batch: number
+  /** how many samples settled */
+  settled: number
+  /** (us) */
+  elapsedUs: number
+}
+/** GET_STATE (0x25, command, host-to-board): Reads one sample's equilibrium from the last RELAX, in chunks. */
+export interface GetStateBody {
+  sample: number
+  kind: StateKind
+  /** first node (kind = nodes) or edge (kind = edges) */
+  offset: number
+  /** 0 = as many as fit */
+  count: number
+}
+/** STATE (0xa5, reply, board-to-host) */
+export interface StateBody {
+  sample: number
+  kind: StateKind
+  settled: boolean
+  /** solver steps or board time steps; 0 if not counted */
+  steps: number
+  /** internal energy E at the equilibrium (without the nudge); NaN if not measured */
+  energy: number
+  offset: number
+  /** node_count or edge_count */
+  total: number
+  /** state_lsb (nodes) or edge_lsb (edges) units */
+  values: number[]
+}
+/** STOP (0x30, command, host-to-board): Aborts any relaxation and enters the safe state at once (as the watchdog would, without a FAULT). Accepted when busy. */
+export type StopBody = Record<string, never>
+/** ACK (0xfe, reply, board-to-host) */
+export interface AckBody {
+  /** id of the acknowledged command */
+  ref: number
+}
+/** NACK (0xff, reply, board-to-host) */
+export interface NackBody {
+  /** id of the refused command (0 if unknown) */
+  ref: number
+  /** a code of ERROR_CODES */
+  code: number
+  detail: number
+}
+/** HEARTBEAT (0x40, event, both): Liveness, every watchdog_ms / 4 from each side when it has sent nothing else. The board reads no field of a host heartbeat; the host sends zeros. */
+export interface HeartbeatBody {
+  state: BoardState
+  bootCounter: number
+  /** (ms) */
+  uptimeMs: number
+  /** received frames dropped (COBS, size, CRC) since boot */
+  rxBad: number
+}
+/** FAULT (0x41, event, board-to-host): The board entered the safe state (or booted). The host fails or suspends the command in flight and re-opens the session with HELLO. */
+export interface FaultBody {
+  /** a code of FAULT_CODES */
+  code: number
+  detail: number
+}
+
+/** Body type of each message, by name. */
+export interface MessageBodies {
+  HELLO: HelloBody
+  DEVICE_INFO: DeviceInfoBody
+  GET_EDGES: GetEdgesBody
+  EDGES: EdgesBody
+  GET_NODE_LIST: GetNodeListBody
+  NODE_LIST: NodeListBody
+  SET_PARAMS: SetParamsBody
+  UPDATE_PARAMS: UpdateParamsBody
+  GET_PARAMS: GetParamsBody
+  PARAMS: ParamsBody
+  CLAMP: ClampBody
+  SET_TARGETS: SetTargetsBody
+  SET_FORCE: SetForceBody
+  SET_START: SetStartBody
+  RELAX: RelaxBody
+  RELAX_DONE: RelaxDoneBody
+  GET_STATE: GetStateBody
+  STATE: StateBody
+  STOP: StopBody
+  ACK: AckBody
+  NACK: NackBody
+  HEARTBEAT: HeartbeatBody
+  FAULT: FaultBody
+}
+export type MessageName = keyof MessageBodies
+/** Messages the host sends (and the board accepts). */
+export type HostToBoardName = 'HELLO' | 'GET_EDGES' | 'GET_NODE_LIST' | 'SET_PARAMS' | 'UPDATE_PARAMS' | 'GET_PARAMS' | 'CLAMP' | 'SET_TARGETS' | 'SET_FORCE' | 'SET_START' | 'RELAX' | 'GET_STATE' | 'STOP' | 'HEARTBEAT'
+/** Messages the board sends (and the host accepts). */
+export type BoardToHostName = 'DEVICE_INFO' | 'EDGES' | 'NODE_LIST' | 'PARAMS' | 'RELAX_DONE' | 'STATE' | 'ACK' | 'NACK' | 'HEARTBEAT' | 'FAULT'
+/** Messages that expect exactly one reply (or NACK). */
+export type CommandName = 'HELLO' | 'GET_EDGES' | 'GET_NODE_LIST' | 'SET_PARAMS' | 'UPDATE_PARAMS' | 'GET_PARAMS' | 'CLAMP' | 'SET_TARGETS' | 'SET_FORCE' | 'SET_START' | 'RELAX' | 'GET_STATE' | 'STOP'
+
+export const MESSAGE_IDS = {
+  HELLO: 0x01,
+  DEVICE_INFO: 0x81,
+  GET_EDGES: 0x02,
+  EDGES: 0x82,
+  GET_NODE_LIST: 0x03,
+  NODE_LIST: 0x83,
+  SET_PARAMS: 0x10,
+  UPDATE_PARAMS: 0x11,
+  GET_PARAMS: 0x12,
+  PARAMS: 0x90,
+  CLAMP: 0x20,
+  SET_TARGETS: 0x21,
+  SET_FORCE: 0x22,
+  SET_START: 0x23,
+  RELAX: 0x24,
+  RELAX_DONE: 0xa4,
+  GET_STATE: 0x25,
+  STATE: 0xa5,
+  STOP: 0x30,
+  ACK: 0xfe,
+  NACK: 0xff,
+  HEARTBEAT: 0x40,
+  FAULT: 0x41,
+} as const
+
+/** NACK codes (SPEC section 8). */
+export const ERROR_CODES = {
+  BAD_COBS: 1,
+  FRAME_TOO_LARGE: 2,
+  BAD_LENGTH: 3,
+  BAD_CRC: 4,
+  UNSUPPORTED_MAJOR: 5,
+  UNKNOWN_INCOMPATIBLE_FLAG: 6,
+  UNKNOWN_MESSAGE: 7,
+  BAD_PAYLOAD: 8,
+  OUT_OF_RANGE: 9,
+  UNSUPPORTED: 10,
+  BUSY: 11,
+  NOT_READY: 12,
+  NO_PREVIOUS: 13,
+  INTERNAL: 14,
+} as const
+export type ErrorName = keyof typeof ERROR_CODES
+/** FAULT codes (SPEC section 8). */
+export const FAULT_CODES = {
+  WATCHDOG: 1,
+  RESET: 2,
+  OVERTEMP: 3,
+  SUPPLY: 4,
+  DRIVER: 5,
+  INTERNAL: 6,
+} as const
+export type FaultName = keyof typeof FAULT_CODES
