@@ -27,7 +27,7 @@ export function relaxFire(sys: RelaxSystem, x: Float64Array, o: SolveOptions, ws
       if (r >= 0) { res = r; backoff = 4; continue }
       // not yet in the quadratic basin (or near a saddle): inertial descent for a while longer
       wait = backoff
-      backoff *= 2
+      backoff = Math.min(backoff * 2, 64)
     }
     let p = 0, vv = 0, ff = 0
     for (let i = 0; i < n; i++) { p += f[i] * v[i]; vv += v[i] * v[i]; ff += f[i] * f[i] }

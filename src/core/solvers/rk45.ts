@@ -39,7 +39,7 @@ export function relaxRk45(sys: RelaxSystem, x: Float64Array, o: SolveOptions, ws
       const r = newtonStep(sys, x, k1, res, ws, counts)
       if (r >= 0) { res = r; backoff = 4; continue }
       wait = backoff
-      backoff *= 2
+      backoff = Math.min(backoff * 2, 64)
     }
     if (t + h > o.tMax) h = o.tMax - t
     for (let i = 0; i < n; i++) y[i] = x[i] + h * A21 * k1[i]
