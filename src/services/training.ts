@@ -15,6 +15,8 @@ export const TrainJob = z.strictObject({
   sim: SimXyOptions.prefault({}),
   /** seed of the dataset split (Iris); the run seed when absent */
   dataSeed: z.int().min(0).optional(),
+  /** stop early once an epoch's mean training distance D falls below this */
+  stopAtDistance: z.number().positive().optional(),
 })
 export type TrainJob = z.infer<typeof TrainJob>
 export type TrainJobInput = z.input<typeof TrainJob>
@@ -34,6 +36,8 @@ export interface TrainOutcome {
   final: EvalMetrics | null
   train: { distance: number; accuracy: number } | null
   epochs: number
+  /** first epoch whose mean training D was below 0.01 (null if none) */
+  epochsToD01: number | null
   wallS: number
   forceEvals: number
 }
@@ -44,16 +48,22 @@ export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, o
   const data = loadTask(job.task, job.dataSeed ?? job.train.seed)
   const sub = new SimXySubstrate(network, job.sim)
   let lastEpoch: TrainOutcome['train'] = null
+  let epochsToD01: number | null = null
   const t0 = performance.now()
   try {
     const trainer = new Trainer(sub, network, data, job.train, {
       onEvent: (e) => {
-        if (e.type === 'epoch') lastEpoch = { distance: e.metrics.distance, accuracy: e.metrics.accuracy }
+        if (e.type === 'epoch') {
+          lastEpoch = { distance: e.metrics.distance, accuracy: e.metrics.accuracy }
+          if (epochsToD01 === null && e.metrics.distance < 0.01) epochsToD01 = e.epoch
+        }
         onEvent?.(e)
       },
     })
-    const final = await trainer.train()
-    return { network: trainer.trainedNetwork(), final, train: lastEpoch, epochs: trainer.epoch, wallS: (performance.now() - t0) / 1000, forceEvals: sub.forceEvals }
+    const stop = job.stopAtDistance
+    let final = await trainer.train(() => stop !== undefined && lastEpoch !== null && lastEpoch.distance < stop)
+    if (final === null) final = await trainer.evaluate(data.test, 'test')
+    return { network: trainer.trainedNetwork(), final, train: lastEpoch, epochs: trainer.epoch, epochsToD01, wallS: (performance.now() - t0) / 1000, forceEvals: sub.forceEvals }
   } finally {
     await sub.close()
   }

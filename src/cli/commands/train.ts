@@ -28,6 +28,7 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --coupling-levels N quantise couplings to N levels over --coupling-range (board emulation; default 0 = off)
   --coupling-range A,B
   --eval-every K      test evaluation every K epochs (default 10; 0 = only at the end)
+  --stop-at-d D       stop early once an epoch's mean training distance D is below D
   --seed S            run seed (default 0)
   --out FILE          trained network JSON (default out/<task>-seed<S>.json)
   --json              print one JSON summary line on stdout instead of text`
@@ -38,7 +39,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     estimator: { type: 'string' }, beta: { type: 'string' }, lr: { type: 'string' }, optimiser: { type: 'string' },
     epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' },
     solver: { type: 'string' }, tol: { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
-    'eval-every': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+    'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
   })
   const task = required(f.task, 'task')
   const seed = num(f.seed, 'seed', 0, { int: true, min: 0, max: 2 ** 32 - 1 })
@@ -71,11 +72,12 @@ export async function trainCommand(args: string[]): Promise<number> {
   const out = f.out ?? `out/${task}-seed${seed}.json`
   if (!f.json) process.stderr.write(`training ${task} on ${network.nodes} nodes / ${network.edges.length} couplings (sim, ${sim.solver}), ${cfg.epochs} epochs\n`)
   const progress = f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)
-  const r = await trainOnSimulator(network, { task, train: cfg, sim, dataSeed: seed }, progress)
+  const stopAtDistance = f['stop-at-d'] === undefined ? undefined : num(f['stop-at-d'], 'stop-at-d', 0, { gt: 0 })
+  const r = await trainOnSimulator(network, { task, train: cfg, sim, dataSeed: seed, stopAtDistance }, progress)
   mkdirSync(dirname(out), { recursive: true })
   writeFileSync(out, JSON.stringify(r.network) + '\n')
   const summary = {
-    task, epochs: r.epochs, train: r.train, test: r.final && { accuracy: r.final.accuracy, distance: r.final.distance },
+    task, seed, epochs: r.epochs, epochs_to_d_0_01: r.epochsToD01, train: r.train, test: r.final && { accuracy: r.final.accuracy, distance: r.final.distance },
     wall_s: Number(r.wallS.toFixed(3)), force_evals: r.forceEvals, out,
   }
   if (f.json) process.stdout.write(JSON.stringify(summary) + '\n')
