@@ -17,6 +17,8 @@ export const TrainConfig = z.strictObject({
   /** also train the bias fields h and psi: without them XY energy is invariant under a global rotation,
    *  and XOR with inputs +-pi/2 maps (-,-) onto (+,+) rotated by pi, so it cannot be learned */
   trainBias: z.boolean().default(true),
+  /** learning rate of h and psi relative to lr */
+  biasLrScale: z.number().min(0).default(1),
   /** leave a sample out of a step when a nudged phase moved any node by more than this (rad) */
   maxNudgeShift: z.number().positive().optional(),
   seed: z.int().min(0).max(2 ** 32 - 1).default(0),

@@ -226,6 +226,7 @@ export class Trainer {
     const { n, m } = this.net
     optimiserDelta(this.cfg.optimiser, this.state.opt, g, this.cfg.lr, this.delta)
     const d = this.delta, req = this.state.requested
+    if (this.cfg.trainBias && this.cfg.biasLrScale !== 1) for (let i = m; i < this.P; i++) d[i] *= this.cfg.biasLrScale
     const rc = this.sub.info.ranges.coupling, rb = this.sub.info.ranges.bias
     const clip = { ...rc, levels: 0 }, clipB = { ...rb, levels: 0 }
     for (let k = 0; k < m; k++) req.weights[k] = applyRange(req.weights[k] + d[k], clip)

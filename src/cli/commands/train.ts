@@ -13,7 +13,7 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
 
   --task T            dataset: xor, iris
   --network N         builder string (all-to-all:6, layered:4,10,3, lattice:5x5, lattice:15x15:n8:skip=2,
-                      lattice:15x15:in=6,6;7,10:out=10,8, with :std=X and :bias=zero|random) or a network JSON file
+                      lattice:15x15:in=6,6;7,10:out=10,8, with :std=X and :bias=directions|zero|random) or a network JSON file
   --network-seed S    seed of the network's random couplings (default: --seed)
   --estimator E       ${ESTIMATOR_NAMES.join(' | ')} (default one-sided)
   --beta B            nudge strength (default 0.1)
@@ -23,6 +23,7 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --batch S           samples per step (default 16; XOR has 4)
   --m-init M          random restarts of the free phase per sample (default 1)
   --no-bias           do not train the bias fields h, psi
+  --bias-lr-scale S   learning rate of h and psi relative to --lr (default 1)
   --solver S          ${SOLVER_NAMES.join(' | ')} (default flow-newton)
   --tol T             settle when max |force| < T (default 1e-6)
   --coupling-levels N quantise couplings to N levels over --coupling-range (board emulation; default 0 = off)
@@ -37,7 +38,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const f = parseFlags(args, {
     task: { type: 'string' }, network: { type: 'string' }, 'network-seed': { type: 'string' },
     estimator: { type: 'string' }, beta: { type: 'string' }, lr: { type: 'string' }, optimiser: { type: 'string' },
-    epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' },
+    epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' },
     solver: { type: 'string' }, tol: { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
     'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
   })
@@ -55,6 +56,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     batchSize: num(f.batch, 'batch', 16, { int: true, min: 1 }),
     mInit: num(f['m-init'], 'm-init', 1, { int: true, min: 1, max: 1000 }),
     trainBias: !f['no-bias'],
+    biasLrScale: num(f['bias-lr-scale'], 'bias-lr-scale', 1, { min: 0 }),
     seed,
     evalEvery: num(f['eval-every'], 'eval-every', 10, { int: true, min: 0 }),
   })

@@ -3,6 +3,9 @@ import { bandwidth, type BandMatrix } from '../solvers/band.ts'
 import type { RelaxSystem } from '../solvers/system.ts'
 import { xyAddCostGrad, xyCost, xyEnergy, xyEnergyGrad, xyHessian, type XyNet } from './xy.ts'
 
+/** cos of the output-target angle below which the log-cos nudge counts as singular (|d| > pi - 1e-3) */
+const ANTIPODE = -Math.cos(1e-3)
+
 /**
  * Total energy F = E + beta*C(outputs, tau) - f_ext . phi for one sample. The caller points
  * `tau`/`tauOff` (target phases) or `ext`/`extOff` (a frozen nudge force) at the sample's rows.
@@ -32,7 +35,12 @@ export class XySystem implements RelaxSystem {
   force(x: Float64Array, f: Float64Array): number {
     const net = this.net
     xyEnergyGrad(net, x, 0, f)
-    if (this.beta !== 0 && this.tau) xyAddCostGrad(net, x, 0, this.tau, this.tauOff, this.beta, f)
+    if (this.beta !== 0 && this.tau) {
+      // an output at the antipode of its target sits on the log-cos singularity: no equilibrium there
+      const { outputs } = net, tau = this.tau, to = this.tauOff
+      for (let k = 0; k < outputs.length; k++) if (Math.cos(x[outputs[k]] - tau[to + k]) < ANTIPODE) return Infinity
+      xyAddCostGrad(net, x, 0, tau, to, this.beta, f)
+    }
     const ext = this.ext, eo = this.extOff, free = this.free
     let mx = 0
     for (let i = 0, n = this.n; i < n; i++) {

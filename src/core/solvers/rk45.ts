@@ -71,6 +71,7 @@ export function relaxRk45(sys: RelaxSystem, x: Float64Array, o: SolveOptions, ws
       x.set(y)
       k1.set(k7) // first-same-as-last
       res = resNew
+      if (res === Infinity) break // reached a singularity of the nudge: unsettled
     }
     const fac = err === 0 ? 5 : Math.min(5, Math.max(0.2, 0.9 * Math.pow(err, -0.2)))
     h *= err <= 1 ? fac : Math.min(1, fac)

@@ -5,7 +5,9 @@ import type { Rng } from '../rng/rng.ts'
 
 const Common = {
   weightStd: z.number().positive().optional(),
-  bias: z.enum(['zero', 'random']).optional(),
+  /** directions (default): h = 0, psi ~ U(-pi, pi), as the reference lattice code; zero: no bias
+   *  field at all (exactly rotation- and mirror-symmetric); random: h ~ U(-0.5, 0.5) as well */
+  bias: z.enum(['directions', 'zero', 'random']).optional(),
 }
 
 const Site = z.tuple([z.int().nonnegative(), z.int().nonnegative()])
@@ -49,18 +51,22 @@ export function checkIo(io: IoCounts): void {
   if (!Number.isInteger(io.outputs) || io.outputs < 1) throw new RangeError(`io.outputs: ${io.outputs} is not a count >= 1`)
 }
 
-/** Bias field for `nodes` nodes (h dimensionless coupling, psi in rad), or undefined for 'zero'. */
-export function drawBias(kind: 'zero' | 'random' | undefined, nodes: number, rng: Rng): { h: number[]; psi: number[] } | undefined {
-  if (kind !== 'random') return undefined
-  const h = new Array<number>(nodes), psi = new Array<number>(nodes)
-  for (let i = 0; i < nodes; i++) h[i] = rng.uniform(-0.5, 0.5)
+/**
+ * Bias field for `nodes` nodes (h dimensionless, psi in rad), or undefined for 'zero'. Random
+ * directions matter even at h = 0: with psi = 0 everywhere and inputs at +-pi/2 the energy is
+ * mirror-symmetric, equilibria come out collinear, and the h gradient -cos(phi - psi) vanishes.
+ */
+export function drawBias(kind: 'directions' | 'zero' | 'random' | undefined, nodes: number, rng: Rng): { h: number[]; psi: number[] } | undefined {
+  if (kind === 'zero') return undefined
+  const h = new Array<number>(nodes).fill(0), psi = new Array<number>(nodes)
+  if (kind === 'random') for (let i = 0; i < nodes; i++) h[i] = rng.uniform(-0.5, 0.5)
   for (let i = 0; i < nodes; i++) psi[i] = rng.uniform(-Math.PI, Math.PI)
   return { h, psi }
 }
 
 const FORMS =
   "accepted forms: 'all-to-all:N', 'layered:n0,n1,...', 'lattice:RxC' with optional segments " +
-  "':n4' | ':n8', ':skip=s1,s2', ':in=r,c;r,c', ':out=r,c;r,c' (lattice only), ':std=X', ':bias=zero|random'"
+  "':n4' | ':n8', ':skip=s1,s2', ':in=r,c;r,c', ':out=r,c;r,c' (lattice only), ':std=X', ':bias=directions|zero|random'"
 
 const INT = /^\d+$/
 
@@ -111,7 +117,7 @@ export function parseBuilderString(s: string): BuilderSpec {
       if (val === '' || !Number.isFinite(v)) fail(s, `std '${val}' is not a number`)
       spec.weightStd = v
     } else if (key === 'bias') {
-      if (val !== 'zero' && val !== 'random') fail(s, `bias '${val}' is not zero or random`)
+      if (val !== 'zero' && val !== 'random' && val !== 'directions') fail(s, `bias '${val}' is not directions, zero or random`)
       spec.bias = val
     } else if (head !== 'lattice' || !['n', 'skip', 'in', 'out'].includes(key)) {
       fail(s, `unknown segment '${opt}' for ${head}`)
@@ -138,6 +144,6 @@ export function formatBuilderSpec(spec: BuilderSpecInput): string {
     if (spec.outputSites) seg.push(`out=${spec.outputSites.map((p) => p.join(',')).join(';')}`)
   }
   if (spec.weightStd !== undefined) seg.push(`std=${spec.weightStd}`)
-  if (spec.bias === 'random') seg.push('bias=random')
+  if (spec.bias === 'random' || spec.bias === 'zero') seg.push(`bias=${spec.bias}`)
   return seg.join(':')
 }

@@ -84,8 +84,13 @@ describe('topology builders', () => {
     assert.ok(Math.abs(std(big.weights) - 2) < 0.3)
   })
 
-  it('omits the bias for bias zero and draws h in [-0.5,0.5), psi in [-pi,pi) for bias random', () => {
-    assert.equal(buildNetwork({ kind: 'all-to-all', nodes: 5 }, IO, 0).bias, undefined)
+  it('omits the bias for bias zero, draws directions only by default, and h in [-0.5,0.5) too for bias random', () => {
+    assert.equal(buildNetwork({ kind: 'all-to-all', nodes: 5, bias: 'zero' }, IO, 0).bias, undefined)
+    const dflt = buildNetwork({ kind: 'all-to-all', nodes: 5 }, IO, 0)
+    assert.ok(dflt.bias)
+    assert.ok(dflt.bias.h.every((h) => h === 0))
+    assert.ok(dflt.bias.psi.every((p) => p >= -Math.PI && p < Math.PI))
+    assert.ok(new Set(dflt.bias.psi).size === 5)
     const net = buildNetwork({ kind: 'all-to-all', nodes: 5, bias: 'random' }, IO, 0)
     assert.ok(net.bias)
     assert.ok(net.bias.h.every((h) => h >= -0.5 && h < 0.5))
