@@ -137,6 +137,7 @@ export class SimXySubstrate implements Substrate {
       for (let k = 0; k < nIn; k++) x[clamp[k]] = req.inputs[b * nIn + k]
       sys.tauOff = b * nOut
       sys.extOff = off
+      if (sys.ext) sys.markSlipReference(x)
       if (performance.now() < deadline) {
         const st = relaxWith(this.opts.solver, sys, x, o, this.ws)
         settled[b] = st.settled ? 1 : 0

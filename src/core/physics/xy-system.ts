@@ -19,6 +19,8 @@ export class XySystem implements RelaxSystem {
   tauOff = 0
   ext: Float64Array | null = null
   extOff = 0
+  /** output phases at the start of a frozen-torque relaxation (see markSlipReference) */
+  private readonly slipRef: Float64Array
   private readonly row: Float64Array
 
   constructor(readonly net: XyNet) {
@@ -27,6 +29,17 @@ export class XySystem implements RelaxSystem {
     for (let i = 0; i < net.n; i++) this.free[i] = net.clamped[i] ? 0 : 1
     this.bandwidth = bandwidth(net.n, net.ei, net.ej, net.clamped)
     this.row = new Float64Array(net.n)
+    this.slipRef = new Float64Array(net.outputs.length)
+  }
+
+  /**
+   * Remembers the output phases of the state a frozen-torque relaxation starts from. A constant
+   * torque beyond an oscillator's locking range makes it slip forever; once an output has turned by
+   * more than pi there is no equilibrium to find, and force() reports that as Infinity.
+   */
+  markSlipReference(x: Float64Array): void {
+    const o = this.net.outputs
+    for (let k = 0; k < o.length; k++) this.slipRef[k] = x[o[k]]
   }
 
   /** Clears any nudge (free phase). */
@@ -42,6 +55,10 @@ export class XySystem implements RelaxSystem {
       xyAddCostGrad(net, x, 0, tau, to, this.beta, f)
     }
     const ext = this.ext, eo = this.extOff, free = this.free
+    if (ext !== null) {
+      const o = net.outputs
+      for (let k = 0; k < o.length; k++) { const d = x[o[k]] - this.slipRef[k]; if (d > Math.PI || d < -Math.PI) return Infinity }
+    }
     let mx = 0
     for (let i = 0, n = this.n; i < n; i++) {
       let v = free[i] ? -f[i] : 0
