@@ -8,6 +8,7 @@ import { EqpError } from '../../src/errors.ts'
 import { TrainConfig, type TrainConfigInput } from '../../src/engine/config.ts'
 import type { EngineEvent } from '../../src/engine/events.ts'
 import { Trainer } from '../../src/engine/trainer.ts'
+import { trainOnSimulator } from '../../src/services/training.ts'
 
 async function train(net: Network, task: string, cfg: TrainConfigInput, sim: ConstructorParameters<typeof SimXySubstrate>[1] = {}) {
   const data = loadDataset(task, cfg.seed ?? 0)
@@ -30,6 +31,21 @@ describe('Trainer', () => {
       if (r.lastD < 0.01) ok++
     }
     assert.ok(ok >= 4, `${ok}/5 seeds reached D < 0.01`)
+  })
+
+  it('trains XOR on a 5x5 lattice to D < 0.01 for most seeds (frozen nudge, Adam, M_init 5)', async () => {
+    // inputs (1,1), (1,3) and output (3,2): the study's central placement scaled to 5x5
+    const spec = 'lattice:5x5:in=1,1;1,3:out=3,2'
+    let ok = 0
+    for (const seed of [2, 6, 10]) {
+      const net = buildNetwork(parseBuilderString(spec), { inputs: 2, outputs: 1 }, seed)
+      const r = await trainOnSimulator(net, {
+        task: 'xor', stopAtDistance: 0.01, sim: { solver: 'fire-newton' },
+        train: { epochs: 600, mInit: 5, seed, batchSize: 4, evalEvery: 0, estimator: 'frozen-nudge', optimiser: { kind: 'adam' }, lr: 0.01 },
+      })
+      if (r.epochsToD01 !== null) ok++
+    }
+    assert.ok(ok >= 2, `${ok}/3 seeds reached D < 0.01`)
   })
 
   it('gives bit-identical parameters for the same seed, and different ones for another seed', async () => {
