@@ -103,17 +103,18 @@ describe('Trainer', () => {
     })
   }
 
-  it('reaches >= 90% Iris test accuracy on an all-to-all network', async () => {
-    const net = buildNetwork(parseBuilderString('all-to-all:12:std=0.5'), { inputs: 4, outputs: 3 }, 0)
-    const r = await train(net, 'iris', { epochs: 60, seed: 0, batchSize: 16, evalEvery: 0 })
-    assert.ok(r.final && r.final.accuracy >= 0.9, `test accuracy ${r.final?.accuracy}`)
-  })
-
-  it('reaches >= 90% Iris test accuracy on a 4x4 four-neighbour lattice', async () => {
-    const net = buildNetwork(parseBuilderString('lattice:4x4'), { inputs: 4, outputs: 3 }, 0)
-    const r = await train(net, 'iris', { epochs: 150, seed: 0, batchSize: 16, evalEvery: 0, optimiser: { kind: 'adam' }, lr: 0.02 })
-    assert.ok(r.final && r.final.accuracy >= 0.9, `test accuracy ${r.final?.accuracy}`)
-  })
+  // 30 test samples make one run's accuracy move in steps of 3.3%: assert the mean over two seeds
+  for (const [name, spec, lr] of [['an all-to-all network', 'all-to-all:12:std=0.5', 0.01], ['a 4x4 four-neighbour lattice', 'lattice:4x4', 0.02]] as const) {
+    it(`reaches >= 90% Iris test accuracy on ${name} (mean of 2 seeds)`, async () => {
+      const acc: number[] = []
+      for (const seed of [0, 1]) {
+        const net = buildNetwork(parseBuilderString(spec), { inputs: 4, outputs: 3 }, seed)
+        const r = await train(net, 'iris', { epochs: 150, seed, batchSize: 16, evalEvery: 0, optimiser: { kind: 'adam' }, lr })
+        acc.push(r.final?.accuracy ?? 0)
+      }
+      assert.ok((acc[0] + acc[1]) / 2 >= 0.9, `test accuracies ${acc}`)
+    })
+  }
 
   it('refuses a network that does not fit the task, naming both shapes', () => {
     const net = buildNetwork(parseBuilderString('all-to-all:6'), { inputs: 2, outputs: 1 }, 0)

@@ -29,7 +29,7 @@ export function allToAll(spec: AllToAllSpec, io: IoCounts, seed: number): Networ
     inputs: Array.from({ length: io.inputs }, (_, k) => k),
     outputs: Array.from({ length: io.outputs }, (_, k) => n - io.outputs + k),
   }
-  const bias = drawBias(spec.bias, n, rng)
+  const bias = drawBias(spec.bias, n, rng, spec.biasMax)
   if (bias) net.bias = bias
   return net
 }

@@ -81,7 +81,7 @@ export function lattice(spec: LatticeSpec, io: IoCounts, seed: number): Network 
     }
   }
   const net: Network = { model: 'xy', nodes, edges, weights, inputs, outputs, layout: { kind: 'grid', rows, cols } }
-  const bias = drawBias(spec.bias, nodes, rng)
+  const bias = drawBias(spec.bias, nodes, rng, spec.biasMax)
   if (bias) net.bias = bias
   return net
 }

@@ -37,7 +37,7 @@ export function layered(spec: LayeredSpec, io: IoCounts, seed: number): Network 
     inputs: Array.from({ length: sizes[0] }, (_, k) => k),
     outputs: Array.from({ length: sizes[last] }, (_, k) => off + k),
   }
-  const bias = drawBias(spec.bias, nodes, rng)
+  const bias = drawBias(spec.bias, nodes, rng, spec.biasMax)
   if (bias) net.bias = bias
   return net
 }

@@ -5,6 +5,8 @@ import type { Rng } from '../rng/rng.ts'
 
 const Common = {
   weightStd: z.number().positive().optional(),
+  /** with bias 'random': h ~ U(-biasMax, biasMax) (default 0.5, as the 2402 reference) */
+  biasMax: z.number().positive().optional(),
   /** directions (default): h = 0, psi ~ U(-pi, pi), as the reference lattice code; zero: no bias
    *  field at all (exactly rotation- and mirror-symmetric); random: h ~ U(-0.5, 0.5) as well */
   bias: z.enum(['directions', 'zero', 'random']).optional(),
@@ -56,17 +58,17 @@ export function checkIo(io: IoCounts): void {
  * directions matter even at h = 0: with psi = 0 everywhere and inputs at +-pi/2 the energy is
  * mirror-symmetric, equilibria come out collinear, and the h gradient -cos(phi - psi) vanishes.
  */
-export function drawBias(kind: 'directions' | 'zero' | 'random' | undefined, nodes: number, rng: Rng): { h: number[]; psi: number[] } | undefined {
+export function drawBias(kind: 'directions' | 'zero' | 'random' | undefined, nodes: number, rng: Rng, biasMax = 0.5): { h: number[]; psi: number[] } | undefined {
   if (kind === 'zero') return undefined
   const h = new Array<number>(nodes).fill(0), psi = new Array<number>(nodes)
-  if (kind === 'random') for (let i = 0; i < nodes; i++) h[i] = rng.uniform(-0.5, 0.5)
+  if (kind === 'random') for (let i = 0; i < nodes; i++) h[i] = rng.uniform(-biasMax, biasMax)
   for (let i = 0; i < nodes; i++) psi[i] = rng.uniform(-Math.PI, Math.PI)
   return { h, psi }
 }
 
 const FORMS =
   "accepted forms: 'all-to-all:N', 'layered:n0,n1,...', 'lattice:RxC' with optional segments " +
-  "':n4' | ':n8', ':skip=s1,s2', ':in=r,c;r,c', ':out=r,c;r,c' (lattice only), ':std=X', ':bias=directions|zero|random'"
+  "':n4' | ':n8', ':skip=s1,s2', ':in=r,c;r,c', ':out=r,c;r,c' (lattice only), ':std=X', ':bias=directions|zero|random', ':hmax=X'"
 
 const INT = /^\d+$/
 
@@ -116,6 +118,11 @@ export function parseBuilderString(s: string): BuilderSpec {
       const v = Number(val)
       if (val === '' || !Number.isFinite(v)) fail(s, `std '${val}' is not a number`)
       spec.weightStd = v
+    } else if (key === 'hmax') {
+      const v = Number(val)
+      if (val === '' || !Number.isFinite(v) || v <= 0) fail(s, `hmax '${val}' is not a positive number`)
+      spec.biasMax = v
+      spec.bias ??= 'random'
     } else if (key === 'bias') {
       if (val !== 'zero' && val !== 'random' && val !== 'directions') fail(s, `bias '${val}' is not directions, zero or random`)
       spec.bias = val
@@ -145,5 +152,6 @@ export function formatBuilderSpec(spec: BuilderSpecInput): string {
   }
   if (spec.weightStd !== undefined) seg.push(`std=${spec.weightStd}`)
   if (spec.bias === 'random' || spec.bias === 'zero') seg.push(`bias=${spec.bias}`)
+  if (spec.biasMax !== undefined) seg.push(`hmax=${spec.biasMax}`)
   return seg.join(':')
 }
