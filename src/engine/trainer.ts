@@ -165,7 +165,6 @@ export class Trainer {
 
   /** One EqProp step on the given training rows; returns metrics of its free equilibria. */
   async step(idx: number[]): Promise<BatchMetrics> {
-    const n = this.net.n
     const M = this.cfg.mInit, S = idx.length, B = S * M
     const train = this.data.train
     const inputs = new Float64Array(B * this.nIn), targets = new Float64Array(B * this.nOut)
