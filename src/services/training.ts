@@ -1,6 +1,7 @@
 // Local training on the built-in simulator: what `eqprop-hil train` runs, and what the daemon's
 // runs will wrap. One schema describes a job, whether it comes from flags, a file or a request.
 import { z } from 'zod'
+import { ParallelSimXySubstrate } from '../../drivers/sim/parallel-xy.ts'
 import { SimXyOptions, SimXySubstrate } from '../../drivers/sim/xy.ts'
 import { loadDataset, type Dataset } from '../core/data/index.ts'
 import type { Network } from '../core/network/network.ts'
@@ -17,6 +18,8 @@ export const TrainJob = z.strictObject({
   dataSeed: z.int().min(0).optional(),
   /** stop early once an epoch's mean training distance D falls below this */
   stopAtDistance: z.number().positive().optional(),
+  /** relax on this many worker threads (1 = in this thread); results are identical either way */
+  workers: z.int().min(1).max(64).default(1),
 })
 export type TrainJob = z.infer<typeof TrainJob>
 export type TrainJobInput = z.input<typeof TrainJob>
@@ -46,7 +49,7 @@ export interface TrainOutcome {
 export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, onEvent?: (e: EngineEvent) => void): Promise<TrainOutcome> {
   const job = TrainJob.parse(jobIn)
   const data = loadTask(job.task, job.dataSeed ?? job.train.seed)
-  const sub = new SimXySubstrate(network, job.sim)
+  const sub = job.workers > 1 ? await ParallelSimXySubstrate.create(network, job.sim, job.workers) : new SimXySubstrate(network, job.sim)
   let lastEpoch: TrainOutcome['train'] = null
   let epochsToD01: number | null = null
   const t0 = performance.now()

@@ -26,6 +26,7 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --bias-lr-scale S   learning rate of h and psi relative to --lr (default 1)
   --solver S          ${SOLVER_NAMES.join(' | ')} (default flow-newton)
   --tol T             settle when max |force| < T (default 1e-6)
+  --workers N         relax on N worker threads (default 1; same results, more cores)
   --coupling-levels N quantise couplings to N levels over --coupling-range (board emulation; default 0 = off)
   --coupling-range A,B
   --eval-every K      test evaluation every K epochs (default 10; 0 = only at the end)
@@ -39,7 +40,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     task: { type: 'string' }, network: { type: 'string' }, 'network-seed': { type: 'string' },
     estimator: { type: 'string' }, beta: { type: 'string' }, lr: { type: 'string' }, optimiser: { type: 'string' },
     epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' },
-    solver: { type: 'string' }, tol: { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
+    solver: { type: 'string' }, tol: { type: 'string' }, workers: { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
     'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
   })
   const task = required(f.task, 'task')
@@ -75,7 +76,8 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (!f.json) process.stderr.write(`training ${task} on ${network.nodes} nodes / ${network.edges.length} couplings (sim, ${sim.solver}), ${cfg.epochs} epochs\n`)
   const progress = f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)
   const stopAtDistance = f['stop-at-d'] === undefined ? undefined : num(f['stop-at-d'], 'stop-at-d', 0, { gt: 0 })
-  const r = await trainOnSimulator(network, { task, train: cfg, sim, dataSeed: seed, stopAtDistance }, progress)
+  const workers = num(f.workers, 'workers', 1, { int: true, min: 1, max: 64 })
+  const r = await trainOnSimulator(network, { task, train: cfg, sim, dataSeed: seed, stopAtDistance, workers }, progress)
   mkdirSync(dirname(out), { recursive: true })
   writeFileSync(out, JSON.stringify(r.network) + '\n')
   const summary = {
