@@ -15,6 +15,33 @@ export const codes = {
   // runs
   EQP_ERR_RUN_BAD_TRANSITION: def(409, (from: string, to: string) => `run cannot go ${from} -> ${to}`),
   EQP_ERR_TASK_MISMATCH: def(400, (reason: string) => `network does not fit the task: ${reason}`),
+  // daemon
+  EQP_ERR_ROUTE_NOT_FOUND: def(404, (method: string, url: string) => `no route ${method} ${url}`),
+  EQP_ERR_DEVICE_NOT_FOUND: def(404, (id: string) => `device '${id}' does not exist`),
+  EQP_ERR_DEVICE_LEASED: def(409, (id: string, holder: string) => `device '${id}' is leased by ${holder}; reads still work, writes wait until that run ends or is cancelled`),
+  EQP_ERR_RUN_NOT_FOUND: def(404, (id: string) => `run '${id}' does not exist`),
+  EQP_ERR_DATASET_NOT_FOUND: def(404, (name: string) => `dataset '${name}' does not exist`),
+  EQP_ERR_DATASET_EXISTS: def(409, (name: string) => `dataset '${name}' already exists`),
+  EQP_ERR_UNAUTHORIZED: def(401, (reason: string) => `unauthorized: ${reason}`),
+  EQP_ERR_RATE_LIMITED: def(429, (route: string, perS: number) => `${route} is limited to ${perS} requests/s per client; retry later`),
+  EQP_ERR_BODY_TOO_LARGE: def(413, (limit: number) => `body: larger than the limit of ${limit} bytes`),
+  EQP_ERR_MEDIA_TYPE: def(415, (type: string) => `content-type: '${type}' is not accepted here`),
+  EQP_ERR_INSECURE_BIND: def(400, (host: string) => `refusing to listen on non-loopback address '${host}' without a bearer token (give --token or EQP_TOKENS)`),
+  EQP_ERR_SHUTTING_DOWN: def(503, () => 'the daemon is shutting down'),
+  EQP_ERR_DAEMON_UNREACHABLE: def(503, (url: string, reason: string) => `no daemon at ${url}: ${reason}`),
+  EQP_ERR_INTERNAL: def(500, () => 'internal error (see the daemon log)'),
+  // boards and wire protocol
+  EQP_ERR_DEVICE_NOT_CONNECTED: def(503, (where: string) => `no board connected on '${where}' yet`),
+  EQP_ERR_DEVICE_PORT_BUSY: def(409, (path: string, reason: string) => `serial port '${path}' is busy (another process holds it): ${reason}`),
+  EQP_ERR_DEVICE_PORT_OPEN: def(503, (path: string, reason: string) => `cannot open serial port '${path}': ${reason}`),
+  EQP_ERR_DEVICE_NO_HELLO: def(504, (where: string, waitedS: number) => `no board answered HELLO on '${where}' within ${waitedS} s`),
+  EQP_ERR_DEVICE_LOST: def(503, (uid: string, silentS: number) => `device '${uid}' lost for ${silentS} s`),
+  EQP_ERR_DEVICE_UID_MISMATCH: def(409, (where: string, expected: string, got: string) => `the board on '${where}' reports uid '${got}', expected '${expected}'`),
+  EQP_ERR_DEVICE_CHANGED: def(409, (uid: string, what: string) => `device '${uid}' changed since the first handshake: ${what}`),
+  EQP_ERR_DEVICE_UNSUPPORTED: def(400, (uid: string, what: string) => `device '${uid}' does not support ${what}`),
+  EQP_ERR_PROTO_VERSION: def(409, (where: string, boardMajor: number, hostMajor: number) => `the board on '${where}' speaks protocol major ${boardMajor}, this host speaks ${hostMajor}: update the firmware or the host`),
+  EQP_ERR_PROTO_NACK: def(502, (msg: string, reason: string) => `board refused ${msg}: ${reason}`),
+  EQP_ERR_PROTO_VIOLATION: def(502, (where: string, what: string) => `the board on '${where}' broke the protocol: ${what}`),
 }
 
 export type ErrorCode = keyof typeof codes

@@ -1,7 +1,10 @@
 // The eqprop-hil command line: one verb per file in commands/, each a thin adapter over services.
 import { EqpError } from '../errors.ts'
+import { BOARD_HELP, boardCommand } from './commands/board.ts'
 import { EVAL_HELP, evalCommand } from './commands/eval.ts'
 import { GRAD_HELP, gradCommand } from './commands/grad.ts'
+import { RUNS_HELP, runsCommand } from './commands/runs.ts'
+import { SERVE_HELP, serveCommand } from './commands/serve.ts'
 import { TRAIN_HELP, trainCommand } from './commands/train.ts'
 import { UsageError } from './usage.ts'
 
@@ -9,6 +12,9 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help:
   train: { run: trainCommand, help: TRAIN_HELP },
   eval: { run: evalCommand, help: EVAL_HELP },
   grad: { run: gradCommand, help: GRAD_HELP },
+  board: { run: boardCommand, help: BOARD_HELP },
+  serve: { run: serveCommand, help: SERVE_HELP },
+  runs: { run: runsCommand, help: RUNS_HELP },
 }
 
 const HELP = `eqprop-hil: Equilibrium Propagation for physical learning machines
@@ -19,6 +25,9 @@ commands:
   train   train a network on the built-in XY simulator
   eval    evaluate a network on a task
   grad    exact gradient vs EqProp estimators for one sample
+  board   run a board without hardware (TS virtual board or C reference firmware) on a pty
+  serve   run the daemon (REST API, durable runs, live streams)
+  runs    list, create and steer runs on a running daemon
 `
 
 /** Runs the CLI; returns the exit code (2 for bad input, 1 for failures). */

@@ -1,0 +1,85 @@
+// The daemon's settings: one schema for the config file, environment variables and flags (in that
+// order of precedence, flags winning).
+import { readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { EqpError } from '../errors.ts'
+import { parseInput } from '../services/issues.ts'
+
+export const ServeConfig = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  /** 0 = any free port (the bound address is printed on stdout) */
+  port: z.int().min(0).max(65535).default(8765),
+  /** holds eqprop-hil.sqlite; default: the user's data directory */
+  dataDir: z.string().min(1).optional(),
+  tokens: z.array(z.strictObject({ name: z.string().regex(/^[A-Za-z0-9_.@:-]{1,64}$/, 'not a client name'), token: z.string().min(8).max(512) })).default([]),
+  /** resume interrupted runs at start-up */
+  autoResume: z.boolean().default(false),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** pretty in a terminal, JSON otherwise (auto) */
+  logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  /** relax requests per second per client (0 = unlimited) and the burst allowed */
+  relaxRate: z.number().min(0).max(1e6).default(50),
+  relaxBurst: z.int().min(1).max(1e6).default(20),
+  bodyLimit: z.int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  uploadLimit: z.int().min(1024).max(64 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** default checkpoint cadence in steps (runs may set their own) */
+  checkpointEvery: z.int().min(0).max(1_000_000).default(20),
+  keepCheckpoints: z.int().min(1).max(1000).default(3),
+  /** samples per relax call between yields to the event loop */
+  slice: z.int().min(1).max(4096).default(8),
+})
+export type ServeConfig = z.infer<typeof ServeConfig>
+export type ServeConfigInput = z.input<typeof ServeConfig>
+
+/** Where user data lives by platform convention (XDG on Linux). */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (process.platform === 'win32') return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'eqprop-hil')
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'eqprop-hil')
+  return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'eqprop-hil')
+}
+
+/** Whether a host name binds only to this machine. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+/** "name=secret,name2=secret2" (EQP_TOKENS, --token); a bare secret is named 'token<k>'. */
+export function parseTokens(text: string, where: string): { name: string; token: string }[] {
+  return text.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s, k) => {
+    const eq = s.indexOf('=')
+    if (eq === 0) throw new EqpError('EQP_ERR_BAD_INPUT', [where, `token ${k + 1} has an empty name`])
+    return eq < 0 ? { name: `token${k + 1}`, token: s } : { name: s.slice(0, eq), token: s.slice(eq + 1) }
+  })
+}
+
+/** Settings from the environment (EQP_*), as config-file fields. */
+export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  if (env.EQP_HOST) out.host = env.EQP_HOST
+  if (env.EQP_PORT) out.port = /^\d+$/.test(env.EQP_PORT) ? Number(env.EQP_PORT) : env.EQP_PORT
+  if (env.EQP_DATA_DIR) out.dataDir = env.EQP_DATA_DIR
+  if (env.EQP_TOKENS) out.tokens = parseTokens(env.EQP_TOKENS, 'EQP_TOKENS')
+  if (env.EQP_AUTO_RESUME) out.autoResume = ['1', 'true', 'yes'].includes(env.EQP_AUTO_RESUME.toLowerCase())
+  if (env.EQP_LOG_LEVEL) out.logLevel = env.EQP_LOG_LEVEL
+  return out
+}
+
+/** Reads a JSON config file; errors name the file and the field. */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string
+  try { text = readFileSync(path, 'utf8') } catch (e) { throw new EqpError('EQP_ERR_FILE_READ', [path, (e as NodeJS.ErrnoException).code ?? String(e)]) }
+  let raw: unknown
+  try { raw = JSON.parse(text) } catch (e) { throw new EqpError('EQP_ERR_BAD_INPUT', [path, `not valid JSON (${(e as Error).message})`]) }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new EqpError('EQP_ERR_BAD_INPUT', [path, 'expected a JSON object'])
+  return raw as Record<string, unknown>
+}
+
+/** File < env < flags; the merged result is validated once, naming the field that is wrong. */
+export function resolveConfig(file: Record<string, unknown>, env: Record<string, unknown>, flags: Record<string, unknown>): ServeConfig & { dataDir: string } {
+  const merged = { ...file, ...env, ...flags }
+  const cfg = parseInput(ServeConfig, merged, 'config')
+  if (!isLoopback(cfg.host) && cfg.tokens.length === 0) throw new EqpError('EQP_ERR_INSECURE_BIND', [cfg.host])
+  return { ...cfg, dataDir: cfg.dataDir ?? defaultDataDir() }
+}

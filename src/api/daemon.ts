@@ -1,0 +1,101 @@
+// The daemon process: one SQLite file in the data directory, the services over it, the HTTP app.
+// close() stops runs at a step boundary with a checkpoint, then the server, then the database.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { EqpError } from '../errors.ts'
+import { DatasetService } from '../services/datasets/service.ts'
+import { DeviceService } from '../services/devices/service.ts'
+import { RunService } from '../services/runs/service.ts'
+import { Store } from '../services/store/index.ts'
+import { Telemetry } from '../services/telemetry.ts'
+import { buildApp, type AppServices } from './app.ts'
+import type { ServeConfig } from './config.ts'
+
+const require = createRequire(import.meta.url)
+const versionOf = (pkg: string): string => {
+  try { return (require(`${pkg}/package.json`) as { version: string }).version } catch { return 'unknown' }
+}
+
+/** Versions recorded in each run's provenance. */
+export function softwareVersions(): Record<string, string> {
+  return {
+    'eqprop-hil': (require('../../package.json') as { version: string }).version,
+    node: process.version,
+    fastify: versionOf('fastify'),
+    zod: versionOf('zod'),
+    'better-sqlite3': versionOf('better-sqlite3'),
+  }
+}
+
+export interface Daemon {
+  app: FastifyInstance
+  services: AppServices
+  store: Store
+  /** http://host:port as bound */
+  url: string
+  close(): Promise<void>
+}
+
+const silent = { info() {}, warn() {}, error() {} }
+
+/** Claims the data directory for this process (one process owns one SQLite file). */
+function lockDataDir(dir: string): () => void {
+  const path = join(dir, 'daemon.pid')
+  try {
+    const pid = Number(readFileSync(path, 'utf8').trim())
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
+      let alive = true
+      try { process.kill(pid, 0) } catch (e) { alive = (e as NodeJS.ErrnoException).code === 'EPERM' }
+      if (alive) throw new EqpError('EQP_ERR_BAD_INPUT', ['dataDir', `'${dir}' is in use by daemon pid ${pid}`])
+    }
+  } catch (e) {
+    if (e instanceof EqpError) throw e
+  }
+  writeFileSync(path, `${process.pid}\n`)
+  return () => { try { if (readFileSync(path, 'utf8').trim() === String(process.pid)) rmSync(path) } catch { /* gone already */ } }
+}
+
+/** Opens the store, restores devices and runs, and starts listening. */
+export async function startDaemon(cfg: ServeConfig & { dataDir: string }, logger?: Logger): Promise<Daemon> {
+  mkdirSync(cfg.dataDir, { recursive: true })
+  const unlock = lockDataDir(cfg.dataDir)
+  let store: Store
+  try { store = new Store(join(cfg.dataDir, 'eqprop-hil.sqlite')) } catch (e) { unlock(); throw e }
+  const versions = softwareVersions()
+  const telemetry = new Telemetry()
+  const datasets = new DatasetService(store)
+  const devices = new DeviceService(store, telemetry, datasets)
+  const log = logger ? { info: logger.info.bind(logger), warn: logger.warn.bind(logger), error: logger.error.bind(logger) } : silent
+  const runs = new RunService(store, devices, datasets, {
+    checkpointEvery: cfg.checkpointEvery, slice: cfg.slice, keepCheckpoints: cfg.keepCheckpoints, autoResume: cfg.autoResume, versions, log,
+  })
+  const services: AppServices = { devices, runs, datasets, telemetry }
+  try {
+    await devices.restore()
+    const { app } = await buildApp(services, {
+      logger, tokens: cfg.tokens, relaxRate: cfg.relaxRate, relaxBurst: cfg.relaxBurst, bodyLimit: cfg.bodyLimit, uploadLimit: cfg.uploadLimit, version: versions['eqprop-hil'],
+    })
+    await runs.init()
+    await app.listen({ host: cfg.host, port: cfg.port })
+    const addr = app.server.address()
+    const port = typeof addr === 'object' && addr ? addr.port : cfg.port
+    const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host
+    let closing: Promise<void> | null = null
+    const close = () => (closing ??= (async () => {
+      await runs.shutdown()
+      await app.close()
+      await devices.closeAll()
+      store.close()
+      unlock()
+    })())
+    return { app, services, store, url: `http://${host}:${port}`, close }
+  } catch (e) {
+    await runs.shutdown().catch(() => {})
+    store.close()
+    unlock()
+    throw e
+  }
+}

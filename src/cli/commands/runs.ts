@@ -1,0 +1,142 @@
+// eqprop-hil runs ...: list, inspect, create and steer runs on a running daemon.
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { ESTIMATOR_NAMES } from '../../core/eqprop/estimators.ts'
+import { EqpError } from '../../errors.ts'
+import { issueLines, type IssueLike } from '../../services/issues.ts'
+import { RunCreate } from '../../services/runs/schemas.ts'
+import { DaemonClient, DaemonError } from '../daemon-client.ts'
+import { num, oneOf, required, UsageError } from '../usage.ts'
+
+export const RUNS_HELP = `eqprop-hil runs <action> [options]      (talks to a running 'eqprop-hil serve')
+
+  list [--state S] [--device D]       runs, one line each
+  show ID                             one run as JSON (state, progress, metrics, provenance)
+  create --device D --task T [--epochs K] [--seed S] [--lr L] [--beta B] [--estimator E]
+         [--optimiser sgd|momentum|adam] [--batch S] [--m-init M] [--label X] [--set JSON]
+                                      queue a run; --set merges any other POST /runs fields
+  pause ID | resume ID | cancel ID    steer a run
+  watch ID                            follow its events until it ends (exit 0 when done)
+  metrics ID [--kind batch|epoch|eval] [--csv]
+
+  --url URL       daemon address (default $EQP_URL or http://127.0.0.1:8765)
+  --token T       bearer token (default $EQP_TOKEN)
+  --json          print the daemon's JSON answer as is`
+
+const COMMON = { url: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' } } as const
+
+interface Summary { id: string; state: string; device: string; task: string; label: string | null; progress: { epoch: number; epochs: number; step: number; steps: number }; lastMetrics: { eval: { accuracy: number | null } | null; epoch: { distance: number | null } | null } }
+
+const line = (r: Summary) => {
+  const acc = r.lastMetrics.eval?.accuracy, d = r.lastMetrics.epoch?.distance
+  return [r.id, r.state.padEnd(9), r.device, r.task, `epoch ${r.progress.epoch}/${r.progress.epochs}`,
+    d != null ? `D ${d.toExponential(2)}` : '', acc != null ? `test acc ${acc.toFixed(3)}` : '', r.label ?? ''].filter((s) => s !== '').join('  ')
+}
+
+const id = (positionals: string[], action: string): string => {
+  if (positionals.length !== 1) throw new UsageError(`${action} takes one run id`)
+  return positionals[0]
+}
+
+export async function runsCommand(args: string[]): Promise<number> {
+  const [action, ...rest] = args
+  let positionals: string[] = []
+  /** strict flag parsing with positionals (the run id) allowed */
+  const parseFlags = <T extends NonNullable<ParseArgsConfig['options']>>(_: unknown, options: T) => {
+    try {
+      const r = parseArgs({ args: rest, options, strict: true, allowPositionals: true })
+      positionals = r.positionals
+      return r.values
+    } catch (e) {
+      throw new UsageError((e as Error).message)
+    }
+  }
+  const flagArgs = null
+  const out = (v: unknown) => process.stdout.write((typeof v === 'string' ? v : JSON.stringify(v, null, 2)) + (typeof v === 'string' && v.endsWith('\n') ? '' : '\n'))
+  const client = (f: { url?: string; token?: string }) => new DaemonClient((f.url ?? process.env.EQP_URL ?? 'http://127.0.0.1:8765').replace(/\/$/, ''), f.token ?? process.env.EQP_TOKEN)
+  try {
+    switch (action) {
+      case 'list': {
+        const f = parseFlags(flagArgs, { ...COMMON, state: { type: 'string' }, device: { type: 'string' } })
+        const q = new URLSearchParams()
+        if (f.state) q.set('state', f.state)
+        if (f.device) q.set('device', f.device)
+        const r = await client(f).request<{ runs: Summary[] }>('GET', `/runs${q.size ? '?' + q : ''}`)
+        if (f.json) out(r)
+        else out(r.runs.length ? r.runs.map(line).join('\n') : '(no runs)')
+        return 0
+      }
+      case 'show': {
+        const f = parseFlags(flagArgs, COMMON)
+        out(await client(f).request('GET', `/runs/${encodeURIComponent(id(positionals, action))}`))
+        return 0
+      }
+      case 'pause': case 'resume': case 'cancel': {
+        const f = parseFlags(flagArgs, COMMON)
+        const r = await client(f).request<Summary>('POST', `/runs/${encodeURIComponent(id(positionals, action))}/${action}`)
+        out(f.json ? r : line(r))
+        return 0
+      }
+      case 'create': {
+        const f = parseFlags(flagArgs, {
+          ...COMMON, device: { type: 'string' }, task: { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' }, lr: { type: 'string' },
+          beta: { type: 'string' }, estimator: { type: 'string' }, optimiser: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' },
+          label: { type: 'string' }, set: { type: 'string' },
+        })
+        if (positionals.length) throw new UsageError(`create takes no positional arguments (got '${positionals[0]}')`)
+        const body: Record<string, unknown> = { device: required(f.device, 'device'), task: required(f.task, 'task') }
+        if (f.epochs !== undefined) body.epochs = num(f.epochs, 'epochs', 0, { int: true, min: 1 })
+        if (f.seed !== undefined) body.seed = num(f.seed, 'seed', 0, { int: true, min: 0, max: 2 ** 32 - 1 })
+        if (f.lr !== undefined) body.lr = num(f.lr, 'lr', 0, { gt: 0 })
+        if (f.beta !== undefined) body.beta = num(f.beta, 'beta', 0, { gt: 0, max: 10 })
+        if (f.estimator !== undefined) body.estimator = oneOf(f.estimator, 'estimator', ESTIMATOR_NAMES, 'one-sided')
+        if (f.optimiser !== undefined) body.optimiser = { kind: oneOf(f.optimiser, 'optimiser', ['sgd', 'momentum', 'adam'] as const, 'sgd') }
+        if (f.batch !== undefined) body.batchSize = num(f.batch, 'batch', 0, { int: true, min: 1 })
+        if (f['m-init'] !== undefined) body.mInit = num(f['m-init'], 'm-init', 0, { int: true, min: 1 })
+        if (f.label !== undefined) body.label = f.label
+        if (f.set !== undefined) {
+          let extra: unknown
+          try { extra = JSON.parse(f.set) } catch (e) { throw new UsageError(`--set: not valid JSON (${(e as Error).message})`) }
+          if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new UsageError('--set: expected a JSON object')
+          Object.assign(body, extra)
+        }
+        // the daemon's own schema, so mistakes are caught before the request
+        const checked = RunCreate.safeParse(body)
+        if (!checked.success) throw new UsageError(issueLines(checked.error.issues as unknown as IssueLike[], 'run').join('; '))
+        const r = await client(f).request<Summary>('POST', '/runs', body)
+        out(f.json ? r : line(r))
+        return 0
+      }
+      case 'watch': {
+        const f = parseFlags(flagArgs, COMMON)
+        const runId = id(positionals, action)
+        let last = ''
+        await client(f).events(`/runs/${encodeURIComponent(runId)}/events`, (type, data) => {
+          const e = data as { to?: string; reason?: string | null; row?: { epoch: number; distance: number; accuracy: number } }
+          if (f.json) { out(JSON.stringify({ type, ...e })); }
+          else if (type === 'state') process.stdout.write(`state -> ${e.to}${e.reason ? ` (${e.reason})` : ''}\n`)
+          else if (type === 'epoch' && e.row) process.stdout.write(`epoch ${e.row.epoch}: D ${e.row.distance.toExponential(3)} train acc ${e.row.accuracy.toFixed(3)}\n`)
+          else if (type === 'eval' && e.row) process.stdout.write(`  eval @ epoch ${e.row.epoch}: test acc ${e.row.accuracy.toFixed(3)}\n`)
+          if (type === 'state' && e.to) last = e.to
+        })
+        return last === 'done' ? 0 : 1
+      }
+      case 'metrics': {
+        const f = parseFlags(flagArgs, { ...COMMON, kind: { type: 'string' }, csv: { type: 'boolean' } })
+        const q = new URLSearchParams()
+        if (f.kind) q.set('kind', oneOf(f.kind, 'kind', ['batch', 'epoch', 'eval'] as const, 'epoch'))
+        if (f.csv) q.set('format', 'csv')
+        out(await client(f).request('GET', `/runs/${encodeURIComponent(id(positionals, action))}/metrics${q.size ? '?' + q : ''}`, undefined, f.csv ? 'text/csv' : 'application/json'))
+        return 0
+      }
+      default:
+        throw new UsageError(action ? `unknown action '${action}'` : 'an action is required (list, show, create, pause, resume, cancel, watch, metrics)')
+    }
+  } catch (e) {
+    if (e instanceof DaemonError || (e instanceof EqpError && e.code === 'EQP_ERR_DAEMON_UNREACHABLE')) {
+      const status = e instanceof DaemonError ? e.status : e.statusCode
+      process.stderr.write(`eqprop-hil runs: ${e.code}: ${e.message}\n`)
+      return status < 500 ? 2 : 1
+    }
+    throw e
+  }
+}

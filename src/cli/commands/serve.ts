@@ -1,0 +1,78 @@
+// eqprop-hil serve: the daemon. Prints its address on stdout, logs (pino) on stderr.
+import type { Logger } from 'pino'
+import { configFromEnv, parseTokens, readConfigFile, resolveConfig, type ServeConfig } from '../../api/config.ts'
+import { num, parseFlags } from '../usage.ts'
+
+export const SERVE_HELP = `eqprop-hil serve [options]
+
+  --host H              address to bind (default 127.0.0.1; a non-loopback address needs a token)
+  --port P              port (default 8765; 0 = any free port)
+  --data-dir DIR        where eqprop-hil.sqlite lives (default: $XDG_DATA_HOME/eqprop-hil or ~/.local/share/eqprop-hil)
+  --config FILE         JSON settings (any field below, camelCase: host, port, dataDir, tokens, autoResume, ...)
+  --token NAME=SECRET   a bearer token (repeatable); mutating requests then need one
+  --auto-resume         resume interrupted runs at start-up
+  --relax-rate N        relax requests per second per client (default 50; 0 = unlimited)
+  --checkpoint-every K  default checkpoint cadence in steps (default 20)
+  --slice S             samples per relax call between event-loop turns (default 8)
+  --log-level L         fatal | error | warn | info | debug | trace | silent (default info)
+  --log-format F        auto | json | pretty (default auto: pretty in a terminal)
+
+Environment: EQP_HOST, EQP_PORT, EQP_DATA_DIR, EQP_TOKENS (name=secret,...), EQP_AUTO_RESUME, EQP_LOG_LEVEL,
+EQP_CONFIG. Precedence: flags > environment > config file > defaults.
+SIGINT / SIGTERM: running runs stop at a step boundary with a checkpoint and show as interrupted.`
+
+async function makeLogger(cfg: ServeConfig): Promise<Logger> {
+  const { pino } = await import('pino')
+  const pretty = cfg.logFormat === 'pretty' || (cfg.logFormat === 'auto' && process.stderr.isTTY === true)
+  if (pretty) {
+    try {
+      // a dev dependency: without it the daemon logs JSON
+      const { default: prettyStream } = await import('pino-pretty')
+      return pino({ level: cfg.logLevel }, prettyStream({ destination: 2, colorize: true, translateTime: 'HH:MM:ss' }))
+    } catch { /* fall through to JSON */ }
+  }
+  return pino({ level: cfg.logLevel }, pino.destination({ dest: 2, sync: false }))
+}
+
+export async function serveCommand(args: string[]): Promise<number> {
+  const f = parseFlags(args, {
+    host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string' },
+    token: { type: 'string', multiple: true }, 'auto-resume': { type: 'boolean' }, 'relax-rate': { type: 'string' },
+    'checkpoint-every': { type: 'string' }, slice: { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
+  })
+  const flags: Record<string, unknown> = {}
+  if (f.host !== undefined) flags.host = f.host
+  if (f.port !== undefined) flags.port = num(f.port, 'port', 0, { int: true, min: 0, max: 65535 })
+  if (f['data-dir'] !== undefined) flags.dataDir = f['data-dir']
+  if (f.token !== undefined) flags.tokens = f.token.flatMap((t) => parseTokens(t, '--token'))
+  if (f['auto-resume']) flags.autoResume = true
+  if (f['relax-rate'] !== undefined) flags.relaxRate = num(f['relax-rate'], 'relax-rate', 0, { min: 0 })
+  if (f['checkpoint-every'] !== undefined) flags.checkpointEvery = num(f['checkpoint-every'], 'checkpoint-every', 0, { int: true, min: 0 })
+  if (f.slice !== undefined) flags.slice = num(f.slice, 'slice', 0, { int: true, min: 1 })
+  if (f['log-level'] !== undefined) flags.logLevel = f['log-level']
+  if (f['log-format'] !== undefined) flags.logFormat = f['log-format']
+  const configPath = f.config ?? process.env.EQP_CONFIG
+  const cfg = resolveConfig(configPath ? readConfigFile(configPath) : {}, configFromEnv(process.env), flags)
+  const logger = await makeLogger(cfg)
+  // loaded here, so other commands do not pay for fastify and SQLite
+  const { startDaemon } = await import('../../api/daemon.ts')
+  const d = await startDaemon(cfg, logger)
+  // handlers first: a supervisor may signal as soon as it reads the address
+  const stopped = new Promise<void>((resolve) => {
+    let stopping = false
+    const stop = (sig: string) => {
+      if (stopping) { logger.warn({ sig }, 'second signal: exiting without a clean shutdown'); process.exit(1) }
+      stopping = true
+      logger.info({ sig }, 'shutting down: checkpointing running runs')
+      d.close().then(resolve, (e) => { logger.error({ err: e }, 'unclean shutdown'); resolve() })
+    }
+    process.on('SIGINT', () => stop('SIGINT'))
+    process.on('SIGTERM', () => stop('SIGTERM'))
+  })
+  process.stdout.write(`eqprop-hil daemon listening on ${d.url} (data dir ${cfg.dataDir})\n`)
+  logger.info({ url: d.url, dataDir: cfg.dataDir, tokens: cfg.tokens.length }, 'daemon started')
+  await stopped
+  logger.info('daemon stopped')
+  logger.flush?.()
+  return 0
+}

@@ -1,0 +1,54 @@
+// A Substrate wrapper for runs inside a long-lived process: it hands the event loop back before every
+// relaxation and caps each call at `slice` samples, so HTTP requests are served between slices. It also
+// keeps what a live view needs: the last free equilibrium and the parameters as last applied.
+import type { Params, RelaxRequest, RelaxResult, Substrate, SubstrateInfo } from '../../drivers/substrate.ts'
+
+/** Resolves on the next turn of the event loop, after pending I/O callbacks. */
+export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+/** Plain-JSON parameters (the form stored in checkpoints and served over HTTP). */
+export interface ParamsJson { weights: number[]; h: number[]; psi: number[] }
+
+/** Params as plain arrays; absent bias fields become empty arrays. */
+export function paramsToJson(p: Params): ParamsJson {
+  return { weights: Array.from(p.weights), h: p.h ? Array.from(p.h) : [], psi: p.psi ? Array.from(p.psi) : [] }
+}
+
+export class SlicedSubstrate implements Substrate {
+  readonly info: SubstrateInfo
+  /** phases (rad) of sample 0 of the last free relaxation, and the inputs it was clamped to */
+  lastFree: { phases: number[]; inputs: number[] } | null = null
+  /** parameters as last applied by the device */
+  applied: Params | null = null
+
+  constructor(private readonly inner: Substrate, slice: number) {
+    // the Trainer splits larger batches into maxBatch chunks; per-sample start seeds make that exact
+    this.info = { ...inner.info, maxBatch: Math.max(1, Math.min(inner.info.maxBatch, slice)) }
+  }
+
+  async setParams(p: Params): Promise<Params> {
+    await yieldToLoop()
+    return (this.applied = await this.inner.setParams(p))
+  }
+
+  async updateParams(delta: Params): Promise<Params> {
+    return (this.applied = await this.inner.updateParams(delta))
+  }
+
+  async getParams(): Promise<Params> {
+    return this.inner.getParams()
+  }
+
+  async relax(req: RelaxRequest): Promise<RelaxResult> {
+    await yieldToLoop()
+    const r = await this.inner.relax(req)
+    if (req.phase === 'free' && req.batch > 0) {
+      const n = this.info.nodes, k = this.info.clampable.length
+      this.lastFree = { phases: Array.from(r.states.subarray(0, n)), inputs: Array.from(req.inputs.subarray(0, k)) }
+    }
+    return r
+  }
+
+  /** Closing is the device owner's business, not the run's. */
+  async close(): Promise<void> {}
+}

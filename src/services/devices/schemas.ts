@@ -1,0 +1,109 @@
+// Request and reply shapes of the devices resource; the REST routes and the CLI validate with these.
+import { z } from 'zod'
+import { SimXyOptions } from '../../../drivers/sim/xy.ts'
+import { SubstrateInfo } from '../../../drivers/substrate.ts'
+import { Layout, Network } from '../../core/network/network.ts'
+import { BuilderSpec } from '../../core/topology/index.ts'
+
+/** Limits that keep one request from stalling the daemon. */
+export const DEVICE_LIMITS = { nodes: 10_000, couplings: 200_000, relaxBatch: 256 } as const
+
+export const ResourceId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'not an id (1-64 letters, digits, _ . -)')
+export const DeviceParams = z.strictObject({ id: ResourceId })
+
+const Seed = z.int().min(0).max(2 ** 32 - 1)
+
+export const SimXyDeviceCreate = z
+  .strictObject({
+    kind: z.literal('sim-xy'),
+    name: z.string().min(1).max(200).optional(),
+    /** a full network description ... */
+    network: Network.optional(),
+    /** ... or a builder: a spec object, or its CLI string such as 'lattice:4x4' */
+    builder: z.union([z.string().min(1).max(500), BuilderSpec]).optional(),
+    /** input and output node counts for a builder; or name a task and take its counts */
+    io: z.strictObject({ inputs: z.int().min(0).max(DEVICE_LIMITS.nodes), outputs: z.int().min(1).max(DEVICE_LIMITS.nodes) }).optional(),
+    task: z.string().min(1).max(64).optional(),
+    /** seed of a builder's random couplings */
+    seed: Seed.default(0),
+    sim: SimXyOptions.prefault({}),
+  })
+  .superRefine((v, ctx) => {
+    const bad = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message })
+    if ((v.network === undefined) === (v.builder === undefined)) bad('network', 'give exactly one of network (a description) or builder (a spec)')
+    if (v.builder !== undefined && v.io === undefined && v.task === undefined) bad('io', 'a builder needs io {inputs, outputs} or a task to take them from')
+    if (v.io !== undefined && v.task !== undefined) bad('io', 'give io or task, not both')
+    if (v.network !== undefined && (v.io !== undefined || v.task !== undefined)) bad(v.io ? 'io' : 'task', 'only with builder (a network description lists its own inputs and outputs)')
+  })
+export type SimXyDeviceCreate = z.infer<typeof SimXyDeviceCreate>
+
+/** What POST /devices takes; later board kinds (serial, mqtt) join this union. */
+export const DeviceCreate = z.discriminatedUnion('kind', [SimXyDeviceCreate])
+export type DeviceCreate = z.infer<typeof DeviceCreate>
+export type DeviceCreateInput = z.input<typeof DeviceCreate>
+
+export const Lease = z.object({ run: z.string(), client: z.string() })
+export type Lease = z.infer<typeof Lease>
+
+export const DeviceView = z.object({
+  id: z.string(),
+  kind: z.string(),
+  name: z.string().nullable(),
+  createdAt: z.string(),
+  info: SubstrateInfo,
+  network: z.object({ nodes: z.int(), couplings: z.int(), inputs: z.array(z.int()), outputs: z.array(z.int()), layout: Layout.nullable() }),
+  /** the run holding the device, if any: while it does, writes get 409 */
+  lease: Lease.nullable(),
+  /** runs waiting for the device, oldest first */
+  queued: z.array(z.string()),
+  stats: z.object({ relaxCalls: z.int(), relaxSamples: z.int(), errors: z.int() }),
+})
+export type DeviceView = z.infer<typeof DeviceView>
+export const DeviceDetail = DeviceView.extend({ description: Network })
+export type DeviceDetail = z.infer<typeof DeviceDetail>
+export const DeviceList = z.object({ devices: z.array(DeviceView) })
+
+const Values = (max: number) => z.array(z.number()).max(max)
+
+/** Parameters as written (PUT) and as applied (GET, and the PUT reply): couplings per edge, bias per node. */
+export const ParamsBody = z.strictObject({
+  weights: Values(DEVICE_LIMITS.couplings),
+  h: Values(DEVICE_LIMITS.nodes).optional(),
+  psi: Values(DEVICE_LIMITS.nodes).optional(),
+})
+export type ParamsBody = z.infer<typeof ParamsBody>
+export const ParamsView = z.object({ weights: z.array(z.number()), h: z.array(z.number()), psi: z.array(z.number()), edges: z.array(z.tuple([z.int(), z.int()])) })
+export type ParamsView = z.infer<typeof ParamsView>
+
+const Rows = z.array(z.array(z.number()).max(DEVICE_LIMITS.nodes)).max(DEVICE_LIMITS.relaxBatch)
+
+export const RelaxBody = z.strictObject({
+  /** one row per sample: the clamped values (rad), in the device's clampable order */
+  inputs: Rows.min(1),
+  phase: z.enum(['free', 'nudged']).default('free'),
+  nudge: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('cost'), beta: z.number().positive().max(10), /** one row per sample, nudgeable order (rad) */ targets: Rows }),
+    z.strictObject({ kind: z.literal('force'), /** one row per sample, one value per node */ force: Rows }),
+  ]).optional(),
+  start: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('random'), seed: Seed.default(0) }),
+    z.strictObject({ kind: z.literal('previous') }),
+    z.strictObject({ kind: z.literal('given'), /** one row per sample, one phase per node (rad) */ states: Rows }),
+  ]).default({ kind: 'random', seed: 0 }),
+  /** force-evaluation budget per sample */
+  maxEvals: z.int().positive().max(200_000).optional(),
+})
+export type RelaxBody = z.infer<typeof RelaxBody>
+export type RelaxBodyInput = z.input<typeof RelaxBody>
+
+export const RelaxView = z.object({
+  /** equilibrium phases (rad), one row per sample */
+  phases: z.array(z.array(z.number())),
+  /** internal energy per sample (without the nudge) */
+  energy: z.array(z.number()),
+  settled: z.array(z.boolean()),
+  /** force evaluations (simulator) or board steps per sample */
+  steps: z.array(z.number()),
+  timeS: z.number(),
+})
+export type RelaxView = z.infer<typeof RelaxView>

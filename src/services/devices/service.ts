@@ -1,0 +1,294 @@
+// The devices the daemon owns: attach (a simulated XY substrate today; boards later through the same
+// route), read and write parameters, relax on demand, and the lease a run holds on its device.
+import { SimXySubstrate } from '../../../drivers/sim/xy.ts'
+import type { Params, RelaxRequest, RelaxResult, Substrate } from '../../../drivers/substrate.ts'
+import type { Network } from '../../core/network/network.ts'
+import { buildNetwork, parseBuilderString, type BuilderSpec } from '../../core/topology/index.ts'
+import { paramsToJson, yieldToLoop } from '../../engine/sliced-substrate.ts'
+import { EqpError } from '../../errors.ts'
+import type { DatasetService } from '../datasets/service.ts'
+import type { Store } from '../store/index.ts'
+import type { Telemetry } from '../telemetry.ts'
+import { DEVICE_LIMITS, type DeviceCreate, type DeviceDetail, type DeviceView, type Lease, type ParamsBody, type ParamsView, type RelaxBody, type RelaxView } from './schemas.ts'
+
+interface DeviceHandle {
+  id: string
+  kind: string
+  name: string | null
+  createdAt: string
+  /** the network as attached */
+  description: Network
+  sub: Substrate
+  lease: Lease | null
+  stats: { relaxCalls: number; relaxSamples: number; errors: number }
+  /** serialises calls on the device: one relax or write at a time */
+  chain: Promise<unknown>
+}
+
+/** Couplings a builder spec will create, computed before anything is allocated. */
+function builderSize(s: BuilderSpec): { nodes: number; couplings: number } {
+  if (s.kind === 'all-to-all') return { nodes: s.nodes, couplings: (s.nodes * (s.nodes - 1)) / 2 }
+  if (s.kind === 'layered') return { nodes: s.sizes.reduce((a, b) => a + b, 0), couplings: s.sizes.slice(1).reduce((a, b, k) => a + b * s.sizes[k], 0) }
+  const nodes = s.rows * s.cols
+  return { nodes, couplings: nodes * (2 + (s.neighbours === 8 ? 2 : 0) + 2 * s.skips.length) }
+}
+
+function checkSize(field: string, size: { nodes: number; couplings: number }): void {
+  if (size.nodes > DEVICE_LIMITS.nodes) throw new EqpError('EQP_ERR_BAD_INPUT', [field, `${size.nodes} nodes is above the daemon's limit of ${DEVICE_LIMITS.nodes}`])
+  if (size.couplings > DEVICE_LIMITS.couplings) throw new EqpError('EQP_ERR_BAD_INPUT', [field, `${size.couplings} couplings is above the daemon's limit of ${DEVICE_LIMITS.couplings}`])
+}
+
+/** Samples per device call on the relax route; the event loop turns between slices. */
+const ROUTE_SLICE = 32
+
+/** Relaxes a batch in slices of ROUTE_SLICE samples with a turn of the event loop between them. Per-sample
+ *  start seeds make this exact; `previous` starts stay one call (the device keeps one previous batch). */
+async function relaxInSlices(sub: Substrate, req: RelaxRequest): Promise<RelaxResult> {
+  const B = req.batch
+  if (B <= ROUTE_SLICE || req.start.kind === 'previous') return sub.relax(req)
+  const { nodes: n, clampable, nudgeable } = sub.info
+  const out: RelaxResult = { states: new Float64Array(B * n), energy: new Float64Array(B), settled: new Uint8Array(B), steps: new Float64Array(B), timeS: 0 }
+  for (let a = 0; a < B; a += ROUTE_SLICE) {
+    const e = Math.min(B, a + ROUTE_SLICE)
+    const part = (arr: Float64Array, w: number) => arr.subarray(a * w, e * w)
+    const start: RelaxRequest['start'] = req.start.kind === 'given' ? { kind: 'given', states: part(req.start.states, n) } : { kind: 'random', seed: (req.start.seed + a) >>> 0 }
+    const nudge: RelaxRequest['nudge'] = req.nudge?.kind === 'cost' ? { ...req.nudge, targets: part(req.nudge.targets, nudgeable.length) }
+      : req.nudge?.kind === 'force' ? { ...req.nudge, force: part(req.nudge.force, n) } : undefined
+    await yieldToLoop()
+    const r = await sub.relax({ ...req, batch: e - a, inputs: part(req.inputs, clampable.length), start, nudge })
+    out.states.set(r.states, a * n); out.energy.set(r.energy, a); out.settled.set(r.settled, a); out.steps.set(r.steps, a)
+    out.timeS += r.timeS
+  }
+  return out
+}
+
+const holderText = (l: Lease) => `run '${l.run}' (client '${l.client}')`
+
+export class DeviceService {
+  private readonly devices = new Map<string, DeviceHandle>()
+  /** run ids waiting for a device; the run service supplies it */
+  queuedFor: (deviceId: string) => string[] = () => []
+
+  constructor(private readonly store: Store, private readonly telemetry: Telemetry, private readonly datasets: DatasetService) {}
+
+  /** Re-attaches the devices stored in the database, with the parameters they last had. */
+  async restore(): Promise<void> {
+    for (const row of this.store.devices.attached()) {
+      const h = this.open(row.id, row.spec as DeviceCreate, row.network as Network, row.name, row.createdAt)
+      if (row.params) await h.sub.setParams({ weights: Float64Array.from(row.params.weights), h: Float64Array.from(row.params.h), psi: Float64Array.from(row.params.psi) })
+    }
+  }
+
+  private open(id: string, spec: DeviceCreate, description: Network, name: string | null, createdAt: string): DeviceHandle {
+    const sub = new SimXySubstrate(description, spec.sim)
+    const h: DeviceHandle = { id, kind: spec.kind, name, createdAt, description, sub, lease: null, stats: { relaxCalls: 0, relaxSamples: 0, errors: 0 }, chain: Promise.resolve() }
+    this.devices.set(id, h)
+    return h
+  }
+
+  /** The network a create request describes; 400 naming the field when it does not build. */
+  private networkOf(spec: DeviceCreate): Network {
+    if (spec.network) {
+      checkSize('network', { nodes: spec.network.nodes, couplings: spec.network.edges.length })
+      return spec.network
+    }
+    let b: BuilderSpec
+    try {
+      b = typeof spec.builder === 'string' ? parseBuilderString(spec.builder) : spec.builder!
+    } catch (e) {
+      throw new EqpError('EQP_ERR_BAD_INPUT', ['builder', (e as Error).message])
+    }
+    checkSize('builder', builderSize(b))
+    const io = spec.io ?? (() => { const d = this.datasets.load(spec.task!, 0, 'task'); return { inputs: d.nIn, outputs: d.nOut } })()
+    try {
+      return buildNetwork(b, io, spec.seed)
+    } catch (e) {
+      if (e instanceof RangeError) throw new EqpError('EQP_ERR_BAD_INPUT', ['builder', e.message])
+      throw e
+    }
+  }
+
+  /** Attaches a device; returns its view. */
+  attach(spec: DeviceCreate): DeviceDetail {
+    const description = this.networkOf(spec)
+    const n = this.store.devices.nextN()
+    const id = `dev-${n}`
+    const createdAt = new Date().toISOString()
+    const h = this.open(id, spec, description, spec.name ?? null, createdAt)
+    this.store.devices.insert({ id, n, kind: spec.kind, name: spec.name ?? null, createdAt, spec, network: description, params: null })
+    return this.detail(h)
+  }
+
+  private handle(id: string): DeviceHandle {
+    const h = this.devices.get(id)
+    if (!h) throw new EqpError('EQP_ERR_DEVICE_NOT_FOUND', [id])
+    return h
+  }
+
+  /** Whether a device is attached. */
+  has(id: string): boolean { return this.devices.has(id) }
+
+  private view(h: DeviceHandle): DeviceView {
+    const d = h.description
+    return {
+      id: h.id, kind: h.kind, name: h.name, createdAt: h.createdAt, info: h.sub.info,
+      network: { nodes: d.nodes, couplings: d.edges.length, inputs: d.inputs, outputs: d.outputs, layout: d.layout ?? null },
+      lease: h.lease, queued: this.queuedFor(h.id), stats: { ...h.stats },
+    }
+  }
+
+  private detail(h: DeviceHandle): DeviceDetail {
+    return { ...this.view(h), description: h.description }
+  }
+
+  list(): DeviceView[] { return [...this.devices.values()].map((h) => this.view(h)) }
+
+  get(id: string): DeviceDetail { return this.detail(this.handle(id)) }
+
+  /** Throws 409 naming the holder when a run holds the device. */
+  private checkFree(h: DeviceHandle): void {
+    if (h.lease) throw new EqpError('EQP_ERR_DEVICE_LEASED', [h.id, holderText(h.lease)])
+  }
+
+  /** Runs fn when the device's earlier calls are done; counts failures as device errors. */
+  private exclusive<T>(h: DeviceHandle, fn: () => Promise<T>): Promise<T> {
+    const run = h.chain.then(fn).catch((e: unknown) => {
+      if (!(e instanceof EqpError && e.statusCode < 500 && e.code !== 'EQP_ERR_DEVICE_CLOSED')) {
+        h.stats.errors++
+        this.telemetry.deviceError(h.id)
+      }
+      throw e
+    })
+    h.chain = run.catch(() => {})
+    return run
+  }
+
+  async detach(id: string): Promise<void> {
+    const h = this.handle(id)
+    this.checkFree(h)
+    const queued = this.queuedFor(id)
+    if (queued.length) throw new EqpError('EQP_ERR_DEVICE_LEASED', [id, `queued run '${queued[0]}' (cancel it first)`])
+    this.devices.delete(id)
+    this.store.devices.detach(id, new Date().toISOString())
+    await this.exclusive(h, () => h.sub.close())
+  }
+
+  private paramsView(h: DeviceHandle, p: Params): ParamsView {
+    return { ...paramsToJson(p), edges: h.sub.info.edges }
+  }
+
+  /** Parameters as applied; always allowed, leased or not. */
+  async params(id: string): Promise<ParamsView> {
+    const h = this.handle(id)
+    return this.paramsView(h, await this.exclusive(h, () => h.sub.getParams()))
+  }
+
+  /** Writes parameters (409 while a run holds the device); returns them as applied. */
+  async setParams(id: string, body: ParamsBody): Promise<ParamsView> {
+    const h = this.handle(id)
+    const { nodes, edges } = h.sub.info
+    if (body.weights.length !== edges.length) throw new EqpError('EQP_ERR_BAD_INPUT', ['weights', `expected ${edges.length} values (one per coupling), got ${body.weights.length}`])
+    for (const k of ['h', 'psi'] as const) {
+      const v = body[k]
+      if (v && v.length !== nodes) throw new EqpError('EQP_ERR_BAD_INPUT', [k, `expected ${nodes} values (one per node), got ${v.length}`])
+    }
+    this.checkFree(h)
+    const applied = await this.exclusive(h, async () => {
+      this.checkFree(h)
+      return h.sub.setParams({ weights: Float64Array.from(body.weights), h: body.h && Float64Array.from(body.h), psi: body.psi && Float64Array.from(body.psi) })
+    })
+    this.store.devices.setParams(id, paramsToJson(applied))
+    return this.paramsView(h, applied)
+  }
+
+  /** One relaxation on given inputs (409 while a run holds the device). */
+  async relax(id: string, body: RelaxBody): Promise<RelaxView> {
+    const h = this.handle(id)
+    const { nodes: n, clampable, nudgeable } = h.sub.info
+    const B = body.inputs.length
+    const flat = (rows: number[][], width: number, field: string, what: string): Float64Array => {
+      if (rows.length !== B) throw new EqpError('EQP_ERR_BAD_INPUT', [field, `has ${rows.length} rows, inputs has ${B} (one row per sample)`])
+      const out = new Float64Array(B * width)
+      rows.forEach((r, b) => {
+        if (r.length !== width) throw new EqpError('EQP_ERR_BAD_INPUT', [`${field}.${b}`, `expected ${width} values (${what}), got ${r.length}`])
+        out.set(r, b * width)
+      })
+      return out
+    }
+    const req: RelaxRequest = {
+      batch: B,
+      inputs: flat(body.inputs, clampable.length, 'inputs', 'one per clampable node'),
+      phase: body.phase,
+      start: body.start.kind === 'given' ? { kind: 'given', states: flat(body.start.states, n, 'start.states', 'one phase per node') } : body.start,
+      budget: body.maxEvals ? { maxEvals: body.maxEvals } : undefined,
+    }
+    if (body.phase === 'nudged' && !body.nudge) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge', 'the nudged phase needs a nudge'])
+    if (body.phase === 'free' && body.nudge) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge', "only with phase 'nudged'"])
+    if (body.nudge?.kind === 'cost') req.nudge = { kind: 'cost', cost: 'log-cos', beta: body.nudge.beta, targets: flat(body.nudge.targets, nudgeable.length, 'nudge.targets', 'one per nudgeable node') }
+    else if (body.nudge?.kind === 'force') req.nudge = { kind: 'force', force: flat(body.nudge.force, n, 'nudge.force', 'one per node') }
+    this.checkFree(h)
+    const r = await this.exclusive(h, async () => {
+      this.checkFree(h)
+      return this.counted(h, () => relaxInSlices(h.sub, req), B)
+    })
+    const phases: number[][] = []
+    for (let b = 0; b < B; b++) phases.push(Array.from(r.states.subarray(b * n, (b + 1) * n)))
+    return { phases, energy: Array.from(r.energy), settled: Array.from(r.settled, (s) => s === 1), steps: Array.from(r.steps), timeS: r.timeS }
+  }
+
+  private async counted(h: DeviceHandle, fn: () => Promise<RelaxResult>, samples: number): Promise<RelaxResult> {
+    const r = await fn()
+    h.stats.relaxCalls++
+    h.stats.relaxSamples += samples
+    this.telemetry.relaxed(samples)
+    return r
+  }
+
+  /** Gives the device to a run; 409 naming the holder when another run has it. */
+  lease(id: string, lease: Lease): void {
+    const h = this.handle(id)
+    if (h.lease && h.lease.run !== lease.run) throw new EqpError('EQP_ERR_DEVICE_LEASED', [id, holderText(h.lease)])
+    h.lease = lease
+  }
+
+  leaseOf(id: string): Lease | null { return this.devices.get(id)?.lease ?? null }
+
+  /** Ends a run's lease (no-op when the run does not hold it). */
+  release(id: string, runId: string): void {
+    const h = this.devices.get(id)
+    if (h?.lease?.run === runId) h.lease = null
+  }
+
+  /** The network with the device's parameters as applied now (a run's starting point). */
+  async currentNetwork(id: string): Promise<Network> {
+    const h = this.handle(id)
+    const p = paramsToJson(await this.exclusive(h, () => h.sub.getParams()))
+    return { ...h.description, weights: p.weights, bias: { h: p.h, psi: p.psi } }
+  }
+
+  /** Stores the parameters a run left on the device, so a restart restores them. */
+  async persistParams(id: string): Promise<void> {
+    const h = this.devices.get(id)
+    if (!h) return
+    this.store.devices.setParams(id, paramsToJson(await this.exclusive(h, () => h.sub.getParams())))
+  }
+
+  /** The device as a run sees it: calls serialised with route calls, relaxations counted. */
+  substrateFor(id: string, runId: string): Substrate {
+    const h = this.handle(id)
+    const guard = () => { if (h.lease?.run !== runId) throw new EqpError('EQP_ERR_DEVICE_LEASED', [id, h.lease ? holderText(h.lease) : 'nobody (the run lost its lease)']) }
+    return {
+      info: h.sub.info,
+      setParams: (p) => this.exclusive(h, async () => { guard(); return h.sub.setParams(p) }),
+      updateParams: (d) => this.exclusive(h, async () => { guard(); return h.sub.updateParams(d) }),
+      getParams: () => this.exclusive(h, () => h.sub.getParams()),
+      relax: (req) => this.exclusive(h, async () => { guard(); return this.counted(h, () => h.sub.relax(req), req.batch) }),
+      close: async () => {},
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    for (const h of this.devices.values()) await this.exclusive(h, () => h.sub.close()).catch(() => {})
+    this.devices.clear()
+  }
+}

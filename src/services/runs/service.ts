@@ -1,0 +1,435 @@
+// Training runs under the daemon: queued per device, trained in the background in small slices,
+// persisted (metrics, checkpoints, events) in one transaction per step, and resumable after a pause,
+// a device fault or a daemon restart with bit-identical results.
+import type { Network } from '../../core/network/network.ts'
+import { TrainConfig } from '../../engine/config.ts'
+import { RunLoop, type RunCheckpoint, type RunLoopEvent, type RunLoopOutcome, type StopReason } from '../../engine/run-loop.ts'
+import { checkTransition, HOLDS_DEVICE, isTerminal, type RunState } from '../../engine/run-state.ts'
+import { EqpError } from '../../errors.ts'
+import type { DatasetService } from '../datasets/service.ts'
+import type { DeviceService } from '../devices/service.ts'
+import type { RunRow, Store } from '../store/index.ts'
+import { sqliteVersion } from '../store/index.ts'
+import { metricsCsv } from './csv.ts'
+import type { CheckpointInfo, LastMetrics, MetricRow, Progress, Provenance, RunCreate, RunSnapshot, RunStreamEvent, RunSummary, RunView } from './schemas.ts'
+import { gridView } from './snapshot.ts'
+
+export interface RunServiceOptions {
+  /** default checkpoint cadence in steps (a run's checkpointEvery overrides it) */
+  checkpointEvery: number
+  /** samples per relax call between yields to the event loop */
+  slice: number
+  /** checkpoints kept per run */
+  keepCheckpoints: number
+  /** resume interrupted runs at start-up */
+  autoResume: boolean
+  /** software versions recorded in each run's provenance */
+  versions: Record<string, string>
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void }
+}
+
+/** An event as stored and streamed: a per-run sequence number, a type and its data. */
+export interface StoredEvent { seq: number; type: RunStreamEvent['type']; data: RunStreamEvent; t: number }
+
+interface Active {
+  stop: StopReason | null
+  loop: RunLoop | null
+  done: Promise<void>
+}
+
+/** What a training loop keeps of its run row, so events need not read it back. */
+interface LiveRun { progress: Progress; lastMetrics: LastMetrics; trainRows: number }
+
+/** Progress at a position in the run. */
+function progressAt(p: Progress, epoch: number, batch: number, step: number): Progress {
+  return { ...p, epoch, batch, step, fraction: p.steps > 0 ? step / p.steps : 1 }
+}
+
+const TRAIN_KEYS = Object.keys(TrainConfig.shape) as (keyof TrainConfig)[]
+const now = () => new Date().toISOString()
+
+export class RunService {
+  private readonly active = new Map<string, Active>()
+  private readonly seqs = new Map<string, number>()
+  private readonly cpSeqs = new Map<string, number>()
+  private readonly listeners = new Map<string, Set<(e: StoredEvent) => void>>()
+  private pending: { runId: string; e: StoredEvent }[] = []
+  private closing = false
+
+  constructor(private readonly store: Store, private readonly devices: DeviceService, private readonly datasets: DatasetService, private readonly opts: RunServiceOptions) {
+    devices.queuedFor = (id) => this.store.runs.list({ device: id, state: 'queued' }).map((r) => r.id)
+  }
+
+  /** After a restart: marks runs that were running as interrupted, restores leases, resumes or schedules. */
+  async init(): Promise<void> {
+    for (const r of this.store.runs.list({ state: 'running' })) {
+      this.setState(r, 'suspended', 'interrupted: the daemon stopped while the run was running; resume to continue from the last checkpoint', { interrupted: true })
+    }
+    for (const state of HOLDS_DEVICE) {
+      for (const r of this.store.runs.list({ state })) {
+        if (this.devices.has(r.deviceId)) this.devices.lease(r.deviceId, { run: r.id, client: r.client })
+        else this.setState(r, state === 'running' ? 'failed' : 'cancelled', `device '${r.deviceId}' is no longer attached`)
+      }
+    }
+    if (this.opts.autoResume) {
+      for (const r of this.store.runs.list({ state: 'suspended' })) if (r.interrupted) await this.resume(r.id, 'auto-resume')
+    }
+    for (const d of this.devices.list()) this.schedule(d.id)
+  }
+
+  // ---- persistence helpers
+
+  /** Runs fn in one transaction, then delivers the events it appended to stream listeners. */
+  private tx<T>(fn: () => T): T {
+    let out: T
+    try {
+      out = this.store.tx(fn)
+    } catch (e) {
+      for (const p of this.pending) this.seqs.delete(p.runId)
+      this.pending = []
+      throw e
+    }
+    const ready = this.pending
+    this.pending = []
+    for (const { runId, e } of ready) for (const l of this.listeners.get(runId) ?? []) l(e)
+    return out
+  }
+
+  private appendEvent(runId: string, data: RunStreamEvent): void {
+    const seq = (this.seqs.get(runId) ?? this.store.runs.maxEventSeq(runId)) + 1
+    this.seqs.set(runId, seq)
+    const e: StoredEvent = { seq, type: data.type, data, t: Date.now() }
+    this.store.runs.appendEvent(runId, seq, data.type, data, e.t)
+    this.pending.push({ runId, e })
+  }
+
+  private setState(run: RunRow, to: RunState, reason: string | null, extra: Partial<RunRow> = {}): RunRow {
+    checkTransition(run.state, to)
+    const at = now()
+    const fields: Partial<RunRow> = { state: to, stateReason: reason, updatedAt: at, ...extra }
+    if (to === 'running' && !run.startedAt) fields.startedAt = at
+    if (isTerminal(to)) fields.endedAt = at
+    this.tx(() => {
+      this.store.runs.update(run.id, fields)
+      this.appendEvent(run.id, { type: 'state', from: run.state, to, reason })
+    })
+    this.opts.log.info({ run: run.id, from: run.state, to, reason }, 'run state')
+    return { ...run, ...fields }
+  }
+
+  private row(id: string): RunRow {
+    const r = this.store.runs.get(id)
+    if (!r) throw new EqpError('EQP_ERR_RUN_NOT_FOUND', [id])
+    return r
+  }
+
+  // ---- views
+
+  private summary(r: RunRow): RunSummary {
+    return {
+      id: r.id, label: r.label, device: r.deviceId, task: r.task, client: r.client, state: r.state, stateReason: r.stateReason,
+      interrupted: r.interrupted, createdAt: r.createdAt, startedAt: r.startedAt, endedAt: r.endedAt, updatedAt: r.updatedAt,
+      progress: r.progress, lastMetrics: r.lastMetrics, checkpoint: this.store.runs.lastCheckpoint(r.id)?.info ?? null, error: r.error,
+    }
+  }
+
+  list(filter: { state?: string; device?: string } = {}): RunSummary[] {
+    return this.store.runs.list(filter).map((r) => this.summary(r))
+  }
+
+  get(id: string): RunView {
+    const r = this.row(id)
+    return { ...this.summary(r), config: r.config, request: r.request, provenance: r.provenance, result: r.result }
+  }
+
+  // ---- lifecycle
+
+  /** Queues a run on its device (it starts at once when the device is free). */
+  create(body: RunCreate, client: string): RunView {
+    if (this.closing) throw new EqpError('EQP_ERR_SHUTTING_DOWN', [])
+    if (!this.devices.has(body.device)) throw new EqpError('EQP_ERR_DEVICE_NOT_FOUND', [body.device])
+    const config = Object.fromEntries(TRAIN_KEYS.map((k) => [k, body[k]])) as TrainConfig
+    const dataSeed = body.dataSeed ?? config.seed
+    const data = this.datasets.load(body.task, dataSeed, 'task')
+    const dev = this.devices.get(body.device)
+    if (data.nIn !== dev.network.inputs.length || data.nOut !== dev.network.outputs.length) {
+      throw new EqpError('EQP_ERR_TASK_MISMATCH', [`task '${body.task}' has ${data.nIn} inputs and ${data.nOut} outputs, device '${dev.id}' ${dev.network.inputs.length} and ${dev.network.outputs.length}`])
+    }
+    if (config.trainBias && !dev.info.hasBias) throw new EqpError('EQP_ERR_TASK_MISMATCH', [`device '${dev.id}' has no bias fields to train (set trainBias: false)`])
+    const batches = Math.ceil(data.train.rows / Math.min(config.batchSize, data.train.rows))
+    const n = this.store.runs.nextN()
+    const at = now()
+    const run: RunRow = {
+      id: `run-${n}`, n, deviceId: body.device, label: body.label ?? null, client, task: body.task, state: 'queued', stateReason: null, interrupted: false,
+      createdAt: at, startedAt: null, endedAt: null, updatedAt: at, request: { ...body }, config: { ...config, dataSeed, checkpointEvery: body.checkpointEvery ?? this.opts.checkpointEvery, stopAtDistance: body.stopAtDistance ?? null },
+      provenance: null, progress: { epoch: 0, epochs: config.epochs, batch: 0, batches, step: 0, steps: config.epochs * batches, fraction: 0 },
+      lastMetrics: { batch: null, epoch: null, eval: null }, result: null, error: null,
+    }
+    this.tx(() => {
+      this.store.runs.insert(run)
+      this.appendEvent(run.id, { type: 'state', from: null, to: 'queued', reason: null })
+    })
+    this.opts.log.info({ run: run.id, device: run.deviceId, task: run.task, client }, 'run queued')
+    this.schedule(body.device)
+    return this.get(run.id)
+  }
+
+  /** Starts the oldest queued run of a device when no run holds it. */
+  private schedule(deviceId: string): void {
+    if (this.closing || !this.devices.has(deviceId) || this.devices.leaseOf(deviceId)) return
+    const next = this.store.runs.list({ device: deviceId, state: 'queued' })[0]
+    if (!next) return
+    this.devices.lease(deviceId, { run: next.id, client: next.client })
+    this.launch(this.setState(next, 'running', null), undefined)
+  }
+
+  /** Trains a run in the background, from a checkpoint or from its start. */
+  private launch(run: RunRow, cp: RunCheckpoint | undefined): void {
+    const a: Active = { stop: null, loop: null, done: Promise.resolve() }
+    this.active.set(run.id, a)
+    a.done = (async () => {
+      let outcome: RunLoopOutcome
+      try {
+        const cfg = TrainConfig.parse(Object.fromEntries(TRAIN_KEYS.map((k) => [k, run.config[k]])))
+        const extra = run.config as { dataSeed: number; checkpointEvery: number; stopAtDistance: number | null }
+        const data = this.datasets.load(run.task, extra.dataSeed, 'task')
+        let network: Network
+        if (run.provenance) network = run.provenance.network
+        else {
+          network = await this.devices.currentNetwork(run.deviceId)
+          const dev = this.devices.get(run.deviceId)
+          const provenance: Provenance = {
+            versions: { ...this.opts.versions, sqlite: sqliteVersion(this.store.db) }, startedAt: now(),
+            task: { name: run.task, dataSeed: extra.dataSeed, nIn: data.nIn, nOut: data.nOut, trainRows: data.train.rows, testRows: data.test.rows },
+            device: { id: dev.id, kind: dev.kind, info: dev.info }, network,
+          }
+          this.store.runs.update(run.id, { provenance })
+          run = { ...run, provenance }
+        }
+        const live: LiveRun = { progress: run.progress, lastMetrics: run.lastMetrics, trainRows: data.train.rows }
+        const loop = new RunLoop(this.devices.substrateFor(run.deviceId, run.id), network, data, cfg, {
+          checkpoint: cp, checkpointEvery: extra.checkpointEvery, slice: this.opts.slice, stopAtDistance: extra.stopAtDistance ?? undefined,
+          onEvent: (e) => this.onLoopEvent(run.id, live, e),
+        })
+        a.loop = loop
+        if (a.stop) loop.requestStop(a.stop)
+        outcome = await loop.run()
+      } catch (e) {
+        this.active.delete(run.id)
+        await this.fail(run.id, e as Error)
+        return
+      }
+      this.active.delete(run.id)
+      await this.finish(run.id, outcome)
+    })()
+  }
+
+
+
+  /** Persists one engine event: a metrics row or a checkpoint, with the run row, in one transaction. */
+  private onLoopEvent(runId: string, live: LiveRun, e: RunLoopEvent): void {
+    const t = Date.now()
+    const at = new Date(t).toISOString()
+    if (e.type === 'checkpoint') {
+      const s = e.checkpoint.state
+      const seq = (this.cpSeqs.get(runId) ?? this.store.runs.lastCheckpoint(runId)?.info.seq ?? 0) + 1
+      this.cpSeqs.set(runId, seq)
+      const info: CheckpointInfo = { seq, reason: e.reason, epoch: s.epoch, batch: s.batch, step: s.step, at }
+      live.progress = progressAt(live.progress, s.epoch, s.batch, s.step)
+      this.tx(() => {
+        this.store.runs.insertCheckpoint(runId, info, e.checkpoint, this.opts.keepCheckpoints)
+        this.store.runs.update(runId, { updatedAt: at, progress: live.progress })
+        this.appendEvent(runId, { type: 'checkpoint', checkpoint: info })
+      })
+      return
+    }
+    let row: MetricRow
+    if (e.type === 'batch') {
+      row = { kind: 'batch', epoch: e.epoch, batch: e.batch, step: e.step, split: null, samples: e.samples, ...e.metrics, timeS: null, t }
+      live.progress = progressAt(live.progress, e.epoch - 1, e.batch, e.step)
+    } else if (e.type === 'epoch') {
+      const step = live.progress.step
+      row = { kind: 'epoch', epoch: e.epoch, batch: null, step, split: null, samples: live.trainRows, ...e.metrics, timeS: e.timeS, t }
+      live.progress = progressAt(live.progress, e.epoch, 0, step)
+    } else {
+      const m = e.metrics
+      row = { kind: 'eval', epoch: e.epoch, batch: null, step: live.progress.step, split: m.split, samples: m.samples, distance: m.distance, cost: m.cost, accuracy: m.accuracy, settled: m.settled, dropped: null, fallback: null, timeS: null, t }
+    }
+    live.lastMetrics = { ...live.lastMetrics, [row.kind]: row }
+    this.tx(() => {
+      this.store.runs.insertMetric(runId, row)
+      this.store.runs.update(runId, { progress: live.progress, lastMetrics: live.lastMetrics, updatedAt: at })
+      this.appendEvent(runId, { type: row.kind, row })
+    })
+  }
+
+  private async finish(id: string, outcome: RunLoopOutcome): Promise<void> {
+    const run = this.row(id)
+    await this.devices.persistParams(run.deviceId).catch(() => {})
+    if (outcome.kind === 'done') {
+      const epochs = (run.config as { epochs: number }).epochs
+      this.setState(run, 'done', null, {
+        result: { final: outcome.final, epochs: run.progress.epoch, network: outcome.network },
+        progress: { ...run.progress, fraction: run.progress.epoch >= epochs ? 1 : run.progress.fraction },
+      })
+      this.devices.release(run.deviceId, id)
+      this.schedule(run.deviceId)
+      return
+    }
+    if (outcome.reason === 'pause') this.setState(run, 'paused', 'paused on request')
+    else if (outcome.reason === 'shutdown') this.setState(run, 'suspended', 'interrupted: daemon shutdown; resume to continue from the last checkpoint', { interrupted: true })
+    else {
+      this.setState(run, 'cancelled', 'cancelled on request')
+      this.devices.release(run.deviceId, id)
+      this.schedule(run.deviceId)
+    }
+  }
+
+  private async fail(id: string, err: Error): Promise<void> {
+    const run = this.row(id)
+    const lost = err instanceof EqpError && (err.code === 'EQP_ERR_DEVICE_CLOSED' || (err.code as string) === 'EQP_ERR_DEVICE_LOST')
+    this.opts.log.error({ run: id, err }, lost ? 'device lost under a run' : 'run failed')
+    const msg = err instanceof EqpError ? `${err.code}: ${err.message}` : `${err.name}: ${err.message}`
+    if (lost && run.state === 'running') {
+      this.setState(run, 'suspended', `device fault: ${msg}`, { error: msg })
+      return
+    }
+    if (!isTerminal(run.state)) this.setState(run, 'failed', msg, { error: msg })
+    this.devices.release(run.deviceId, id)
+    this.schedule(run.deviceId)
+  }
+
+  /** Pauses a running run at its next step boundary (after a checkpoint). */
+  async pause(id: string): Promise<RunView> {
+    const run = this.row(id)
+    const a = this.active.get(id)
+    if (run.state === 'running' && a) {
+      if (!a.stop) { a.stop = 'pause'; a.loop?.requestStop('pause') }
+      await a.done
+      return this.get(id)
+    }
+    checkTransition(run.state, 'paused')
+    throw new EqpError('EQP_ERR_RUN_BAD_TRANSITION', [run.state, 'paused'])
+  }
+
+  /** Resumes a paused or suspended run from its last checkpoint. */
+  async resume(id: string, why = 'resumed on request'): Promise<RunView> {
+    if (this.closing) throw new EqpError('EQP_ERR_SHUTTING_DOWN', [])
+    let run = this.row(id)
+    if (this.active.has(id)) await this.active.get(id)!.done
+    run = this.row(id)
+    checkTransition(run.state, 'running')
+    this.devices.lease(run.deviceId, { run: run.id, client: run.client })
+    const cp = this.store.runs.lastCheckpoint(id)
+    this.cpSeqs.delete(id)
+    this.tx(() => this.store.runs.truncateMetrics(id, cp?.info.step ?? 0, cp?.info.epoch ?? 0))
+    const reason = cp ? `${why} from checkpoint ${cp.info.seq} (epoch ${cp.info.epoch}, step ${cp.info.step})` : `${why} from the start (no checkpoint)`
+    const progress = cp ? progressAt(run.progress, cp.info.epoch, cp.info.batch, cp.info.step) : run.progress
+    run = this.setState(run, 'running', reason, { interrupted: false, error: null, progress })
+    this.launch(run, cp?.data as RunCheckpoint | undefined)
+    return this.get(id)
+  }
+
+  /** Cancels a run in any non-final state; a running one stops at its next step boundary. */
+  async cancel(id: string): Promise<RunView> {
+    for (;;) {
+      const run = this.row(id)
+      const a = this.active.get(id)
+      if (run.state === 'running' && a) {
+        if (!a.stop) { a.stop = 'cancel'; a.loop?.requestStop('cancel') }
+        await a.done
+        const after = this.row(id)
+        if (after.state === 'cancelled' || isTerminal(after.state)) return this.get(id)
+        continue
+      }
+      this.setState(run, 'cancelled', 'cancelled on request')
+      this.devices.release(run.deviceId, id)
+      this.schedule(run.deviceId)
+      return this.get(id)
+    }
+  }
+
+  /** Stops every running run at its next step boundary with a checkpoint; they show as interrupted. */
+  async shutdown(): Promise<void> {
+    this.closing = true
+    const waits: Promise<void>[] = []
+    for (const a of this.active.values()) {
+      if (!a.stop) { a.stop = 'shutdown'; a.loop?.requestStop('shutdown') }
+      waits.push(a.done)
+    }
+    await Promise.all(waits)
+  }
+
+  /** Resolves once the run has no training loop in flight (for tests and shutdown). */
+  async idle(id: string): Promise<void> {
+    await this.active.get(id)?.done
+  }
+
+  // ---- data
+
+  metrics(id: string, q: { kind?: string; since?: number } = {}): MetricRow[] {
+    this.row(id)
+    return this.store.runs.metrics(id, q)
+  }
+
+  metricsCsv(id: string, q: { kind?: string; since?: number } = {}): string {
+    return metricsCsv(this.metrics(id, q))
+  }
+
+  /** Stored events after seq, and a subscription for the ones that follow (no gap, no duplicate). */
+  follow(id: string, since: number, listener: (e: StoredEvent) => void): { backlog: StoredEvent[]; terminal: boolean; unsubscribe: () => void } {
+    const run = this.row(id)
+    const backlog = this.store.runs.eventsSince(id, since).map((e) => ({ ...e, type: e.type as StoredEvent['type'], data: e.data as RunStreamEvent }))
+    let set = this.listeners.get(id)
+    if (!set) this.listeners.set(id, (set = new Set()))
+    set.add(listener)
+    const unsubscribe = () => {
+      set.delete(listener)
+      if (set.size === 0) this.listeners.delete(id)
+    }
+    return { backlog, terminal: isTerminal(run.state), unsubscribe }
+  }
+
+  /** Phases and couplings now (live while training), laid out on the grid for lattices. */
+  async snapshot(id: string): Promise<RunSnapshot> {
+    const run = this.row(id)
+    const loop = this.active.get(id)?.loop
+    let net: Network, source: RunSnapshot['source'], phases: number[] | null = null, params: { weights: number[]; h: number[]; psi: number[] }
+    let epoch = run.progress.epoch, step = run.progress.step
+    if (loop && loop.sub.applied) {
+      net = loop.network
+      const p = loop.sub.applied
+      params = { weights: Array.from(p.weights), h: p.h ? Array.from(p.h) : [], psi: p.psi ? Array.from(p.psi) : [] }
+      phases = loop.sub.lastFree?.phases ?? null
+      source = 'live'
+    } else if (run.result) {
+      net = run.result.network
+      params = { weights: net.weights, h: net.bias?.h ?? [], psi: net.bias?.psi ?? [] }
+      phases = (this.store.runs.lastCheckpoint(id)?.data as RunCheckpoint | undefined)?.phases ?? null
+      source = 'result'
+    } else {
+      const cp = this.store.runs.lastCheckpoint(id)
+      net = run.provenance?.network ?? await this.devices.currentNetwork(run.deviceId)
+      const data = cp?.data as RunCheckpoint | undefined
+      if (data) {
+        params = data.applied ?? data.state.requested
+        phases = data.phases
+        epoch = cp!.info.epoch; step = cp!.info.step
+        source = 'checkpoint'
+      } else {
+        params = { weights: net.weights, h: net.bias?.h ?? [], psi: net.bias?.psi ?? [] }
+        source = 'start'
+      }
+    }
+    return {
+      run: id, state: run.state, source, epoch, step, nodes: net.nodes, edges: net.edges, couplings: params.weights, h: params.h, psi: params.psi,
+      phases, inputs: net.inputs, outputs: net.outputs, layout: net.layout ?? null, grid: gridView(net, params.weights, params.h, params.psi, phases),
+    }
+  }
+
+  /** Run counts by state (every state listed), for /metrics and /health. */
+  countByState(): Record<string, number> {
+    const c = this.store.runs.countByState()
+    return Object.fromEntries(['queued', 'running', 'paused', 'suspended', 'done', 'failed', 'cancelled'].map((s) => [s, c[s] ?? 0]))
+  }
+}
