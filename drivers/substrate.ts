@@ -35,9 +35,16 @@ export interface Params {
   weights: Float64Array
   h?: Float64Array
   psi?: Float64Array
+  /** OIM: second-harmonic injection S per node */
+  s?: Float64Array
 }
 
-/** The nudge of the nudged phase: beta times the cost on the nudgeable nodes, or an explicit force. */
+/**
+ * The nudge of the nudged phase: beta times the cost on the nudgeable nodes, or an explicit force.
+ * On an OIM (info.model 'oim') a cost nudge is always the model's own MSE on cos, beta/2 sum
+ * (cos phi_o - y_o)^2 with targets y in [-1, 1], which the board applies as h_o += beta y_o and
+ * S_o -= beta/2; the `cost` label is the XY wire name and is not consulted there.
+ */
 export type Nudge =
   | { kind: 'cost'; cost: 'log-cos'; beta: number; /** [batch, nudgeable.length] target phases (rad) */ targets: Float64Array }
   | { kind: 'force'; /** [batch, nodes] constant force on each node (per unit time) */ force: Float64Array }
@@ -95,5 +102,5 @@ export function applyRange(v: number, r: Range): number {
 
 /** A deep copy, so callers never share arrays with a device. */
 export function cloneParams(p: Params): Params {
-  return { weights: p.weights.slice(), h: p.h?.slice(), psi: p.psi?.slice() }
+  return { weights: p.weights.slice(), h: p.h?.slice(), psi: p.psi?.slice(), ...(p.s ? { s: p.s.slice() } : {}) }
 }

@@ -6,7 +6,8 @@ import { Network } from '../../src/core/network/network.ts'
 import { compileXy, refreshBias, xyEnergy, type XyNet } from '../../src/core/physics/xy.ts'
 import { XySystem } from '../../src/core/physics/xy-system.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
-import { createRelaxWorkspace, DEFAULT_SOLVE, relaxWith, SOLVER_NAMES, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
+import { createRelaxWorkspace, DEFAULT_SOLVE, relaxLangevin, relaxWith, SOLVER_NAMES, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
+import { CouplingPath, Imperfections, noiseStream, quantiseReadout } from './imperfections.ts'
 import { applyRange, cloneParams, Range, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 
 export const SimXyOptions = z.strictObject({
@@ -19,6 +20,8 @@ export const SimXyOptions = z.strictObject({
   /** couplings as the board applies them: clipped to [min, max], quantised to levels (0 = continuous) */
   coupling: Range.default({ min: -1e6, max: 1e6, levels: 0 }),
   bias: Range.default({ min: -1e6, max: 1e6, levels: 0 }),
+  /** readout bits, Langevin noise, device variation and drift (all off by default) */
+  ...Imperfections.shape,
 })
 export type SimXyOptions = z.infer<typeof SimXyOptions>
 export type SimXyOptionsInput = z.input<typeof SimXyOptions>
@@ -33,6 +36,10 @@ export class SimXySubstrate implements Substrate {
   private readonly x: Float64Array
   private prev: Float64Array | null = null
   private closed = false
+  /** coupling setpoints after the board's clip/quantise; the physical couplings are path(setpoints) */
+  private readonly setW: Float64Array
+  private readonly path: CouplingPath
+  private readonly noiseRng: Rng
   /** force evaluations since creation (for benchmarks) */
   forceEvals = 0
 
@@ -43,6 +50,9 @@ export class SimXySubstrate implements Substrate {
     this.sys = new XySystem(this.net)
     this.ws = createRelaxWorkspace(this.net.n, this.sys.bandwidth)
     this.x = new Float64Array(this.net.n)
+    this.setW = new Float64Array(this.net.m)
+    this.path = new CouplingPath(this.net.m, this.opts)
+    this.noiseRng = new Rng(this.opts.noiseSeed)
     this.info = {
       uid: this.opts.uid ?? `sim-xy-${net.nodes}n-${net.edges.length}e`,
       model: 'xy', firmware: 'sim-xy 0.1.0', protocol: 'in-process',
@@ -63,7 +73,12 @@ export class SimXySubstrate implements Substrate {
     const { w, h, psi, m, n } = this.net
     const rc = this.opts.coupling, rb = this.opts.bias
     if (p.weights.length !== m) throw new EqpError('EQP_ERR_BAD_INPUT', ['weights', `expected ${m} values, got ${p.weights.length}`])
-    for (let k = 0; k < m; k++) w[k] = applyRange(p.weights[k], rc)
+    if (this.path.active) {
+      for (let k = 0; k < m; k++) this.setW[k] = applyRange(p.weights[k], rc)
+      this.path.apply(this.setW, rc.min, rc.max, w)
+    } else {
+      for (let k = 0; k < m; k++) w[k] = applyRange(p.weights[k], rc)
+    }
     if (p.h) {
       if (p.h.length !== n) throw new EqpError('EQP_ERR_BAD_INPUT', ['h', `expected ${n} values, got ${p.h.length}`])
       for (let i = 0; i < n; i++) h[i] = applyRange(p.h[i], rb)
@@ -88,6 +103,8 @@ export class SimXySubstrate implements Substrate {
   async updateParams(d: Params): Promise<Params> {
     this.check()
     const cur = this.read()
+    // deltas move the setpoints; with variation or drift those differ from the physical couplings
+    if (this.path.active) cur.weights.set(this.setW)
     for (let k = 0; k < cur.weights.length; k++) cur.weights[k] += d.weights[k]
     if (d.h) for (let i = 0; i < this.net.n; i++) cur.h![i] += d.h[i]
     if (d.psi) for (let i = 0; i < this.net.n; i++) cur.psi![i] += d.psi[i]
@@ -125,6 +142,11 @@ export class SimXySubstrate implements Substrate {
     const deadline = req.budget?.maxTimeS !== undefined ? t0 + req.budget.maxTimeS * 1000 : Infinity
     const states = new Float64Array(B * n), energy = new Float64Array(B), settled = new Uint8Array(B), steps = new Float64Array(B)
     const x = this.x, clamp = this.info.clampable
+    if (this.path.step()) this.path.apply(this.setW, this.opts.coupling.min, this.opts.coupling.max, this.net.w)
+    const noise = this.opts.noise && this.opts.noise.sigma > 0 ? this.opts.noise : null
+    const lo = noise ? { sigma: noise.sigma, dt: noise.dt, steps: Math.min(Math.ceil(noise.time / noise.dt), o.maxEvals) } : null
+    const noiseTruncated = noise !== null && Math.ceil(noise.time / noise.dt) > o.maxEvals
+    const callSeed = noise ? this.noiseRng.nextU32() : 0
     for (let b = 0; b < B; b++) {
       const off = b * n
       if (start.kind === 'random') {
@@ -139,8 +161,10 @@ export class SimXySubstrate implements Substrate {
       sys.extOff = off
       if (sys.ext) sys.markSlipReference(x)
       if (performance.now() < deadline) {
-        const st = relaxWith(this.opts.solver, sys, x, o, this.ws)
-        settled[b] = st.settled ? 1 : 0
+        const st = lo
+          ? relaxLangevin(sys, x, lo, noiseStream(start.kind === 'random' ? start.seed : null, callSeed, b), this.ws.f)
+          : relaxWith(this.opts.solver, sys, x, o, this.ws)
+        settled[b] = st.settled && !noiseTruncated ? 1 : 0
         steps[b] = st.forceEvals
         this.forceEvals += st.forceEvals
       }
@@ -149,6 +173,8 @@ export class SimXySubstrate implements Substrate {
     }
     sys.setFree()
     this.prev = states.slice()
+    // the board reads its phases with few bits; 'previous' still continues from the physical state
+    if (this.opts.readoutBits !== undefined) quantiseReadout(states, this.opts.readoutBits)
     return { states, energy, settled, steps, timeS: (performance.now() - t0) / 1000 }
   }
 

@@ -7,11 +7,11 @@ import type { Params, RelaxRequest, RelaxResult, Substrate, SubstrateInfo } from
 export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 /** Plain-JSON parameters (the form stored in checkpoints and served over HTTP). */
-export interface ParamsJson { weights: number[]; h: number[]; psi: number[] }
+export interface ParamsJson { weights: number[]; h: number[]; psi: number[]; /** OIM: S per node */ s?: number[] }
 
 /** Params as plain arrays; absent bias fields become empty arrays. */
 export function paramsToJson(p: Params): ParamsJson {
-  return { weights: Array.from(p.weights), h: p.h ? Array.from(p.h) : [], psi: p.psi ? Array.from(p.psi) : [] }
+  return { weights: Array.from(p.weights), h: p.h ? Array.from(p.h) : [], psi: p.psi ? Array.from(p.psi) : [], ...(p.s ? { s: Array.from(p.s) } : {}) }
 }
 
 export class SlicedSubstrate implements Substrate {

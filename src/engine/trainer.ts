@@ -3,16 +3,14 @@
 import type { Params, RelaxRequest, RelaxResult, Substrate } from '../../drivers/substrate.ts'
 import { applyRange } from '../../drivers/substrate.ts'
 import type { Dataset, Split } from '../core/data/dataset.ts'
-import { predictClass, targetClass } from '../core/data/readout.ts'
-import { accumulateContrast, createContrastScratch, frozenNudgeForce, type ContrastScratch } from '../core/eqprop/contrast.ts'
 import { estimatorPlan, type EstimatorPlan } from '../core/eqprop/estimators.ts'
 import { initOptimiserState, optimiserDelta, type OptimiserState } from '../core/eqprop/optimisers.ts'
 import type { Network } from '../core/network/network.ts'
-import { compileXy, refreshBias, xyCost, xyDistance, type XyNet } from '../core/physics/xy.ts'
 import { Rng } from '../core/rng/rng.ts'
 import { EqpError } from '../errors.ts'
 import type { TrainConfig } from './config.ts'
 import type { BatchMetrics, EngineEvent, EvalMetrics } from './events.ts'
+import { enginePhysics, type EnginePhysics } from './physics.ts'
 
 /** Everything needed to continue a run exactly where it stopped (plain JSON). */
 export interface TrainState {
@@ -24,7 +22,8 @@ export interface TrainState {
   order: number[]
   rng: number[]
   opt: OptimiserState
-  /** parameters as requested by the host (kept in full precision for quantising boards) */
+  /** parameters as requested by the host (kept in full precision for quantising boards);
+   *  psi holds the second per-node family of the model: psi (XY) or S (OIM) */
   requested: { weights: number[]; h: number[]; psi: number[] }
 }
 
@@ -36,7 +35,8 @@ export interface TrainerOptions {
 
 /** Trains one network on one substrate with EqProp. */
 export class Trainer {
-  readonly net: XyNet
+  /** the model's physics (observables, nudge, readout) with the live parameters */
+  readonly phys: EnginePhysics
   private readonly plan: EstimatorPlan
   private readonly nIn: number
   private readonly nOut: number
@@ -45,13 +45,11 @@ export class Trainer {
   private rng: Rng
   private readonly emit: (e: EngineEvent) => void
   private started = false
-  // per-step scratch, sized for one batch of batchSize * mInit samples
-  private readonly scratch: ContrastScratch
   private readonly grad: Float64Array
   private readonly delta: Float64Array
 
   constructor(readonly sub: Substrate, readonly network: Network, readonly data: Dataset, readonly cfg: TrainConfig, opts: TrainerOptions = {}) {
-    this.net = compileXy(network)
+    this.phys = enginePhysics(network)
     this.nIn = network.inputs.length
     this.nOut = network.outputs.length
     if (data.nIn !== this.nIn || data.nOut !== this.nOut) {
@@ -64,9 +62,10 @@ export class Trainer {
     if (info.clampable.join() !== network.inputs.join() || info.nudgeable.join() !== network.outputs.join()) {
       throw new EqpError('EQP_ERR_TASK_MISMATCH', [`device '${info.uid}' clamps [${info.clampable}] and nudges [${info.nudgeable}], the network has inputs [${network.inputs}] and outputs [${network.outputs}]`])
     }
+    if (info.model !== network.model) throw new EqpError('EQP_ERR_TASK_MISMATCH', [`device '${info.uid}' is a ${info.model} substrate, the network is ${network.model}`])
     if (cfg.trainBias && !info.hasBias) throw new EqpError('EQP_ERR_TASK_MISMATCH', [`device '${info.uid}' has no bias fields to train`])
     this.plan = estimatorPlan(cfg.estimator, cfg.beta)
-    const { n, m } = this.net
+    const { n, m } = this.phys
     this.P = m + (cfg.trainBias ? 2 * n : 0)
     this.emit = opts.onEvent ?? (() => {})
     if (opts.state) {
@@ -76,10 +75,9 @@ export class Trainer {
       this.rng = new Rng(cfg.seed)
       this.state = {
         epoch: 0, batch: 0, step: 0, order: [], rng: [], opt: initOptimiserState(this.P),
-        requested: { weights: [...this.net.w], h: [...this.net.h], psi: [...this.net.psi] },
+        requested: { weights: [...this.phys.w], h: [...this.phys.h], psi: [...this.phys.second] },
       }
     }
-    this.scratch = createContrastScratch(this.net)
     this.grad = new Float64Array(this.P)
     this.delta = new Float64Array(this.P)
   }
@@ -92,9 +90,7 @@ export class Trainer {
 
   /** The network with the parameters as applied by the device. */
   trainedNetwork(): Network {
-    const { w, h, psi } = this.net
-    const hasBias = h.some((v) => v !== 0) || this.network.bias !== undefined
-    return { ...this.network, weights: [...w], ...(hasBias ? { bias: { h: [...h], psi: [...psi] } } : {}) }
+    return this.phys.network(this.network)
   }
 
   get epoch(): number { return this.state.epoch }
@@ -103,15 +99,8 @@ export class Trainer {
   /** Writes the requested parameters to the device and adopts what it applied. */
   async start(): Promise<void> {
     const r = this.state.requested
-    this.adopt(await this.sub.setParams({ weights: Float64Array.from(r.weights), h: Float64Array.from(r.h), psi: Float64Array.from(r.psi) }))
+    this.phys.adopt(await this.sub.setParams(this.phys.toParams(Float64Array.from(r.weights), Float64Array.from(r.h), Float64Array.from(r.psi))))
     this.started = true
-  }
-
-  private adopt(p: Params): void {
-    this.net.w.set(p.weights)
-    if (p.h) this.net.h.set(p.h)
-    if (p.psi) this.net.psi.set(p.psi)
-    refreshBias(this.net)
   }
 
   /** Runs the remaining epochs; returns the final test evaluation. */
@@ -167,14 +156,16 @@ export class Trainer {
   async step(idx: number[]): Promise<BatchMetrics> {
     const M = this.cfg.mInit, S = idx.length, B = S * M
     const train = this.data.train
-    const inputs = new Float64Array(B * this.nIn), targets = new Float64Array(B * this.nOut)
+    const rawIn = new Float64Array(B * this.nIn), rawTargets = new Float64Array(B * this.nOut)
     for (let s = 0; s < S; s++) {
       for (let r = 0; r < M; r++) {
         const b = s * M + r
-        for (let k = 0; k < this.nIn; k++) inputs[b * this.nIn + k] = train.x[idx[s] * this.nIn + k]
-        for (let k = 0; k < this.nOut; k++) targets[b * this.nOut + k] = train.y[idx[s] * this.nOut + k]
+        for (let k = 0; k < this.nIn; k++) rawIn[b * this.nIn + k] = train.x[idx[s] * this.nIn + k]
+        for (let k = 0; k < this.nOut; k++) rawTargets[b * this.nOut + k] = train.y[idx[s] * this.nOut + k]
       }
     }
+    const ph = this.phys
+    const inputs = ph.encodeInputs(rawIn), targets = ph.encodeTargets(rawTargets)
     const free = await this.relax({ batch: B, inputs, phase: 'free', start: { kind: 'random', seed: this.rng.nextU32() } })
     const g = this.grad
     g.fill(0)
@@ -188,8 +179,8 @@ export class Trainer {
     const nudged: RelaxResult[] = []
     for (const nu of this.plan.nudges) {
       const nudge: RelaxRequest['nudge'] = nu.frozen
-        ? { kind: 'force', force: frozenNudgeForce(this.net, free.states, targets, B, nu.beta) }
-        : { kind: 'cost', cost: 'log-cos', beta: nu.beta, targets }
+        ? { kind: 'force', force: ph.frozenForce(free.states, targets, B, nu.beta) }
+        : ph.costNudge(nu.beta, targets)
       const r = await this.relax({ batch: B, inputs, phase: 'nudged', nudge, start: { kind: 'given', states: free.states } })
       this.markUnusable(r, free.states, ok)
       nudged.push(r)
@@ -200,7 +191,7 @@ export class Trainer {
       // reuse the plan's own +beta cost relaxation when it has one
       const k = this.plan.nudges.findIndex((nu) => nu.beta === beta && !nu.frozen)
       const r = k >= 0 ? nudged[k]
-        : await this.relax({ batch: B, inputs, phase: 'nudged', nudge: { kind: 'cost', cost: 'log-cos', beta, targets }, start: { kind: 'given', states: free.states } })
+        : await this.relax({ batch: B, inputs, phase: 'nudged', nudge: ph.costNudge(beta, targets), start: { kind: 'given', states: free.states } })
       const plusOk = new Uint8Array(B).fill(1)
       this.markUnusable(r, free.states, plusOk)
       plus = r.states
@@ -210,11 +201,11 @@ export class Trainer {
     let kept = 0, fell = 0
     for (let b = 0; b < B; b++) { kept += used[b]; fell += fallback ? fallback[b] : 0 }
     if (kept > 0) {
-      accumulateContrast(this.net, free.states, B, this.plan.freeCoef / kept, bias, g, this.scratch, ok)
-      this.plan.nudges.forEach((nu, k) => accumulateContrast(this.net, nudged[k].states, B, nu.coef / kept, bias, g, this.scratch, ok))
+      ph.accumulate(free.states, B, this.plan.freeCoef / kept, bias, g, ok)
+      this.plan.nudges.forEach((nu, k) => ph.accumulate(nudged[k].states, B, nu.coef / kept, bias, g, ok))
       if (fallback && plus && fell > 0) {
-        accumulateContrast(this.net, free.states, B, -1 / beta / kept, bias, g, this.scratch, fallback)
-        accumulateContrast(this.net, plus, B, 1 / beta / kept, bias, g, this.scratch, fallback)
+        ph.accumulate(free.states, B, -1 / beta / kept, bias, g, fallback)
+        ph.accumulate(plus, B, 1 / beta / kept, bias, g, fallback)
       }
     }
     await this.push(g)
@@ -222,7 +213,7 @@ export class Trainer {
   }
 
   private async push(g: Float64Array): Promise<void> {
-    const { n, m } = this.net
+    const { n, m } = this.phys
     optimiserDelta(this.cfg.optimiser, this.state.opt, g, this.cfg.lr, this.delta)
     const d = this.delta, req = this.state.requested
     if (this.cfg.trainBias && this.cfg.biasLrScale !== 1) for (let i = m; i < this.P; i++) d[i] *= this.cfg.biasLrScale
@@ -233,22 +224,22 @@ export class Trainer {
     if (this.cfg.trainBias) {
       for (let i = 0; i < n; i++) {
         req.h[i] = applyRange(req.h[i] + d[m + i], clipB)
-        req.psi[i] += d[m + n + i]
+        // the second family: psi (an angle) is not clipped; S is, like h
+        req.psi[i] = this.phys.secondClipped ? applyRange(req.psi[i] + d[m + n + i], clipB) : req.psi[i] + d[m + n + i]
       }
-      delta.h = d.subarray(m, m + n)
-      delta.psi = d.subarray(m + n, m + 2 * n)
+      Object.assign(delta, this.phys.toParams(delta.weights, d.subarray(m, m + n), d.subarray(m + n, m + 2 * n)))
     }
     if (rc.levels > 0 || (this.cfg.trainBias && rb.levels > 0)) {
       // a quantising board would swallow small deltas: keep full-precision shadow values and write them
-      this.adopt(await this.sub.setParams({ weights: Float64Array.from(req.weights), h: Float64Array.from(req.h), psi: Float64Array.from(req.psi) }))
+      this.phys.adopt(await this.sub.setParams(this.phys.toParams(Float64Array.from(req.weights), Float64Array.from(req.h), Float64Array.from(req.psi))))
     } else {
-      this.adopt(await this.sub.updateParams(delta))
+      this.phys.adopt(await this.sub.updateParams(delta))
     }
   }
 
   /** Clears ok[b] for samples whose nudged state is unsettled or moved a node by more than maxNudgeShift. */
   private markUnusable(r: Pick<RelaxResult, 'states' | 'settled'>, free: Float64Array, ok: Uint8Array): void {
-    const n = this.net.n, lim = this.cfg.maxNudgeShift ?? Infinity
+    const n = this.phys.n, lim = this.cfg.maxNudgeShift ?? Infinity
     for (let b = 0; b < ok.length; b++) {
       if (!ok[b]) continue
       if (!r.settled[b]) { ok[b] = 0; continue }
@@ -263,7 +254,7 @@ export class Trainer {
   private async relax(req: RelaxRequest): Promise<RelaxResult> {
     const max = this.sub.info.maxBatch
     if (req.batch <= max) return this.sub.relax(req)
-    const { n } = this.net, B = req.batch
+    const { n } = this.phys, B = req.batch
     const out: RelaxResult = { states: new Float64Array(B * n), energy: new Float64Array(B), settled: new Uint8Array(B), steps: new Float64Array(B), timeS: 0 }
     for (let a = 0; a < B; a += max) {
       const e = Math.min(B, a + max)
@@ -280,12 +271,12 @@ export class Trainer {
   }
 
   private metrics(r: RelaxResult, targets: Float64Array, B: number): BatchMetrics {
-    const { n, outputs } = this.net
+    const ph = this.phys, n = ph.n
     let d = 0, c = 0, ok = 0, st = 0
     for (let b = 0; b < B; b++) {
-      d += xyDistance(this.net, r.states, b * n, targets, b * this.nOut)
-      c += xyCost(this.net, r.states, b * n, targets, b * this.nOut)
-      if (predictClass(r.states, b * n, outputs) === targetClass(targets, b * this.nOut, this.nOut)) ok++
+      d += ph.distance(r.states, b * n, targets, b * this.nOut)
+      c += ph.cost(r.states, b * n, targets, b * this.nOut)
+      if (ph.predict(r.states, b * n) === ph.targetClass(targets, b * this.nOut)) ok++
       st += r.settled[b]
     }
     return { distance: d / B, cost: c / B, accuracy: ok / B, settled: st / B, dropped: 0, fallback: 0 }
@@ -305,8 +296,8 @@ export class Trainer {
     }
     // a seed of its own per epoch, so evaluating does not change the training stream
     const seed = new Rng((this.cfg.seed ^ 0x5bd1e995) + this.state.epoch * 7919).nextU32()
-    const r = await this.relax({ batch: B, inputs, phase: 'free', start: { kind: 'random', seed } })
-    const { dropped: _d, fallback: _f, ...m } = this.metrics(r, targets, B)
+    const r = await this.relax({ batch: B, inputs: this.phys.encodeInputs(inputs), phase: 'free', start: { kind: 'random', seed } })
+    const { dropped: _d, fallback: _f, ...m } = this.metrics(r, this.phys.encodeTargets(targets), B)
     return { split: name, samples: split.rows, ...m }
   }
 }

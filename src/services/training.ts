@@ -2,13 +2,15 @@
 // runs will wrap. One schema describes a job, whether it comes from flags, a file or a request.
 import { z } from 'zod'
 import { ParallelSimXySubstrate } from '../../drivers/sim/parallel-xy.ts'
-import { SimXyOptions, SimXySubstrate } from '../../drivers/sim/xy.ts'
+import { SimXyOptions } from '../../drivers/sim/xy.ts'
 import { loadDataset, type Dataset } from '../core/data/index.ts'
 import type { Network } from '../core/network/network.ts'
 import { EqpError } from '../errors.ts'
 import { TrainConfig } from '../engine/config.ts'
 import type { EngineEvent, EvalMetrics } from '../engine/events.ts'
 import { Trainer } from '../engine/trainer.ts'
+import { openSimulator } from './substrates.ts'
+import './datasets/sources.ts'   // registers the image-source loaders (paper scale)
 
 export const TrainJob = z.strictObject({
   task: z.string().min(1),
@@ -45,11 +47,14 @@ export interface TrainOutcome {
   forceEvals: number
 }
 
-/** Trains a network on the simulated XY substrate; events go to onEvent. */
+/** Trains a network on the simulator of its model (XY or OIM); events go to onEvent. */
 export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, onEvent?: (e: EngineEvent) => void): Promise<TrainOutcome> {
   const job = TrainJob.parse(jobIn)
   const data = loadTask(job.task, job.dataSeed ?? job.train.seed)
-  const sub = job.workers > 1 ? await ParallelSimXySubstrate.create(network, job.sim, job.workers) : new SimXySubstrate(network, job.sim)
+  // drift and noise streams live in one simulator: worker threads would each drift on their own
+  if (job.workers > 1 && (job.sim.drift > 0 || (job.sim.noise?.sigma ?? 0) > 0)) throw new EqpError('EQP_ERR_BAD_INPUT', ['workers', 'coupling drift and Langevin noise need a single simulator thread (workers 1)'])
+  // worker threads run the XY simulator only; an OIM relaxes in this thread
+  const sub = job.workers > 1 && network.model === 'xy' ? await ParallelSimXySubstrate.create(network, job.sim, job.workers) : openSimulator(network, job.sim)
   let lastEpoch: TrainOutcome['train'] = null
   let epochsToD01: number | null = null
   const t0 = performance.now()
@@ -75,7 +80,7 @@ export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, o
 /** Evaluates a network on a task's split with the simulator. */
 export async function evaluateOnSimulator(network: Network, task: string, opts: { split: 'train' | 'test'; restarts: number; seed: number; dataSeed?: number; sim?: z.input<typeof SimXyOptions> }): Promise<EvalMetrics> {
   const data = loadTask(task, opts.dataSeed ?? opts.seed)
-  const sub = new SimXySubstrate(network, opts.sim ?? {})
+  const sub = openSimulator(network, opts.sim ?? {})
   try {
     const cfg = TrainConfig.parse({ seed: opts.seed, evalRestarts: opts.restarts, trainBias: false, epochs: 1 })
     const trainer = new Trainer(sub, network, data, cfg)

@@ -5,16 +5,23 @@ import { ESTIMATOR_NAMES } from '../../core/eqprop/estimators.ts'
 import { SOLVER_NAMES } from '../../core/solvers/system.ts'
 import { TrainConfig } from '../../engine/config.ts'
 import { networkFromArg } from '../../services/networks.ts'
+import { asModel } from '../../services/substrates.ts'
+import { MODEL_NAMES } from '../../core/network/network.ts'
 import { loadTask, trainOnSimulator } from '../../services/training.ts'
+import { parseDeviceArg, trainOnDevice } from '../../services/boards.ts'
+import { CurveRecorder, writeRunPlots } from '../../services/plots/run-plots.ts'
 import { progressPrinter } from '../progress.ts'
 import { num, oneOf, parseFlags, required, UsageError } from '../usage.ts'
 
 export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.json [options]
 
-  --task T            dataset: xor, iris
+  --task T            dataset: xor, iris, digits, digits14, digits8, fashion
   --network N         builder string (all-to-all:6, layered:4,10,3, lattice:5x5, lattice:15x15:n8:skip=2,
-                      lattice:15x15:in=6,6;7,10:out=10,8, with :std=X and :bias=directions|zero|random) or a network JSON file
+                      lattice:15x15:in=6,6;7,10:out=10,8, with :std=X and :bias=directions|zero|random) or a network JSON file;
+                      stacked:LxRxC[:n0|n4|n8][:r=R] and lcl:HxW:cCkKsS[,...][:pad=same] (see docs/paper-scale.md)
   --network-seed S    seed of the network's random couplings (default: --seed)
+  --substrate M       ${MODEL_NAMES.join(' | ')}: simulate this substrate (default: the network file's model, else xy);
+                      oim and resistor read inputs and targets through sin (+-pi/2 -> +-1), see docs/substrates.md
   --estimator E       ${ESTIMATOR_NAMES.join(' | ')} (default one-sided)
   --beta B            nudge strength (default 0.1)
   --lr L              learning rate (default 0.1)
@@ -27,26 +34,43 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --solver S          ${SOLVER_NAMES.join(' | ')} (default flow-newton)
   --tol T             settle when max |force| < T (default 1e-6)
   --workers N         relax on N worker threads (default 1; same results, more cores)
+  --serial PATH       train a board on this serial port or pty instead of the simulator
+  --device D          sim (default) | serial:PATH (same as --serial) | sim-wire: the simulator at a board's
+                      resolution (f32 parameters, 2^-13 rad states), what a board run must reproduce exactly
+  --baud N            serial line rate (default 115200); sets the default reply timeout
+  --pace              pace writes to --baud (a pty has no rate of its own)
+  --reply-timeout S   seconds to wait for a board's reply before resending (default 0.1 + two frame times)
+  --outage-timeout S  fail once the board has been unreachable this long (default: wait)
   --coupling-levels N quantise couplings to N levels over --coupling-range (board emulation; default 0 = off)
   --coupling-range A,B
+  --readout-bits N    simulator reads phases with N bits over (-pi, pi] (default: exact)
+  --noise SIGMA       Langevin noise: Euler-Maruyama, sigma*sqrt(dt) per step, dt 0.05 for 20 time units
+  --variation V       fixed per-device coupling gain error 1 + V*N(0,1) (default 0)
+  --device-seed S     picks the device's gain errors and drift (default 0)
+  --drift D           couplings random-walk by D (std) per relax call (default 0)
   --eval-every K      test evaluation every K epochs (default 10; 0 = only at the end)
   --stop-at-d D       stop early once an epoch's mean training distance D is below D
   --seed S            run seed (default 0)
   --out FILE          trained network JSON (default out/<task>-seed<S>.json)
-  --json              print one JSON summary line on stdout instead of text`
+  --json              print one JSON summary line on stdout instead of text
+  --plots DIR         write curve.png, phases.png, couplings.png and response.png into DIR at the end`
 
 export async function trainCommand(args: string[]): Promise<number> {
   const f = parseFlags(args, {
-    task: { type: 'string' }, network: { type: 'string' }, 'network-seed': { type: 'string' },
+    plots: { type: 'string' },
+    task: { type: 'string' }, network: { type: 'string' }, 'network-seed': { type: 'string' }, substrate: { type: 'string' },
     estimator: { type: 'string' }, beta: { type: 'string' }, lr: { type: 'string' }, optimiser: { type: 'string' },
     epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' },
+    'readout-bits': { type: 'string' }, noise: { type: 'string' }, variation: { type: 'string' }, 'device-seed': { type: 'string' }, drift: { type: 'string' },
     solver: { type: 'string' }, tol: { type: 'string' }, workers: { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
     'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+    serial: { type: 'string' }, device: { type: 'string' }, baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' },
   })
   const task = required(f.task, 'task')
   const seed = num(f.seed, 'seed', 0, { int: true, min: 0, max: 2 ** 32 - 1 })
   const data = loadTask(task, seed)
-  const network = networkFromArg(required(f.network, 'network'), { inputs: data.nIn, outputs: data.nOut }, num(f['network-seed'], 'network-seed', seed, { int: true, min: 0 }))
+  const built = networkFromArg(required(f.network, 'network'), { inputs: data.nIn, outputs: data.nOut }, num(f['network-seed'], 'network-seed', seed, { int: true, min: 0 }))
+  const network = f.substrate === undefined ? built : asModel(built, oneOf(f.substrate, 'substrate', MODEL_NAMES, 'xy'))
   const opt = oneOf(f.optimiser, 'optimiser', ['sgd', 'momentum', 'adam'] as const, 'sgd')
   const cfg = TrainConfig.parse({
     estimator: oneOf(f.estimator, 'estimator', ESTIMATOR_NAMES, 'one-sided'),
@@ -71,24 +95,59 @@ export async function trainCommand(args: string[]): Promise<number> {
     solver: oneOf(f.solver, 'solver', SOLVER_NAMES, 'flow-newton'),
     tol: num(f.tol, 'tol', 1e-6, { gt: 0 }),
     coupling: { min: range[0], max: range[1], levels },
+    readoutBits: f['readout-bits'] === undefined ? undefined : num(f['readout-bits'], 'readout-bits', 0, { int: true, min: 1, max: 16 }),
+    noise: f.noise === undefined ? undefined : { sigma: num(f.noise, 'noise', 0, { min: 0 }) },
+    variation: num(f.variation, 'variation', 0, { min: 0 }),
+    deviceSeed: num(f['device-seed'], 'device-seed', 0, { int: true, min: 0, max: 2 ** 32 - 1 }),
+    drift: num(f.drift, 'drift', 0, { min: 0 }),
   }
   const out = f.out ?? `out/${task}-seed${seed}.json`
-  if (!f.json) process.stderr.write(`training ${task} on ${network.nodes} nodes / ${network.edges.length} couplings (sim, ${sim.solver}), ${cfg.epochs} epochs\n`)
-  const progress = f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)
+  if (!f.json) process.stderr.write(`training ${task} on ${network.nodes} nodes / ${network.edges.length} couplings (${f.serial !== undefined ? `serial ${f.serial}` : f.device ?? 'sim'}, ${sim.solver}), ${cfg.epochs} epochs\n`)
+  const curve = f.plots === undefined ? null : new CurveRecorder()
+  const progress = curve ? curve.tap(f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)) : f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)
   const stopAtDistance = f['stop-at-d'] === undefined ? undefined : num(f['stop-at-d'], 'stop-at-d', 0, { gt: 0 })
   const workers = num(f.workers, 'workers', 1, { int: true, min: 1, max: 64 })
-  const r = await trainOnSimulator(network, { task, train: cfg, sim, dataSeed: seed, stopAtDistance, workers }, progress)
+  if (f.serial !== undefined && f.device !== undefined) throw new UsageError('give --serial or --device, not both')
+  const device = f.serial !== undefined ? { kind: 'serial' as const, path: f.serial } : f.device === undefined || f.device === 'sim' ? null : parseDeviceArg(f.device)
+  const job = { task, train: cfg, sim, dataSeed: seed, stopAtDistance, workers }
+  const r = device === null ? { ...(await trainOnSimulator(network, job, progress)), device: null }
+    : await trainOnDevice(network, device.kind === 'serial' ? {
+      ...device, baud: num(f.baud, 'baud', 115200, { int: true, min: 1 }), pace: f.pace === true,
+      replyTimeoutS: f['reply-timeout'] === undefined ? undefined : num(f['reply-timeout'], 'reply-timeout', 0, { gt: 0, max: 60 }),
+      maxOutageS: f['outage-timeout'] === undefined ? undefined : num(f['outage-timeout'], 'outage-timeout', 0, { gt: 0 }),
+    } : { ...device, coupling: f['coupling-range'] !== undefined ? sim.coupling : undefined }, job, progress, f.json ? undefined : deviceNotes())
   mkdirSync(dirname(out), { recursive: true })
   writeFileSync(out, JSON.stringify(r.network) + '\n')
+  if (curve && f.plots !== undefined) {
+    const files = await writeRunPlots(f.plots, { network: r.network, data, points: curve.points, label: `${task} ${f.network}`, seed })
+    if (!f.json) process.stderr.write(`plots written: ${files.join(', ')}\n`)
+  }
   const summary = {
     task, seed, epochs: r.epochs, epochs_to_d_0_01: r.epochsToD01, train: r.train, test: r.final && { accuracy: r.final.accuracy, distance: r.final.distance },
     wall_s: Number(r.wallS.toFixed(3)), force_evals: r.forceEvals, out,
+    ...(r.device ? { device: { uid: r.device.uid, state: r.device.state, counters: r.device.counters, diagnostics: r.device.diagnostics } } : {}),
   }
   if (f.json) process.stdout.write(JSON.stringify(summary) + '\n')
   else {
     process.stdout.write(`final train D ${r.train?.distance.toExponential(3)}  train accuracy ${r.train?.accuracy.toFixed(3)}\n`)
     if (r.final) process.stdout.write(`final test  D ${r.final.distance.toExponential(3)}  test accuracy ${r.final.accuracy.toFixed(3)}\n`)
     process.stdout.write(`wall ${r.wallS.toFixed(2)} s, ${r.forceEvals} force evaluations; trained network written to ${out}\n`)
+    if (r.device) {
+      const c = r.device.counters
+      process.stdout.write(`device ${r.device.uid}: ${c.commands} commands, ${c.retries} resends, ${c.timeouts} timeouts, ${c.crcErrors + c.cobsErrors} damaged frames, ` +
+        `${c.reconnects} reconnects, ${c.paramRewrites} parameter re-writes\n`)
+    }
   }
   return 0
+}
+
+/** Prints a line on stderr whenever a board's connection changes state or reports a new diagnostic. */
+function deviceNotes(): (s: { state: string; lastError: { code: string; message: string; count: number } | null }) => void {
+  let last = ''
+  return (s) => {
+    const e = s.lastError
+    const line = `device ${s.state}${e ? ` (${e.code}: ${e.message})` : ''}`
+    if (line !== last) process.stderr.write(`${line}\n`)
+    last = line
+  }
 }

@@ -1,7 +1,7 @@
 // The network description: one schema for CLI files, REST bodies, checkpoints and builders.
 import { z } from 'zod'
 
-export const MODEL_NAMES = ['xy'] as const
+export const MODEL_NAMES = ['xy', 'oim', 'resistor'] as const
 export const ModelName = z.enum(MODEL_NAMES)
 export type ModelName = z.infer<typeof ModelName>
 
@@ -22,9 +22,15 @@ export const Network = z
     edges: z.array(z.tuple([NodeIndex, NodeIndex])),
     weights: z.array(z.number().finite()),
     bias: z.strictObject({ h: z.array(z.number().finite()), psi: z.array(z.number().finite()) }).optional(),
+    /** OIM only: second-harmonic injection S per node (absent = 0) */
+    shil: z.array(z.number().finite()).optional(),
     inputs: z.array(NodeIndex),
     outputs: z.array(NodeIndex).min(1),
     layout: Layout.optional(),
+    // paper scale
+    /** tied parameters (CNN-like layers): edge k uses trainable value tied[k]; weights[k] holds that
+     *  value. Not yet honoured by the trainer, which still trains every edge on its own. */
+    tied: z.array(NodeIndex).optional(),
   })
   .superRefine((net, ctx) => {
     const n = net.nodes
@@ -45,6 +51,7 @@ export const Network = z
       if (net.bias.h.length !== n) bad(['bias', 'h'], `has ${net.bias.h.length} entries, expected nodes = ${n}`)
       if (net.bias.psi.length !== n) bad(['bias', 'psi'], `has ${net.bias.psi.length} entries, expected nodes = ${n}`)
     }
+    if (net.shil && net.shil.length !== n) bad(['shil'], `has ${net.shil.length} entries, expected nodes = ${n}`)
     const ins = new Set<number>()
     net.inputs.forEach((v, k) => {
       if (v >= n) bad(['inputs', k], `node ${v} >= nodes (${n})`)
@@ -58,6 +65,17 @@ export const Network = z
       if (ins.has(v)) bad(['outputs', k], `node ${v} is also an input (inputs and outputs must be disjoint)`)
       outs.add(v)
     })
+    if (net.tied) {
+      if (net.tied.length !== net.edges.length) bad(['tied'], `has ${net.tied.length} entries but edges has ${net.edges.length}`)
+      else {
+        const value = new Map<number, number>()
+        net.tied.forEach((p, k) => {
+          const v = value.get(p)
+          if (v === undefined) value.set(p, net.weights[k])
+          else if (v !== net.weights[k]) bad(['weights', k], `edge ${k} is tied to parameter ${p} but its weight ${net.weights[k]} differs from ${v}`)
+        })
+      }
+    }
     if (net.layout && net.layout.rows * net.layout.cols !== n) {
       bad(['layout'], `grid ${net.layout.rows}x${net.layout.cols} does not hold nodes = ${n}`)
     }

@@ -7,6 +7,7 @@ export * from './band.ts'
 export * from './system.ts'
 export * from './workspace.ts'
 export { relaxFire, relaxRk45 }
+export { relaxLangevin, type LangevinOptions } from './langevin.ts'
 
 /** Relaxes one sample in place with the named solver. */
 export function relaxWith(name: SolverName, sys: RelaxSystem, x: Float64Array, o: SolveOptions, ws: RelaxWorkspace): SolveStats {

@@ -3,6 +3,8 @@ import type { Network } from '../network/network.ts'
 import { allToAll } from './all-to-all.ts'
 import { lattice } from './lattice.ts'
 import { layered } from './layered.ts'
+import { lcl } from './lcl.ts'
+import { stacked } from './stacked.ts'
 import { parseBuilderSpec, type BuilderSpecInput, type IoCounts } from './spec.ts'
 
 /** Builds the network a spec describes; weights ~ N(0, std^2) from Rng(seed); throws RangeError naming the field. */
@@ -12,6 +14,8 @@ export function buildNetwork(spec: BuilderSpecInput, io: IoCounts, seed: number)
     case 'all-to-all': return allToAll(s, io, seed)
     case 'layered': return layered(s, io, seed)
     case 'lattice': return lattice(s, io, seed)
+    case 'stacked': return stacked(s, io, seed)
+    case 'lcl': return lcl(s, io, seed)
   }
 }
 
@@ -20,7 +24,11 @@ export function countCouplings(net: Network): number {
   return net.edges.length
 }
 
-/** Sizes for display: node, coupling, input and output counts. */
-export function describeNetwork(net: Network): { nodes: number; couplings: number; inputs: number; outputs: number } {
-  return { nodes: net.nodes, couplings: net.edges.length, inputs: net.inputs.length, outputs: net.outputs.length }
+/**
+ * Sizes for display: node, coupling, input and output counts, and trainable parameters (one per
+ * coupling, plus h and psi per node when the network has a bias field, as the trainer counts them).
+ */
+export function describeNetwork(net: Network): { nodes: number; couplings: number; inputs: number; outputs: number; parameters: number } {
+  const parameters = net.edges.length + (net.bias ? 2 * net.nodes : 0)
+  return { nodes: net.nodes, couplings: net.edges.length, inputs: net.inputs.length, outputs: net.outputs.length, parameters }
 }

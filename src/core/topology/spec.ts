@@ -32,7 +32,35 @@ export const LatticeSpec = z.strictObject({
 })
 export type LatticeSpec = z.infer<typeof LatticeSpec>
 
-export const BuilderSpec = z.discriminatedUnion('kind', [AllToAllSpec, LayeredSpec, LatticeSpec])
+// paper scale
+/** L stacked R x C lattices; `radius` r bonds (r,c) of layer l to the (2r+1)^2 window around (r,c) of layer l+1. */
+export const StackedSpec = z.strictObject({
+  kind: z.literal('stacked'),
+  layers: z.int().positive(),
+  rows: z.int().positive(),
+  cols: z.int().positive(),
+  neighbours: z.union([z.literal(0), z.literal(4), z.literal(8)]).default(4),
+  radius: z.int().nonnegative().default(1),
+  ...Common,
+})
+export type StackedSpec = z.infer<typeof StackedSpec>
+
+/** One locally connected layer: output channels, square kernel side, stride. */
+export const LclLayer = z.strictObject({ channels: z.int().positive(), kernel: z.int().positive(), stride: z.int().positive() })
+export type LclLayer = z.infer<typeof LclLayer>
+
+/** Input image height x width -> locally connected layers (no weight sharing) -> dense to the outputs. */
+export const LclSpec = z.strictObject({
+  kind: z.literal('lcl'),
+  height: z.int().positive(),
+  width: z.int().positive(),
+  layers: z.array(LclLayer).min(1),
+  padding: z.enum(['valid', 'same']).default('valid'),
+  ...Common,
+})
+export type LclSpec = z.infer<typeof LclSpec>
+
+export const BuilderSpec = z.discriminatedUnion('kind', [AllToAllSpec, LayeredSpec, LatticeSpec, StackedSpec, LclSpec])
 export type BuilderSpec = z.infer<typeof BuilderSpec>
 /** What callers may write: defaulted fields (neighbours, skips) may be left out. */
 export type BuilderSpecInput = z.input<typeof BuilderSpec>
@@ -68,7 +96,8 @@ export function drawBias(kind: 'directions' | 'zero' | 'random' | undefined, nod
 
 const FORMS =
   "accepted forms: 'all-to-all:N', 'layered:n0,n1,...', 'lattice:RxC' with optional segments " +
-  "':n4' | ':n8', ':skip=s1,s2', ':in=r,c;r,c', ':out=r,c;r,c' (lattice only), ':std=X', ':bias=directions|zero|random', ':hmax=X'"
+  "':n4' | ':n8', ':skip=s1,s2', ':in=r,c;r,c', ':out=r,c;r,c' (lattice only), 'stacked:LxRxC' with ':n0' | ':n4' | ':n8' and ':r=R' " +
+  "(inter-layer radius), 'lcl:HxW:cCkKsS[,cCkKsS...]' with ':pad=valid|same', and for all ':std=X', ':bias=directions|zero|random', ':hmax=X'"
 
 const INT = /^\d+$/
 
@@ -104,13 +133,26 @@ export function parseBuilderString(s: string): BuilderSpec {
     const m = /^(\d+)x(\d+)$/.exec(shape)
     if (!m) fail(s, `lattice size '${shape}' is not RxC`)
     Object.assign(spec, { kind: head, rows: Number(m[1]), cols: Number(m[2]) })
+  } else if (head === 'stacked') {
+    const m = /^(\d+)x(\d+)x(\d+)$/.exec(shape)
+    if (!m) fail(s, `stack size '${shape}' is not LxRxC`)
+    Object.assign(spec, { kind: head, layers: Number(m[1]), rows: Number(m[2]), cols: Number(m[3]) })
+  } else if (head === 'lcl') {
+    const m = /^(\d+)x(\d+)$/.exec(shape)
+    if (!m) fail(s, `input size '${shape}' is not HxW`)
+    const layers = (opts.shift() ?? '').split(',').map((t) => {
+      const l = /^c(\d+)k(\d+)s(\d+)$/.exec(t)
+      if (!l) fail(s, `lcl layer '${t}' is not cCkKsS (channels, kernel, stride)`)
+      return { channels: Number(l[1]), kernel: Number(l[2]), stride: Number(l[3]) }
+    })
+    Object.assign(spec, { kind: head, height: Number(m[1]), width: Number(m[2]), layers })
   } else {
     fail(s, `unknown kind '${head}'`)
   }
   const seen = new Set<string>()
   for (const opt of opts) {
     const eq = opt.indexOf('=')
-    const key = eq < 0 ? (opt === 'n4' || opt === 'n8' ? 'n' : opt) : opt.slice(0, eq)
+    const key = eq < 0 ? (opt === 'n0' || opt === 'n4' || opt === 'n8' ? 'n' : opt) : opt.slice(0, eq)
     const val = eq < 0 ? opt : opt.slice(eq + 1)
     if (seen.has(key)) fail(s, `segment '${key}' given twice`)
     seen.add(key)
@@ -126,6 +168,13 @@ export function parseBuilderString(s: string): BuilderSpec {
     } else if (key === 'bias') {
       if (val !== 'zero' && val !== 'random' && val !== 'directions') fail(s, `bias '${val}' is not directions, zero or random`)
       spec.bias = val
+    } else if (head === 'stacked' && (key === 'n' || key === 'r')) {
+      if (key === 'n') spec.neighbours = Number(val.slice(1))
+      else if (!INT.test(val)) fail(s, `radius '${val}' is not a whole number`)
+      else spec.radius = Number(val)
+    } else if (head === 'lcl' && key === 'pad') {
+      if (val !== 'valid' && val !== 'same') fail(s, `pad '${val}' is not valid or same`)
+      spec.padding = val
     } else if (head !== 'lattice' || !['n', 'skip', 'in', 'out'].includes(key)) {
       fail(s, `unknown segment '${opt}' for ${head}`)
     } else if (key === 'n') spec.neighbours = val === 'n8' ? 8 : 4
@@ -143,7 +192,14 @@ export function formatBuilderSpec(spec: BuilderSpecInput): string {
   const seg: string[] = []
   if (spec.kind === 'all-to-all') seg.push('all-to-all', String(spec.nodes))
   else if (spec.kind === 'layered') seg.push('layered', spec.sizes.join(','))
-  else {
+  else if (spec.kind === 'stacked') {
+    seg.push('stacked', `${spec.layers}x${spec.rows}x${spec.cols}`)
+    if (spec.neighbours !== undefined && spec.neighbours !== 4) seg.push(`n${spec.neighbours}`)
+    if (spec.radius !== undefined && spec.radius !== 1) seg.push(`r=${spec.radius}`)
+  } else if (spec.kind === 'lcl') {
+    seg.push('lcl', `${spec.height}x${spec.width}`, spec.layers.map((l) => `c${l.channels}k${l.kernel}s${l.stride}`).join(','))
+    if (spec.padding === 'same') seg.push('pad=same')
+  } else {
     seg.push('lattice', `${spec.rows}x${spec.cols}`)
     if (spec.neighbours === 8) seg.push('n8')
     if (spec.skips && spec.skips.length) seg.push(`skip=${spec.skips.join(',')}`)

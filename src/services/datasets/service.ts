@@ -4,6 +4,7 @@ import { EqpError } from '../../errors.ts'
 import type { Store } from '../store/index.ts'
 import { type DatasetUpload, type DatasetView, type StoredTable } from './schemas.ts'
 import { tableDataset, tableFromUpload } from './table.ts'
+import './sources.ts'   // registers the image-source loaders (paper scale)
 
 export class DatasetService {
   constructor(private readonly store: Store) {}
@@ -13,8 +14,12 @@ export class DatasetService {
   }
 
   list(): DatasetView[] {
-    const builtin = Object.entries(DATASETS).map(([name, e]) =>
-      this.view(name, e.description, loadDataset(name, 0), { builtin: true, classNames: null, features: null, createdAt: null }))
+    const builtin = Object.entries(DATASETS).map(([name, e]) => {
+      const extra = { builtin: true, classNames: null, features: null, createdAt: null }
+      // large image tasks list their sizes without loading the data (paper scale)
+      if ('sizes' in e) return { name, description: e.description, ...e.sizes, ...extra }
+      return this.view(name, e.description, loadDataset(name, 0), extra)
+    })
     return [...builtin, ...this.store.datasets.names().map((r) => this.get(r.name))]
   }
 

@@ -13,9 +13,10 @@ export const DeviceParams = z.strictObject({ id: ResourceId })
 
 const Seed = z.int().min(0).max(2 ** 32 - 1)
 
-export const SimXyDeviceCreate = z
+/** A simulated device of one kind; sim-xy and sim-oim take the same fields. */
+const simDeviceCreate = <K extends 'sim-xy' | 'sim-oim' | 'sim-resistor'>(kind: K) => z
   .strictObject({
-    kind: z.literal('sim-xy'),
+    kind: z.literal(kind),
     name: z.string().min(1).max(200).optional(),
     /** a full network description ... */
     network: Network.optional(),
@@ -35,10 +36,16 @@ export const SimXyDeviceCreate = z
     if (v.io !== undefined && v.task !== undefined) bad('io', 'give io or task, not both')
     if (v.network !== undefined && (v.io !== undefined || v.task !== undefined)) bad(v.io ? 'io' : 'task', 'only with builder (a network description lists its own inputs and outputs)')
   })
+export const SimXyDeviceCreate = simDeviceCreate('sim-xy')
 export type SimXyDeviceCreate = z.infer<typeof SimXyDeviceCreate>
+/** A simulated oscillator Ising machine; a description or builder network becomes model 'oim' (docs/substrates.md). */
+export const SimOimDeviceCreate = simDeviceCreate('sim-oim')
+export type SimOimDeviceCreate = z.infer<typeof SimOimDeviceCreate>
+/** A simulated resistor network (model 'resistor'; the sim options readoutBits and noise are refused). */
+export const SimResistorDeviceCreate = simDeviceCreate('sim-resistor')
 
 /** What POST /devices takes; later board kinds (serial, mqtt) join this union. */
-export const DeviceCreate = z.discriminatedUnion('kind', [SimXyDeviceCreate])
+export const DeviceCreate = z.discriminatedUnion('kind', [SimXyDeviceCreate, SimOimDeviceCreate, SimResistorDeviceCreate])
 export type DeviceCreate = z.infer<typeof DeviceCreate>
 export type DeviceCreateInput = z.input<typeof DeviceCreate>
 
@@ -70,9 +77,11 @@ export const ParamsBody = z.strictObject({
   weights: Values(DEVICE_LIMITS.couplings),
   h: Values(DEVICE_LIMITS.nodes).optional(),
   psi: Values(DEVICE_LIMITS.nodes).optional(),
+  /** OIM: second-harmonic injection S per node */
+  s: Values(DEVICE_LIMITS.nodes).optional(),
 })
 export type ParamsBody = z.infer<typeof ParamsBody>
-export const ParamsView = z.object({ weights: z.array(z.number()), h: z.array(z.number()), psi: z.array(z.number()), edges: z.array(z.tuple([z.int(), z.int()])) })
+export const ParamsView = z.object({ weights: z.array(z.number()), h: z.array(z.number()), psi: z.array(z.number()), s: z.array(z.number()).optional(), edges: z.array(z.tuple([z.int(), z.int()])) })
 export type ParamsView = z.infer<typeof ParamsView>
 
 const Rows = z.array(z.array(z.number()).max(DEVICE_LIMITS.nodes)).max(DEVICE_LIMITS.relaxBatch)

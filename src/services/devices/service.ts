@@ -1,9 +1,9 @@
 // The devices the daemon owns: attach (a simulated XY substrate today; boards later through the same
 // route), read and write parameters, relax on demand, and the lease a run holds on its device.
-import { SimXySubstrate } from '../../../drivers/sim/xy.ts'
 import type { Params, RelaxRequest, RelaxResult, Substrate } from '../../../drivers/substrate.ts'
 import type { Network } from '../../core/network/network.ts'
-import { buildNetwork, parseBuilderString, type BuilderSpec } from '../../core/topology/index.ts'
+import { buildNetwork, lclShapes, parseBuilderString, type BuilderSpec, type LayerShape } from '../../core/topology/index.ts'
+import { asModel, openSimulator } from '../substrates.ts'
 import { paramsToJson, yieldToLoop } from '../../engine/sliced-substrate.ts'
 import { EqpError } from '../../errors.ts'
 import type { DatasetService } from '../datasets/service.ts'
@@ -29,8 +29,22 @@ interface DeviceHandle {
 function builderSize(s: BuilderSpec): { nodes: number; couplings: number } {
   if (s.kind === 'all-to-all') return { nodes: s.nodes, couplings: (s.nodes * (s.nodes - 1)) / 2 }
   if (s.kind === 'layered') return { nodes: s.sizes.reduce((a, b) => a + b, 0), couplings: s.sizes.slice(1).reduce((a, b, k) => a + b * s.sizes[k], 0) }
+  // paper scale: upper bounds for stacked lattices, LCL sizes without the (unknown here) outputs
+  if (s.kind === 'stacked') { const nodes = s.layers * s.rows * s.cols; return { nodes, couplings: nodes * (4 + (2 * s.radius + 1) ** 2) } }
+  if (s.kind === 'lcl') return lclSizeBound(s)
   const nodes = s.rows * s.cols
   return { nodes, couplings: nodes * (2 + (s.neighbours === 8 ? 2 : 0) + 2 * s.skips.length) }
+}
+
+/** LCL nodes and local couplings before building; a spec the builder will refuse counts as empty. */
+function lclSizeBound(s: Extract<BuilderSpec, { kind: 'lcl' }>): { nodes: number; couplings: number } {
+  let shapes: LayerShape[]
+  try { shapes = lclShapes(s) } catch { return { nodes: 0, couplings: 0 } }
+  const size = (l: LayerShape) => l.channels * l.height * l.width
+  return {
+    nodes: shapes.reduce((a, l) => a + size(l), 0),
+    couplings: s.layers.reduce((a, l, k) => a + size(shapes[k + 1]) * shapes[k].channels * l.kernel * l.kernel, 0) + size(shapes[shapes.length - 1]),
+  }
 }
 
 function checkSize(field: string, size: { nodes: number; couplings: number }): void {
@@ -75,12 +89,12 @@ export class DeviceService {
   async restore(): Promise<void> {
     for (const row of this.store.devices.attached()) {
       const h = this.open(row.id, row.spec as DeviceCreate, row.network as Network, row.name, row.createdAt)
-      if (row.params) await h.sub.setParams({ weights: Float64Array.from(row.params.weights), h: Float64Array.from(row.params.h), psi: Float64Array.from(row.params.psi) })
+      if (row.params) await h.sub.setParams({ weights: Float64Array.from(row.params.weights), h: Float64Array.from(row.params.h), psi: Float64Array.from(row.params.psi), ...(row.params.s ? { s: Float64Array.from(row.params.s) } : {}) })
     }
   }
 
   private open(id: string, spec: DeviceCreate, description: Network, name: string | null, createdAt: string): DeviceHandle {
-    const sub = new SimXySubstrate(description, spec.sim)
+    const sub = openSimulator(description, spec.sim)
     const h: DeviceHandle = { id, kind: spec.kind, name, createdAt, description, sub, lease: null, stats: { relaxCalls: 0, relaxSamples: 0, errors: 0 }, chain: Promise.resolve() }
     this.devices.set(id, h)
     return h
@@ -88,6 +102,10 @@ export class DeviceService {
 
   /** The network a create request describes; 400 naming the field when it does not build. */
   private networkOf(spec: DeviceCreate): Network {
+    return asModel(this.describedNetwork(spec), spec.kind === 'sim-oim' ? 'oim' : spec.kind === 'sim-resistor' ? 'resistor' : 'xy')
+  }
+
+  private describedNetwork(spec: DeviceCreate): Network {
     if (spec.network) {
       checkSize('network', { nodes: spec.network.nodes, couplings: spec.network.edges.length })
       return spec.network
@@ -188,14 +206,14 @@ export class DeviceService {
     const h = this.handle(id)
     const { nodes, edges } = h.sub.info
     if (body.weights.length !== edges.length) throw new EqpError('EQP_ERR_BAD_INPUT', ['weights', `expected ${edges.length} values (one per coupling), got ${body.weights.length}`])
-    for (const k of ['h', 'psi'] as const) {
+    for (const k of ['h', 'psi', 's'] as const) {
       const v = body[k]
       if (v && v.length !== nodes) throw new EqpError('EQP_ERR_BAD_INPUT', [k, `expected ${nodes} values (one per node), got ${v.length}`])
     }
     this.checkFree(h)
     const applied = await this.exclusive(h, async () => {
       this.checkFree(h)
-      return h.sub.setParams({ weights: Float64Array.from(body.weights), h: body.h && Float64Array.from(body.h), psi: body.psi && Float64Array.from(body.psi) })
+      return h.sub.setParams({ weights: Float64Array.from(body.weights), h: body.h && Float64Array.from(body.h), psi: body.psi && Float64Array.from(body.psi), ...(body.s ? { s: Float64Array.from(body.s) } : {}) })
     })
     this.store.devices.setParams(id, paramsToJson(applied))
     return this.paramsView(h, applied)
@@ -263,7 +281,9 @@ export class DeviceService {
   async currentNetwork(id: string): Promise<Network> {
     const h = this.handle(id)
     const p = paramsToJson(await this.exclusive(h, () => h.sub.getParams()))
-    return { ...h.description, weights: p.weights, bias: { h: p.h, psi: p.psi } }
+    // an OIM has no psi: keep the description's (zeros)
+    const psi = p.psi.length ? p.psi : h.description.bias?.psi ?? new Array<number>(h.description.nodes).fill(0)
+    return { ...h.description, weights: p.weights, bias: { h: p.h, psi }, ...(p.s ? { shil: p.s } : {}) }
   }
 
   /** Stores the parameters a run left on the device, so a restart restores them. */

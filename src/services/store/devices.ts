@@ -9,7 +9,7 @@ export interface DeviceRow {
   createdAt: string
   spec: unknown
   network: unknown
-  params: { weights: number[]; h: number[]; psi: number[] } | null
+  params: { weights: number[]; h: number[]; psi: number[]; s?: number[] } | null
 }
 
 interface Raw { id: string; n: number; kind: string; name: string | null; created_at: string; spec: string; network: string; params: string | null }

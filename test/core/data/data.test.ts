@@ -105,7 +105,8 @@ describe('readout', () => {
 
 describe('dataset registry', () => {
   it('loads every registered dataset by name', () => {
-    for (const name of Object.keys(DATASETS)) assert.equal(loadDataset(name, 0).name, name)
+    // the image tasks (paper scale) need their sources registered: test/core/data/images.test.ts
+    for (const [name, e] of Object.entries(DATASETS)) if (!('sizes' in e)) assert.equal(loadDataset(name, 0).name, name)
   })
 
   it('throws a RangeError listing the known names for an unknown one', () => {

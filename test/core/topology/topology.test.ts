@@ -100,7 +100,7 @@ describe('topology builders', () => {
 
   it('describes a network by its counts', () => {
     const net = buildNetwork({ kind: 'layered', sizes: [2, 4, 1] }, IO, 0)
-    assert.deepEqual(describeNetwork(net), { nodes: 7, couplings: 12, inputs: 2, outputs: 1 })
+    assert.deepEqual(describeNetwork(net), { nodes: 7, couplings: 12, inputs: 2, outputs: 1, parameters: 12 + 2 * 7 })
   })
 })
 

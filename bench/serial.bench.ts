@@ -1,0 +1,86 @@
+// Training over a serial link: EqProp steps per second on a 15x15 XY lattice (XOR, batch 4) with the
+// board on the far end of a socat pty, both sides pacing their writes to a UART at 921600 and 2000000
+// baud (a pty has no rate of its own), next to the bound the link allows: a stop-and-wait protocol
+// moves every byte of a step one after the other, so a step needs at least (bytes both ways) / (baud / 10)
+// seconds. Also the host's CPU time per step, and the board's (its own process). One JSON line each
+// for the C reference firmware and for the TS virtual board.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { firmwareTopology } from '../drivers/board/firmware-topology.ts'
+import { loadDataset } from '../src/core/data/index.ts'
+import { buildNetwork, parseBuilderString } from '../src/core/topology/index.ts'
+import { TrainConfig } from '../src/engine/config.ts'
+import { Trainer } from '../src/engine/trainer.ts'
+import { createPtyPair, ensureFirmwareBuilt, openSerialBoard } from '../src/services/boards.ts'
+
+const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
+const XOR15 = 'lattice:15x15:in=6,6;7,10:out=10,8'
+const BIN = fileURLToPath(new URL('../bin/eqprop-hil.js', import.meta.url))
+const WARM = 1, STEPS = 8, MAX_FRAME = 1024
+const dirs: string[] = []
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function processCpuS(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(f[11]) + Number(f[12])) / 100   // utime, stime in clock ticks (USER_HZ = 100)
+  } catch { return NaN }
+}
+
+function startBoardProcess(impl: 'c' | 'ts', path: string, baud: number, net: ReturnType<typeof buildNetwork>): Promise<ChildProcess> {
+  let p: ChildProcess
+  if (impl === 'c') {
+    const dir = mkdtempSync(join(tmpdir(), 'eqp-bench-'))
+    dirs.push(dir)
+    writeFileSync(join(dir, 'topo.txt'), firmwareTopology(net))
+    p = spawn(ensureFirmwareBuilt(), ['--path', path, '--topology', join(dir, 'topo.txt'), '--max-frame', String(MAX_FRAME), '--baud', String(baud), '--pace'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  } else {
+    p = spawn(process.execPath, [BIN, 'board', '--path', path, '--network', XOR15, '--max-frame', String(MAX_FRAME), '--baud', String(baud), '--pace'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  }
+  return new Promise((resolve, reject) => {
+    let out = ''
+    p.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (/ready/.test(out)) resolve(p) })
+    p.on('exit', (code) => reject(new Error(`${impl} board exited with ${code}`)))
+  })
+}
+
+async function run(impl: 'c' | 'ts', baud: number): Promise<void> {
+  const net = buildNetwork(parseBuilderString(XOR15), { inputs: 2, outputs: 1 }, 0)
+  const pair = await createPtyPair()
+  const board = await startBoardProcess(impl, pair.boardPath, baud, net)
+  const sub = await openSerialBoard({ path: pair.hostPath, baud, pace: true, maxFrame: MAX_FRAME })
+  try {
+    const cfg = TrainConfig.parse({ epochs: WARM + STEPS, batchSize: 4, seed: 1, evalEvery: 0 })
+    const trainer = new Trainer(sub, net, loadDataset('xor', 1), cfg)
+    for (let i = 0; i < WARM; i++) await trainer.runEpoch()
+    const c0 = sub.status().counters, cpu0 = process.cpuUsage(), board0 = processCpuS(board.pid!), t0 = performance.now()
+    for (let i = 0; i < STEPS; i++) await trainer.runEpoch()    // XOR has 4 rows: one epoch is one step of batch 4
+    const s = (performance.now() - t0) / 1000
+    const cpu = process.cpuUsage(cpu0), boardCpu = processCpuS(board.pid!) - board0, c1 = sub.status().counters
+    const out = (c1.bytesOut - c0.bytesOut) / STEPS, inb = (c1.bytesIn - c0.bytesIn) / STEPS
+    const rate = baud / 10
+    emit({
+      bench: 'serial-train-step', board: impl === 'c' ? 'C reference firmware' : 'TS virtual board', network: 'lattice 15x15 (225 nodes, 420 couplings), XOR, batch 4',
+      baud, frame_limit_bytes: MAX_FRAME, steps_per_s: Number((STEPS / s).toFixed(3)),
+      link_bound_steps_per_s: Number((rate / (out + inb)).toFixed(3)), bytes_per_step: { host_to_board: Math.round(out), board_to_host: Math.round(inb) },
+      commands_per_step: Math.round((c1.commands - c0.commands) / STEPS), resends: c1.retries - c0.retries,
+      host_cpu_ms_per_step: Number(((cpu.user + cpu.system) / 1000 / STEPS).toFixed(2)),
+      board_cpu_ms_per_step: Number.isNaN(boardCpu) ? null : Number(((boardCpu * 1000) / STEPS).toFixed(1)),
+    })
+  } finally {
+    await sub.close()
+    const gone = new Promise((r) => board.once('exit', r))
+    board.kill('SIGTERM')
+    await gone
+    await pair.close()
+  }
+}
+
+try {
+  for (const impl of ['c', 'ts'] as const) for (const baud of [921600, 2000000]) await run(impl, baud)
+} finally {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+}

@@ -1,0 +1,271 @@
+// A board behind the wire protocol, as an ordinary Substrate: the engine trains it unchanged. The
+// host keeps the authoritative parameters (as applied) and re-writes them on every new session;
+// a call interrupted by an unplug, a reboot or a watchdog trip starts over once the board is back,
+// so it completes as if nothing happened (relaxations are deterministic, parameter writes are
+// committed only when every chunk was applied).
+import { arrayCapacity, CAPABILITY, COSTS, planChunks, PROTOCOL, type MessageName } from '../../firmware-protocol/ts/index.ts'
+import { EqpError } from '../../src/errors.ts'
+import { type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
+import type { Connector } from '../transports/transport.ts'
+import { BoardConnection, type ConnectionOptions } from './connection.ts'
+import type { DeviceStatus } from './diagnostics.ts'
+import type { BoardDescription } from './handshake.ts'
+import { ProtocolViolation, type Session } from './session.ts'
+import { f32, isPhaseModel, stateFromWire, stateToWire } from './wire-values.ts'
+
+export type RemoteOptions = ConnectionOptions
+
+/** What the board holds per sample slot, so unchanged clamps and targets are not sent again. */
+interface SlotCache { clamps: Int16Array | null; targets: Int16Array | null }
+
+/** Connects to a board and returns it as a Substrate once the first handshake is done. */
+export async function openRemoteSubstrate(connector: Connector, where: string, opts: RemoteOptions = {}): Promise<RemoteSubstrate> {
+  const conn = new BoardConnection(connector, where, opts)
+  const sub = new RemoteSubstrate(conn)
+  await conn.open()
+  return sub
+}
+
+/** The remote driver: a Substrate over a BoardConnection. */
+export class RemoteSubstrate implements Substrate {
+  private auth: Float64Array | null = null
+  private slots: SlotCache[] = []
+  private slotSession: Session | null = null
+  private last: { session: Session; batch: number; states: Float64Array } | null = null
+  private infoCache: SubstrateInfo | null = null
+
+  constructor(readonly connection: BoardConnection) {
+    connection.restore = (s, how) => this.restore(s, how.initial)
+  }
+
+  get info(): SubstrateInfo {
+    this.infoCache ??= toInfo(this.connection.description)
+    return this.infoCache
+  }
+
+  /** Connection state, diagnostics and counters. */
+  status(): DeviceStatus { return this.connection.status() }
+  onStatus(cb: (s: DeviceStatus) => void): void { this.connection.onStatus(cb) }
+
+  private get d(): BoardDescription { return this.connection.description }
+
+  async setParams(p: Params): Promise<Params> {
+    const ranges = this.paramRanges(p, 'setParams')
+    return this.connection.run(async (s) => {
+      const applied = this.auth!.slice()
+      for (const r of ranges) await this.writeRange(s, 'SET_PARAMS', r.offset, r.values, applied)
+      this.auth = applied
+      return this.toParams(applied)
+    })
+  }
+
+  async updateParams(delta: Params): Promise<Params> {
+    const ranges = this.paramRanges(delta, 'updateParams')
+    return this.connection.run(async (s) => {
+      const applied = this.auth!.slice()
+      for (const r of ranges) await this.writeRange(s, 'UPDATE_PARAMS', r.offset, r.values, applied)
+      this.auth = applied
+      return this.toParams(applied)
+    })
+  }
+
+  async getParams(): Promise<Params> {
+    return this.connection.run(async (s) => this.toParams(await this.readParams(s)))
+  }
+
+  async relax(req: RelaxRequest): Promise<RelaxResult> {
+    const t0 = performance.now()
+    this.checkRequest(req)
+    const r = await this.connection.run((s) => this.relaxOn(s, req))
+    return { ...r, timeS: (performance.now() - t0) / 1000 }
+  }
+
+  close(): Promise<void> { return this.connection.close() }
+
+  // ---- parameters ----------------------------------------------------------------------------------
+
+  /** Runs on every new session: reads the parameters the first time, re-writes them after that. */
+  private async restore(s: Session, initial: boolean): Promise<void> {
+    this.slots = []
+    if (initial || this.auth === null) {
+      this.auth = await this.readParams(s)
+      return
+    }
+    const scratch = this.auth.slice()
+    await this.writeRange(s, 'SET_PARAMS', 0, this.auth, scratch)
+    this.connection.counters.paramRewrites++
+  }
+
+  private total(): number {
+    const d = this.d.device
+    return d.edgeCount + (d.capabilities & CAPABILITY.bias ? 2 * d.nodeCount : 0)
+  }
+
+  private async readParams(s: Session): Promise<Float64Array> {
+    const total = this.total()
+    const out = new Float64Array(total)
+    let got = 0
+    while (got < total) {
+      const r = await s.call('GET_PARAMS', { offset: got, count: 0 })
+      if (r.offset !== got || r.total !== total || r.values.length === 0) throw new ProtocolViolation(`PARAMS chunk at ${r.offset} (total ${r.total}, ${r.values.length} values) does not continue at ${got} of ${total}`)
+      out.set(r.values, got)
+      got += r.values.length
+    }
+    return out
+  }
+
+  private async writeRange(s: Session, cmd: 'SET_PARAMS' | 'UPDATE_PARAMS', offset: number, values: ArrayLike<number>, applied: Float64Array): Promise<void> {
+    const mf = this.d.device.maxFrame
+    const cap = Math.min(arrayCapacity(cmd, mf), arrayCapacity('PARAMS', mf))
+    for (const c of planChunks(values.length, cap)) {
+      const chunk = Array.from({ length: c.count }, (_, k) => values[c.offset + k])
+      const at = offset + c.offset
+      const r = cmd === 'SET_PARAMS' ? await s.call(cmd, { offset: at, values: chunk }) : await s.call(cmd, { offset: at, deltas: chunk })
+      if (r.offset !== at || r.values.length !== c.count) throw new ProtocolViolation(`PARAMS reply covers [${r.offset}, +${r.values.length}) for a write of [${at}, +${c.count})`)
+      applied.set(r.values, at)
+    }
+  }
+
+  private paramRanges(p: Params, what: string): { offset: number; values: Float64Array }[] {
+    const { edgeCount: m, nodeCount: n } = this.d.device
+    const bias = this.info.hasBias
+    if (p.weights.length !== m) throw new EqpError('EQP_ERR_BAD_INPUT', [`${what}.weights`, `expected ${m} values, got ${p.weights.length}`])
+    if (p.s) throw new EqpError('EQP_ERR_DEVICE_UNSUPPORTED', [this.info.uid, 'second-harmonic injection (an oim parameter)'])
+    const out = [{ offset: 0, values: p.weights }]
+    for (const [k, v, off] of [['h', p.h, m], ['psi', p.psi, m + n]] as const) {
+      if (!v) continue
+      if (!bias) throw new EqpError('EQP_ERR_DEVICE_UNSUPPORTED', [this.info.uid, 'bias fields'])
+      if (v.length !== n) throw new EqpError('EQP_ERR_BAD_INPUT', [`${what}.${k}`, `expected ${n} values, got ${v.length}`])
+      out.push({ offset: off, values: v })
+    }
+    for (const r of out) {
+      const bad = r.values.findIndex((x) => !Number.isFinite(x))
+      if (bad >= 0) throw new EqpError('EQP_ERR_BAD_INPUT', [`${what}`, `parameter ${r.offset + bad} is not finite`])
+    }
+    return out
+  }
+
+  private toParams(a: Float64Array): Params {
+    const { edgeCount: m, nodeCount: n } = this.d.device
+    if (!this.info.hasBias) return { weights: a.slice(0, m) }
+    return { weights: a.slice(0, m), h: a.slice(m, m + n), psi: a.slice(m + n, m + 2 * n) }
+  }
+
+  // ---- relaxation ----------------------------------------------------------------------------------
+
+  private checkRequest(req: RelaxRequest): void {
+    const info = this.info
+    const B = req.batch, n = info.nodes, nIn = info.clampable.length, nOut = info.nudgeable.length
+    const caps = this.d.device.capabilities
+    if (!Number.isInteger(B) || B < 1) throw new EqpError('EQP_ERR_BAD_INPUT', ['batch', `expected a whole number >= 1, got ${B}`])
+    if (B > info.maxBatch) throw new EqpError('EQP_ERR_DEVICE_BATCH', [info.uid, B, info.maxBatch])
+    if (req.inputs.length !== B * nIn) throw new EqpError('EQP_ERR_BAD_INPUT', ['inputs', `expected batch x ${nIn} = ${B * nIn} values, got ${req.inputs.length}`])
+    if (req.phase === 'nudged') {
+      const nu = req.nudge
+      if (!nu) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge', 'the nudged phase needs a nudge'])
+      if (nu.kind === 'cost') {
+        if (!(this.d.device.costs & COSTS[nu.cost])) throw new EqpError('EQP_ERR_DEVICE_UNSUPPORTED', [info.uid, `the ${nu.cost} cost`])
+        if (nu.targets.length !== B * nOut) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge.targets', `expected batch x ${nOut} values, got ${nu.targets.length}`])
+        if (!Number.isFinite(nu.beta)) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge.beta', 'not finite'])
+      } else {
+        if (!(caps & CAPABILITY.forceVector)) throw new EqpError('EQP_ERR_DEVICE_UNSUPPORTED', [info.uid, 'an explicit nudge force'])
+        if (nu.force.length !== B * n) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge.force', `expected batch x ${n} values, got ${nu.force.length}`])
+        if (nu.force.some((v) => !Number.isFinite(v))) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge.force', 'not finite'])
+      }
+    }
+    if (req.start.kind === 'given') {
+      if (!(caps & CAPABILITY.givenStart)) throw new EqpError('EQP_ERR_DEVICE_UNSUPPORTED', [info.uid, 'given start states'])
+      if (req.start.states.length !== B * n) throw new EqpError('EQP_ERR_BAD_INPUT', ['start.states', `expected batch x ${n} values, got ${req.start.states.length}`])
+    }
+    if (req.start.kind === 'previous' && (!this.last || this.last.batch !== B)) throw new EqpError('EQP_ERR_DEVICE_NO_PREVIOUS', [info.uid])
+    for (const v of req.inputs) if (!Number.isFinite(v)) throw new EqpError('EQP_ERR_BAD_INPUT', ['inputs', 'not finite'])
+  }
+
+  private async relaxOn(s: Session, req: RelaxRequest): Promise<Omit<RelaxResult, 'timeS'>> {
+    const info = this.info, dev = this.d.device
+    const lsb = dev.stateLsb, phase = isPhaseModel(info.model), mf = dev.maxFrame
+    const B = req.batch, n = info.nodes, nIn = info.clampable.length, nOut = info.nudgeable.length
+    if (this.slotSession !== s) { this.slots = []; this.slotSession = s }
+    // 'previous' needs the board's own memory of the last batch; after a new session it is gone, and
+    // the states read back last time stand in for it
+    let start = req.start
+    if (start.kind === 'previous' && this.last && this.last.session !== s) start = { kind: 'given', states: this.last.states }
+    const nudge = req.phase === 'nudged' ? req.nudge! : undefined
+    for (let b = 0; b < B; b++) {
+      const slot = (this.slots[b] ??= { clamps: null, targets: null })
+      const clamps = new Int16Array(nIn)
+      for (let k = 0; k < nIn; k++) clamps[k] = stateToWire(req.inputs[b * nIn + k], lsb, phase)
+      if (!sameValues(slot.clamps, clamps)) {
+        slot.clamps = null
+        const cap = arrayCapacity('CLAMP', mf)
+        const chunks = planChunks(nIn, cap)
+        if (chunks.length === 0) await s.call('CLAMP', { sample: b, replace: true, clamps: [] })
+        for (const c of chunks) {
+          const list = Array.from({ length: c.count }, (_, k) => ({ node: info.clampable[c.offset + k], value: clamps[c.offset + k] }))
+          await s.call('CLAMP', { sample: b, replace: c.offset === 0, clamps: list })
+        }
+        slot.clamps = clamps
+      }
+      if (nudge?.kind === 'cost') {
+        const t = new Int16Array(nOut)
+        for (let k = 0; k < nOut; k++) t[k] = stateToWire(nudge.targets[b * nOut + k], lsb, phase)
+        if (!sameValues(slot.targets, t)) {
+          slot.targets = null
+          await this.sendChunks(s, 'SET_TARGETS', b, Array.from(t))
+          slot.targets = t
+        }
+      } else if (nudge?.kind === 'force') {
+        await this.sendChunks(s, 'SET_FORCE', b, Array.from(nudge.force.subarray(b * n, (b + 1) * n)))
+      }
+      if (start.kind === 'given') {
+        const st = Array.from({ length: n }, (_, i) => stateToWire(start.states[b * n + i], lsb, phase))
+        await this.sendChunks(s, 'SET_START', b, st)
+      }
+    }
+    const budgetS = req.budget?.maxTimeS ?? 0
+    await s.call('RELAX', {
+      batch: B, phase: req.phase, nudge: nudge?.kind ?? 'cost', cost: nudge?.kind === 'cost' ? nudge.cost : 'log-cos', start: start.kind,
+      beta: nudge?.kind === 'cost' ? f32(nudge.beta) : 0, seed: start.kind === 'random' ? start.seed >>> 0 : 0,
+      budgetUs: Math.min(0xffffffff, Math.round(budgetS * 1e6)), maxSteps: Math.min(0xffffffff, req.budget?.maxEvals ?? 0),
+    }, { budgetS })
+    const states = new Float64Array(B * n), energy = new Float64Array(B), settled = new Uint8Array(B), steps = new Float64Array(B)
+    for (let b = 0; b < B; b++) {
+      let got = 0
+      while (got < n) {
+        const r = await s.call('GET_STATE', { sample: b, kind: 'nodes', offset: got, count: 0 })
+        if (r.sample !== b || r.offset !== got || r.total !== n || r.values.length === 0) throw new ProtocolViolation(`STATE chunk for sample ${r.sample} at ${r.offset} does not continue sample ${b} at ${got}`)
+        for (let k = 0; k < r.values.length; k++) states[b * n + got + k] = stateFromWire(r.values[k], lsb)
+        got += r.values.length
+        settled[b] = r.settled ? 1 : 0
+        steps[b] = r.steps
+        energy[b] = r.energy
+      }
+    }
+    this.last = { session: s, batch: B, states: states.slice() }
+    return { states, energy, settled, steps }
+  }
+
+  private async sendChunks(s: Session, cmd: 'SET_TARGETS' | 'SET_FORCE' | 'SET_START', sample: number, values: number[]): Promise<void> {
+    for (const c of planChunks(values.length, arrayCapacity(cmd as MessageName, this.d.device.maxFrame))) {
+      await s.call(cmd, { sample, offset: c.offset, values: values.slice(c.offset, c.offset + c.count) })
+    }
+  }
+}
+
+function sameValues(a: Int16Array | null, b: Int16Array): boolean {
+  if (!a || a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** The SubstrateInfo a board's handshake describes. */
+export function toInfo(d: BoardDescription): SubstrateInfo {
+  const dev = d.device
+  if (dev.model !== 'xy') throw new EqpError('EQP_ERR_DEVICE_UNSUPPORTED', [dev.uid, `the ${dev.model} model (this host trains xy boards)`])
+  return {
+    uid: dev.uid, model: dev.model, firmware: dev.firmware, protocol: `${PROTOCOL.name} ${PROTOCOL.major}.${dev.protoMinor}`,
+    nodes: dev.nodeCount, edges: d.edges.map(([a, b]) => [a, b] as [number, number]), clampable: [...d.clampable], nudgeable: [...d.nudgeable],
+    ranges: { coupling: { ...dev.coupling }, bias: { ...dev.bias } }, maxBatch: dev.maxBatch, reports: dev.reports,
+    onBoardLearning: (dev.capabilities & CAPABILITY.onBoardLearning) !== 0, hasBias: (dev.capabilities & CAPABILITY.bias) !== 0,
+  }
+}

@@ -1,0 +1,300 @@
+// One protocol session over one open link (SPEC sections 5 and 6): stop-and-wait commands with
+// timeouts and retries that reuse the seq (the board's reply cache makes them idempotent), NACK
+// handling by host action, host heartbeats, board-silence detection, and dispatch of board events.
+// It never reconnects: when the link or the board's session is gone it fails, and BoardConnection
+// decides what to do.
+import {
+  encodeMessage, errorName, FrameReceiver, messageSpec,
+  type CommandName, type DecodedMessage, type FaultBody, type HeartbeatBody, type MessageBodies,
+} from '../../firmware-protocol/ts/index.ts'
+import type { Clock, Transport } from '../transports/transport.ts'
+import type { DiagnosticCode, DeviceCounters } from './diagnostics.ts'
+import { addRtt } from './diagnostics.ts'
+
+/** Sends of one command before the link counts as lost even though the board still talks. */
+const MAX_SENDS = 64
+
+/** The reply each command expects (besides NACK); checked against the table when this module loads. */
+export const REPLY_OF = {
+  HELLO: 'DEVICE_INFO', GET_EDGES: 'EDGES', GET_NODE_LIST: 'NODE_LIST', SET_PARAMS: 'PARAMS', UPDATE_PARAMS: 'PARAMS',
+  GET_PARAMS: 'PARAMS', CLAMP: 'ACK', SET_TARGETS: 'ACK', SET_FORCE: 'ACK', SET_START: 'ACK', RELAX: 'RELAX_DONE',
+  GET_STATE: 'STATE', STOP: 'ACK',
+} as const satisfies Record<CommandName, string>
+for (const [cmd, reply] of Object.entries(REPLY_OF)) {
+  if (messageSpec(cmd).reply[0] !== reply) throw new Error(`REPLY_OF.${cmd} = ${reply} disagrees with messages.json`)
+}
+export type ReplyBody<C extends CommandName> = MessageBodies[(typeof REPLY_OF)[C]]
+
+/** The link is gone (port closed), or the board stopped answering (retries used up, or silent). */
+export class LinkLost extends Error {
+  constructor(readonly kind: 'closed' | 'timeout' | 'silent', message: string) { super(message); this.name = 'LinkLost' }
+}
+/** The board lost its session state (NACK NOT_READY, a FAULT, a reboot): re-handshake and start over. */
+export class SessionReset extends Error {
+  constructor(readonly why: string) { super(why); this.name = 'SessionReset' }
+}
+/** A NACK whose host action is `fail`. */
+export class NackError extends Error {
+  constructor(readonly command: string, readonly code: number, readonly codeName: string, readonly detail: number) {
+    super(`${command}: NACK ${codeName} (code ${code}, detail ${detail})`)
+    this.name = 'NackError'
+  }
+}
+/** The board speaks another protocol major. */
+export class IncompatibleBoard extends Error {
+  constructor(readonly boardMajor: number) { super(`board speaks protocol major ${boardMajor}`); this.name = 'IncompatibleBoard' }
+}
+/** A reply that does not fit its command. */
+export class ProtocolViolation extends Error {
+  constructor(what: string) { super(what); this.name = 'ProtocolViolation' }
+}
+
+export interface SessionOptions {
+  clock: Clock
+  /** reply timeout of one attempt (s), before any RELAX allowance */
+  replyTimeoutS: number
+  /** timeouts in a row, with no valid frame from the board, before it counts as silent */
+  retries: number
+  /** host heartbeat interval (s); 0 = send none (before the handshake, or in tests) */
+  heartbeatS: number
+  /** the board counts as lost after this long without any frame from it (s) */
+  silenceS: number
+  /** host receive limit (bytes) */
+  maxFrame: number
+}
+
+export interface SessionHooks {
+  counters: DeviceCounters
+  diagnose: (code: DiagnosticCode, message: string) => void
+  onHeartbeat?: (b: HeartbeatBody) => void
+  onFault?: (b: FaultBody) => void
+  /** called once when the session fails on its own (link closed, board silent, incompatible) */
+  onLost?: (e: Error) => void
+}
+
+interface Pending {
+  name: CommandName
+  body: unknown
+  seq: number
+  frame: Uint8Array
+  reply: string
+  resolve: (m: DecodedMessage) => void
+  reject: (e: Error) => void
+  timeoutS: number
+  /** sends so far (the first included) */
+  attempts: number
+  /** reply timeouts so far; after retries + 1 of them with nothing valid heard, the board counts as silent */
+  timeouts: number
+  firstSentAt: number
+  cancel: (() => void) | null
+}
+
+/** One session: call() sends a command and resolves with its reply body. */
+export class Session {
+  private seq: number
+  private eventSeq = 0
+  private pending: Pending | null = null
+  private queue: Promise<unknown> = Promise.resolve()
+  private lastRx: number
+  private lastTx: number
+  private dead: Error | null = null
+  private cancelTick: (() => void) | null = null
+  private readonly receiver: FrameReceiver
+
+  constructor(readonly transport: Transport, private opts: SessionOptions, private readonly hooks: SessionHooks) {
+    // a fresh random start per session, so a reply cached from an earlier session never matches
+    this.seq = Math.floor(Math.random() * 0x10000)
+    this.lastRx = this.lastTx = opts.clock.now()
+    this.receiver = new FrameReceiver({ maxFrame: opts.maxFrame, role: 'host' })
+    transport.onFrame((f) => { if (!this.dead) this.onFrame(f) })
+    transport.onNoise?.(() => { if (!this.dead) this.onNoise('bytes that make no frame (bad COBS or oversize)') })
+    transport.onClose((err) => this.fail(new LinkLost('closed', `link closed${err ? `: ${err.message}` : ''}`)))
+    if (!transport.isOpen) this.fail(new LinkLost('closed', 'link closed'))
+    this.tick()
+  }
+
+  get isAlive(): boolean { return this.dead === null }
+
+  /** Changes heartbeat and silence timing (after the handshake told us the watchdog). */
+  setTiming(t: { heartbeatS: number; silenceS: number }): void {
+    this.opts = { ...this.opts, ...t }
+    this.lastRx = this.opts.clock.now()
+  }
+
+  /** Sends a command (after the one before it is answered) and resolves with its reply body. */
+  call<C extends CommandName>(name: C, body: MessageBodies[C], o: { budgetS?: number } = {}): Promise<ReplyBody<C>> {
+    const run = () => this.exchange(name, body, o.budgetS ?? 0)
+    const p = this.queue.then(run, run)
+    this.queue = p.catch(() => {})
+    return p.then((m) => m.body as ReplyBody<C>)
+  }
+
+  /** Ends the session: timers stop, a waiting command fails with err. The link stays open. */
+  end(err: Error = new LinkLost('closed', 'session ended')): void {
+    if (this.dead) return
+    this.dead = err
+    this.cancelTick?.()
+    const p = this.pending
+    this.pending = null
+    if (p) { p.cancel?.(); p.reject(err) }
+  }
+
+  private fail(err: Error): void {
+    if (this.dead) return
+    this.end(err)
+    this.hooks.onLost?.(err)
+  }
+
+  private exchange(name: CommandName, body: unknown, budgetS: number): Promise<DecodedMessage> {
+    return new Promise((resolve, reject) => {
+      if (this.dead) { reject(this.dead); return }
+      const seq = this.nextSeq()
+      const frame = encodeMessage({ name, body, seq } as never)
+      // a RELAX answers when the board is done: allow the budget, and a few board heartbeats of quiet
+      const timeoutS = name === 'RELAX' ? Math.max(this.opts.replyTimeoutS, 2.5 * this.opts.heartbeatS) + budgetS : this.opts.replyTimeoutS
+      const p: Pending = { name, body, seq, frame, reply: REPLY_OF[name], resolve, reject, timeoutS, attempts: 0, timeouts: 0, firstSentAt: NaN, cancel: null }
+      this.pending = p
+      this.hooks.counters.commands++
+      this.send(p)
+    })
+  }
+
+  private nextSeq(): number {
+    const s = this.seq
+    this.seq = (this.seq + 1) & 0xffff
+    return s
+  }
+
+  private send(p: Pending): void {
+    p.attempts++
+    if (p.attempts > 1) this.hooks.counters.retries++
+    p.cancel?.()
+    p.cancel = null
+    this.lastTx = this.opts.clock.now()
+    if (Number.isNaN(p.firstSentAt)) p.firstSentAt = this.lastTx
+    // the reply timer starts once the bytes are out (a paced link takes a while to send them)
+    this.transport.send(p.frame).then(
+      () => { if (this.pending === p && !p.cancel) this.arm(p) },
+      (err: Error) => this.fail(new LinkLost('closed', `write failed: ${err.message}`)),
+    )
+  }
+
+  private arm(p: Pending): void {
+    p.cancel?.()
+    p.cancel = this.opts.clock.after(this.opts.replyTimeoutS, () => {
+      if (this.pending !== p) return
+      if (p.name === 'RELAX' && this.opts.clock.now() - Math.max(this.lastRx, p.firstSentAt) < p.timeoutS) {
+        // a RELAX answers when done; until then, probe: a board that is working on it ignores the
+        // copy (SPEC 5.4), one that never got it starts now. Only quiet beyond the allowance times out.
+        this.send(p)
+        return
+      }
+      this.hooks.counters.timeouts++
+      // on a noisy line commands get lost while the board is plainly alive: keep resending as long as
+      // valid frames come from it (true silence ends the session in tick()); give up after `retries`
+      // timeouts only when nothing valid came since the command was first sent
+      const heardSince = this.lastRx >= p.firstSentAt
+      if ((++p.timeouts > this.opts.retries && !heardSince) || p.attempts >= MAX_SENDS) {
+        this.fail(new LinkLost('timeout', `no reply to ${p.name} after ${p.attempts} sends`))
+      } else this.send(p)
+    })
+  }
+
+  private settle(p: Pending, err: Error | null, m?: DecodedMessage): void {
+    p.cancel?.()
+    this.pending = null
+    if (err) p.reject(err)
+    else {
+      if (p.attempts === 1) addRtt(this.hooks.counters, this.opts.clock.now() - p.firstSentAt)
+      p.resolve(m!)
+    }
+  }
+
+  private onFrame(frame: Uint8Array): void {
+    const c = this.hooks.counters
+    const r = this.receiver.accept(frame)
+    if (!r.ok) {
+      const code = r.error.codeName
+      if (code === 'UNSUPPORTED_MAJOR') { this.fail(new IncompatibleBoard(frame[0])); return }
+      c.badFrames++
+      if (code === 'BAD_CRC') c.crcErrors++
+      this.onNoise(r.error.message)
+      return
+    }
+    this.lastRx = this.opts.clock.now()
+    const m = r.message
+    const p = this.pending
+    switch (m.name) {
+      case 'HEARTBEAT':
+        c.heartbeatsIn++
+        this.hooks.onHeartbeat?.(m.body)
+        if (p?.name === 'RELAX' && !Number.isNaN(p.firstSentAt)) {
+          // busy: it is working on it, wait on; otherwise it never got the RELAX (or its reply was lost)
+          if (m.body.state === 'busy') this.arm(p)
+          else this.send(p)
+        }
+        return
+      case 'FAULT':
+        c.faults++
+        this.hooks.onFault?.(m.body)
+        // the board left its session; a HELLO in flight is still answered (it opens a new one)
+        if (p && p.name !== 'HELLO') this.settle(p, new SessionReset(`FAULT ${m.body.code} while waiting for ${p.name}`))
+        return
+      default:
+        if (!p || m.seq !== p.seq) { c.staleReplies++; return }
+        if (m.name === 'NACK') return this.onNack(p, m.body)
+        if (m.name !== p.reply) return this.settle(p, new ProtocolViolation(`${p.name} answered with ${m.name}`))
+        this.settle(p, null, m)
+    }
+  }
+
+  private onNoise(what: string): void {
+    this.hooks.diagnose('CRC_ERRORS', `dropped a frame from the board: ${what}`)
+    // a damaged frame while a command waits is most likely its reply: resend now instead of
+    // waiting for the timeout (the reply cache answers a duplicate without executing it again)
+    if (this.pending) this.send(this.pending)
+  }
+
+  private onNack(p: Pending, b: MessageBodies['NACK']): void {
+    const name = errorName(b.code) ?? `code ${b.code}`
+    const c = this.hooks.counters
+    c.nacks[name] = (c.nacks[name] ?? 0) + 1
+    switch (name) {
+      case 'BAD_CRC': this.send(p); return                                   // retransmit now
+      case 'BUSY':
+        // a relaxation we gave up on still runs: wait, then ask again as a new command
+        p.cancel?.()
+        p.cancel = this.opts.clock.after(0.05, () => {
+          if (this.pending !== p) return
+          p.seq = this.nextSeq()
+          p.frame = encodeMessage({ name: p.name, body: p.body, seq: p.seq } as never)
+          this.send(p)
+        })
+        return
+      case 'NOT_READY': this.settle(p, new SessionReset(`${p.name}: board not in a session (NOT_READY)`)); return
+      case 'UNSUPPORTED_MAJOR': this.fail(new IncompatibleBoard(b.detail)); return
+      default:
+        this.hooks.diagnose('NACK', `${p.name} refused: ${name}, detail ${b.detail}`)
+        this.settle(p, new NackError(p.name, b.code, name, b.detail))
+    }
+  }
+
+  private tick(): void {
+    if (this.dead) return
+    const now = this.opts.clock.now()
+    if (now - this.lastRx > this.opts.silenceS) {
+      this.fail(new LinkLost('silent', `no frame from the board for ${(now - this.lastRx).toFixed(2)} s`))
+      return
+    }
+    if (this.opts.heartbeatS > 0 && now - this.lastTx >= this.opts.heartbeatS) {
+      this.lastTx = now
+      const seq = this.eventSeq
+      this.eventSeq = (this.eventSeq + 1) & 0xffff
+      this.hooks.counters.heartbeatsOut++
+      const frame = encodeMessage({ name: 'HEARTBEAT', body: { state: 'boot', bootCounter: 0, uptimeMs: 0, rxBad: 0 }, seq })
+      this.transport.send(frame).catch((err: Error) => this.fail(new LinkLost('closed', `write failed: ${err.message}`)))
+    }
+    const step = this.opts.heartbeatS > 0 ? Math.min(0.1, this.opts.heartbeatS / 2) : 0.1
+    this.cancelTick = this.opts.clock.after(step, () => this.tick())
+  }
+}

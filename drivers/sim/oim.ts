@@ -1,0 +1,180 @@
+// The simulated oscillator Ising machine: phases with couplings J, first-harmonic fields h and
+// second-harmonic injection S, relaxed with the same physics module the engine uses. Inputs are
+// clamped values in [-1, 1] acting as fields; the nudge is the MSE on cos(phi_out), which a board
+// applies by rewriting h and S on the output oscillators. Board imperfections are options.
+import { z } from 'zod'
+import { EqpError } from '../../src/errors.ts'
+import { Network } from '../../src/core/network/network.ts'
+import { compileOim, oimEnergy, type OimNet } from '../../src/core/physics/oim.ts'
+import { OimSystem } from '../../src/core/physics/oim-system.ts'
+import { Rng } from '../../src/core/rng/rng.ts'
+import { createRelaxWorkspace, DEFAULT_SOLVE, relaxLangevin, relaxWith, SOLVER_NAMES, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
+import { CouplingPath, Imperfections, noiseStream, quantiseReadout } from './imperfections.ts'
+import { applyRange, cloneParams, Range, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
+
+export const SimOimOptions = z.strictObject({
+  uid: z.string().min(1).optional(),
+  solver: z.enum(SOLVER_NAMES).default('fire-newton'),
+  /** settle when max |force| < tol */
+  tol: z.number().positive().default(1e-6),
+  maxEvals: z.int().positive().default(20_000),
+  maxBatch: z.int().positive().default(4096),
+  /** J as the board applies it (2505.02103 clips J, h and S to +-1) */
+  coupling: Range.default({ min: -1e6, max: 1e6, levels: 0 }),
+  /** h and S as the board applies them */
+  bias: Range.default({ min: -1e6, max: 1e6, levels: 0 }),
+  ...Imperfections.shape,
+})
+export type SimOimOptions = z.infer<typeof SimOimOptions>
+export type SimOimOptionsInput = z.input<typeof SimOimOptions>
+
+/** Simulated OIM over a network description (model 'oim'); clampable = inputs, nudgeable = outputs. */
+export class SimOimSubstrate implements Substrate {
+  readonly info: SubstrateInfo
+  private readonly net: OimNet
+  private readonly sys: OimSystem
+  private readonly ws: RelaxWorkspace
+  private readonly opts: SimOimOptions
+  private readonly x: Float64Array
+  private readonly setW: Float64Array
+  private readonly path: CouplingPath
+  private readonly noiseRng: Rng
+  private prev: Float64Array | null = null
+  private closed = false
+  forceEvals = 0
+
+  constructor(network: Network, options: SimOimOptionsInput = {}) {
+    const net = Network.parse(network)
+    this.opts = SimOimOptions.parse(options)
+    this.net = compileOim(net)
+    this.sys = new OimSystem(this.net)
+    this.ws = createRelaxWorkspace(this.net.n, this.sys.bandwidth)
+    this.x = new Float64Array(this.net.n)
+    this.setW = new Float64Array(this.net.m)
+    this.path = new CouplingPath(this.net.m, this.opts)
+    this.noiseRng = new Rng(this.opts.noiseSeed)
+    this.info = {
+      uid: this.opts.uid ?? `sim-oim-${net.nodes}n-${net.edges.length}e`,
+      model: 'oim', firmware: 'sim-oim 0.1.0', protocol: 'in-process',
+      nodes: net.nodes, edges: net.edges.map(([i, j]) => [i, j] as [number, number]),
+      clampable: [...net.inputs], nudgeable: [...net.outputs],
+      ranges: { coupling: this.opts.coupling, bias: this.opts.bias },
+      maxBatch: this.opts.maxBatch, reports: 'states', onBoardLearning: false, hasBias: true,
+    }
+    this.write({ weights: this.net.w.slice(), h: this.net.h.slice(), s: this.net.s.slice() })
+  }
+
+  private check(): void {
+    if (this.closed) throw new EqpError('EQP_ERR_DEVICE_CLOSED', [this.info.uid])
+  }
+
+  private write(p: Params): void {
+    const { w, h, s, m, n } = this.net
+    const rc = this.opts.coupling, rb = this.opts.bias
+    if (p.weights.length !== m) throw new EqpError('EQP_ERR_BAD_INPUT', ['weights', `expected ${m} values, got ${p.weights.length}`])
+    for (let k = 0; k < m; k++) this.setW[k] = applyRange(p.weights[k], rc)
+    this.path.apply(this.setW, rc.min, rc.max, w)
+    for (const [v, dst, name] of [[p.h, h, 'h'], [p.s, s, 's']] as const) {
+      if (!v) continue
+      if (v.length !== n) throw new EqpError('EQP_ERR_BAD_INPUT', [name, `expected ${n} values, got ${v.length}`])
+      for (let i = 0; i < n; i++) dst[i] = applyRange(v[i], rb)
+    }
+  }
+
+  private read(): Params {
+    return { weights: this.net.w.slice(), h: this.net.h.slice(), s: this.net.s.slice() }
+  }
+
+  async setParams(p: Params): Promise<Params> {
+    this.check()
+    this.write(p)
+    return this.read()
+  }
+
+  async updateParams(d: Params): Promise<Params> {
+    this.check()
+    // deltas move the setpoints; with variation or drift those differ from the physical couplings
+    const cur = this.read()
+    cur.weights.set(this.setW)
+    for (let k = 0; k < cur.weights.length; k++) cur.weights[k] += d.weights[k]
+    if (d.h) for (let i = 0; i < this.net.n; i++) cur.h![i] += d.h[i]
+    if (d.s) for (let i = 0; i < this.net.n; i++) cur.s![i] += d.s[i]
+    this.write(cur)
+    return this.read()
+  }
+
+  async getParams(): Promise<Params> {
+    this.check()
+    return cloneParams(this.read())
+  }
+
+  async relax(req: RelaxRequest): Promise<RelaxResult> {
+    this.check()
+    const t0 = performance.now()
+    const { n } = this.net
+    const B = req.batch, nIn = this.info.clampable.length, nOut = this.info.nudgeable.length
+    if (B > this.info.maxBatch) throw new EqpError('EQP_ERR_DEVICE_BATCH', [this.info.uid, B, this.info.maxBatch])
+    if (req.inputs.length !== B * nIn) throw new EqpError('EQP_ERR_BAD_INPUT', ['inputs', `expected batch x ${nIn} = ${B * nIn} values, got ${req.inputs.length}`])
+    const start = req.start
+    if (start.kind === 'previous' && (!this.prev || this.prev.length !== B * n)) throw new EqpError('EQP_ERR_DEVICE_NO_PREVIOUS', [this.info.uid])
+    if (start.kind === 'given' && start.states.length !== B * n) throw new EqpError('EQP_ERR_BAD_INPUT', ['start.states', `expected batch x ${n} values, got ${start.states.length}`])
+    const sys = this.sys.setFree()
+    const nudge = req.phase === 'nudged' ? req.nudge : undefined
+    if (req.phase === 'nudged' && !nudge) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge', 'the nudged phase needs a nudge'])
+    if (nudge?.kind === 'cost') {
+      if (nudge.targets.length !== B * nOut) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge.targets', `expected batch x ${nOut} values, got ${nudge.targets.length}`])
+      // the MSE-on-cos nudge (see Nudge): h_o += beta y_o, S_o -= beta/2, the same landscape up to a constant
+      sys.beta = nudge.beta
+      sys.y = nudge.targets
+    } else if (nudge?.kind === 'force') {
+      if (nudge.force.length !== B * n) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge.force', `expected batch x ${n} values, got ${nudge.force.length}`])
+      sys.ext = nudge.force
+    }
+    const o = { ...DEFAULT_SOLVE, tol: this.opts.tol, maxEvals: req.budget?.maxEvals ?? this.opts.maxEvals }
+    const deadline = req.budget?.maxTimeS !== undefined ? t0 + req.budget.maxTimeS * 1000 : Infinity
+    const states = new Float64Array(B * n), energy = new Float64Array(B), settled = new Uint8Array(B), steps = new Float64Array(B)
+    const x = this.x, clamp = this.info.clampable
+    const rc = this.opts.coupling
+    if (this.path.step()) this.path.apply(this.setW, rc.min, rc.max, this.net.w)
+    const noise = this.opts.noise && this.opts.noise.sigma > 0 ? this.opts.noise : null
+    const nSteps = noise ? Math.ceil(noise.time / noise.dt) : 0
+    const lo = noise ? { sigma: noise.sigma, dt: noise.dt, steps: Math.min(nSteps, o.maxEvals) } : null
+    const callSeed = noise ? this.noiseRng.nextU32() : 0
+    for (let b = 0; b < B; b++) {
+      const off = b * n
+      if (start.kind === 'random') {
+        const rng = new Rng((start.seed + b) >>> 0)
+        for (let i = 0; i < n; i++) x[i] = rng.uniform(-Math.PI, Math.PI)
+      } else if (start.kind === 'given') for (let i = 0; i < n; i++) x[i] = start.states[off + i]
+      else for (let i = 0; i < n; i++) x[i] = this.prev![off + i]
+      for (let k = 0; k < nIn; k++) x[clamp[k]] = req.inputs[b * nIn + k]
+      sys.yOff = b * nOut
+      sys.extOff = off
+      if (performance.now() < deadline) {
+        const st = lo
+          ? relaxLangevin(sys, x, lo, noiseStream(start.kind === 'random' ? start.seed : null, callSeed, b), this.ws.f)
+          : relaxWith(this.opts.solver, sys, x, o, this.ws)
+        settled[b] = st.settled && (lo === null || nSteps <= o.maxEvals) ? 1 : 0
+        steps[b] = st.forceEvals
+        this.forceEvals += st.forceEvals
+      }
+      states.set(x, off)
+      energy[b] = oimEnergy(this.net, x, 0)
+    }
+    sys.setFree()
+    this.prev = states.slice()
+    if (this.opts.readoutBits !== undefined) {
+      // quantise the phases only: clamped entries hold input values, not phases
+      const bits = this.opts.readoutBits, one = new Float64Array(1)
+      for (let b = 0; b < B; b++) for (let i = 0; i < n; i++) {
+        if (this.net.clamped[i]) continue
+        one[0] = states[b * n + i]; quantiseReadout(one, bits); states[b * n + i] = one[0]
+      }
+    }
+    return { states, energy, settled, steps, timeS: (performance.now() - t0) / 1000 }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+  }
+}

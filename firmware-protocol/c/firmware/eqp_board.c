@@ -1,0 +1,626 @@
+#include "eqp_board.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "../eqp_crc32c.h"
+#include "../eqp_frame.h"
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+/* ---- small helpers -------------------------------------------------------------------------- */
+
+static uint32_t rd32(const uint8_t *p)
+{
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static uint32_t now(const eqp_board_t *b) { return b->hal->now_ms(b->hal->ctx); }
+
+/* Math.round of ECMAScript: nearest, halves towards +infinity */
+static double js_round(double x)
+{
+  double r = ceil(x);
+  if (r - 0.5 > x) r -= 1.0;
+  return r;
+}
+
+static double apply_range(double v, const eqp_range_t *r)
+{
+  double mn = r->min, mx = r->max, x = v < mn ? mn : v > mx ? mx : v, step;
+  if (r->levels < 2u) return x;
+  step = (mx - mn) / (double)(r->levels - 1u);
+  return mn + js_round((x - mn) / step) * step;
+}
+
+static double wrap_phase(double x)
+{
+  const double t = 2.0 * M_PI;
+  double y = x - t * floor(x / t);
+  if (y > M_PI) y -= t;
+  return y;
+}
+
+static uint32_t total_params(const eqp_board_t *b)
+{
+  const eqp_board_config_t *c = b->cfg;
+  return c->edge_count + ((c->capabilities & EQP_CAPABILITY_BIAS) ? 2u * c->node_count : 0u);
+}
+
+/* items of an array of elem bytes that fit one frame of the session, beside `fixed` other bytes */
+static uint32_t fit(const eqp_board_t *b, size_t fixed, size_t elem, size_t build_max)
+{
+  size_t room = (size_t)b->session_max_frame - EQP_FRAME_OVERHEAD - fixed, k = room / elem;
+  return (uint32_t)(k < build_max ? k : build_max);
+}
+
+static uint32_t read_count(uint32_t offset, uint32_t count, uint32_t total, uint32_t cap)
+{
+  uint32_t k;
+  if (offset >= total) return 0;
+  k = count == 0u ? cap : count;
+  if (k > total - offset) k = total - offset;
+  if (k > cap) k = cap;
+  return k;
+}
+
+static int clampable_index(const eqp_board_config_t *c, uint16_t node)
+{
+  uint16_t k;
+  for (k = 0; k < c->clampable_count; k++)
+    if (c->clampable[k] == node) return (int)k;
+  return -1;
+}
+
+/* ---- send path ------------------------------------------------------------------------------ */
+
+static void send_frame(eqp_board_t *b, uint8_t *frame, size_t len)
+{
+  size_t n = 0;
+  if (b->cfg->wire_major != EQP_PROTO_MAJOR) {
+    /* an incompatible firmware frames in its own major; header layout and CRC stay (SPEC 3.3) */
+    uint32_t crc;
+    frame[0] = b->cfg->wire_major;
+    crc = eqp_crc32c(frame, len - 4u);
+    frame[len - 4] = (uint8_t)(crc & 0xffu);
+    frame[len - 3] = (uint8_t)((crc >> 8) & 0xffu);
+    frame[len - 2] = (uint8_t)((crc >> 16) & 0xffu);
+    frame[len - 1] = (uint8_t)(crc >> 24);
+  }
+  if (eqp_cobs_encode(frame, len, b->tx_serial, sizeof b->tx_serial - 1u, &n) != EQP_OK) return;
+  b->tx_serial[n++] = 0u;
+  b->last_tx_ms = now(b);
+  b->stats.frames_out++;
+  b->hal->uart_write(b->hal->ctx, b->tx_serial, n);
+}
+
+/* Encodes body as msg_id under seq; with cache, it becomes the cached reply of (seq, cmd_id, crc). */
+static void send_msg(eqp_board_t *b, uint16_t seq, uint8_t msg_id, bool cache, uint8_t cmd_id, uint32_t crc)
+{
+  size_t len = 0, cap = b->session_max_frame < EQP_MAX_FRAME ? b->session_max_frame : EQP_MAX_FRAME;
+  if (msg_id == EQP_MSG_DEVICE_INFO || msg_id == EQP_MSG_NACK || msg_id == EQP_MSG_ACK || msg_id == EQP_MSG_HEARTBEAT ||
+      msg_id == EQP_MSG_FAULT)
+    cap = EQP_MAX_FRAME; /* these always fit 256 bytes */
+  if (eqp_message_encode(b->tx_frame, cap, seq, msg_id, &b->body, &len) != EQP_OK) return;
+  if (cache) {
+    memcpy(b->cache_reply, b->tx_frame, len);
+    b->cache_len = len;
+    b->cache_valid = true;
+    b->cache_done = true;
+    b->cache_seq = seq;
+    b->cache_id = cmd_id;
+    b->cache_crc = crc;
+  }
+  send_frame(b, b->tx_frame, len);
+}
+
+static void nack(eqp_board_t *b, uint16_t seq, uint8_t ref, unsigned code, uint32_t detail, bool cache, uint32_t crc)
+{
+  memset(&b->body, 0, sizeof b->body.nack);
+  b->body.nack.ref = ref;
+  b->body.nack.code = (uint16_t)code;
+  b->body.nack.detail = detail;
+  b->stats.nacks++;
+  send_msg(b, seq, EQP_MSG_NACK, cache, ref, crc);
+}
+
+static void ack(eqp_board_t *b, uint16_t seq, uint8_t ref, uint32_t crc)
+{
+  b->body.ack.ref = ref;
+  send_msg(b, seq, EQP_MSG_ACK, true, ref, crc);
+}
+
+static void send_event(eqp_board_t *b, uint8_t msg_id)
+{
+  uint16_t seq = b->event_seq;
+  b->event_seq = (uint16_t)(b->event_seq + 1u);
+  send_msg(b, seq, msg_id, false, 0, 0);
+}
+
+static void send_fault(eqp_board_t *b, uint16_t code, uint32_t detail)
+{
+  b->body.fault.code = code;
+  b->body.fault.detail = detail;
+  send_event(b, EQP_MSG_FAULT);
+}
+
+/* ---- state ---------------------------------------------------------------------------------- */
+
+static void clear_samples(eqp_board_t *b)
+{
+  memset(b->clamped, 0, sizeof b->clamped);
+  memset(b->clamp_raw, 0, sizeof b->clamp_raw);
+  memset(b->target_raw, 0, sizeof b->target_raw);
+  memset(b->force, 0, sizeof b->force);
+  memset(b->start_raw, 0, sizeof b->start_raw);
+  memset(b->has_result, 0, sizeof b->has_result);
+  b->last_batch = 0;
+}
+
+static void abort_relax(eqp_board_t *b)
+{
+  if (b->state == EQP_BOARD_STATE_BUSY) {
+    if (b->sample_running) b->hal->abort_relax(b->hal->ctx);
+    b->sample_running = false;
+  }
+}
+
+/* SPEC 7.2: relaxation aborted, drivers off, parameters 0, per-sample data and cache cleared */
+static void enter_safe(eqp_board_t *b)
+{
+  abort_relax(b);
+  b->hal->safe_state(b->hal->ctx);
+  memset(b->params, 0, sizeof b->params);
+  clear_samples(b);
+  b->cache_valid = false;
+  b->state = EQP_BOARD_STATE_SAFE;
+  b->armed = false;
+}
+
+static void boot(eqp_board_t *b, uint32_t boot_counter)
+{
+  b->hal->safe_state(b->hal->ctx);
+  memset(b->params, 0, sizeof b->params);
+  clear_samples(b);
+  b->cache_valid = false;
+  b->state = EQP_BOARD_STATE_BOOT;
+  b->boot_counter = boot_counter;
+  b->boot_ms = now(b);
+  b->session_max_frame = EQP_MIN_FRAME_LIMIT;
+  b->watchdog_ms = EQP_DEFAULT_WATCHDOG_MS;
+  b->armed = false;
+  b->reset_pending = true;
+  b->sample_running = false;
+  b->last_tx_ms = b->boot_ms;
+  b->last_valid_rx_ms = b->boot_ms;
+  eqp_cobs_rx_reset(&b->rx);
+}
+
+const char *eqp_board_check_config(const eqp_board_config_t *c)
+{
+  uint32_t k;
+  if (c->node_count == 0u || c->node_count > EQP_BOARD_MAX_NODES) return "node_count outside 1..EQP_BOARD_MAX_NODES";
+  if (c->edge_count > EQP_BOARD_MAX_EDGES) return "edge_count above EQP_BOARD_MAX_EDGES";
+  if (c->max_batch == 0u || c->max_batch > EQP_BOARD_MAX_BATCH) return "max_batch outside 1..EQP_BOARD_MAX_BATCH";
+  if (c->max_frame < EQP_MIN_FRAME_LIMIT || c->max_frame > EQP_MAX_FRAME) return "max_frame outside 256..EQP_MAX_FRAME";
+  if (c->clampable_count > c->node_count || c->nudgeable_count > c->node_count) return "more clampable or nudgeable nodes than nodes";
+  for (k = 0; k < c->edge_count; k++)
+    if (c->edges[k].a >= c->node_count || c->edges[k].b >= c->node_count) return "an edge names a node >= node_count";
+  for (k = 0; k < c->clampable_count; k++)
+    if (c->clampable[k] >= c->node_count) return "a clampable node >= node_count";
+  for (k = 0; k < c->nudgeable_count; k++)
+    if (c->nudgeable[k] >= c->node_count) return "a nudgeable node >= node_count";
+  if (!(c->state_lsb > 0.0f)) return "state_lsb must be positive";
+  return NULL;
+}
+
+void eqp_board_init(eqp_board_t *b, const eqp_board_config_t *cfg, const eqp_hal_t *hal, uint32_t boot_counter)
+{
+  memset(b, 0, sizeof *b);
+  b->cfg = cfg;
+  b->hal = hal;
+  eqp_cobs_rx_init(&b->rx, b->rx_buf, sizeof b->rx_buf, cfg->max_frame);
+  boot(b, boot_counter);
+}
+
+void eqp_board_reboot(eqp_board_t *b, uint32_t boot_counter)
+{
+  abort_relax(b);
+  boot(b, boot_counter);
+}
+
+void eqp_board_link_reset(eqp_board_t *b) { eqp_cobs_rx_reset(&b->rx); }
+
+/* ---- parameters ----------------------------------------------------------------------------- */
+
+static float board_value(const eqp_board_t *b, uint32_t index, double v)
+{
+  const eqp_board_config_t *c = b->cfg;
+  if (index < c->edge_count) return (float)apply_range(v, &c->coupling);
+  if (index < c->edge_count + c->node_count) return (float)apply_range(v, &c->bias);
+  return (float)wrap_phase(v);
+}
+
+static void push_param(eqp_board_t *b, uint32_t index)
+{
+  const eqp_board_config_t *c = b->cfg;
+  if (index < c->edge_count) {
+    b->hal->set_coupling(b->hal->ctx, index, b->params[index]);
+  } else {
+    uint16_t node = (uint16_t)((index - c->edge_count) % c->node_count);
+    b->hal->set_bias(b->hal->ctx, node, b->params[c->edge_count + node], b->params[c->edge_count + c->node_count + node]);
+  }
+}
+
+/* SET_PARAMS (add = false) or UPDATE_PARAMS (add = true); values already checked */
+static void write_params(eqp_board_t *b, uint32_t offset, const float *values, uint16_t count, bool add)
+{
+  uint16_t k;
+  for (k = 0; k < count; k++) {
+    uint32_t i = offset + k;
+    double v = add ? (double)b->params[i] + (double)values[k] : (double)values[k];
+    b->params[i] = board_value(b, i, v);
+    push_param(b, i);
+  }
+}
+
+/* ---- relaxation ----------------------------------------------------------------------------- */
+
+static void start_sample(eqp_board_t *b)
+{
+  const eqp_board_config_t *c = b->cfg;
+  const eqp_relax_body_t *r = &b->relax;
+  uint16_t s = b->relax_sample, k;
+  eqp_relax_job_t job;
+  uint32_t elapsed_us = (now(b) - b->relax_t0_ms) * 1000u;
+  for (k = 0; k < c->clampable_count; k++) {
+    uint16_t node = c->clampable[k];
+    b->hal->clamp(b->hal->ctx, node, b->clamped[s][node] != 0u, b->clamp_raw[s][node]);
+  }
+  memset(&job, 0, sizeof job);
+  job.sample = s;
+  job.start = r->start;
+  job.seed = r->seed + s;
+  job.start_raw = r->start == EQP_START_PREVIOUS ? b->result[s] : b->start_raw[s];
+  job.phase = r->phase;
+  job.nudge = r->nudge;
+  job.cost = r->cost;
+  job.beta = r->beta;
+  job.target_raw = b->target_raw[s];
+  job.force = b->force[s];
+  job.max_steps = r->max_steps;
+  job.expired = r->budget_us > 0u && elapsed_us >= r->budget_us;
+  job.budget_us = r->budget_us > 0u && !job.expired ? r->budget_us - elapsed_us : 0u;
+  if (!b->hal->start_relax(b->hal->ctx, &job)) {
+    /* a hardware failure: safe state, as every fault */
+    enter_safe(b);
+    send_fault(b, EQP_FAULT_DRIVER, 0);
+    return;
+  }
+  b->sample_running = true;
+}
+
+static void poll_relax(eqp_board_t *b)
+{
+  eqp_relax_result_t res;
+  uint16_t s = b->relax_sample, i;
+  if (!b->sample_running) {
+    if (b->relax_sample < b->relax.batch) start_sample(b);
+    return;
+  }
+  if (!b->hal->poll_relax(b->hal->ctx, &res)) return;
+  b->sample_running = false;
+  for (i = 0; i < b->cfg->node_count; i++) b->result[s][i] = b->hal->read_state(b->hal->ctx, i);
+  b->has_result[s] = true;
+  b->settled[s] = res.settled;
+  b->steps[s] = res.steps;
+  b->energy[s] = res.energy;
+  if (res.settled) b->relax_settled++;
+  b->relax_sample++;
+  if (b->relax_sample < b->relax.batch) return;
+  b->state = EQP_BOARD_STATE_READY;
+  b->last_batch = b->relax.batch;
+  b->stats.relaxations++;
+  b->body.relax_done.batch = b->relax.batch;
+  b->body.relax_done.settled = b->relax_settled;
+  b->body.relax_done.elapsed_us = (now(b) - b->relax_t0_ms) * 1000u;
+  send_msg(b, b->cache_seq, EQP_MSG_RELAX_DONE, true, b->cache_id, b->cache_crc);
+}
+
+/* ---- commands ------------------------------------------------------------------------------- */
+
+/* Every command once the board is ready. Returns a NACK code (detail in *detail) or EQP_OK when the
+ * reply has been sent (or the RELAX started). */
+static int dispatch(eqp_board_t *b, const eqp_frame_t *f, uint32_t crc, uint32_t *detail)
+{
+  const eqp_board_config_t *c = b->cfg;
+  eqp_body_t *m = &b->body;
+  uint32_t total = total_params(b), k, i;
+  switch (f->msg_id) {
+  case EQP_MSG_GET_EDGES: {
+    uint32_t off = m->get_edges.offset, cnt;
+    cnt = read_count(off, m->get_edges.count, c->edge_count, fit(b, 10, 4, EQP_EDGES_EDGES_MAX));
+    m->edges.offset = off;
+    m->edges.total = c->edge_count;
+    m->edges.edges_count = (uint16_t)cnt;
+    for (k = 0; k < cnt; k++) m->edges.edges[k] = c->edges[off + k];
+    send_msg(b, f->seq, EQP_MSG_EDGES, true, f->msg_id, crc);
+    return EQP_OK;
+  }
+  case EQP_MSG_GET_NODE_LIST: {
+    uint8_t list = m->get_node_list.list;
+    uint16_t off = m->get_node_list.offset;
+    const uint16_t *all = list == EQP_NODE_LIST_CLAMPABLE ? c->clampable : c->nudgeable;
+    uint16_t n = list == EQP_NODE_LIST_CLAMPABLE ? c->clampable_count : c->nudgeable_count;
+    uint32_t cnt = read_count(off, m->get_node_list.count, n, fit(b, 7, 2, EQP_NODE_LIST_NODES_MAX));
+    m->node_list.list = list;
+    m->node_list.offset = off;
+    m->node_list.total = n;
+    m->node_list.nodes_count = (uint16_t)cnt;
+    for (k = 0; k < cnt; k++) m->node_list.nodes[k] = all[off + k];
+    send_msg(b, f->seq, EQP_MSG_NODE_LIST, true, f->msg_id, crc);
+    return EQP_OK;
+  }
+  case EQP_MSG_SET_PARAMS:
+  case EQP_MSG_UPDATE_PARAMS: {
+    bool add = f->msg_id == EQP_MSG_UPDATE_PARAMS;
+    uint32_t off = add ? m->update_params.offset : m->set_params.offset;
+    uint16_t cnt = add ? m->update_params.deltas_count : m->set_params.values_count;
+    float vals[EQP_SET_PARAMS_VALUES_MAX];
+    memcpy(vals, add ? m->update_params.deltas : m->set_params.values, (size_t)cnt * sizeof vals[0]);
+    if (off > total || cnt > total - off) { *detail = total; return EQP_ERR_OUT_OF_RANGE; }
+    for (k = 0; k < cnt; k++)
+      if (!isfinite(vals[k])) { *detail = k; return EQP_ERR_OUT_OF_RANGE; }
+    write_params(b, off, vals, cnt, add);
+    m->params.offset = off;
+    m->params.total = total;
+    m->params.values_count = cnt;
+    for (k = 0; k < cnt; k++) m->params.values[k] = b->params[off + k];
+    send_msg(b, f->seq, EQP_MSG_PARAMS, true, f->msg_id, crc);
+    return EQP_OK;
+  }
+  case EQP_MSG_GET_PARAMS: {
+    uint32_t off = m->get_params.offset;
+    uint32_t cnt = read_count(off, m->get_params.count, total, fit(b, 10, 4, EQP_PARAMS_VALUES_MAX));
+    m->params.offset = off;
+    m->params.total = total;
+    m->params.values_count = (uint16_t)cnt;
+    for (k = 0; k < cnt; k++) m->params.values[k] = b->params[off + k];
+    send_msg(b, f->seq, EQP_MSG_PARAMS, true, f->msg_id, crc);
+    return EQP_OK;
+  }
+  case EQP_MSG_CLAMP: {
+    uint16_t s = m->clamp.sample;
+    if (s >= c->max_batch) { *detail = s; return EQP_ERR_OUT_OF_RANGE; }
+    for (k = 0; k < m->clamp.clamps_count; k++)
+      if (clampable_index(c, m->clamp.clamps[k].node) < 0) { *detail = k; return EQP_ERR_OUT_OF_RANGE; }
+    if (m->clamp.replace) memset(b->clamped[s], 0, sizeof b->clamped[s]);
+    for (k = 0; k < m->clamp.clamps_count; k++) {
+      uint16_t node = m->clamp.clamps[k].node;
+      b->clamped[s][node] = 1u;
+      b->clamp_raw[s][node] = m->clamp.clamps[k].value;
+    }
+    ack(b, f->seq, f->msg_id, crc);
+    return EQP_OK;
+  }
+  case EQP_MSG_SET_TARGETS:
+  case EQP_MSG_SET_START: {
+    bool targets = f->msg_id == EQP_MSG_SET_TARGETS;
+    uint16_t s = targets ? m->set_targets.sample : m->set_start.sample;
+    uint16_t off = targets ? m->set_targets.offset : m->set_start.offset;
+    uint16_t cnt = targets ? m->set_targets.values_count : m->set_start.values_count;
+    uint16_t lim = targets ? c->nudgeable_count : c->node_count;
+    const int16_t *v = targets ? m->set_targets.values : m->set_start.values;
+    if (s >= c->max_batch) { *detail = s; return EQP_ERR_OUT_OF_RANGE; }
+    if ((uint32_t)off + cnt > lim) { *detail = lim; return EQP_ERR_OUT_OF_RANGE; }
+    if (!targets && !(c->capabilities & EQP_CAPABILITY_GIVEN_START)) { *detail = 0; return EQP_ERR_UNSUPPORTED; }
+    for (k = 0; k < cnt; k++) (targets ? b->target_raw[s] : b->start_raw[s])[off + k] = v[k];
+    ack(b, f->seq, f->msg_id, crc);
+    return EQP_OK;
+  }
+  case EQP_MSG_SET_FORCE: {
+    uint16_t s = m->set_force.sample, off = m->set_force.offset, cnt = m->set_force.values_count;
+    if (!(c->capabilities & EQP_CAPABILITY_FORCE_VECTOR)) { *detail = 0; return EQP_ERR_UNSUPPORTED; }
+    if (s >= c->max_batch) { *detail = s; return EQP_ERR_OUT_OF_RANGE; }
+    if ((uint32_t)off + cnt > c->node_count) { *detail = c->node_count; return EQP_ERR_OUT_OF_RANGE; }
+    for (k = 0; k < cnt; k++)
+      if (!isfinite(m->set_force.values[k])) { *detail = k; return EQP_ERR_OUT_OF_RANGE; }
+    for (k = 0; k < cnt; k++) b->force[s][off + k] = m->set_force.values[k];
+    ack(b, f->seq, f->msg_id, crc);
+    return EQP_OK;
+  }
+  case EQP_MSG_RELAX: {
+    const eqp_relax_body_t *r = &m->relax;
+    bool nudged = r->phase == EQP_PHASE_NUDGED;
+    if (r->batch == 0u || r->batch > c->max_batch) { *detail = r->batch; return EQP_ERR_OUT_OF_RANGE; }
+    if (nudged && r->nudge == EQP_NUDGE_COST && !(c->costs & (1u << r->cost))) { *detail = 0; return EQP_ERR_UNSUPPORTED; }
+    if (nudged && r->nudge == EQP_NUDGE_FORCE && !(c->capabilities & EQP_CAPABILITY_FORCE_VECTOR)) { *detail = 0; return EQP_ERR_UNSUPPORTED; }
+    if (nudged && r->nudge == EQP_NUDGE_COST && !isfinite(r->beta)) { *detail = 0; return EQP_ERR_OUT_OF_RANGE; }
+    if (r->start == EQP_START_GIVEN && !(c->capabilities & EQP_CAPABILITY_GIVEN_START)) { *detail = 0; return EQP_ERR_UNSUPPORTED; }
+    if (r->start == EQP_START_PREVIOUS)
+      for (i = 0; i < r->batch; i++)
+        if (!b->has_result[i]) { *detail = i; return EQP_ERR_NO_PREVIOUS; }
+    b->relax = *r;
+    b->relax_sample = 0;
+    b->relax_settled = 0;
+    b->sample_running = false;
+    b->relax_t0_ms = now(b);
+    b->state = EQP_BOARD_STATE_BUSY;
+    b->cache_valid = true;
+    b->cache_done = false;
+    b->cache_seq = f->seq;
+    b->cache_id = f->msg_id;
+    b->cache_crc = crc;
+    return EQP_OK;
+  }
+  case EQP_MSG_GET_STATE: {
+    uint16_t s = m->get_state.sample;
+    uint32_t off = m->get_state.offset, cnt;
+    if (s >= b->last_batch) { *detail = s; return EQP_ERR_OUT_OF_RANGE; }
+    if (m->get_state.kind != EQP_STATE_KIND_NODES) { *detail = 0; return EQP_ERR_UNSUPPORTED; }
+    cnt = read_count(off, m->get_state.count, c->node_count, fit(b, 22, 2, EQP_STATE_VALUES_MAX));
+    m->state.sample = s;
+    m->state.kind = EQP_STATE_KIND_NODES;
+    m->state.settled = b->settled[s];
+    m->state.steps = b->steps[s];
+    m->state.energy = b->energy[s];
+    m->state.offset = off;
+    m->state.total = c->node_count;
+    m->state.values_count = (uint16_t)cnt;
+    for (k = 0; k < cnt; k++) m->state.values[k] = b->result[s][off + k];
+    send_msg(b, f->seq, EQP_MSG_STATE, true, f->msg_id, crc);
+    return EQP_OK;
+  }
+  default:
+    *detail = f->msg_id;
+    return EQP_ERR_UNKNOWN_MESSAGE;
+  }
+}
+
+static void hello(eqp_board_t *b, const eqp_frame_t *f, uint32_t crc)
+{
+  const eqp_board_config_t *c = b->cfg;
+  eqp_hello_body_t h = b->body.hello;
+  eqp_device_info_body_t *d = &b->body.device_info;
+  uint32_t wd = h.watchdog_ms == 0u ? EQP_DEFAULT_WATCHDOG_MS : h.watchdog_ms < 100u ? 100u : h.watchdog_ms > 60000u ? 60000u : h.watchdog_ms;
+  uint16_t mf = h.max_frame < c->max_frame ? h.max_frame : c->max_frame;
+  abort_relax(b);
+  clear_samples(b);
+  b->session_max_frame = mf < EQP_MIN_FRAME_LIMIT ? (uint16_t)EQP_MIN_FRAME_LIMIT : mf;
+  b->watchdog_ms = wd;
+  b->armed = true;
+  b->last_valid_rx_ms = now(b);
+  b->state = EQP_BOARD_STATE_READY;
+  memset(d, 0, sizeof *d);
+  {
+    unsigned ours = EQP_PROTO_MINOR, theirs = h.proto_minor;
+    d->proto_minor = (uint8_t)(theirs < ours ? theirs : ours);
+  }
+  d->model = c->model;
+  d->reports = EQP_REPORTS_STATES;
+  d->capabilities = c->capabilities;
+  d->costs = c->costs;
+  d->max_frame = b->session_max_frame;
+  d->max_batch = c->max_batch;
+  d->node_count = c->node_count;
+  d->edge_count = c->edge_count;
+  d->clampable_count = c->clampable_count;
+  d->nudgeable_count = c->nudgeable_count;
+  d->coupling = c->coupling;
+  d->bias = c->bias;
+  d->state_lsb = c->state_lsb;
+  d->edge_lsb = 0.0f;
+  d->watchdog_ms = wd;
+  d->boot_counter = b->boot_counter;
+  strncpy(d->uid, c->uid, sizeof d->uid - 1u);
+  strncpy(d->firmware, c->firmware, sizeof d->firmware - 1u);
+  send_msg(b, f->seq, EQP_MSG_DEVICE_INFO, true, f->msg_id, crc);
+}
+
+static void execute(eqp_board_t *b, const eqp_frame_t *f, uint32_t crc)
+{
+  uint32_t detail = 0;
+  int rc;
+  b->stats.commands++;
+  if (f->msg_id == EQP_MSG_HELLO) { hello(b, f, crc); return; }
+  if (f->msg_id == EQP_MSG_STOP) {
+    enter_safe(b);
+    ack(b, f->seq, f->msg_id, crc);
+    return;
+  }
+  if (b->state == EQP_BOARD_STATE_BOOT || b->state == EQP_BOARD_STATE_SAFE) {
+    nack(b, f->seq, f->msg_id, EQP_ERR_NOT_READY, 0, true, crc);
+    return;
+  }
+  if (b->state == EQP_BOARD_STATE_BUSY) {
+    /* refusals while busy leave the cache to the running RELAX */
+    nack(b, f->seq, f->msg_id, EQP_ERR_BUSY, 0, false, 0);
+    return;
+  }
+  rc = dispatch(b, f, crc, &detail);
+  if (rc != EQP_OK) nack(b, f->seq, f->msg_id, (unsigned)rc, detail, true, crc);
+}
+
+static void handle_frame(eqp_board_t *b, const uint8_t *buf, size_t n)
+{
+  eqp_frame_t f;
+  uint32_t detail = 0, crc;
+  int rc = eqp_message_decode(buf, n, b->cfg->max_frame, EQP_ROLE_BOARD, &f, &b->body, &detail);
+  b->stats.frames_in++;
+  switch (rc) {
+  case EQP_OK: break;
+  case EQP_ERR_FRAME_TOO_LARGE: b->stats.rx_bad++; return;
+  case EQP_ERR_BAD_CRC:
+    b->stats.rx_bad++;
+    nack(b, f.seq, f.msg_id, EQP_ERR_BAD_CRC, 0, false, 0);
+    return;
+  case EQP_ERR_BAD_LENGTH:
+    if (n < EQP_FRAME_OVERHEAD) { b->stats.rx_bad++; return; }
+    b->last_valid_rx_ms = now(b);
+    nack(b, f.seq, f.msg_id, EQP_ERR_BAD_LENGTH, detail, false, 0);
+    return;
+  case EQP_ERR_UNSUPPORTED_MAJOR:
+    nack(b, f.seq, f.msg_id, EQP_ERR_UNSUPPORTED_MAJOR, b->cfg->wire_major, false, 0);
+    return;
+  default:
+    b->last_valid_rx_ms = now(b);
+    nack(b, f.seq, f.msg_id, (unsigned)rc, detail, false, 0);
+    return;
+  }
+  b->last_valid_rx_ms = now(b);
+  if (b->cfg->wire_major != EQP_PROTO_MAJOR) {
+    nack(b, f.seq, f.msg_id, EQP_ERR_UNSUPPORTED_MAJOR, b->cfg->wire_major, false, 0);
+    return;
+  }
+  if (f.msg_id == EQP_MSG_HEARTBEAT) return;
+  crc = rd32(buf + n - 4u);
+  if (b->cache_valid && b->cache_seq == f.seq && b->cache_id == f.msg_id && b->cache_crc == crc) {
+    /* a retry (SPEC 5.4): the finished command's reply again, or nothing while it still runs */
+    if (b->cache_done) {
+      uint8_t copy[EQP_MAX_FRAME];
+      memcpy(copy, b->cache_reply, b->cache_len);
+      b->stats.replays++;
+      send_frame(b, copy, b->cache_len);
+    }
+    return;
+  }
+  execute(b, &f, crc);
+}
+
+void eqp_board_rx(eqp_board_t *b, const uint8_t *bytes, size_t n)
+{
+  size_t i;
+  for (i = 0; i < n; i++) {
+    uint32_t bad = b->rx.bad_cobs + b->rx.oversize;
+    size_t len = eqp_cobs_rx_push(&b->rx, bytes[i]);
+    b->stats.rx_bad += b->rx.bad_cobs + b->rx.oversize - bad;
+    if (len > 0u) handle_frame(b, b->rx_buf, len);
+  }
+}
+
+void eqp_board_poll(eqp_board_t *b)
+{
+  uint32_t t = now(b);
+  b->hal->watchdog_tick(b->hal->ctx);
+  if (b->reset_pending) {
+    b->reset_pending = false;
+    send_fault(b, EQP_FAULT_RESET, 0);
+  }
+  if (b->armed && t - b->last_valid_rx_ms > b->watchdog_ms) {
+    /* the host went silent (SPEC 5.5) */
+    uint32_t silent = t - b->last_valid_rx_ms;
+    enter_safe(b);
+    b->stats.watchdog_trips++;
+    send_fault(b, EQP_FAULT_WATCHDOG, silent);
+  } else if (t - b->last_tx_ms >= b->watchdog_ms / 4u) {
+    eqp_heartbeat_body_t *h = &b->body.heartbeat;
+    h->state = b->state;
+    h->boot_counter = b->boot_counter;
+    h->uptime_ms = t - b->boot_ms;
+    h->rx_bad = b->stats.rx_bad;
+    send_event(b, EQP_MSG_HEARTBEAT);
+  }
+  if (b->state == EQP_BOARD_STATE_BUSY) poll_relax(b);
+}

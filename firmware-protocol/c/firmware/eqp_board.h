@@ -1,0 +1,133 @@
+/* The board side of the eqprop wire protocol (SPEC.md), as a portable C99 library: receive checks,
+ * reply cache (idempotent retries), the session state machine (boot, ready, busy, safe), parameter
+ * store with clip and quantise, per-sample clamps/targets/forces/starts, batch relaxation through the
+ * HAL one sample at a time, heartbeats, the host-silence watchdog and the safe state.
+ *
+ * No malloc: one eqp_board_t holds every buffer, sized by the macros below. Single-threaded: call
+ * eqp_board_rx() with received bytes and eqp_board_poll() often (every millisecond or so) from the
+ * main loop; everything the board sends goes out through hal->uart_write. */
+#ifndef EQP_BOARD_H
+#define EQP_BOARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../eqp_cobs.h"
+#include "../messages_gen.h"
+#include "eqp_hal.h"
+
+#ifndef EQP_BOARD_MAX_NODES
+#define EQP_BOARD_MAX_NODES 256u
+#endif
+#ifndef EQP_BOARD_MAX_EDGES
+#define EQP_BOARD_MAX_EDGES 1024u
+#endif
+#ifndef EQP_BOARD_MAX_BATCH
+#define EQP_BOARD_MAX_BATCH 16u
+#endif
+#define EQP_BOARD_MAX_PARAMS (EQP_BOARD_MAX_EDGES + 2u * EQP_BOARD_MAX_NODES)
+
+/* What the board is: fixed at build or boot time. */
+typedef struct {
+  const char *uid;      /* [A-Za-z0-9._-], 1..32 */
+  const char *firmware; /* printable ASCII, at most 32 */
+  uint8_t model;        /* EQP_MODEL_* */
+  uint16_t node_count;
+  uint32_t edge_count;
+  const eqp_edge_t *edges;
+  const uint16_t *clampable;
+  uint16_t clampable_count;
+  const uint16_t *nudgeable;
+  uint16_t nudgeable_count;
+  eqp_range_t coupling;
+  eqp_range_t bias;
+  float state_lsb;        /* 2^-13 rad for phase boards */
+  uint16_t max_batch;     /* <= EQP_BOARD_MAX_BATCH */
+  uint16_t max_frame;     /* the board's frame limit, 256..EQP_MAX_FRAME */
+  uint16_t capabilities;  /* EQP_CAPABILITY_* */
+  uint8_t costs;          /* EQP_COSTS_* */
+  /* EQP_PROTO_MAJOR; any other value makes a firmware that speaks that major (for tests of the
+   * host's version check): it answers every frame with NACK UNSUPPORTED_MAJOR in its own major */
+  uint8_t wire_major;
+} eqp_board_config_t;
+
+/* Counters since boot (rx_bad is what HEARTBEAT reports). */
+typedef struct {
+  uint32_t frames_in, frames_out, rx_bad, commands, replays, nacks, relaxations, watchdog_trips;
+} eqp_board_stats_t;
+
+typedef struct {
+  const eqp_board_config_t *cfg;
+  const eqp_hal_t *hal;
+  eqp_board_stats_t stats;
+  uint8_t state; /* EQP_BOARD_STATE_* */
+  uint32_t boot_counter;
+  uint32_t boot_ms;
+  uint16_t session_max_frame;
+  uint32_t watchdog_ms;
+  bool armed;
+  bool reset_pending;
+  uint32_t last_valid_rx_ms;
+  uint32_t last_tx_ms;
+  uint16_t event_seq;
+
+  eqp_cobs_rx_t rx;
+  uint8_t rx_buf[EQP_COBS_MAX_ENCODED(EQP_MAX_FRAME)];
+  uint8_t tx_frame[EQP_MAX_FRAME];
+  uint8_t tx_serial[EQP_COBS_MAX_ENCODED(EQP_MAX_FRAME) + 1u];
+  eqp_body_t body;
+
+  /* reply cache (SPEC 5.4) */
+  bool cache_valid;
+  bool cache_done;
+  uint16_t cache_seq;
+  uint8_t cache_id;
+  uint32_t cache_crc;
+  size_t cache_len;
+  uint8_t cache_reply[EQP_MAX_FRAME];
+
+  /* parameters as applied: couplings, then h, then psi (SPEC 6.3) */
+  float params[EQP_BOARD_MAX_PARAMS];
+
+  /* per-sample data (SPEC 6.4) */
+  uint8_t clamped[EQP_BOARD_MAX_BATCH][EQP_BOARD_MAX_NODES];
+  int16_t clamp_raw[EQP_BOARD_MAX_BATCH][EQP_BOARD_MAX_NODES];
+  int16_t target_raw[EQP_BOARD_MAX_BATCH][EQP_BOARD_MAX_NODES];
+  float force[EQP_BOARD_MAX_BATCH][EQP_BOARD_MAX_NODES];
+  int16_t start_raw[EQP_BOARD_MAX_BATCH][EQP_BOARD_MAX_NODES];
+  int16_t result[EQP_BOARD_MAX_BATCH][EQP_BOARD_MAX_NODES];
+  bool has_result[EQP_BOARD_MAX_BATCH];
+  bool settled[EQP_BOARD_MAX_BATCH];
+  uint32_t steps[EQP_BOARD_MAX_BATCH];
+  float energy[EQP_BOARD_MAX_BATCH];
+  uint16_t last_batch;
+
+  /* the relaxation in progress */
+  eqp_relax_body_t relax;
+  uint16_t relax_sample;
+  bool sample_running;
+  uint32_t relax_t0_ms;
+  uint16_t relax_settled;
+} eqp_board_t;
+
+/* Checks the configuration against the build limits; returns NULL or what is wrong. */
+const char *eqp_board_check_config(const eqp_board_config_t *cfg);
+
+/* Boots the board: parameters zero, state boot, FAULT RESET sent on the first poll. */
+void eqp_board_init(eqp_board_t *b, const eqp_board_config_t *cfg, const eqp_hal_t *hal, uint32_t boot_counter);
+
+/* Feeds received bytes (any chunking). */
+void eqp_board_rx(eqp_board_t *b, const uint8_t *bytes, size_t n);
+
+/* Timers (watchdog, heartbeats) and relaxation progress; call often. */
+void eqp_board_poll(eqp_board_t *b);
+
+/* A soft reboot with a new boot counter (a reset without power loss of the store, for tests). */
+void eqp_board_reboot(eqp_board_t *b, uint32_t boot_counter);
+
+/* The board wants the link for a frame only when a link exists; after the link comes back call this
+ * to drop any half-received frame. */
+void eqp_board_link_reset(eqp_board_t *b);
+
+#endif

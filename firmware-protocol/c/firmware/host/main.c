@@ -1,0 +1,312 @@
+/* The reference firmware as a process on the CI machine: eqp_board.c over a serial device or pty,
+ * with the simulated XY network (sim/eqp_sim_xy.c) as its hardware. It keeps running when the link
+ * goes away (socat killed = cable pulled) and reopens the path when it comes back.
+ *
+ * usage: eqp-board --path DEV --topology FILE [--uid UID] [--boot-file FILE] [--max-batch N]
+ *                  [--max-frame N] [--coupling MIN,MAX,LEVELS] [--bias MIN,MAX,LEVELS]
+ *                  [--baud N --pace] [--major M]
+ *        eqp-board --print-rng SEED N      (N uniforms in (-pi, pi), for the cross-language check)
+ * SIGUSR1 reboots the board (boot counter + 1); SIGTERM and SIGINT end the process.
+ *
+ * Topology file: "nodes N", "clampable i j ...", "nudgeable i j ...", "edges M" and M lines "a b". */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../eqp_board.h"
+#include "../eqp_rng.h"
+#include "../sim/eqp_sim_xy.h"
+
+#define FIRMWARE_VERSION "eqp-ref-fw 0.1.0 (host sim)"
+
+typedef struct {
+  eqp_sim_xy_t sim;
+  int fd;
+  const char *path;
+  double pace_bytes_per_s; /* 0 = no pacing */
+  double busy_until;       /* seconds (monotonic) the simulated UART is busy until */
+} host_t;
+
+static host_t host;
+static eqp_board_t board;
+static eqp_board_config_t cfg;
+static eqp_edge_t edges[EQP_BOARD_MAX_EDGES];
+static uint16_t clampable[EQP_BOARD_MAX_NODES], nudgeable[EQP_BOARD_MAX_NODES];
+static volatile sig_atomic_t reboot_requested, stop_requested;
+
+static double mono_s(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void sleep_s(double s)
+{
+  struct timespec ts;
+  if (s <= 0.0) return;
+  ts.tv_sec = (time_t)s;
+  ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+  nanosleep(&ts, NULL);
+}
+
+/* ---- HAL ------------------------------------------------------------------------------------- */
+
+static uint32_t hal_now_ms(void *ctx)
+{
+  (void)ctx;
+  return (uint32_t)(uint64_t)(mono_s() * 1000.0);
+}
+
+static void link_down(host_t *h)
+{
+  if (h->fd < 0) return;
+  close(h->fd);
+  h->fd = -1;
+  printf("eqp-board: link down\n");
+  fflush(stdout);
+}
+
+static void hal_uart_write(void *ctx, const uint8_t *p, size_t n)
+{
+  host_t *h = ctx;
+  size_t done = 0;
+  if (h->fd < 0) return; /* no cable: the bytes go nowhere, as on a real UART */
+  if (h->pace_bytes_per_s > 0.0) {
+    /* a pty takes any rate: deliver when a UART at this baud rate would have sent the last byte */
+    double t = mono_s(), start = h->busy_until > t ? h->busy_until : t;
+    h->busy_until = start + (double)n / h->pace_bytes_per_s;
+    sleep_s(h->busy_until - t);
+  }
+  while (done < n && h->fd >= 0) {
+    ssize_t w = write(h->fd, p + done, n - done);
+    if (w > 0) { done += (size_t)w; continue; }
+    if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+      struct pollfd pf = {h->fd, POLLOUT, 0};
+      poll(&pf, 1, 10);
+      continue;
+    }
+    link_down(h);
+  }
+}
+
+static void hal_set_coupling(void *ctx, uint32_t e, float w) { eqp_sim_xy_set_coupling(&((host_t *)ctx)->sim, e, w); }
+static void hal_set_bias(void *ctx, uint16_t i, float hh, float psi) { eqp_sim_xy_set_bias(&((host_t *)ctx)->sim, i, hh, psi); }
+static void hal_clamp(void *ctx, uint16_t i, bool on, int16_t raw) { eqp_sim_xy_clamp(&((host_t *)ctx)->sim, i, on, raw); }
+static bool hal_start(void *ctx, const eqp_relax_job_t *j) { return eqp_sim_xy_start_relax(&((host_t *)ctx)->sim, j); }
+static bool hal_poll(void *ctx, eqp_relax_result_t *r) { return eqp_sim_xy_poll_relax(&((host_t *)ctx)->sim, r); }
+static int16_t hal_read(void *ctx, uint16_t i) { return eqp_sim_xy_read_state(&((host_t *)ctx)->sim, i); }
+static void hal_abort(void *ctx) { eqp_sim_xy_abort_relax(&((host_t *)ctx)->sim); }
+static void hal_safe(void *ctx) { eqp_sim_xy_safe_state(&((host_t *)ctx)->sim); }
+static void hal_watchdog_tick(void *ctx) { (void)ctx; }
+
+static const eqp_hal_t hal = {
+  &host, hal_now_ms, hal_uart_write, hal_set_coupling, hal_set_bias, hal_clamp, hal_start, hal_poll, hal_read, hal_abort, hal_safe,
+  hal_watchdog_tick,
+};
+
+/* ---- setup ----------------------------------------------------------------------------------- */
+
+static void die(const char *what)
+{
+  fprintf(stderr, "eqp-board: %s\n", what);
+  exit(2);
+}
+
+static void read_list(FILE *f, uint16_t *out, uint16_t *count)
+{
+  int c;
+  unsigned v;
+  *count = 0;
+  for (;;) {
+    while ((c = fgetc(f)) == ' ' || c == '\t') {}
+    if (c == '\n' || c == EOF) return;
+    ungetc(c, f);
+    if (fscanf(f, "%u", &v) != 1) die("topology: bad node list");
+    if (*count >= EQP_BOARD_MAX_NODES) die("topology: node list too long");
+    out[(*count)++] = (uint16_t)v;
+  }
+}
+
+static void read_topology(const char *path)
+{
+  FILE *f = fopen(path, "r");
+  char word[32];
+  unsigned n = 0, m = 0, k, a, b;
+  uint16_t nc = 0, nn = 0;
+  if (!f) die("cannot open the topology file");
+  while (fscanf(f, "%31s", word) == 1) {
+    if (word[0] == '#') { int c; while ((c = fgetc(f)) != '\n' && c != EOF) {} continue; }
+    if (strcmp(word, "nodes") == 0) { if (fscanf(f, "%u", &n) != 1) die("topology: bad nodes"); }
+    else if (strcmp(word, "clampable") == 0) read_list(f, clampable, &nc);
+    else if (strcmp(word, "nudgeable") == 0) read_list(f, nudgeable, &nn);
+    else if (strcmp(word, "edges") == 0) {
+      if (fscanf(f, "%u", &m) != 1 || m > EQP_BOARD_MAX_EDGES) die("topology: bad edge count");
+      for (k = 0; k < m; k++) {
+        if (fscanf(f, "%u %u", &a, &b) != 2) die("topology: bad edge");
+        edges[k].a = (uint16_t)a;
+        edges[k].b = (uint16_t)b;
+      }
+    } else die("topology: unknown keyword");
+  }
+  fclose(f);
+  cfg.node_count = (uint16_t)n;
+  cfg.edge_count = m;
+  cfg.clampable_count = nc;
+  cfg.nudgeable_count = nn;
+}
+
+static eqp_range_t parse_range(const char *s)
+{
+  eqp_range_t r;
+  double mn, mx;
+  unsigned lv;
+  if (sscanf(s, "%lf,%lf,%u", &mn, &mx, &lv) != 3 || !(mn < mx)) die("a range is MIN,MAX,LEVELS with MIN < MAX");
+  r.min = (float)mn;
+  r.max = (float)mx;
+  r.levels = lv;
+  return r;
+}
+
+/* the boot counter lives in "non-volatile memory": a file, incremented at every boot */
+static uint32_t next_boot(const char *file)
+{
+  unsigned v = 0;
+  FILE *f;
+  if (!file) return 1;
+  f = fopen(file, "r");
+  if (f) { if (fscanf(f, "%u", &v) != 1) v = 0; fclose(f); }
+  v++;
+  f = fopen(file, "w");
+  if (f) { fprintf(f, "%u\n", v); fclose(f); }
+  return v;
+}
+
+static void on_signal(int sig)
+{
+  if (sig == SIGUSR1) reboot_requested = 1;
+  else stop_requested = 1;
+}
+
+static void try_open(host_t *h)
+{
+  struct termios t;
+  int fd = open(h->path, O_RDWR | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return;
+  if (tcgetattr(fd, &t) == 0) {
+    cfmakeraw(&t);
+    tcsetattr(fd, TCSANOW, &t);
+  }
+  h->fd = fd;
+  eqp_board_link_reset(&board);
+  printf("eqp-board: link up on %s\n", h->path);
+  fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+  const char *topology = NULL, *boot_file = NULL, *uid = "ref-fw-xy";
+  double baud = 0.0;
+  int pace = 0, i;
+  const char *err;
+  struct sigaction sa;
+  double last_open_try = 0.0;
+
+  if (argc == 4 && strcmp(argv[1], "--print-rng") == 0) {
+    eqp_rng_t r;
+    long k, n = atol(argv[3]);
+    eqp_rng_seed(&r, (uint32_t)strtoul(argv[2], NULL, 10));
+    for (k = 0; k < n; k++) printf("%.17g\n", eqp_rng_uniform(&r, -M_PI, M_PI));
+    return 0;
+  }
+
+  memset(&cfg, 0, sizeof cfg);
+  cfg.model = EQP_MODEL_XY;
+  cfg.coupling.min = -8.0f; cfg.coupling.max = 8.0f; cfg.coupling.levels = 0;
+  cfg.bias = cfg.coupling;
+  cfg.state_lsb = 1.0f / 8192.0f;
+  cfg.max_batch = EQP_BOARD_MAX_BATCH;
+  cfg.max_frame = EQP_MAX_FRAME;
+  cfg.capabilities = EQP_CAPABILITY_FORCE_VECTOR | EQP_CAPABILITY_GIVEN_START | EQP_CAPABILITY_BIAS;
+  cfg.costs = EQP_COSTS_LOG_COS;
+  cfg.wire_major = EQP_PROTO_MAJOR;
+  cfg.firmware = FIRMWARE_VERSION;
+  host.fd = -1;
+
+  for (i = 1; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(a, "--pace") == 0) { pace = 1; continue; }
+    if (!v) die("every option but --pace takes a value");
+    i++;
+    if (strcmp(a, "--path") == 0) host.path = v;
+    else if (strcmp(a, "--topology") == 0) topology = v;
+    else if (strcmp(a, "--uid") == 0) uid = v;
+    else if (strcmp(a, "--boot-file") == 0) boot_file = v;
+    else if (strcmp(a, "--max-batch") == 0) cfg.max_batch = (uint16_t)atoi(v);
+    else if (strcmp(a, "--max-frame") == 0) cfg.max_frame = (uint16_t)atoi(v);
+    else if (strcmp(a, "--coupling") == 0) cfg.coupling = parse_range(v);
+    else if (strcmp(a, "--bias") == 0) cfg.bias = parse_range(v);
+    else if (strcmp(a, "--baud") == 0) baud = atof(v);
+    else if (strcmp(a, "--major") == 0) cfg.wire_major = (uint8_t)atoi(v);
+    else die("unknown option (see the comment at the top of host/main.c)");
+  }
+  if (!host.path || !topology) die("--path and --topology are required");
+  read_topology(topology);
+  cfg.edges = edges;
+  cfg.clampable = clampable;
+  cfg.nudgeable = nudgeable;
+  cfg.uid = uid;
+  if ((err = eqp_board_check_config(&cfg)) != NULL) die(err);
+  host.pace_bytes_per_s = pace && baud > 0.0 ? baud / 10.0 : 0.0;
+
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGUSR1, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  eqp_sim_xy_init(&host.sim, &cfg);
+  try_open(&host);
+  eqp_board_init(&board, &cfg, &hal, next_boot(boot_file));
+  printf("eqp-board: ready uid=%s boot=%u nodes=%u edges=%u\n", uid, (unsigned)board.boot_counter, cfg.node_count, (unsigned)cfg.edge_count);
+  fflush(stdout);
+
+  while (!stop_requested) {
+    uint8_t buf[4096];
+    if (reboot_requested) {
+      reboot_requested = 0;
+      eqp_board_reboot(&board, next_boot(boot_file) + (boot_file ? 0u : board.boot_counter));
+      printf("eqp-board: rebooted, boot=%u\n", (unsigned)board.boot_counter);
+      fflush(stdout);
+    }
+    if (host.fd < 0) {
+      double t = mono_s();
+      if (t - last_open_try > 0.02) { last_open_try = t; try_open(&host); }
+      if (host.fd < 0) { eqp_board_poll(&board); sleep_s(0.005); continue; }
+    }
+    {
+      struct pollfd pf = {host.fd, POLLIN, 0};
+      int rc = poll(&pf, 1, board.state == EQP_BOARD_STATE_BUSY ? 0 : 2);
+      if (rc > 0 && (pf.revents & POLLIN)) {
+        ssize_t n = read(host.fd, buf, sizeof buf);
+        if (n > 0) eqp_board_rx(&board, buf, (size_t)n);
+        else if (n == 0 || (errno != EAGAIN && errno != EINTR)) link_down(&host);
+      } else if (rc > 0 && (pf.revents & (POLLHUP | POLLERR | POLLNVAL))) {
+        link_down(&host);
+      }
+    }
+    eqp_board_poll(&board);
+  }
+  link_down(&host);
+  return 0;
+}

@@ -1,0 +1,164 @@
+// Resistor-network physics (a deep resistive network, after Scellier's DRN): node voltages, edge
+// conductances g >= 0, bias currents b, a small leak to ground, and ideal diodes that clamp hidden
+// nodes to V >= 0 (excitatory, even hidden index) or V <= 0 (inhibitory, odd). Inputs are voltage
+// sources x; an input edge with signed weight w connects through |w| to the source +x (w > 0) or to
+// its inverted copy -x (w < 0): the "inputs duplicated as +-x" trick with one parameter per edge.
+// Energy (co-content) E = 1/2 sum_e |g_e| (V_i - V_j)^2 + 1/2 leak sum V^2 - sum b V, with an input
+// end reading sgn(w) x. Relaxation is exact coordinate descent (nodal analysis), not an ODE.
+import type { Network } from '../network/network.ts'
+
+export interface ResNet {
+  readonly n: number
+  readonly m: number
+  readonly ei: Uint32Array
+  readonly ej: Uint32Array
+  /** conductances (S, normalised): >= 0 between nodes, signed on input edges (sign picks +x or -x) */
+  readonly w: Float64Array
+  /** bias currents b_i (A, normalised) */
+  readonly b: Float64Array
+  readonly inputs: Uint32Array
+  readonly outputs: Uint32Array
+  readonly clamped: Uint8Array
+  /** diode: +1 clamps V >= 0, -1 clamps V <= 0, 0 none (outputs) */
+  readonly diode: Int8Array
+  /** leak conductance of every free node to ground (keeps the problem strictly convex) */
+  readonly leak: number
+  /** CSR adjacency: for node i, entries adjStart[i] .. adjStart[i+1] of (adjNode, adjEdge) */
+  readonly adjStart: Uint32Array
+  readonly adjNode: Uint32Array
+  readonly adjEdge: Uint32Array
+}
+
+/** Compiles a network (bias.h as bias currents) into typed arrays. */
+export function compileResistor(net: Network, leak = 0.01): ResNet {
+  const n = net.nodes, m = net.edges.length
+  const ei = new Uint32Array(m), ej = new Uint32Array(m)
+  for (let k = 0; k < m; k++) { ei[k] = net.edges[k][0]; ej[k] = net.edges[k][1] }
+  const clamped = new Uint8Array(n)
+  for (const i of net.inputs) clamped[i] = 1
+  const isOut = new Uint8Array(n)
+  for (const o of net.outputs) isOut[o] = 1
+  const diode = new Int8Array(n)
+  let hidden = 0
+  for (let i = 0; i < n; i++) if (!clamped[i] && !isOut[i]) diode[i] = hidden++ % 2 === 0 ? 1 : -1
+  const deg = new Uint32Array(n + 1)
+  for (let k = 0; k < m; k++) { deg[ei[k] + 1]++; deg[ej[k] + 1]++ }
+  for (let i = 0; i < n; i++) deg[i + 1] += deg[i]
+  const adjNode = new Uint32Array(2 * m), adjEdge = new Uint32Array(2 * m), fill = deg.slice(0, n)
+  for (let k = 0; k < m; k++) {
+    adjNode[fill[ei[k]]] = ej[k]; adjEdge[fill[ei[k]]++] = k
+    adjNode[fill[ej[k]]] = ei[k]; adjEdge[fill[ej[k]]++] = k
+  }
+  const b = new Float64Array(n)
+  if (net.bias) b.set(net.bias.h)
+  return {
+    n, m, ei, ej, w: Float64Array.from(net.weights), b, inputs: Uint32Array.from(net.inputs), outputs: Uint32Array.from(net.outputs),
+    clamped, diode, leak, adjStart: deg, adjNode, adjEdge,
+  }
+}
+
+/** The voltage edge k sees at node j's end when node j is an input of sign s = sgn(w). */
+function endVoltage(net: ResNet, v: Float64Array, off: number, node: number, k: number): number {
+  const x = v[off + node]
+  return net.clamped[node] && net.w[k] < 0 ? -x : x
+}
+
+/** Internal energy E (co-content minus bias work) of the sample at `off`. */
+export function resistorEnergy(net: ResNet, v: Float64Array, off: number): number {
+  const { n, m, ei, ej, w, b, clamped, leak } = net
+  let e = 0
+  for (let k = 0; k < m; k++) {
+    const d = endVoltage(net, v, off, ei[k], k) - endVoltage(net, v, off, ej[k], k)
+    e += 0.5 * Math.abs(w[k]) * d * d
+  }
+  for (let i = 0; i < n; i++) if (!clamped[i]) e += 0.5 * leak * v[off + i] * v[off + i] - b[i] * v[off + i]
+  return e
+}
+
+/** dE/dV on free nodes (zero on inputs) into out[0..n). */
+export function resistorEnergyGrad(net: ResNet, v: Float64Array, off: number, out: Float64Array): Float64Array {
+  const { n, m, ei, ej, w, b, clamped, leak } = net
+  for (let i = 0; i < n; i++) out[i] = clamped[i] ? 0 : leak * v[off + i] - b[i]
+  for (let k = 0; k < m; k++) {
+    const i = ei[k], j = ej[k]
+    const c = Math.abs(w[k]) * (endVoltage(net, v, off, i, k) - endVoltage(net, v, off, j, k))
+    if (!clamped[i]) out[i] += c
+    if (!clamped[j]) out[j] -= c
+  }
+  return out
+}
+
+/** Cost C = 1/2 sum_out (V_o - y_o)^2. */
+export function resistorCost(net: ResNet, v: Float64Array, off: number, y: ArrayLike<number>, yOff: number): number {
+  let c = 0
+  for (let k = 0; k < net.outputs.length; k++) { const d = v[off + net.outputs[k]] - y[yOff + k]; c += 0.5 * d * d }
+  return c
+}
+
+/** dE/dw_e into out[0..m): 1/2 sgn(w) (V_i - V_j)^2 with input ends at sgn(w) x (the sign is that of w > 0 at w = 0). */
+export function resistorEdgeObservable(net: ResNet, v: Float64Array, off: number, out: Float64Array): Float64Array {
+  const { m, ei, ej, w } = net
+  for (let k = 0; k < m; k++) {
+    const d = endVoltage(net, v, off, ei[k], k) - endVoltage(net, v, off, ej[k], k)
+    out[k] = (w[k] < 0 ? -0.5 : 0.5) * d * d
+  }
+  return out
+}
+
+/** dE/db_i = -V_i on free nodes (zero on inputs) into out. */
+export function resistorBiasObservable(net: ResNet, v: Float64Array, off: number, out: Float64Array): void {
+  for (let i = 0; i < net.n; i++) out[i] = net.clamped[i] ? 0 : -v[off + i]
+}
+
+/** Readout: argmax V_out, or V > 0 for one output. */
+export function resistorPredict(net: ResNet, v: Float64Array, off: number): number {
+  const o = net.outputs
+  if (o.length === 1) return v[off + o[0]] > 0 ? 1 : 0
+  let best = 0
+  for (let k = 1; k < o.length; k++) if (v[off + o[k]] > v[off + o[best]]) best = k
+  return best
+}
+
+/** What one relaxation did. */
+export interface ResistorRelaxStats { settled: boolean; sweeps: number; maxChange: number }
+
+/**
+ * Relaxes v[0..n) in place by exact coordinate descent: each free node goes to the minimiser of the
+ * total energy with its neighbours fixed, V_i = clip((sum g V + b + beta y + f)/(sum g + leak + beta)),
+ * clipped by its diode; sweeps in node order until no node moves by more than tol. The nudge is
+ * beta/2 (V_o - y_o)^2 (a conductance beta to a source y) and/or a constant current ext[extOff + i].
+ */
+export function relaxResistor(net: ResNet, v: Float64Array, beta: number, y: ArrayLike<number> | null, yOff: number,
+  ext: ArrayLike<number> | null, extOff: number, tol: number, maxSweeps: number, outIdx: Int32Array): ResistorRelaxStats {
+  const { n, w, b, clamped, diode, leak, adjStart, adjNode, adjEdge } = net
+  let maxChange = Infinity, s = 0
+  for (; s < maxSweeps && maxChange > tol; s++) {
+    maxChange = 0
+    for (let i = 0; i < n; i++) {
+      if (clamped[i]) continue
+      let num = b[i], den = leak
+      for (let p = adjStart[i]; p < adjStart[i + 1]; p++) {
+        const j = adjNode[p], k = adjEdge[p], g = Math.abs(w[k])
+        num += g * (clamped[j] && w[k] < 0 ? -v[j] : v[j])
+        den += g
+      }
+      const ko = outIdx[i]
+      if (ko >= 0 && beta !== 0 && y) { num += beta * y[yOff + ko]; den += beta }
+      if (ext) num += ext[extOff + i]
+      let nv = num / den
+      if (diode[i] > 0 && nv < 0) nv = 0
+      else if (diode[i] < 0 && nv > 0) nv = 0
+      const d = Math.abs(nv - v[i])
+      if (d > maxChange) maxChange = d
+      v[i] = nv
+    }
+  }
+  return { settled: maxChange <= tol, sweeps: s, maxChange }
+}
+
+/** outIdx[i] = k when node i is output k, else -1 (for relaxResistor). */
+export function outputIndex(net: ResNet): Int32Array {
+  const a = new Int32Array(net.n).fill(-1)
+  net.outputs.forEach((o, k) => { a[o] = k })
+  return a
+}

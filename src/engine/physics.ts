@@ -1,0 +1,186 @@
+// What the engine needs to know about a substrate model, one entry per model in MODEL_NAMES: how
+// dataset values become device inputs and targets, the dE/dtheta observables of each trainable family
+// ([couplings (m) | h (n) | second family (n)]: psi for XY, S for OIM), the nudge the device is asked
+// for, and the readout. Every entry computes on states a device returned, with the same src/core
+// physics module its simulator relaxes with.
+import type { Nudge, Params } from '../../drivers/substrate.ts'
+import { predictClass, targetClass } from '../core/data/readout.ts'
+import { accumulateContrast, createContrastScratch, frozenNudgeForce, type ContrastScratch } from '../core/eqprop/contrast.ts'
+import type { ModelName, Network } from '../core/network/network.ts'
+import { compileOim, oimAddCostGrad, oimCost, oimEdgeObservable, oimNodeObservable, oimPredict, type OimNet } from '../core/physics/oim.ts'
+import { compileResistor, resistorBiasObservable, resistorCost, resistorEdgeObservable, resistorPredict, type ResNet } from '../core/physics/resistor.ts'
+import { compileXy, refreshBias, xyCost, xyDistance, type XyNet } from '../core/physics/xy.ts'
+
+export interface EnginePhysics {
+  readonly model: ModelName
+  readonly n: number
+  readonly m: number
+  readonly nOut: number
+  /** live parameter arrays the gradients refer to: couplings, h, and the second per-node family */
+  readonly w: Float64Array
+  readonly h: Float64Array
+  readonly second: Float64Array
+  /** whether the second family is clipped to the device's bias range (S is, psi is an angle) */
+  readonly secondClipped: boolean
+  /** dataset rows (phase encoded) as device inputs / targets; XY passes them through unchanged */
+  encodeInputs(x: Float64Array): Float64Array
+  encodeTargets(y: Float64Array): Float64Array
+  /** g += c * sum_b dE/dtheta(states_b) over samples with keep[b] (all when null) */
+  accumulate(states: Float64Array, B: number, c: number, withBias: boolean, g: Float64Array, keep: Uint8Array | null): void
+  /** the cost nudge at strength beta toward encoded targets */
+  costNudge(beta: number, targets: Float64Array): Nudge
+  /** -beta dC/dphi at the free states, held fixed: [B, n] */
+  frozenForce(free: Float64Array, targets: Float64Array, B: number, beta: number): Float64Array
+  distance(states: Float64Array, off: number, targets: Float64Array, tOff: number): number
+  cost(states: Float64Array, off: number, targets: Float64Array, tOff: number): number
+  predict(states: Float64Array, off: number): number
+  targetClass(targets: Float64Array, off: number): number
+  /** a Params for [w | h | second] values */
+  toParams(w: Float64Array, h?: Float64Array, second?: Float64Array): Params
+  /** copies parameters as applied by the device into the live arrays */
+  adopt(p: Params): void
+  /** the network description with the live parameters */
+  network(base: Network): Network
+}
+
+function xyPhysics(network: Network): EnginePhysics & { readonly net: XyNet } {
+  const net = compileXy(network)
+  const scratch: ContrastScratch = createContrastScratch(net)
+  const nOut = net.outputs.length
+  return {
+    model: 'xy', net, n: net.n, m: net.m, nOut, w: net.w, h: net.h, second: net.psi, secondClipped: false,
+    encodeInputs: (x) => x,
+    encodeTargets: (y) => y,
+    accumulate: (states, B, c, withBias, g, keep) => accumulateContrast(net, states, B, c, withBias, g, scratch, keep),
+    costNudge: (beta, targets) => ({ kind: 'cost', cost: 'log-cos', beta, targets }),
+    frozenForce: (free, targets, B, beta) => frozenNudgeForce(net, free, targets, B, beta),
+    distance: (s, off, t, to) => xyDistance(net, s, off, t, to),
+    cost: (s, off, t, to) => xyCost(net, s, off, t, to),
+    predict: (s, off) => predictClass(s, off, net.outputs),
+    targetClass: (t, off) => targetClass(t, off, nOut),
+    toParams: (w, h, second) => ({ weights: w, ...(h ? { h } : {}), ...(second ? { psi: second } : {}) }),
+    adopt(p) {
+      net.w.set(p.weights)
+      if (p.h) net.h.set(p.h)
+      if (p.psi) net.psi.set(p.psi)
+      refreshBias(net)
+    },
+    network(base) {
+      const hasBias = net.h.some((v) => v !== 0) || base.bias !== undefined
+      return { ...base, weights: [...net.w], ...(hasBias ? { bias: { h: [...net.h], psi: [...net.psi] } } : {}) }
+    },
+  }
+}
+
+function oimPhysics(network: Network): EnginePhysics & { readonly net: OimNet } {
+  const net = compileOim(network)
+  const { n, m } = net
+  const nOut = net.outputs.length
+  const sw = new Float64Array(m), sh = new Float64Array(n), ss = new Float64Array(n)
+  // the datasets encode values as phases in [-pi/2, pi/2]: sin maps them onto [-1, 1] (+-pi/2 -> +-1)
+  const sinOf = (a: Float64Array) => Float64Array.from(a, Math.sin)
+  return {
+    model: 'oim', net, n, m, nOut, w: net.w, h: net.h, second: net.s, secondClipped: true,
+    encodeInputs: sinOf,
+    encodeTargets: sinOf,
+    accumulate(states, B, c, withBias, g, keep) {
+      if (c === 0) return
+      for (let b = 0; b < B; b++) {
+        if (keep && !keep[b]) continue
+        oimEdgeObservable(net, states, b * n, sw)
+        for (let k = 0; k < m; k++) g[k] += c * sw[k]
+        if (withBias) {
+          oimNodeObservable(net, states, b * n, sh, ss)
+          for (let i = 0; i < n; i++) { g[m + i] += c * sh[i]; g[m + n + i] += c * ss[i] }
+        }
+      }
+    },
+    costNudge: (beta, targets) => ({ kind: 'cost', cost: 'log-cos', beta, targets }),
+    frozenForce(free, targets, B, beta) {
+      const f = new Float64Array(B * n), g = new Float64Array(n)
+      for (let b = 0; b < B; b++) {
+        g.fill(0)
+        oimAddCostGrad(net, free, b * n, targets, b * nOut, -beta, g)
+        for (const o of net.outputs) f[b * n + o] = g[o]
+      }
+      return f
+    },
+    distance: (s, off, t, to) => oimCost(net, s, off, t, to),
+    cost: (s, off, t, to) => oimCost(net, s, off, t, to),
+    predict: (s, off) => oimPredict(net, s, off),
+    targetClass(t, off) {
+      if (nOut === 1) return t[off] > 0 ? 1 : 0
+      let best = 0
+      for (let k = 1; k < nOut; k++) if (t[off + k] > t[off + best]) best = k
+      return best
+    },
+    toParams: (w, h, second) => ({ weights: w, ...(h ? { h } : {}), ...(second ? { s: second } : {}) }),
+    adopt(p) {
+      net.w.set(p.weights)
+      if (p.h) net.h.set(p.h)
+      if (p.s) net.s.set(p.s)
+    },
+    network(base) {
+      return { ...base, weights: [...net.w], bias: { h: [...net.h], psi: base.bias?.psi ?? new Array<number>(n).fill(0) }, shil: [...net.s] }
+    },
+  }
+}
+
+function resistorPhysics(network: Network): EnginePhysics & { readonly net: ResNet } {
+  const net = compileResistor(network)
+  const { n, m } = net
+  const nOut = net.outputs.length
+  const sw = new Float64Array(m), sb = new Float64Array(n), unused = new Float64Array(n)
+  // inputs and targets as values: +-pi/2 -> +-1 (V, normalised)
+  const sinOf = (a: Float64Array) => Float64Array.from(a, Math.sin)
+  return {
+    model: 'resistor', net, n, m, nOut, w: net.w, h: net.b, second: unused, secondClipped: false,
+    encodeInputs: sinOf,
+    encodeTargets: sinOf,
+    accumulate(states, B, c, withBias, g, keep) {
+      if (c === 0) return
+      for (let b = 0; b < B; b++) {
+        if (keep && !keep[b]) continue
+        resistorEdgeObservable(net, states, b * n, sw)
+        for (let k = 0; k < m; k++) g[k] += c * sw[k]
+        if (withBias) {
+          resistorBiasObservable(net, states, b * n, sb)
+          for (let i = 0; i < n; i++) g[m + i] += c * sb[i]
+        }
+      }
+    },
+    // the MSE on output voltages: a conductance beta from each output to a source at its target
+    costNudge: (beta, targets) => ({ kind: 'cost', cost: 'log-cos', beta, targets }),
+    frozenForce(free, targets, B, beta) {
+      const f = new Float64Array(B * n)
+      for (let b = 0; b < B; b++) for (let k = 0; k < nOut; k++) { const o = net.outputs[k]; f[b * n + o] = -beta * (free[b * n + o] - targets[b * nOut + k]) }
+      return f
+    },
+    distance: (s, off, t, to) => resistorCost(net, s, off, t, to),
+    cost: (s, off, t, to) => resistorCost(net, s, off, t, to),
+    predict: (s, off) => resistorPredict(net, s, off),
+    targetClass(t, off) {
+      if (nOut === 1) return t[off] > 0 ? 1 : 0
+      let best = 0
+      for (let k = 1; k < nOut; k++) if (t[off + k] > t[off + best]) best = k
+      return best
+    },
+    toParams: (w, h) => ({ weights: w, ...(h ? { h } : {}) }),
+    adopt(p) {
+      net.w.set(p.weights)
+      if (p.h) net.b.set(p.h)
+    },
+    network(base) {
+      return { ...base, weights: [...net.w], bias: { h: [...net.b], psi: base.bias?.psi ?? new Array<number>(n).fill(0) } }
+    },
+  }
+}
+
+/** The engine physics for a network's model. */
+export function enginePhysics(network: Network): EnginePhysics {
+  switch (network.model) {
+    case 'xy': return xyPhysics(network)
+    case 'oim': return oimPhysics(network)
+    case 'resistor': return resistorPhysics(network)
+  }
+}

@@ -1,0 +1,301 @@
+// Boards: attaching a serial board as a Substrate and training on it, and running a board without
+// hardware (the TS virtual board, or the C reference firmware's host build) on a serial path or on a
+// fresh pseudo-terminal pair made by socat.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { z } from 'zod'
+import { firmwareTopology } from '../../drivers/board/firmware-topology.ts'
+import { VirtualBoard, VirtualBoardOptions } from '../../drivers/board/virtual-board.ts'
+import { openRemoteSubstrate, type DeviceStatus, type RemoteSubstrate } from '../../drivers/remote/index.ts'
+import { QuantisedXySubstrate } from '../../drivers/sim/quantised-xy.ts'
+import { Range, type Substrate } from '../../drivers/substrate.ts'
+import { openSerialStream, serialConnector } from '../../drivers/transports/serial.ts'
+import type { ByteStream } from '../../drivers/transports/transport.ts'
+import { Network } from '../core/network/network.ts'
+import { EqpError } from '../errors.ts'
+import type { EngineEvent } from '../engine/events.ts'
+import { Trainer } from '../engine/trainer.ts'
+import { loadTask, TrainJob, type TrainJobInput, type TrainOutcome } from './training.ts'
+
+// ---- attaching a board -------------------------------------------------------------------------
+
+export const SerialDevice = z.strictObject({
+  kind: z.literal('serial'),
+  path: z.string().min(1),
+  /** line rate; a pty ignores it, but it sets the default reply timeout */
+  baud: z.int().positive().default(115200),
+  /** pace our writes to baud / 10 bytes per second (to emulate a UART on a pty) */
+  pace: z.boolean().default(false),
+  replyTimeoutS: z.number().positive().max(60).optional(),
+  /** a call fails with EQP_ERR_DEVICE_LOST after the board has been gone this long */
+  maxOutageS: z.number().positive().optional(),
+  /** watchdog to ask the board for (ms); 0 = its default */
+  watchdogMs: z.int().min(0).max(60_000).default(0),
+  /** refuse a board reporting another uid */
+  expectUid: z.string().min(1).optional(),
+  /** host frame limit (bytes) */
+  maxFrame: z.int().min(256).max(65535).default(4096),
+})
+export type SerialDevice = z.infer<typeof SerialDevice>
+
+/** The in-process simulator at board resolution: the reference a board's run is compared with. */
+export const SimWireDevice = z.strictObject({
+  kind: z.literal('sim-wire'),
+  coupling: Range.optional(),
+  bias: Range.optional(),
+})
+
+export const DeviceTarget = z.discriminatedUnion('kind', [SerialDevice, SimWireDevice])
+export type DeviceTarget = z.infer<typeof DeviceTarget>
+export type DeviceTargetInput = z.input<typeof DeviceTarget>
+
+/** Opens a board on a serial port (a USB CDC device or a pty) as a Substrate. */
+export async function openSerialBoard(d: Omit<z.input<typeof SerialDevice>, 'kind'>, onStatus?: (s: DeviceStatus) => void): Promise<RemoteSubstrate> {
+  const dev = SerialDevice.parse({ ...d, kind: 'serial' })
+  const sub = await openRemoteSubstrate(serialConnector(dev.path, { baudRate: dev.baud, pace: dev.pace, maxFrame: dev.maxFrame }), dev.path, {
+    baudRate: dev.baud, replyTimeoutS: dev.replyTimeoutS, maxOutageS: dev.maxOutageS, watchdogMs: dev.watchdogMs, expectUid: dev.expectUid, maxFrame: dev.maxFrame,
+  })
+  if (onStatus) sub.onStatus(onStatus)
+  return sub
+}
+
+/** What a training run on a device ends with, including the device's final status. */
+export interface DeviceTrainOutcome extends TrainOutcome {
+  device: DeviceStatus | null
+}
+
+/** Trains a network on a board (or the simulator at board resolution) with the Trainer, unchanged. */
+export async function trainOnDevice(network: Network, target: DeviceTargetInput, jobIn: TrainJobInput, onEvent?: (e: EngineEvent) => void,
+  onStatus?: (s: DeviceStatus) => void): Promise<DeviceTrainOutcome> {
+  const job = TrainJob.parse(jobIn)
+  const t = DeviceTarget.parse(target)
+  // the wire protocol carries any model, but the boards and the reference here are XY
+  if (network.model !== 'xy') throw new EqpError('EQP_ERR_TASK_MISMATCH', [`boards and sim-wire train xy networks, this one is ${network.model}`])
+  const data = loadTask(job.task, job.dataSeed ?? job.train.seed)
+  const sub: Substrate = t.kind === 'serial' ? await openSerialBoard(t, onStatus)
+    : new QuantisedXySubstrate(Network.parse(network), { solver: job.sim.solver, tol: job.sim.tol, coupling: t.coupling, bias: t.bias })
+  let lastEpoch: TrainOutcome['train'] = null
+  let epochsToD01: number | null = null
+  const t0 = performance.now()
+  try {
+    const trainer = new Trainer(sub, network, data, job.train, {
+      onEvent: (e) => {
+        if (e.type === 'epoch') {
+          lastEpoch = { distance: e.metrics.distance, accuracy: e.metrics.accuracy }
+          if (epochsToD01 === null && e.metrics.distance < 0.01) epochsToD01 = e.epoch
+        }
+        onEvent?.(e)
+      },
+    })
+    const stop = job.stopAtDistance
+    let final = await trainer.train(() => stop !== undefined && lastEpoch !== null && lastEpoch.distance < stop)
+    if (final === null) final = await trainer.evaluate(data.test, 'test')
+    const device = 'status' in sub ? (sub as RemoteSubstrate).status() : null
+    return { network: trainer.trainedNetwork(), final, train: lastEpoch, epochs: trainer.epoch, epochsToD01, wallS: (performance.now() - t0) / 1000, forceEvals: 0, device }
+  } finally {
+    await sub.close()
+  }
+}
+
+/** A device argument: `serial:PATH` or `sim-wire`. */
+export function parseDeviceArg(arg: string): { kind: 'serial'; path: string } | { kind: 'sim-wire' } {
+  if (arg === 'sim-wire') return { kind: 'sim-wire' }
+  if (arg.startsWith('serial:') && arg.length > 7) return { kind: 'serial', path: arg.slice(7) }
+  throw new EqpError('EQP_ERR_BAD_INPUT', ['--device', `'${arg}' is not serial:PATH or sim-wire`])
+}
+
+// ---- boards without hardware ---------------------------------------------------------------------
+
+/** A pseudo-terminal pair: what one end writes, the other reads; kill() is pulling the cable. */
+export interface PtyPair {
+  /** the host's end and the board's end (stable symlinks to /dev/pts/N) */
+  hostPath: string
+  boardPath: string
+  close(): Promise<void>
+}
+
+/** Starts socat with two linked ptys (symlinks in dir) and waits until both exist. */
+export async function createPtyPair(dir = mkdtempSync(join(tmpdir(), 'eqp-pty-'))): Promise<PtyPair & { process: ChildProcess }> {
+  const hostPath = join(dir, 'host'), boardPath = join(dir, 'board')
+  const p = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${hostPath}`, `pty,raw,echo=0,link=${boardPath}`], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let err = ''
+  p.stderr!.on('data', (d: Buffer) => { err += d.toString() })
+  const failed = new Promise<never>((_, reject) => {
+    p.on('error', (e) => reject(new EqpError('EQP_ERR_DEVICE_PORT_OPEN', ['socat', `${e.message} (is socat installed?)`])))
+    p.on('exit', (code) => reject(new EqpError('EQP_ERR_DEVICE_PORT_OPEN', ['socat', `exited with ${code}: ${err.trim()}`])))
+  })
+  failed.catch(() => {})
+  for (let i = 0; !(existsSync(hostPath) && existsSync(boardPath)); i++) {
+    if (i > 500) throw new EqpError('EQP_ERR_DEVICE_PORT_OPEN', ['socat', 'the pty links did not appear'])
+    await Promise.race([new Promise((r) => setTimeout(r, 10)), failed])
+  }
+  return {
+    hostPath, boardPath, process: p,
+    close: async () => {
+      if (p.exitCode === null && p.signalCode === null) {
+        const gone = new Promise((r) => p.once('exit', r))
+        p.kill('SIGTERM')
+        await gone
+      }
+    },
+  }
+}
+
+export const BoardImpl = z.enum(['ts', 'c'])
+
+export const BoardJob = z.strictObject({
+  network: Network,
+  impl: BoardImpl.default('ts'),
+  /** open this serial path (reopened after it goes away); or, when absent, make a pty pair */
+  path: z.string().min(1).optional(),
+  baud: z.int().positive().default(115200),
+  /** pace the board's writes to baud / 10 bytes per second */
+  pace: z.boolean().default(false),
+  /** the TS board's options (the C firmware takes uid, maxBatch, maxFrame, coupling, bias, faults.protocolMajor) */
+  board: VirtualBoardOptions.prefault({}),
+  /** boot counter file of the C firmware (its "non-volatile memory") */
+  bootFile: z.string().optional(),
+})
+export type BoardJob = z.infer<typeof BoardJob>
+export type BoardJobInput = z.input<typeof BoardJob>
+
+/** A board running for the host to find at hostPath. */
+export interface RunningBoard {
+  /** where a host connects */
+  hostPath: string
+  uid: string
+  /** the TS board itself (null for the C firmware, which runs in its own process) */
+  board: VirtualBoard | null
+  /** reboots the board (boot counter + 1) */
+  reboot(): void
+  close(): Promise<void>
+}
+
+const C_DIR = fileURLToPath(new URL('../../firmware-protocol/c', import.meta.url))
+/** The host build of the reference firmware. */
+export const FIRMWARE_BINARY = join(C_DIR, 'build', 'eqp-board')
+
+/** Builds the reference firmware with make (a no-op when it is up to date); returns its path. */
+export function ensureFirmwareBuilt(): string {
+  const r = spawnSync('make', ['-s', '-C', C_DIR, 'firmware'], { encoding: 'utf8', timeout: 120_000 })
+  if (r.error && existsSync(FIRMWARE_BINARY)) return FIRMWARE_BINARY   // no make here: use the binary as it is
+  if (r.status !== 0 || !existsSync(FIRMWARE_BINARY)) {
+    throw new EqpError('EQP_ERR_FILE_READ', [FIRMWARE_BINARY, `make firmware failed: ${(r.stderr || r.error?.message || '').trim()}`])
+  }
+  return FIRMWARE_BINARY
+}
+
+/** Runs a board (TS or C) on a serial path or a new pty pair; log gets one line per link event. */
+export async function startBoard(jobIn: BoardJobInput, log: (line: string) => void = () => {}): Promise<RunningBoard> {
+  const job = BoardJob.parse(jobIn)
+  const pty = job.path ? null : await createPtyPair()
+  const boardPath = job.path ?? pty!.boardPath
+  const hostPath = pty ? realpathSync(pty.hostPath) : boardPath
+  try {
+    const run = job.impl === 'ts' ? await startTsBoard(job, boardPath, log) : await startFirmware(job, boardPath, log)
+    return {
+      ...run, hostPath,
+      close: async () => {
+        await run.close()
+        await pty?.close()
+      },
+    }
+  } catch (e) {
+    await pty?.close()
+    throw e
+  }
+}
+
+async function startTsBoard(job: BoardJob, path: string, log: (l: string) => void): Promise<Omit<RunningBoard, 'hostPath'>> {
+  const board = new VirtualBoard(job.network, job.board)
+  let stream: ByteStream | null = null
+  let closed = false
+  let retry: NodeJS.Timeout | null = null
+  const open = async (): Promise<void> => {
+    retry = null
+    if (closed) return
+    try {
+      const s = await openSerialStream(path, { baudRate: job.baud, pace: job.pace })
+      if (closed) { await s.close(); return }
+      stream = s
+      board.attach(s)
+      log(`link up on ${path}`)
+      s.onClose((err) => {
+        stream = null
+        if (closed) return
+        log(`link down${err ? `: ${err.message}` : ''}`)
+        retry = setTimeout(open, 50)
+      })
+    } catch {
+      // the path is gone (cable out): look again shortly
+      retry = setTimeout(open, 50)
+    }
+  }
+  await open()
+  if (!stream) {
+    if (retry) clearTimeout(retry)
+    board.close()
+    throw new EqpError('EQP_ERR_DEVICE_PORT_OPEN', [path, 'the board cannot open its end of the link'])
+  }
+  return {
+    uid: job.board.uid, board,
+    reboot: () => { board.reboot(); log(`rebooted, boot counter ${board.bootCounter}`) },
+    close: async () => {
+      closed = true
+      if (retry) clearTimeout(retry)
+      board.close()
+      await (stream as ByteStream | null)?.close()
+    },
+  }
+}
+
+async function startFirmware(job: BoardJob, path: string, log: (l: string) => void): Promise<Omit<RunningBoard, 'hostPath'>> {
+  const bin = ensureFirmwareBuilt()
+  const dir = mkdtempSync(join(tmpdir(), 'eqp-fw-'))
+  const topo = join(dir, 'topology.txt')
+  writeFileSync(topo, firmwareTopology(job.network))
+  const b = job.board
+  const f = b.faults
+  if (f.corrupt || f.drop || f.delayS || f.rebootAfter || f.hangAfter) {
+    throw new EqpError('EQP_ERR_BAD_INPUT', ['faults', 'the C firmware takes only --protocol-major; reboot it with SIGUSR1 (RunningBoard.reboot)'])
+  }
+  const r = (x: Range) => `${x.min},${x.max},${x.levels}`
+  const args = ['--path', path, '--topology', topo, '--uid', b.uid, '--max-batch', String(Math.min(b.maxBatch, 16)), '--max-frame', String(Math.min(b.maxFrame, 1024)),
+    '--coupling', r(b.coupling), '--bias', r(b.bias), '--boot-file', job.bootFile ?? join(dir, 'boot')]
+  if (job.pace) args.push('--baud', String(job.baud), '--pace')
+  if (f.protocolMajor !== undefined) args.push('--major', String(f.protocolMajor))
+  const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  const ready = new Promise<void>((resolve, reject) => {
+    p.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      for (;;) {
+        const nl = out.indexOf('\n')
+        if (nl < 0) break
+        const line = out.slice(0, nl)
+        out = out.slice(nl + 1)
+        log(line.replace(/^eqp-board: /, ''))
+        if (line.includes(' ready ')) resolve()
+      }
+    })
+    p.stderr!.on('data', (d: Buffer) => log(d.toString().trim()))
+    p.on('exit', (code) => reject(new EqpError('EQP_ERR_DEVICE_PORT_OPEN', [path, `the firmware exited with ${code}`])))
+    p.on('error', reject)
+  })
+  await ready
+  return {
+    uid: b.uid, board: null,
+    reboot: () => { p.kill('SIGUSR1') },
+    close: async () => {
+      if (p.exitCode === null && p.signalCode === null) {
+        const gone = new Promise((res) => p.once('exit', res))
+        p.kill('SIGTERM')
+        await gone
+      }
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}

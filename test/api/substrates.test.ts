@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { Daemon } from '../../src/api/daemon.ts'
+import { inProcessDaemon, tempDir } from '../support/daemon.ts'
+
+describe('devices API: substrate selection', () => {
+  let d: Daemon
+  before(async () => { d = await inProcessDaemon({ dataDir: tempDir('substrates') }) })
+  after(async () => { await d.close() })
+  const inject = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) => d.app.inject({ method, url, payload: payload as object })
+
+  it('attaches a sim-oim device whose info and description say model oim', async () => {
+    const r = await inject('POST', '/devices', { kind: 'sim-oim', builder: 'all-to-all:12:std=0.5', task: 'iris', seed: 2 })
+    assert.equal(r.statusCode, 201, r.body)
+    const v = r.json()
+    assert.equal(v.kind, 'sim-oim')
+    assert.equal(v.info.model, 'oim')
+    assert.equal(v.description.model, 'oim')
+    const xy = (await inject('POST', '/devices', { kind: 'sim-xy', builder: 'all-to-all:12:std=0.5', task: 'iris', seed: 2 })).json()
+    assert.equal(xy.info.model, 'xy')
+  })
+
+  it('attaches a sim-resistor device and relaxes it to node voltages', async () => {
+    const r = await inject('POST', '/devices', { kind: 'sim-resistor', builder: 'layered:2,4,1', io: { inputs: 2, outputs: 1 } })
+    assert.equal(r.statusCode, 201, r.body)
+    assert.equal(r.json().info.model, 'resistor')
+    const relax = await inject('POST', `/devices/${r.json().id}/relax`, { inputs: [[1, -1]] })
+    assert.equal(relax.statusCode, 200, relax.body)
+    assert.deepEqual(relax.json().settled, [true])
+    const bad = await inject('POST', '/devices', { kind: 'sim-resistor', builder: 'layered:2,4,1', io: { inputs: 2, outputs: 1 }, sim: { readoutBits: 4 } })
+    assert.equal(bad.statusCode, 400)
+  })
+
+  it('writes and reads back S on an OIM device', async () => {
+    const dev = (await inject('POST', '/devices', { kind: 'sim-oim', builder: 'all-to-all:4', io: { inputs: 1, outputs: 1 }, sim: { bias: { min: -1, max: 1, levels: 0 } } })).json()
+    const put = await inject('PUT', `/devices/${dev.id}/params`, { weights: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], h: [0, 0.1, 0.2, 0.3], s: [0, 2, -0.5, 0.25] })
+    assert.equal(put.statusCode, 200, put.body)
+    assert.deepEqual(put.json().s, [0, 1, -0.5, 0.25])
+    assert.deepEqual((await inject('GET', `/devices/${dev.id}/params`)).json().s, [0, 1, -0.5, 0.25])
+    const bad = await inject('PUT', `/devices/${dev.id}/params`, { weights: [0, 0, 0, 0, 0, 0], s: [1] })
+    assert.equal(bad.statusCode, 400)
+    assert.equal(bad.json().code, 'EQP_ERR_BAD_INPUT')
+  })
+
+  it('trains an Iris run on a sim-oim device, ending with a trained OIM network', async () => {
+    const dev = (await inject('POST', '/devices', { kind: 'sim-oim', builder: 'all-to-all:12:std=0.5', task: 'iris', seed: 0 })).json()
+    const r = await inject('POST', '/runs', { device: dev.id, task: 'iris', seed: 0, epochs: 30, batchSize: 16, estimator: 'symmetric', beta: 1, optimiser: { kind: 'adam' }, lr: 0.02 })
+    assert.equal(r.statusCode, 202, r.body)
+    await d.services.runs.idle(r.json().id)
+    const v = (await inject('GET', `/runs/${r.json().id}`)).json()
+    assert.equal(v.state, 'done', JSON.stringify(v.error ?? null))
+    assert.equal(v.result.network.model, 'oim')
+    assert.ok(v.result.network.shil.some((s: number) => s !== 0), 'S was trained')
+    const snap = await inject('GET', `/runs/${r.json().id}/snapshot`)
+    assert.equal(snap.statusCode, 200, snap.body)
+    assert.ok(v.result.final.accuracy >= 0.6, `test accuracy ${v.result.final.accuracy} (chance 0.33)`)
+  })
+})

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { Network } from '../../src/core/network/network.ts'
+
+const BIN = fileURLToPath(new URL('../../bin/eqprop-hil.js', import.meta.url))
+const dir = mkdtempSync(join(tmpdir(), 'eqprop-substrate-'))
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })
+    })
+  })
+}
+
+describe('eqprop-hil train --substrate', () => {
+  const iris = ['--task', 'iris', '--network', 'all-to-all:12:std=0.5', '--estimator', 'symmetric', '--beta', '1', '--optimiser', 'adam', '--lr', '0.02', '--eval-every', '0', '--json']
+
+  it('trains an OIM and writes a network of model oim, which a second run picks up from the file', async () => {
+    const out = join(dir, 'iris-oim.json')
+    const r = await run(['train', ...iris, '--substrate', 'oim', '--epochs', '20', '--out', out])
+    assert.equal(r.code, 0, r.stderr)
+    const summary = JSON.parse(r.stdout)
+    assert.ok(summary.test.accuracy >= 0.6, `test accuracy ${summary.test.accuracy} (chance 0.33)`)
+    const net = Network.parse(JSON.parse(readFileSync(out, 'utf8')))
+    assert.equal(net.model, 'oim')
+    assert.equal(net.shil?.length, 12)
+    // the file's model selects the substrate without the flag
+    const again = await run(['train', ...iris.map((a) => (a === 'all-to-all:12:std=0.5' ? out : a)), '--epochs', '1', '--out', join(dir, 'again.json')])
+    assert.equal(again.code, 0, again.stderr)
+    assert.equal(JSON.parse(readFileSync(join(dir, 'again.json'), 'utf8')).model, 'oim')
+  })
+
+  it('refuses an unknown substrate with exit code 2, listing the known ones', async () => {
+    const r = await run(['train', '--task', 'xor', '--network', 'all-to-all:6', '--substrate', 'ising', '--epochs', '1'])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /--substrate: 'ising' is not one of xy, oim, resistor/)
+  })
+})
