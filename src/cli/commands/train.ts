@@ -18,10 +18,10 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --task T            dataset: xor, iris, digits, digits14, digits8, fashion
   --network N         builder string (all-to-all:6, layered:4,10,3, lattice:5x5, lattice:15x15:n8:skip=2,
                       lattice:15x15:in=6,6;7,10:out=10,8, with :std=X and :bias=directions|zero|random) or a network JSON file;
-                      stacked:LxRxC[:n0|n4|n8][:r=R] and lcl:HxW:cCkKsS[,...][:pad=same] (see docs/paper-scale.md)
+                      stacked:LxRxC[:n0|n4|n8][:r=R] and lcl:HxW:cCkKsS[,...][:pad=same] (see the README, Paper scale)
   --network-seed S    seed of the network's random couplings (default: --seed)
   --substrate M       ${MODEL_NAMES.join(' | ')}: simulate this substrate (default: the network file's model, else xy);
-                      oim and resistor read inputs and targets through sin (+-pi/2 -> +-1), see docs/substrates.md
+                      oim and resistor read inputs and targets through sin (+-pi/2 -> +-1), see the README, Substrates
   --estimator E       ${ESTIMATOR_NAMES.join(' | ')} (default one-sided)
   --beta B            nudge strength (default 0.1)
   --lr L              learning rate (default 0.1)

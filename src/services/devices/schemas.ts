@@ -38,7 +38,7 @@ const simDeviceCreate = <K extends 'sim-xy' | 'sim-oim' | 'sim-resistor'>(kind: 
   })
 export const SimXyDeviceCreate = simDeviceCreate('sim-xy')
 export type SimXyDeviceCreate = z.infer<typeof SimXyDeviceCreate>
-/** A simulated oscillator Ising machine; a description or builder network becomes model 'oim' (docs/substrates.md). */
+/** A simulated oscillator Ising machine; a description or builder network becomes model 'oim' (README, Substrates). */
 export const SimOimDeviceCreate = simDeviceCreate('sim-oim')
 export type SimOimDeviceCreate = z.infer<typeof SimOimDeviceCreate>
 /** A simulated resistor network (model 'resistor'; the sim options readoutBits and noise are refused). */
