@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { Network } from '../../src/core/network/network.ts'
 import { codes, EqpError, type ErrorCode } from '../../src/errors.ts'
+import { checkRelaxRequest } from './check-request.ts'
 import type { Params, RelaxRequest, RelaxResult, Substrate, SubstrateInfo } from '../substrate.ts'
 import { SimXySubstrate, type SimXyOptionsInput } from './xy.ts'
 
@@ -87,15 +88,8 @@ export class ParallelSimXySubstrate implements Substrate {
     this.check()
     const n = this.info.nodes, nIn = this.info.clampable.length, nOut = this.info.nudgeable.length
     const B = req.batch
-    if (B > this.info.maxBatch) throw new EqpError('EQP_ERR_DEVICE_BATCH', [this.info.uid, B, this.info.maxBatch])
     // check whole-batch shapes here: a wrong length could still cut into plausible shards
-    const expect = (got: number, want: number, field: string) => {
-      if (got !== want) throw new EqpError('EQP_ERR_BAD_INPUT', [field, `expected ${want} values, got ${got}`])
-    }
-    expect(req.inputs.length, B * nIn, 'inputs')
-    if (req.start.kind === 'given') expect(req.start.states.length, B * n, 'start.states')
-    if (req.nudge?.kind === 'cost') expect(req.nudge.targets.length, B * nOut, 'nudge.targets')
-    if (req.nudge?.kind === 'force') expect(req.nudge.force.length, B * n, 'nudge.force')
+    checkRelaxRequest(this.info, req)
     const W = Math.min(this.handles.length, B)
     const cut = (w: number) => Math.round((w * B) / W)
     const t0 = performance.now()

@@ -4,6 +4,7 @@
 // conductance beta to a source at the target). The board keeps conductances between nodes >= 0.
 import { z } from 'zod'
 import { EqpError } from '../../src/errors.ts'
+import { checkRelaxRequest } from './check-request.ts'
 import { Network } from '../../src/core/network/network.ts'
 import { compileResistor, outputIndex, relaxResistor, resistorEnergy, type ResNet } from '../../src/core/physics/resistor.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
@@ -102,15 +103,8 @@ export class SimResistorSubstrate implements Substrate {
     const t0 = performance.now()
     const { n } = this.net
     const B = req.batch, nIn = this.info.clampable.length, nOut = this.info.nudgeable.length
-    if (B > this.info.maxBatch) throw new EqpError('EQP_ERR_DEVICE_BATCH', [this.info.uid, B, this.info.maxBatch])
-    if (req.inputs.length !== B * nIn) throw new EqpError('EQP_ERR_BAD_INPUT', ['inputs', `expected batch x ${nIn} = ${B * nIn} values, got ${req.inputs.length}`])
+    const nudge = checkRelaxRequest(this.info, req, this.prev ? this.prev.length : null)
     const start = req.start
-    if (start.kind === 'previous' && (!this.prev || this.prev.length !== B * n)) throw new EqpError('EQP_ERR_DEVICE_NO_PREVIOUS', [this.info.uid])
-    if (start.kind === 'given' && start.states.length !== B * n) throw new EqpError('EQP_ERR_BAD_INPUT', ['start.states', `expected batch x ${n} values, got ${start.states.length}`])
-    const nudge = req.phase === 'nudged' ? req.nudge : undefined
-    if (req.phase === 'nudged' && !nudge) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge', 'the nudged phase needs a nudge'])
-    if (nudge?.kind === 'cost' && nudge.targets.length !== B * nOut) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge.targets', `expected batch x ${nOut} values, got ${nudge.targets.length}`])
-    if (nudge?.kind === 'force' && nudge.force.length !== B * n) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge.force', `expected batch x ${n} values, got ${nudge.force.length}`])
     const rc = this.opts.coupling
     if (this.path.step()) this.path.apply(this.setW, rc.min, rc.max, this.net.w)
     const maxSweeps = req.budget?.maxEvals ?? this.opts.maxEvals

@@ -2,6 +2,7 @@
 // physics module the engine uses, and can quantise and clip couplings like a board's DACs would.
 import { z } from 'zod'
 import { EqpError } from '../../src/errors.ts'
+import { checkRelaxRequest } from './check-request.ts'
 import { Network } from '../../src/core/network/network.ts'
 import { compileXy, refreshBias, xyEnergy, type XyNet } from '../../src/core/physics/xy.ts'
 import { XySystem } from '../../src/core/physics/xy-system.ts'
@@ -122,20 +123,13 @@ export class SimXySubstrate implements Substrate {
     const t0 = performance.now()
     const { n } = this.net
     const B = req.batch, nIn = this.info.clampable.length, nOut = this.info.nudgeable.length
-    if (B > this.info.maxBatch) throw new EqpError('EQP_ERR_DEVICE_BATCH', [this.info.uid, B, this.info.maxBatch])
-    if (req.inputs.length !== B * nIn) throw new EqpError('EQP_ERR_BAD_INPUT', ['inputs', `expected batch x ${nIn} = ${B * nIn} values, got ${req.inputs.length}`])
+    const nudge = checkRelaxRequest(this.info, req, this.prev ? this.prev.length : null)
     const start = req.start
-    if (start.kind === 'previous' && (!this.prev || this.prev.length !== B * n)) throw new EqpError('EQP_ERR_DEVICE_NO_PREVIOUS', [this.info.uid])
-    if (start.kind === 'given' && start.states.length !== B * n) throw new EqpError('EQP_ERR_BAD_INPUT', ['start.states', `expected batch x ${n} values, got ${start.states.length}`])
     const sys = this.sys.setFree()
-    const nudge = req.phase === 'nudged' ? req.nudge : undefined
-    if (req.phase === 'nudged' && !nudge) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge', 'the nudged phase needs a nudge'])
     if (nudge?.kind === 'cost') {
-      if (nudge.targets.length !== B * nOut) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge.targets', `expected batch x ${nOut} values, got ${nudge.targets.length}`])
       sys.beta = nudge.beta
       sys.tau = nudge.targets
     } else if (nudge?.kind === 'force') {
-      if (nudge.force.length !== B * n) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge.force', `expected batch x ${n} values, got ${nudge.force.length}`])
       sys.ext = nudge.force
     }
     const o = { ...DEFAULT_SOLVE, tol: this.opts.tol, maxEvals: req.budget?.maxEvals ?? this.opts.maxEvals }
