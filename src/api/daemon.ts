@@ -74,7 +74,7 @@ export async function startDaemon(cfg: ServeConfig & { dataDir: string }, logger
   })
   const services: AppServices = { devices, runs, datasets, telemetry }
   try {
-    await devices.restore()
+    await devices.restore((id, e) => log.warn({ device: id, err: e.message }, 'device not restored (it stays stored; a later restart tries again)'))
     const { app } = await buildApp(services, {
       logger, tokens: cfg.tokens, relaxRate: cfg.relaxRate, relaxBurst: cfg.relaxBurst, bodyLimit: cfg.bodyLimit, uploadLimit: cfg.uploadLimit, version: versions['eqprop-hil'],
     })

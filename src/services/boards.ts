@@ -17,8 +17,7 @@ import type { ByteStream } from '../../drivers/transports/transport.ts'
 import { Network } from '../core/network/network.ts'
 import { EqpError } from '../errors.ts'
 import type { EngineEvent } from '../engine/events.ts'
-import { Trainer } from '../engine/trainer.ts'
-import { loadTask, TrainJob, type TrainJobInput, type TrainOutcome } from './training.ts'
+import { loadTask, trainOnSubstrate, TrainJob, type TrainJobInput, type TrainOutcome } from './training.ts'
 
 // ---- attaching a board -------------------------------------------------------------------------
 
@@ -77,27 +76,10 @@ export async function trainOnDevice(network: Network, target: DeviceTargetInput,
   const data = loadTask(job.task, job.dataSeed ?? job.train.seed)
   const sub: Substrate = t.kind === 'serial' ? await openSerialBoard(t, onStatus)
     : new QuantisedXySubstrate(Network.parse(network), { solver: job.sim.solver, tol: job.sim.tol, coupling: t.coupling, bias: t.bias })
-  let lastEpoch: TrainOutcome['train'] = null
-  let epochsToD01: number | null = null
-  const t0 = performance.now()
-  try {
-    const trainer = new Trainer(sub, network, data, job.train, {
-      onEvent: (e) => {
-        if (e.type === 'epoch') {
-          lastEpoch = { distance: e.metrics.distance, accuracy: e.metrics.accuracy }
-          if (epochsToD01 === null && e.metrics.distance < 0.01) epochsToD01 = e.epoch
-        }
-        onEvent?.(e)
-      },
-    })
-    const stop = job.stopAtDistance
-    let final = await trainer.train(() => stop !== undefined && lastEpoch !== null && lastEpoch.distance < stop)
-    if (final === null) final = await trainer.evaluate(data.test, 'test')
-    const device = 'status' in sub ? (sub as RemoteSubstrate).status() : null
-    return { network: trainer.trainedNetwork(), final, train: lastEpoch, epochs: trainer.epoch, epochsToD01, wallS: (performance.now() - t0) / 1000, forceEvals: 0, device }
-  } finally {
-    await sub.close()
-  }
+  let device: DeviceStatus | null = null
+  const status = () => { if ('status' in sub) device = (sub as RemoteSubstrate).status(); return 0 }
+  const r = await trainOnSubstrate(sub, network, data, job, onEvent, status)
+  return { ...r, device }
 }
 
 /** A device argument: `serial:PATH` or `sim-wire`. */

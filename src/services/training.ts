@@ -10,6 +10,7 @@ import { TrainConfig } from '../engine/config.ts'
 import type { EngineEvent, EvalMetrics } from '../engine/events.ts'
 import { Trainer } from '../engine/trainer.ts'
 import { openSimulator } from './substrates.ts'
+import type { Substrate } from '../../drivers/substrate.ts'
 import './datasets/sources.ts'   // registers the image-source loaders (paper scale)
 
 export const TrainJob = z.strictObject({
@@ -55,6 +56,16 @@ export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, o
   if (job.workers > 1 && (job.sim.drift > 0 || (job.sim.noise?.sigma ?? 0) > 0)) throw new EqpError('EQP_ERR_BAD_INPUT', ['workers', 'coupling drift and Langevin noise need a single simulator thread (workers 1)'])
   // worker threads run the XY simulator only; an OIM relaxes in this thread
   const sub = job.workers > 1 && network.model === 'xy' ? await ParallelSimXySubstrate.create(network, job.sim, job.workers) : openSimulator(network, job.sim)
+  return trainOnSubstrate(sub, network, data, job, onEvent, () => sub.forceEvals)
+}
+
+/**
+ * Trains `network` on an open substrate with the job's config, closes the substrate at the end, and
+ * reports the last epoch's metrics, the first epoch below D = 0.01 and the final test evaluation.
+ * `count` reads the substrate's force evaluations (0 where a board does not count them).
+ */
+export async function trainOnSubstrate(sub: Substrate, network: Network, data: Dataset, job: TrainJob, onEvent?: (e: EngineEvent) => void,
+  count: () => number = () => 0): Promise<TrainOutcome> {
   let lastEpoch: TrainOutcome['train'] = null
   let epochsToD01: number | null = null
   const t0 = performance.now()
@@ -71,7 +82,7 @@ export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, o
     const stop = job.stopAtDistance
     let final = await trainer.train(() => stop !== undefined && lastEpoch !== null && lastEpoch.distance < stop)
     if (final === null) final = await trainer.evaluate(data.test, 'test')
-    return { network: trainer.trainedNetwork(), final, train: lastEpoch, epochs: trainer.epoch, epochsToD01, wallS: (performance.now() - t0) / 1000, forceEvals: sub.forceEvals }
+    return { network: trainer.trainedNetwork(), final, train: lastEpoch, epochs: trainer.epoch, epochsToD01, wallS: (performance.now() - t0) / 1000, forceEvals: count() }
   } finally {
     await sub.close()
   }

@@ -18,8 +18,8 @@ export const deviceRoutes: FastifyPluginAsyncZod<DeviceRouteOptions> = async (ap
   app.get('/', { schema: { tags, summary: 'List attached devices', querystring: NoQuery, response: { 200: DeviceList, ...ERROR_REPLIES } } },
     async () => ({ devices: devices.list() }))
 
-  app.post('/', { schema: { tags, summary: 'Attach a device (a simulated XY substrate from a network or a builder)', body: DeviceCreate, response: { 201: DeviceDetail, ...ERROR_REPLIES } } },
-    async (req, reply) => reply.code(201).send(devices.attach(req.body)))
+  app.post('/', { schema: { tags, summary: 'Attach a device (a simulator from a network or a builder, or a serial board by its path)', body: DeviceCreate, response: { 201: DeviceDetail, ...ERROR_REPLIES } } },
+    async (req, reply) => reply.code(201).send(await devices.attachAny(req.body)))
 
   app.get('/:id', { schema: { tags, summary: 'One device: info, network, lease', params: DeviceParams, response: { 200: DeviceDetail, ...ERROR_REPLIES } } },
     async (req) => devices.get(req.params.id))

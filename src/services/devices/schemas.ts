@@ -1,5 +1,6 @@
 // Request and reply shapes of the devices resource; the REST routes and the CLI validate with these.
 import { z } from 'zod'
+import { CONNECTION_STATES } from '../../../drivers/remote/diagnostics.ts'
 import { SimXyOptions } from '../../../drivers/sim/xy.ts'
 import { SubstrateInfo } from '../../../drivers/substrate.ts'
 import { Layout, Network } from '../../core/network/network.ts'
@@ -44,13 +45,47 @@ export type SimOimDeviceCreate = z.infer<typeof SimOimDeviceCreate>
 /** A simulated resistor network (model 'resistor'; the sim options readoutBits and noise are refused). */
 export const SimResistorDeviceCreate = simDeviceCreate('sim-resistor')
 
-/** What POST /devices takes; later board kinds (serial, mqtt) join this union. */
-export const DeviceCreate = z.discriminatedUnion('kind', [SimXyDeviceCreate, SimOimDeviceCreate, SimResistorDeviceCreate])
+/** A board on a serial port (a USB CDC device or a pty); the board reports its own topology. The
+ *  fields are those of SerialDevice in services/boards.ts, plus a name. */
+export const SerialDeviceCreate = z.strictObject({
+  kind: z.literal('serial'),
+  name: z.string().min(1).max(200).optional(),
+  path: z.string().min(1).max(4096),
+  /** line rate; a pty ignores it, but it sets the default reply timeout */
+  baud: z.int().positive().default(115200),
+  /** pace our writes to baud / 10 bytes per second (to emulate a UART on a pty) */
+  pace: z.boolean().default(false),
+  replyTimeoutS: z.number().positive().max(60).optional(),
+  /** a call fails with EQP_ERR_DEVICE_LOST after the board has been gone this long */
+  maxOutageS: z.number().positive().optional(),
+  /** watchdog to ask the board for (ms); 0 = its default */
+  watchdogMs: z.int().min(0).max(60_000).default(0),
+  /** refuse a board reporting another uid */
+  expectUid: z.string().min(1).max(200).optional(),
+  /** host frame limit (bytes) */
+  maxFrame: z.int().min(256).max(65535).default(4096),
+})
+export type SerialDeviceCreate = z.infer<typeof SerialDeviceCreate>
+
+/** The simulated kinds: attached synchronously from a description or a builder. */
+export type SimDeviceCreate = z.infer<typeof SimXyDeviceCreate> | z.infer<typeof SimOimDeviceCreate> | z.infer<typeof SimResistorDeviceCreate>
+
+/** What POST /devices takes; a later board kind (mqtt) joins this union. */
+export const DeviceCreate = z.discriminatedUnion('kind', [SimXyDeviceCreate, SimOimDeviceCreate, SimResistorDeviceCreate, SerialDeviceCreate])
 export type DeviceCreate = z.infer<typeof DeviceCreate>
 export type DeviceCreateInput = z.input<typeof DeviceCreate>
 
 export const Lease = z.object({ run: z.string(), client: z.string() })
 export type Lease = z.infer<typeof Lease>
+
+/** A board's status as the remote driver reports it; every field is passed through. */
+export const DeviceStatusView = z.looseObject({
+  state: z.enum(CONNECTION_STATES),
+  where: z.string(),
+  uid: z.string().nullable(),
+  diagnostics: z.record(z.string(), z.unknown()),
+  counters: z.record(z.string(), z.unknown()),
+})
 
 export const DeviceView = z.object({
   id: z.string(),
@@ -64,6 +99,8 @@ export const DeviceView = z.object({
   /** runs waiting for the device, oldest first */
   queued: z.array(z.string()),
   stats: z.object({ relaxCalls: z.int(), relaxSamples: z.int(), errors: z.int() }),
+  /** boards only: connection state, diagnostics and link counters (drivers/remote/diagnostics.ts) */
+  status: DeviceStatusView.optional(),
 })
 export type DeviceView = z.infer<typeof DeviceView>
 export const DeviceDetail = DeviceView.extend({ description: Network })

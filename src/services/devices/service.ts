@@ -1,15 +1,17 @@
 // The devices the daemon owns: attach (a simulated XY substrate today; boards later through the same
 // route), read and write parameters, relax on demand, and the lease a run holds on its device.
+import type { RemoteSubstrate } from '../../../drivers/remote/index.ts'
 import type { Params, RelaxRequest, RelaxResult, Substrate } from '../../../drivers/substrate.ts'
-import type { Network } from '../../core/network/network.ts'
+import { Network } from '../../core/network/network.ts'
 import { buildNetwork, lclShapes, parseBuilderString, type BuilderSpec, type LayerShape } from '../../core/topology/index.ts'
+import { openSerialBoard } from '../boards.ts'
 import { asModel, openSimulator } from '../substrates.ts'
 import { paramsToJson, yieldToLoop } from '../../engine/sliced-substrate.ts'
 import { EqpError } from '../../errors.ts'
 import type { DatasetService } from '../datasets/service.ts'
 import type { Store } from '../store/index.ts'
 import type { Telemetry } from '../telemetry.ts'
-import { DEVICE_LIMITS, type DeviceCreate, type DeviceDetail, type DeviceView, type Lease, type ParamsBody, type ParamsView, type RelaxBody, type RelaxView } from './schemas.ts'
+import { DEVICE_LIMITS, type DeviceCreate, type DeviceDetail, type SerialDeviceCreate, type SimDeviceCreate, type DeviceView, type Lease, type ParamsBody, type ParamsView, type RelaxBody, type RelaxView } from './schemas.ts'
 
 interface DeviceHandle {
   id: string
@@ -19,6 +21,8 @@ interface DeviceHandle {
   /** the network as attached */
   description: Network
   sub: Substrate
+  /** a board's driver (the same object as sub), for its status; null for a simulator */
+  board: RemoteSubstrate | null
   lease: Lease | null
   stats: { relaxCalls: number; relaxSamples: number; errors: number }
   /** serialises calls on the device: one relax or write at a time */
@@ -85,27 +89,70 @@ export class DeviceService {
 
   constructor(private readonly store: Store, private readonly telemetry: Telemetry, private readonly datasets: DatasetService) {}
 
-  /** Re-attaches the devices stored in the database, with the parameters they last had. */
-  async restore(): Promise<void> {
+  /** Re-attaches the devices stored in the database, with the parameters they last had. A serial board
+   *  is reopened by its path; one that cannot be opened is reported to onFail and stays stored (not
+   *  attached) until a later restart finds it. */
+  async restore(onFail: (id: string, e: Error) => void = () => {}): Promise<void> {
     for (const row of this.store.devices.attached()) {
-      const h = this.open(row.id, row.spec as DeviceCreate, row.network as Network, row.name, row.createdAt)
+      const spec = row.spec as DeviceCreate
+      let h: DeviceHandle
+      if (spec.kind === 'serial') {
+        try {
+          const board = await this.openBoard(spec)
+          h = this.register(row.id, spec.kind, row.network as Network, row.name, row.createdAt, board, board)
+        } catch (e) {
+          onFail(row.id, e as Error)
+          continue
+        }
+      } else h = this.open(row.id, spec, row.network as Network, row.name, row.createdAt)
       if (row.params) await h.sub.setParams({ weights: Float64Array.from(row.params.weights), h: Float64Array.from(row.params.h), psi: Float64Array.from(row.params.psi), ...(row.params.s ? { s: Float64Array.from(row.params.s) } : {}) })
     }
   }
 
-  private open(id: string, spec: DeviceCreate, description: Network, name: string | null, createdAt: string): DeviceHandle {
-    const sub = openSimulator(description, spec.sim)
-    const h: DeviceHandle = { id, kind: spec.kind, name, createdAt, description, sub, lease: null, stats: { relaxCalls: 0, relaxSamples: 0, errors: 0 }, chain: Promise.resolve() }
+  private open(id: string, spec: SimDeviceCreate, description: Network, name: string | null, createdAt: string): DeviceHandle {
+    return this.register(id, spec.kind, description, name, createdAt, openSimulator(description, spec.sim), null)
+  }
+
+  private register(id: string, kind: string, description: Network, name: string | null, createdAt: string, sub: Substrate, board: RemoteSubstrate | null): DeviceHandle {
+    const h: DeviceHandle = { id, kind, name, createdAt, description, sub, board, lease: null, stats: { relaxCalls: 0, relaxSamples: 0, errors: 0 }, chain: Promise.resolve() }
     this.devices.set(id, h)
     return h
   }
 
+  /** Opens a serial board; a coded error (port missing or busy, no HELLO, protocol version, uid, a
+   *  model this host does not train) when it cannot be used. Nothing stays open on failure. */
+  private async openBoard(spec: SerialDeviceCreate): Promise<RemoteSubstrate> {
+    const { kind: _k, name: _n, ...opts } = spec
+    const board = await openSerialBoard(opts)
+    try {
+      void board.info   // throws for a model this host does not train
+      return board
+    } catch (e) {
+      await board.close().catch(() => {})
+      throw e
+    }
+  }
+
+  /** The network a board describes: its topology from the handshake, its parameters as applied. */
+  private async boardNetwork(board: RemoteSubstrate): Promise<Network> {
+    const info = board.info
+    checkSize('path', { nodes: info.nodes, couplings: info.edges.length })
+    const p = paramsToJson(await board.getParams())
+    const net = Network.safeParse({
+      model: info.model, nodes: info.nodes, edges: info.edges, weights: p.weights,
+      ...(info.hasBias ? { bias: { h: p.h, psi: p.psi } } : {}),
+      inputs: info.clampable, outputs: info.nudgeable,
+    })
+    if (!net.success) throw new EqpError('EQP_ERR_DEVICE_UNSUPPORTED', [info.uid, `its reported topology as a network (${net.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`])
+    return net.data
+  }
+
   /** The network a create request describes; 400 naming the field when it does not build. */
-  private networkOf(spec: DeviceCreate): Network {
+  private networkOf(spec: SimDeviceCreate): Network {
     return asModel(this.describedNetwork(spec), spec.kind === 'sim-oim' ? 'oim' : spec.kind === 'sim-resistor' ? 'resistor' : 'xy')
   }
 
-  private describedNetwork(spec: DeviceCreate): Network {
+  private describedNetwork(spec: SimDeviceCreate): Network {
     if (spec.network) {
       checkSize('network', { nodes: spec.network.nodes, couplings: spec.network.edges.length })
       return spec.network
@@ -126,13 +173,33 @@ export class DeviceService {
     }
   }
 
-  /** Attaches a device; returns its view. */
+  /** Attaches a simulated device; returns its view (a serial board needs attachAny, which awaits the board). */
   attach(spec: DeviceCreate): DeviceDetail {
+    if (spec.kind === 'serial') throw new EqpError('EQP_ERR_BAD_INPUT', ['kind', 'a serial board is attached with attachAny (it is opened first)'])
     const description = this.networkOf(spec)
     const n = this.store.devices.nextN()
     const id = `dev-${n}`
     const createdAt = new Date().toISOString()
     const h = this.open(id, spec, description, spec.name ?? null, createdAt)
+    this.store.devices.insert({ id, n, kind: spec.kind, name: spec.name ?? null, createdAt, spec, network: description, params: null })
+    return this.detail(h)
+  }
+
+  /** Attaches a device of any kind (a serial board is opened first); returns its view. */
+  async attachAny(spec: DeviceCreate): Promise<DeviceDetail> {
+    if (spec.kind !== 'serial') return this.attach(spec)
+    const board = await this.openBoard(spec)
+    let description: Network
+    try {
+      description = await this.boardNetwork(board)
+    } catch (e) {
+      await board.close().catch(() => {})
+      throw e
+    }
+    const n = this.store.devices.nextN()
+    const id = `dev-${n}`
+    const createdAt = new Date().toISOString()
+    const h = this.register(id, spec.kind, description, spec.name ?? null, createdAt, board, board)
     this.store.devices.insert({ id, n, kind: spec.kind, name: spec.name ?? null, createdAt, spec, network: description, params: null })
     return this.detail(h)
   }
@@ -152,6 +219,8 @@ export class DeviceService {
       id: h.id, kind: h.kind, name: h.name, createdAt: h.createdAt, info: h.sub.info,
       network: { nodes: d.nodes, couplings: d.edges.length, inputs: d.inputs, outputs: d.outputs, layout: d.layout ?? null },
       lease: h.lease, queued: this.queuedFor(h.id), stats: { ...h.stats },
+      // DeviceStatus is plain JSON; the view schema passes its fields through
+      ...(h.board ? { status: h.board.status() as unknown as DeviceView['status'] } : {}),
     }
   }
 
