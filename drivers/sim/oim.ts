@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import { EqpError } from '../../src/errors.ts'
 import { checkRelaxRequest } from './check-request.ts'
+import { simulatorInfo } from './sim-info.ts'
 import { Network } from '../../src/core/network/network.ts'
 import { compileOim, oimEnergy, type OimNet } from '../../src/core/physics/oim.ts'
 import { OimSystem } from '../../src/core/physics/oim-system.ts'
@@ -54,14 +55,7 @@ export class SimOimSubstrate implements Substrate {
     this.setW = new Float64Array(this.net.m)
     this.path = new CouplingPath(this.net.m, this.opts)
     this.noiseRng = new Rng(this.opts.noiseSeed)
-    this.info = {
-      uid: this.opts.uid ?? `sim-oim-${net.nodes}n-${net.edges.length}e`,
-      model: 'oim', firmware: 'sim-oim 0.1.0', protocol: 'in-process',
-      nodes: net.nodes, edges: net.edges.map(([i, j]) => [i, j] as [number, number]),
-      clampable: [...net.inputs], nudgeable: [...net.outputs],
-      ranges: { coupling: this.opts.coupling, bias: this.opts.bias },
-      maxBatch: this.opts.maxBatch, reports: 'states', onBoardLearning: false, hasBias: true,
-    }
+    this.info = simulatorInfo('oim', net, this.opts)
     this.write({ weights: this.net.w.slice(), h: this.net.h.slice(), s: this.net.s.slice() })
   }
 

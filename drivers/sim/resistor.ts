@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import { EqpError } from '../../src/errors.ts'
 import { checkRelaxRequest } from './check-request.ts'
+import { simulatorInfo } from './sim-info.ts'
 import { Network } from '../../src/core/network/network.ts'
 import { compileResistor, outputIndex, relaxResistor, resistorEnergy, type ResNet } from '../../src/core/physics/resistor.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
@@ -48,14 +49,7 @@ export class SimResistorSubstrate implements Substrate {
     this.outIdx = outputIndex(this.net)
     this.setW = new Float64Array(this.net.m)
     this.path = new CouplingPath(this.net.m, this.opts)
-    this.info = {
-      uid: this.opts.uid ?? `sim-resistor-${net.nodes}n-${net.edges.length}e`,
-      model: 'resistor', firmware: 'sim-resistor 0.1.0', protocol: 'in-process',
-      nodes: net.nodes, edges: net.edges.map(([i, j]) => [i, j] as [number, number]),
-      clampable: [...net.inputs], nudgeable: [...net.outputs],
-      ranges: { coupling: this.opts.coupling, bias: this.opts.bias },
-      maxBatch: this.opts.maxBatch, reports: 'states', onBoardLearning: false, hasBias: true,
-    }
+    this.info = simulatorInfo('resistor', net, this.opts)
     this.write({ weights: this.net.w.slice(), h: this.net.b.slice() })
   }
 

@@ -108,12 +108,7 @@ function oimPhysics(network: Network): EnginePhysics & { readonly net: OimNet } 
     distance: (s, off, t, to) => oimCost(net, s, off, t, to),
     cost: (s, off, t, to) => oimCost(net, s, off, t, to),
     predict: (s, off) => oimPredict(net, s, off),
-    targetClass(t, off) {
-      if (nOut === 1) return t[off] > 0 ? 1 : 0
-      let best = 0
-      for (let k = 1; k < nOut; k++) if (t[off + k] > t[off + best]) best = k
-      return best
-    },
+    targetClass: (t, off) => valueClass(t, off, nOut),
     toParams: (w, h, second) => ({ weights: w, ...(h ? { h } : {}), ...(second ? { s: second } : {}) }),
     adopt(p) {
       net.w.set(p.weights)
@@ -159,12 +154,7 @@ function resistorPhysics(network: Network): EnginePhysics & { readonly net: ResN
     distance: (s, off, t, to) => resistorCost(net, s, off, t, to),
     cost: (s, off, t, to) => resistorCost(net, s, off, t, to),
     predict: (s, off) => resistorPredict(net, s, off),
-    targetClass(t, off) {
-      if (nOut === 1) return t[off] > 0 ? 1 : 0
-      let best = 0
-      for (let k = 1; k < nOut; k++) if (t[off + k] > t[off + best]) best = k
-      return best
-    },
+    targetClass: (t, off) => valueClass(t, off, nOut),
     toParams: (w, h) => ({ weights: w, ...(h ? { h } : {}) }),
     adopt(p) {
       net.w.set(p.weights)
@@ -183,4 +173,12 @@ export function enginePhysics(network: Network): EnginePhysics {
     case 'oim': return oimPhysics(network)
     case 'resistor': return resistorPhysics(network)
   }
+}
+
+/** Class of value-encoded targets (+-1): the largest value, or > 0 for a single output. */
+function valueClass(t: Float64Array, off: number, nOut: number): number {
+  if (nOut === 1) return t[off] > 0 ? 1 : 0
+  let best = 0
+  for (let k = 1; k < nOut; k++) if (t[off + k] > t[off + best]) best = k
+  return best
 }
