@@ -42,6 +42,7 @@ export const codes = {
   EQP_ERR_PROTO_VERSION: def(409, (where: string, boardMajor: number, hostMajor: number) => `the board on '${where}' speaks protocol major ${boardMajor}, this host speaks ${hostMajor}: update the firmware or the host`),
   EQP_ERR_PROTO_NACK: def(502, (msg: string, reason: string) => `board refused ${msg}: ${reason}`),
   EQP_ERR_PROTO_VIOLATION: def(502, (where: string, what: string) => `the board on '${where}' broke the protocol: ${what}`),
+  EQP_ERR_FLEET_MISMATCH: def(400, (why: string) => `these devices cannot train as one fleet: ${why}`),
   // paper scale
   EQP_ERR_DATASET_MISSING: def(503, (name: string, path: string, install: string) => `dataset '${name}' needs ${path}, which is not installed: ${install}`),
 }

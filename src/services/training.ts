@@ -1,6 +1,7 @@
 // Local training on the built-in simulator: what `eqprop-hil train` runs, and what the daemon's
 // runs will wrap. One schema describes a job, whether it comes from flags, a file or a request.
 import { z } from 'zod'
+import { FleetSubstrate } from '../../drivers/fleet/fleet-substrate.ts'
 import { ParallelSimXySubstrate } from '../../drivers/sim/parallel-xy.ts'
 import { SimXyOptions } from '../../drivers/sim/xy.ts'
 import { loadDataset, type Dataset } from '../core/data/index.ts'
@@ -23,6 +24,9 @@ export const TrainJob = z.strictObject({
   stopAtDistance: z.number().positive().optional(),
   /** relax on this many worker threads (1 = in this thread); results are identical either way */
   workers: z.int().min(1).max(64).default(1),
+  /** data-parallel over this many simulated boards, board k with device seed deviceSeed + k (their
+   *  variation and drift differ like real boards'); without imperfections identical to one board */
+  fleet: z.int().min(1).max(64).default(1),
 })
 export type TrainJob = z.infer<typeof TrainJob>
 export type TrainJobInput = z.input<typeof TrainJob>
@@ -54,6 +58,12 @@ export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, o
   const data = loadTask(job.task, job.dataSeed ?? job.train.seed)
   // drift and noise streams live in one simulator: worker threads would each drift on their own
   if (job.workers > 1 && (job.sim.drift > 0 || (job.sim.noise?.sigma ?? 0) > 0)) throw new EqpError('EQP_ERR_BAD_INPUT', ['workers', 'coupling drift and Langevin noise need a single simulator thread (workers 1)'])
+  if (job.fleet > 1) {
+    if (job.workers > 1) throw new EqpError('EQP_ERR_BAD_INPUT', ['workers', 'a fleet relaxes its boards concurrently already; give fleet or workers, not both'])
+    const boards = Array.from({ length: job.fleet }, (_, k) => openSimulator(network, { ...job.sim, deviceSeed: (job.sim.deviceSeed + k) >>> 0 }))
+    const fleet = new FleetSubstrate(boards.map((sub, k) => ({ name: `sim-${k}`, sub })))
+    return trainOnSubstrate(fleet, network, data, job, onEvent, () => boards.reduce((s, b) => s + b.forceEvals, 0))
+  }
   // worker threads run the XY simulator only; an OIM relaxes in this thread
   const sub = job.workers > 1 && network.model === 'xy' ? await ParallelSimXySubstrate.create(network, job.sim, job.workers) : openSimulator(network, job.sim)
   return trainOnSubstrate(sub, network, data, job, onEvent, () => sub.forceEvals)

@@ -34,6 +34,8 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --solver S          ${SOLVER_NAMES.join(' | ')} (default flow-newton)
   --tol T             settle when max |force| < T (default 1e-6)
   --workers N         relax on N worker threads (default 1; same results, more cores)
+  --fleet N           data-parallel over N simulated boards, board k with device seed --device-seed + k
+                      (each relaxes a shard of every batch; all apply the same averaged update)
   --serial PATH       train a board on this serial port or pty instead of the simulator
   --device D          sim (default) | serial:PATH (same as --serial) | sim-wire: the simulator at a board's
                       resolution (f32 parameters, 2^-13 rad states), what a board run must reproduce exactly
@@ -62,7 +64,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     estimator: { type: 'string' }, beta: { type: 'string' }, lr: { type: 'string' }, optimiser: { type: 'string' },
     epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' },
     'readout-bits': { type: 'string' }, noise: { type: 'string' }, variation: { type: 'string' }, 'device-seed': { type: 'string' }, drift: { type: 'string' },
-    solver: { type: 'string' }, tol: { type: 'string' }, workers: { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
+    solver: { type: 'string' }, tol: { type: 'string' }, workers: { type: 'string' }, fleet: { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
     'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
     serial: { type: 'string' }, device: { type: 'string' }, baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' },
   })
@@ -109,7 +111,9 @@ export async function trainCommand(args: string[]): Promise<number> {
   const workers = num(f.workers, 'workers', 1, { int: true, min: 1, max: 64 })
   if (f.serial !== undefined && f.device !== undefined) throw new UsageError('give --serial or --device, not both')
   const device = f.serial !== undefined ? { kind: 'serial' as const, path: f.serial } : f.device === undefined || f.device === 'sim' ? null : parseDeviceArg(f.device)
-  const job = { task, train: cfg, sim, dataSeed: seed, stopAtDistance, workers }
+  const fleet = num(f.fleet, 'fleet', 1, { int: true, min: 1, max: 64 })
+  if (fleet > 1 && (device !== null || workers > 1)) throw new UsageError('--fleet simulates its own boards: not with --serial, --device or --workers')
+  const job = { task, train: cfg, sim, dataSeed: seed, stopAtDistance, workers, fleet }
   const r = device === null ? { ...(await trainOnSimulator(network, job, progress)), device: null }
     : await trainOnDevice(network, device.kind === 'serial' ? {
       ...device, baud: num(f.baud, 'baud', 115200, { int: true, min: 1 }), pace: f.pace === true,

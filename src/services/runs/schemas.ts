@@ -21,6 +21,8 @@ export const RunCreate = TrainConfig.extend({
   checkpointEvery: z.int().min(0).max(1_000_000).optional(),
   /** finish once an epoch's mean training distance D is below this */
   stopAtDistance: z.number().positive().optional(),
+  /** more devices of the same topology: each relaxes a shard of every batch, all apply the same update */
+  fleet: z.array(ResourceId).min(1).max(32).optional(),
 })
 export type RunCreate = z.infer<typeof RunCreate>
 export type RunCreateInput = z.input<typeof RunCreate>
@@ -92,6 +94,8 @@ export const Provenance = z.object({
   startedAt: z.string(),
   task: z.object({ name: z.string(), dataSeed: z.int(), nIn: z.int(), nOut: z.int(), trainRows: z.int(), testRows: z.int() }),
   device: z.object({ id: z.string(), kind: z.string(), info: SubstrateInfo }),
+  /** fleet runs: every device that relaxes shards, the primary first */
+  fleet: z.array(z.object({ id: z.string(), kind: z.string(), uid: z.string() })).optional(),
   /** the network with the device's parameters when the run started */
   network: Network,
 })
@@ -172,3 +176,5 @@ export type RunStreamEvent =
   | { type: 'state'; from: string | null; to: string; reason: string | null }
   | { type: 'batch' | 'epoch' | 'eval'; row: MetricRow }
   | { type: 'checkpoint'; checkpoint: CheckpointInfo }
+  /** a fleet member dropped out (its shards go to the others) or came back */
+  | { type: 'fleet'; member: string; change: 'suspended' | 'rejoined'; reason: string | null; step: number }

@@ -1,6 +1,8 @@
 // Training runs under the daemon: queued per device, trained in the background in small slices,
 // persisted (metrics, checkpoints, events) in one transaction per step, and resumable after a pause,
 // a device fault or a daemon restart with bit-identical results.
+import { checkSameTopology, FleetSubstrate } from '../../../drivers/fleet/fleet-substrate.ts'
+import type { Substrate } from '../../../drivers/substrate.ts'
 import type { Network } from '../../core/network/network.ts'
 import { TrainConfig } from '../../engine/config.ts'
 import { RunLoop, type RunCheckpoint, type RunLoopEvent, type RunLoopOutcome, type StopReason } from '../../engine/run-loop.ts'
@@ -67,8 +69,9 @@ export class RunService {
     }
     for (const state of HOLDS_DEVICE) {
       for (const r of this.store.runs.list({ state })) {
-        if (this.devices.has(r.deviceId)) this.devices.lease(r.deviceId, { run: r.id, client: r.client })
-        else this.setState(r, state === 'running' ? 'failed' : 'cancelled', `device '${r.deviceId}' is no longer attached`)
+        const missing = this.members(r).find((id) => !this.devices.has(id))
+        if (missing === undefined) for (const id of this.members(r)) this.devices.lease(id, { run: r.id, client: r.client })
+        else this.setState(r, state === 'running' ? 'failed' : 'cancelled', `device '${missing}' is no longer attached`)
       }
     }
     if (this.opts.autoResume) {
@@ -156,12 +159,18 @@ export class RunService {
       throw new EqpError('EQP_ERR_TASK_MISMATCH', [`task '${body.task}' has ${data.nIn} inputs and ${data.nOut} outputs, device '${dev.id}' ${dev.network.inputs.length} and ${dev.network.outputs.length}`])
     }
     if (config.trainBias && !dev.info.hasBias) throw new EqpError('EQP_ERR_TASK_MISMATCH', [`device '${dev.id}' has no bias fields to train (set trainBias: false)`])
+    const fleet = body.fleet ? [body.device, ...body.fleet.filter((id) => id !== body.device)] : null
+    if (fleet) {
+      if (new Set(fleet).size !== fleet.length) throw new EqpError('EQP_ERR_BAD_INPUT', ['fleet', 'names a device twice'])
+      for (const id of fleet) if (!this.devices.has(id)) throw new EqpError('EQP_ERR_DEVICE_NOT_FOUND', [id])
+      checkSameTopology(fleet.map((id) => ({ name: id, sub: { info: this.devices.get(id).info } as Substrate })))
+    }
     const batches = Math.ceil(data.train.rows / Math.min(config.batchSize, data.train.rows))
     const n = this.store.runs.nextN()
     const at = now()
     const run: RunRow = {
       id: `run-${n}`, n, deviceId: body.device, label: body.label ?? null, client, task: body.task, state: 'queued', stateReason: null, interrupted: false,
-      createdAt: at, startedAt: null, endedAt: null, updatedAt: at, request: { ...body }, config: { ...config, dataSeed, checkpointEvery: body.checkpointEvery ?? this.opts.checkpointEvery, stopAtDistance: body.stopAtDistance ?? null },
+      createdAt: at, startedAt: null, endedAt: null, updatedAt: at, request: { ...body }, config: { ...config, dataSeed, checkpointEvery: body.checkpointEvery ?? this.opts.checkpointEvery, stopAtDistance: body.stopAtDistance ?? null, fleet },
       provenance: null, progress: { epoch: 0, epochs: config.epochs, batch: 0, batches, step: 0, steps: config.epochs * batches, fraction: 0 },
       lastMetrics: { batch: null, epoch: null, eval: null }, result: null, error: null,
     }
@@ -174,13 +183,43 @@ export class RunService {
     return this.get(run.id)
   }
 
-  /** Starts the oldest queued run of a device when no run holds it. */
+  /** Starts the oldest queued run of a device when no run holds it (nor, for a fleet run, any of its devices). */
   private schedule(deviceId: string): void {
     if (this.closing || !this.devices.has(deviceId) || this.devices.leaseOf(deviceId)) return
     const next = this.store.runs.list({ device: deviceId, state: 'queued' })[0]
     if (!next) return
-    this.devices.lease(deviceId, { run: next.id, client: next.client })
+    const members = this.members(next)
+    // a fleet run waits until all of its devices are free; it is looked at again whenever one is released
+    if (members.some((id) => !this.devices.has(id) || this.devices.leaseOf(id))) return
+    for (const id of members) this.devices.lease(id, { run: next.id, client: next.client })
     this.launch(this.setState(next, 'running', null), undefined)
+  }
+
+  /** The devices a run trains on: its device, then the rest of its fleet. */
+  private members(run: RunRow): string[] {
+    return (run.config as { fleet?: string[] | null }).fleet ?? [run.deviceId]
+  }
+
+  /** Releases every device of a run and looks for queued runs that can start now. */
+  private releaseAll(run: RunRow): void {
+    const members = this.members(run)
+    for (const id of members) this.devices.release(id, run.id)
+    // a fleet run queued on another primary may have waited for one of these devices
+    const primaries = new Set([...members, ...this.store.runs.list({ state: 'queued' }).map((r) => r.deviceId)])
+    for (const id of primaries) this.schedule(id)
+  }
+
+  /** The substrate a run trains on: its device, or a fleet over all of its devices that records drop-outs. */
+  private substrateOf(run: RunRow, live: LiveRun): Substrate {
+    const members = this.members(run)
+    if (members.length === 1) return this.devices.substrateFor(run.deviceId, run.id)
+    return new FleetSubstrate(members.map((id) => ({ name: id, sub: this.devices.substrateFor(id, run.id) })), {
+      onEvent: (e) => {
+        const reason = e.type === 'suspended' ? e.reason : null
+        this.opts.log.warn({ run: run.id, device: e.member, reason }, e.type === 'suspended' ? 'fleet device suspended; the others go on' : 'fleet device rejoined')
+        this.tx(() => this.appendEvent(run.id, { type: 'fleet', member: e.member, change: e.type, reason, step: live.progress.step }))
+      },
+    })
   }
 
   /** Trains a run in the background, from a checkpoint or from its start. */
@@ -203,12 +242,14 @@ export class RunService {
             task: { name: run.task, dataSeed: extra.dataSeed, nIn: data.nIn, nOut: data.nOut, trainRows: data.train.rows, testRows: data.test.rows },
             device: { id: dev.id, kind: dev.kind, info: dev.info }, network,
           }
+          const members = this.members(run)
+          if (members.length > 1) provenance.fleet = members.map((id) => { const d = this.devices.get(id); return { id, kind: d.kind, uid: d.info.uid } })
           this.store.runs.update(run.id, { provenance })
           run = { ...run, provenance }
         }
         const live: LiveRun = { progress: run.progress, lastMetrics: run.lastMetrics, trainRows: data.train.rows }
-        const loop = new RunLoop(this.devices.substrateFor(run.deviceId, run.id), network, data, cfg, {
-          checkpoint: cp, checkpointEvery: extra.checkpointEvery, slice: this.opts.slice, stopAtDistance: extra.stopAtDistance ?? undefined,
+        const loop = new RunLoop(this.substrateOf(run, live), network, data, cfg, {
+          checkpoint: cp, checkpointEvery: extra.checkpointEvery, slice: this.opts.slice * this.members(run).length, stopAtDistance: extra.stopAtDistance ?? undefined,
           onEvent: (e) => this.onLoopEvent(run.id, live, e),
         })
         a.loop = loop
@@ -265,23 +306,21 @@ export class RunService {
 
   private async finish(id: string, outcome: RunLoopOutcome): Promise<void> {
     const run = this.row(id)
-    await this.devices.persistParams(run.deviceId).catch(() => {})
+    for (const id of this.members(run)) await this.devices.persistParams(id).catch(() => {})
     if (outcome.kind === 'done') {
       const epochs = (run.config as { epochs: number }).epochs
       this.setState(run, 'done', null, {
         result: { final: outcome.final, epochs: run.progress.epoch, network: outcome.network },
         progress: { ...run.progress, fraction: run.progress.epoch >= epochs ? 1 : run.progress.fraction },
       })
-      this.devices.release(run.deviceId, id)
-      this.schedule(run.deviceId)
+      this.releaseAll(run)
       return
     }
     if (outcome.reason === 'pause') this.setState(run, 'paused', 'paused on request')
     else if (outcome.reason === 'shutdown') this.setState(run, 'suspended', 'interrupted: daemon shutdown; resume to continue from the last checkpoint', { interrupted: true })
     else {
       this.setState(run, 'cancelled', 'cancelled on request')
-      this.devices.release(run.deviceId, id)
-      this.schedule(run.deviceId)
+      this.releaseAll(run)
     }
   }
 
@@ -295,8 +334,7 @@ export class RunService {
       return
     }
     if (!isTerminal(run.state)) this.setState(run, 'failed', msg, { error: msg })
-    this.devices.release(run.deviceId, id)
-    this.schedule(run.deviceId)
+    this.releaseAll(run)
   }
 
   /** Pauses a running run at its next step boundary (after a checkpoint). */
@@ -319,7 +357,7 @@ export class RunService {
     if (this.active.has(id)) await this.active.get(id)!.done
     run = this.row(id)
     checkTransition(run.state, 'running')
-    this.devices.lease(run.deviceId, { run: run.id, client: run.client })
+    for (const d of this.members(run)) this.devices.lease(d, { run: run.id, client: run.client })
     const cp = this.store.runs.lastCheckpoint(id)
     this.cpSeqs.delete(id)
     this.tx(() => this.store.runs.truncateMetrics(id, cp?.info.step ?? 0, cp?.info.epoch ?? 0))
@@ -343,8 +381,7 @@ export class RunService {
         continue
       }
       this.setState(run, 'cancelled', 'cancelled on request')
-      this.devices.release(run.deviceId, id)
-      this.schedule(run.deviceId)
+      this.releaseAll(run)
       return this.get(id)
     }
   }
