@@ -27,6 +27,24 @@ export const SubstrateInfo = z.strictObject({
   onBoardLearning: z.boolean(),
   /** whether bias fields (h, psi) exist and can be written */
   hasBias: z.boolean(),
+  /** sampling substrates (Ising annealers) only: how one relax call anneals (README, Ising annealer) */
+  sampler: z.strictObject({
+    kind: z.literal('annealer'),
+    /** Metropolis sweeps of one forward anneal, and reads (independent anneals) per sample */
+    sweeps: z.int().positive(),
+    reads: z.int().positive(),
+    schedule: z.enum(['geometric', 'linear']),
+    /** inverse temperatures (1/energy units) at the hot and cold ends of the forward schedule */
+    betaHot: z.number().positive(),
+    betaCold: z.number().positive(),
+    /** reverse anneal from a given state: back to schedule position reversePoint (0 hot .. 1 cold), hold reverseHold sweeps */
+    reversePoint: z.number().min(0).max(1),
+    reverseHold: z.int().nonnegative(),
+    /** which read a relax call returns per sample */
+    returns: z.literal('lowest-energy'),
+    /** emulated anneal time per read (us), as D-Wave reports qpu_anneal_time_per_sample */
+    annealTimeUs: z.number().positive(),
+  }).optional(),
 })
 export type SubstrateInfo = z.infer<typeof SubstrateInfo>
 
@@ -43,7 +61,9 @@ export interface Params {
  * The nudge of the nudged phase: beta times the cost on the nudgeable nodes, or an explicit force.
  * On an OIM (info.model 'oim') a cost nudge is always the model's own MSE on cos, beta/2 sum
  * (cos phi_o - y_o)^2 with targets y in [-1, 1], which the board applies as h_o += beta y_o and
- * S_o -= beta/2; the `cost` label is the XY wire name and is not consulted there.
+ * S_o -= beta/2; the `cost` label is the XY wire name and is not consulted there. On an Ising
+ * annealer ('ising') it is 1/2 sum (s_o - y_o)^2 with y = +-1, applied as fields h_o += beta y_o on
+ * every spin of output group o; a force nudge there is a constant extra field per node.
  */
 export type Nudge =
   | { kind: 'cost'; cost: 'log-cos'; beta: number; /** [batch, nudgeable.length] target phases (rad) */ targets: Float64Array }

@@ -42,9 +42,13 @@ export const codes = {
   EQP_ERR_PROTO_VERSION: def(409, (where: string, boardMajor: number, hostMajor: number) => `the board on '${where}' speaks protocol major ${boardMajor}, this host speaks ${hostMajor}: update the firmware or the host`),
   EQP_ERR_PROTO_NACK: def(502, (msg: string, reason: string) => `board refused ${msg}: ${reason}`),
   EQP_ERR_PROTO_VIOLATION: def(502, (where: string, what: string) => `the board on '${where}' broke the protocol: ${what}`),
+  EQP_ERR_MQTT_CONNECT: def(503, (url: string, reason: string) => `cannot connect to the MQTT broker at ${url}: ${reason}`),
+  EQP_ERR_MQTT_AUTH: def(403, (url: string, reason: string) => `the MQTT broker at ${url} refused the credentials: ${reason}`),
+  EQP_ERR_MQTT_BOARD_OFFLINE: def(503, (uid: string, where: string, why: string) => `board '${uid}' is not online at ${where}: ${why}`),
   EQP_ERR_FLEET_MISMATCH: def(400, (why: string) => `these devices cannot train as one fleet: ${why}`),
   // paper scale
   EQP_ERR_DATASET_MISSING: def(503, (name: string, path: string, install: string) => `dataset '${name}' needs ${path}, which is not installed: ${install}`),
+  EQP_ERR_PLOT_NOT_FOUND: def(404, (name: string, known: string) => `plot '${name}' does not exist; known plots: ${known}`),
 }
 
 export type ErrorCode = keyof typeof codes

@@ -28,6 +28,9 @@ export interface FleetOptions {
   rejoinAfterS?: number
   /** decides whether an error is a device fault (suspend and go on) or a bug in the request (throw) */
   isDeviceFault?: (err: unknown) => boolean
+  /** a board whose call has not answered after this many seconds is suspended and its shard goes to
+   *  the others (default: wait; a remote board retries and reconnects on its own meanwhile) */
+  lostAfterS?: number
 }
 
 /** Errors that mean "this board is gone for now", not "the request was wrong". */
@@ -83,6 +86,7 @@ export class FleetSubstrate implements Substrate {
   private readonly emit: (e: FleetEvent) => void
   private readonly rejoinAfterS: number
   private readonly fault: (err: unknown) => boolean
+  private readonly lostAfterS: number
   /** the full parameters the host last asked for, offered to a board that comes back */
   private requested: Params | null = null
   /** how the last call was cut: 'previous' passes through only when the cut is unchanged */
@@ -106,6 +110,20 @@ export class FleetSubstrate implements Substrate {
     this.emit = opts.onEvent ?? (() => {})
     this.rejoinAfterS = opts.rejoinAfterS ?? 1
     this.fault = opts.isDeviceFault ?? isDeviceFault
+    this.lostAfterS = opts.lostAfterS ?? Infinity
+  }
+
+  /** A member's call, given up (as a device fault) after lostAfterS; the call itself may still finish later. */
+  private timed<T>(m: MemberState, call: () => Promise<T>): Promise<T> {
+    const p = call()
+    if (!Number.isFinite(this.lostAfterS)) return p
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new EqpError('EQP_ERR_DEVICE_LOST', [m.sub.info.uid, this.lostAfterS])), this.lostAfterS * 1000)
+    })
+    // a late rejection of the abandoned call must not surface as unhandled
+    p.catch(() => {})
+    return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
   }
 
   /** Members with their state, for run records and status views. */
@@ -159,7 +177,7 @@ export class FleetSubstrate implements Substrate {
       const failed: [number, number][] = []
       await Promise.all(jobs.map(async ([m, a, e]) => {
         try {
-          const r = await m.sub.relax(shard(req, a, e, n, usePrevious ? null : this.lastStates))
+          const r = await this.timed(m, () => m.sub.relax(shard(req, a, e, n, usePrevious ? null : this.lastStates)))
           out.states.set(r.states, a * n)
           out.energy.set(r.energy, a)
           out.settled.set(r.settled, a)
@@ -196,7 +214,7 @@ export class FleetSubstrate implements Substrate {
     // a board lost during the write misses it; it gets the full parameters when it rejoins
     await Promise.all(active.map(async (m) => {
       try {
-        m.applied = await write(m)
+        m.applied = await this.timed(m, () => write(m))
       } catch (err) {
         if (!this.fault(err)) throw err
         this.suspend(m, err)
@@ -205,7 +223,7 @@ export class FleetSubstrate implements Substrate {
     await Promise.all(rejoining.map(async (m) => {
       try {
         // the host's full-precision values, so the board ends where the others are
-        m.applied = await m.sub.setParams(this.requested!)
+        m.applied = await this.timed(m, () => m.sub.setParams(this.requested!))
         m.active = true
         this.lastCut = ''
         this.emit({ type: 'rejoined', member: m.name })

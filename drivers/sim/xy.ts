@@ -7,6 +7,10 @@ import { simulatorInfo } from './sim-info.ts'
 import { Network } from '../../src/core/network/network.ts'
 import { compileXy, refreshBias, xyEnergy, type XyNet } from '../../src/core/physics/xy.ts'
 import { XySystem } from '../../src/core/physics/xy-system.ts'
+import { DenseXyPlan, typedMatMul } from '../../src/core/physics/dense-xy.ts'
+import { DenseXySystem } from '../../src/core/physics/dense-xy-system.ts'
+import { denseMatMul } from './tf-backend.ts'
+import { EnvelopeMatrix } from '../../src/core/solvers/envelope.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
 import { createRelaxWorkspace, DEFAULT_SOLVE, relaxLangevin, relaxWith, SOLVER_NAMES, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
 import { CouplingPath, Imperfections, noiseStream, quantiseReadout } from './imperfections.ts'
@@ -24,9 +28,23 @@ export const SimXyOptions = z.strictObject({
   bias: Range.default({ min: -1e6, max: 1e6, levels: 0 }),
   /** readout bits, Langevin noise, device variation and drift (all off by default) */
   ...Imperfections.shape,
+  /**
+   * force kernel: 'typed' = per-edge loops over the whole network; 'dense' = clamped inputs folded
+   * into fields once per relax call and dense layer blocks as matrix products; 'auto' (absent) =
+   * dense when the network has a dense block of at least DENSE_AUTO_MIN_EDGES couplings
+   */
+  kernel: z.enum(['auto', 'dense', 'typed']).optional(),
 })
 export type SimXyOptions = z.infer<typeof SimXyOptions>
 export type SimXyOptionsInput = z.input<typeof SimXyOptions>
+
+/**
+ * Smallest dense block (A*B couplings) for which kernel 'auto' uses the dense path. Measured
+ * (docs/readme-dense.md): the dense path is faster at every layered size tried (1.9x at 4-10-3, 7.8x
+ * at 64-64-10, 15x at 196-100-10), but it rounds differently; below 4096 the gain is milliseconds,
+ * so small networks (XOR, Iris, the published reference runs) stay bit-for-bit on the old path.
+ */
+export const DENSE_AUTO_MIN_EDGES = 4096
 
 /** Simulated XY substrate over a network description; clampable = its inputs, nudgeable = its outputs. */
 export class SimXySubstrate implements Substrate {
@@ -44,6 +62,8 @@ export class SimXySubstrate implements Substrate {
   private readonly noiseRng: Rng
   /** force evaluations since creation (for benchmarks) */
   forceEvals = 0
+  /** dense path (null = per-edge loops): compact free-node system, its workspace and scratch */
+  private readonly dense: { plan: DenseXyPlan; sys: DenseXySystem; ws: RelaxWorkspace; xc: Float64Array; ext: Float64Array } | null = null
 
   constructor(network: Network, options: SimXyOptionsInput = {}) {
     const net = Network.parse(network)
@@ -56,6 +76,14 @@ export class SimXySubstrate implements Substrate {
     this.path = new CouplingPath(this.net.m, this.opts)
     this.noiseRng = new Rng(this.opts.noiseSeed)
     this.info = simulatorInfo('xy', net, this.opts)
+    const kernel = this.opts.kernel ?? 'auto'
+    const plan = kernel === 'typed' ? null : DenseXyPlan.build(this.net, kernel === 'dense' ? 2 : DENSE_AUTO_MIN_EDGES)
+    if (plan) {
+      const sys = new DenseXySystem(plan)
+      // the free nodes of a layered net have an arrow-shaped Hessian: envelope Cholesky, not band
+      const ws = { ...createRelaxWorkspace(plan.compact.n, 0), H: new EnvelopeMatrix(plan.compact.n, sys.bandwidth) }
+      this.dense = { plan, sys, ws, xc: new Float64Array(plan.compact.n), ext: new Float64Array(plan.compact.n) }
+    }
     // the board applies its ranges to the initial couplings too
     this.write({ weights: this.net.w.slice(), h: this.net.h.slice(), psi: this.net.psi.slice() })
   }
@@ -83,6 +111,19 @@ export class SimXySubstrate implements Substrate {
       psi.set(p.psi)
     }
     refreshBias(this.net)
+    this.dense?.plan.refresh()
+  }
+
+  /** Which force kernel relaxes this network: 'typed', or 'dense' with its matrix-product backend. */
+  kernelInUse(): { kernel: 'typed' | 'dense'; matmul?: string } {
+    return this.dense ? { kernel: 'dense', matmul: this.foldMatMul().name } : { kernel: 'typed' }
+  }
+
+  /** The fold runs in float32 on TensorFlow.js backends: only when the force tolerance allows it. */
+  private foldMatMul() {
+    const mm = denseMatMul()
+    // a float32 product carries ~1e-7 relative error per term; tighter tolerances fold in Float64
+    return mm.float32 && this.opts.tol < 1e-6 ? typedMatMul : mm
   }
 
   private read(): Params {
@@ -130,7 +171,15 @@ export class SimXySubstrate implements Substrate {
     const deadline = req.budget?.maxTimeS !== undefined ? t0 + req.budget.maxTimeS * 1000 : Infinity
     const states = new Float64Array(B * n), energy = new Float64Array(B), settled = new Uint8Array(B), steps = new Float64Array(B)
     const x = this.x, clamp = this.info.clampable
-    if (this.path.step()) this.path.apply(this.setW, this.opts.coupling.min, this.opts.coupling.max, this.net.w)
+    if (this.path.step()) { this.path.apply(this.setW, this.opts.coupling.min, this.opts.coupling.max, this.net.w); this.dense?.plan.refresh() }
+    const dense = this.dense
+    if (dense) {
+      // clamped inputs -> constant fields, once for the whole batch; the compact system sees the same nudge
+      dense.plan.fold(req.inputs, B, this.foldMatMul())
+      const ds = dense.sys.setFree()
+      ds.beta = sys.beta; ds.tau = sys.tau
+      if (sys.ext) { ds.ext = dense.ext; ds.extOff = 0 }
+    }
     const noise = this.opts.noise && this.opts.noise.sigma > 0 ? this.opts.noise : null
     const lo = noise ? { sigma: noise.sigma, dt: noise.dt, steps: Math.min(Math.ceil(noise.time / noise.dt), o.maxEvals) } : null
     const noiseTruncated = noise !== null && Math.ceil(noise.time / noise.dt) > o.maxEvals
@@ -149,9 +198,23 @@ export class SimXySubstrate implements Substrate {
       sys.extOff = off
       if (sys.ext) sys.markSlipReference(x)
       if (performance.now() < deadline) {
-        const st = lo
-          ? relaxLangevin(sys, x, lo, noiseStream(start.kind === 'random' ? start.seed : null, callSeed, b), this.ws.f)
-          : relaxWith(this.opts.solver, sys, x, o, this.ws)
+        let st
+        if (dense) {
+          // relax the free nodes only; clamped nodes keep the values set above
+          const { plan, sys: ds, xc } = dense
+          plan.setSample(b)
+          plan.gather(x, 0, xc)
+          ds.tauOff = b * nOut
+          if (sys.ext) { plan.gather(sys.ext, off, dense.ext); ds.markSlipReference(xc) }
+          st = lo
+            ? relaxLangevin(ds, xc, lo, noiseStream(start.kind === 'random' ? start.seed : null, callSeed, b), dense.ws.f)
+            : relaxWith(this.opts.solver, ds, xc, o, dense.ws)
+          plan.scatter(xc, x, 0)
+        } else {
+          st = lo
+            ? relaxLangevin(sys, x, lo, noiseStream(start.kind === 'random' ? start.seed : null, callSeed, b), this.ws.f)
+            : relaxWith(this.opts.solver, sys, x, o, this.ws)
+        }
         settled[b] = st.settled && !noiseTruncated ? 1 : 0
         steps[b] = st.forceEvals
         this.forceEvals += st.forceEvals
@@ -160,6 +223,7 @@ export class SimXySubstrate implements Substrate {
       energy[b] = xyEnergy(this.net, x, 0)
     }
     sys.setFree()
+    dense?.sys.setFree()
     this.prev = states.slice()
     // the board reads its phases with few bits; 'previous' still continues from the physical state
     if (this.opts.readoutBits !== undefined) quantiseReadout(states, this.opts.readoutBits)
@@ -168,5 +232,6 @@ export class SimXySubstrate implements Substrate {
 
   async close(): Promise<void> {
     this.closed = true
+    this.dense?.plan.dispose()
   }
 }

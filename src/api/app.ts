@@ -14,6 +14,7 @@ import { errorHandler } from './errors.ts'
 import { makeAuth, type Token } from './hooks/auth.ts'
 import { rateLimit } from './hooks/rate-limit.ts'
 import { datasetRoutes } from './routes/datasets.ts'
+import { boardRoutes } from './routes/boards.ts'
 import { deviceRoutes } from './routes/devices.ts'
 import { runRoutes } from './routes/runs.ts'
 import { systemRoutes } from './routes/system.ts'
@@ -71,6 +72,7 @@ export async function buildApp(s: AppServices, o: AppOptions): Promise<App> {
   const relaxLimit = rateLimit({ perS: o.relaxRate, burst: o.relaxBurst, route: 'POST /devices/:id/relax', key: auth.clientOf })
   await app.register(systemRoutes, { runs: s.runs, devices: s.devices, telemetry: s.telemetry, version: o.version })
   await app.register(deviceRoutes, { prefix: '/devices', devices: s.devices, relaxLimit })
+  await app.register(boardRoutes, { prefix: '/boards', devices: s.devices })
   await app.register(runRoutes, { prefix: '/runs', runs: s.runs, auth, sse })
   await app.register(datasetRoutes, { prefix: '/datasets', datasets: s.datasets, uploadLimit: o.uploadLimit })
   await app.ready()

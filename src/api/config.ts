@@ -29,6 +29,19 @@ export const ServeConfig = z.strictObject({
   keepCheckpoints: z.int().min(1).max(1000).default(3),
   /** samples per relax call between yields to the event loop */
   slice: z.int().min(1).max(4096).default(8),
+  /** an MQTT broker where boards announce themselves (mqtt://, mqtts://, ws://; credentials in the fields) */
+  mqtt: z.strictObject({
+    url: z.string().regex(/^(mqtts?|wss?):\/\/[^/]+/, 'mqtt://, mqtts://, ws:// or wss:// followed by a host'),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    prefix: z.string().optional(),
+    protocolVersion: z.union([z.literal(4), z.literal(5)]).optional(),
+  }).optional(),
+  /** start a broker in this process (aedes, MQTT 3.1.1) on mqttHost:mqttPort, when no mqtt url is given */
+  mqttEmbedded: z.boolean().default(false),
+  mqttHost: z.string().min(1).default('127.0.0.1'),
+  /** port of the embedded broker (0 = any free one; default 1883, MQTT's) */
+  mqttPort: z.int().min(0).max(65535).default(1883),
 })
 export type ServeConfig = z.infer<typeof ServeConfig>
 export type ServeConfigInput = z.input<typeof ServeConfig>
@@ -63,6 +76,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.EQP_TOKENS) out.tokens = parseTokens(env.EQP_TOKENS, 'EQP_TOKENS')
   if (env.EQP_AUTO_RESUME) out.autoResume = ['1', 'true', 'yes'].includes(env.EQP_AUTO_RESUME.toLowerCase())
   if (env.EQP_LOG_LEVEL) out.logLevel = env.EQP_LOG_LEVEL
+  if (env.EQP_MQTT_URL) out.mqtt = { url: env.EQP_MQTT_URL, ...(env.EQP_MQTT_USERNAME ? { username: env.EQP_MQTT_USERNAME, password: env.EQP_MQTT_PASSWORD } : {}) }
   return out
 }
 
@@ -81,5 +95,8 @@ export function resolveConfig(file: Record<string, unknown>, env: Record<string,
   const merged = { ...file, ...env, ...flags }
   const cfg = parseInput(ServeConfig, merged, 'config')
   if (!isLoopback(cfg.host) && cfg.tokens.length === 0) throw new EqpError('EQP_ERR_INSECURE_BIND', [cfg.host])
+  // the embedded broker lets anyone in: it must not listen beyond this machine
+  if (cfg.mqttEmbedded && !isLoopback(cfg.mqttHost)) throw new EqpError('EQP_ERR_BAD_INPUT', ['mqttHost', `the embedded broker takes anonymous clients and listens on loopback only, not '${cfg.mqttHost}'; run mosquitto with authentication and give --mqtt URL`])
+  if (cfg.mqttEmbedded && cfg.mqtt) throw new EqpError('EQP_ERR_BAD_INPUT', ['mqttEmbedded', 'give an mqtt url or mqttEmbedded, not both'])
   return { ...cfg, dataDir: cfg.dataDir ?? defaultDataDir() }
 }

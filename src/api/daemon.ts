@@ -8,9 +8,11 @@ import type { Logger } from 'pino'
 import { EqpError } from '../errors.ts'
 import { DatasetService } from '../services/datasets/service.ts'
 import { DeviceService } from '../services/devices/service.ts'
+import { MqttService } from '../services/mqtt/service.ts'
 import { RunService } from '../services/runs/service.ts'
 import { Store } from '../services/store/index.ts'
 import { Telemetry } from '../services/telemetry.ts'
+import { describeKernels, initDenseBackend } from '../services/kernels.ts'
 import { buildApp, type AppServices } from './app.ts'
 import type { ServeConfig } from './config.ts'
 
@@ -36,6 +38,8 @@ export interface Daemon {
   store: Store
   /** http://host:port as bound */
   url: string
+  /** the daemon's MQTT broker (mqtt://host:port), null without one */
+  mqttUrl: string | null
   close(): Promise<void>
 }
 
@@ -73,12 +77,21 @@ export async function startDaemon(cfg: ServeConfig & { dataDir: string }, logger
     checkpointEvery: cfg.checkpointEvery, slice: cfg.slice, keepCheckpoints: cfg.keepCheckpoints, autoResume: cfg.autoResume, versions, log,
   })
   const services: AppServices = { devices, runs, datasets, telemetry }
+  let mqtt: MqttService | null = null
   try {
+    if (cfg.mqtt || cfg.mqttEmbedded) {
+      // before devices are restored: stored mqtt boards are reopened through this broker
+      mqtt = await MqttService.start(cfg.mqtt ? { kind: 'external', mqtt: cfg.mqtt } : { kind: 'embedded', host: cfg.mqttHost, port: cfg.mqttPort })
+      devices.mqtt = mqtt
+      log.info({ broker: mqtt.url, embedded: mqtt.embedded !== null }, mqtt.embedded ? `embedded MQTT broker on ${mqtt.url}` : `boards on MQTT broker ${mqtt.url}`)
+    }
     await devices.restore((id, e) => log.warn({ device: id, err: e.message }, 'device not restored (it stays stored; a later restart tries again)'))
     const { app } = await buildApp(services, {
       logger, tokens: cfg.tokens, relaxRate: cfg.relaxRate, relaxBurst: cfg.relaxBurst, bodyLimit: cfg.bodyLimit, uploadLimit: cfg.uploadLimit, version: versions['eqprop-hil'],
     })
     await runs.init()
+    const kernels = await initDenseBackend()
+    log.info({ kernels }, describeKernels(kernels))
     await app.listen({ host: cfg.host, port: cfg.port })
     const addr = app.server.address()
     const port = typeof addr === 'object' && addr ? addr.port : cfg.port
@@ -88,12 +101,15 @@ export async function startDaemon(cfg: ServeConfig & { dataDir: string }, logger
       await runs.shutdown()
       await app.close()
       await devices.closeAll()
+      await mqtt?.close()
       store.close()
       unlock()
     })())
-    return { app, services, store, url: `http://${host}:${port}`, close }
+    return { app, services, store, url: `http://${host}:${port}`, mqttUrl: mqtt?.url ?? null, close }
   } catch (e) {
     await runs.shutdown().catch(() => {})
+    await devices.closeAll().catch(() => {})
+    await mqtt?.close().catch(() => {})
     store.close()
     unlock()
     throw e

@@ -1,10 +1,12 @@
 // The eqprop-hil command line: one verb per file in commands/, each a thin adapter over services.
 import { EqpError } from '../errors.ts'
 import { BOARD_HELP, boardCommand } from './commands/board.ts'
+import { BRIDGE_HELP, bridgeCommand } from './commands/bridge.ts'
 import { EVAL_HELP, evalCommand } from './commands/eval.ts'
 import { GRAD_HELP, gradCommand } from './commands/grad.ts'
 import { RUNS_HELP, runsCommand } from './commands/runs.ts'
 import { SERVE_HELP, serveCommand } from './commands/serve.ts'
+import { STUDY_HELP, studyCommand } from './commands/study.ts'
 import { TRAIN_HELP, trainCommand } from './commands/train.ts'
 import { UsageError } from './usage.ts'
 
@@ -13,8 +15,10 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help:
   eval: { run: evalCommand, help: EVAL_HELP },
   grad: { run: gradCommand, help: GRAD_HELP },
   board: { run: boardCommand, help: BOARD_HELP },
+  bridge: { run: bridgeCommand, help: BRIDGE_HELP },
   serve: { run: serveCommand, help: SERVE_HELP },
   runs: { run: runsCommand, help: RUNS_HELP },
+  study: { run: studyCommand, help: STUDY_HELP },
 }
 
 const HELP = `eqprop-hil: Equilibrium Propagation for physical learning machines
@@ -25,9 +29,11 @@ commands:
   train   train a network on the built-in XY simulator
   eval    evaluate a network on a task
   grad    exact gradient vs EqProp estimators for one sample
-  board   run a board without hardware (TS virtual board or C reference firmware) on a pty
+  board   run a board without hardware (TS virtual board or C reference firmware) on a pty or a broker
+  bridge  put a serial board on an MQTT broker
   serve   run the daemon (REST API, durable runs, live streams)
   runs    list, create and steer runs on a running daemon
+  study   train several networks for several seeds and write a comparison table
 `
 
 /** Runs the CLI; returns the exit code (2 for bad input, 1 for failures). */

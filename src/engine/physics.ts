@@ -8,6 +8,7 @@ import { predictClass, targetClass } from '../core/data/readout.ts'
 import { accumulateContrast, createContrastScratch, frozenNudgeForce, type ContrastScratch } from '../core/eqprop/contrast.ts'
 import type { ModelName, Network } from '../core/network/network.ts'
 import { compileOim, oimAddCostGrad, oimCost, oimEdgeObservable, oimNodeObservable, oimPredict, type OimNet } from '../core/physics/oim.ts'
+import { compileIsing, isingCost, isingDistance, isingEdgeObservable, isingNodeObservable, isingNudgeFields, isingPredict, type IsingNet } from '../core/physics/ising.ts'
 import { compileResistor, resistorBiasObservable, resistorCost, resistorEdgeObservable, resistorPredict, type ResNet } from '../core/physics/resistor.ts'
 import { compileXy, refreshBias, xyCost, xyDistance, type XyNet } from '../core/physics/xy.ts'
 
@@ -166,12 +167,60 @@ function resistorPhysics(network: Network): EnginePhysics & { readonly net: ResN
   }
 }
 
+function isingPhysics(network: Network): EnginePhysics & { readonly net: IsingNet } {
+  const net = compileIsing(network)
+  const { n, m } = net
+  const nOut = net.outputs.length
+  const sw = new Float64Array(m), sh = new Float64Array(n), unused = new Float64Array(n), means = new Float64Array(nOut), nf = new Float64Array(n)
+  // inputs and targets as values: +-pi/2 -> +-1 (targets become spins)
+  const sinOf = (a: Float64Array) => Float64Array.from(a, Math.sin)
+  return {
+    model: 'ising', net, n, m, nOut, w: net.w, h: net.h, second: unused, secondClipped: false,
+    encodeInputs: sinOf,
+    encodeTargets: sinOf,
+    // observables dE/dJ = -s_i s_j (an input end reads x) and dE/dh = -s_i, on the sampled spins
+    accumulate(states, B, c, withBias, g, keep) {
+      if (c === 0) return
+      for (let b = 0; b < B; b++) {
+        if (keep && !keep[b]) continue
+        isingEdgeObservable(net, states, b * n, sw)
+        for (let k = 0; k < m; k++) g[k] += c * sw[k]
+        if (withBias) {
+          isingNodeObservable(net, states, b * n, sh)
+          for (let i = 0; i < n; i++) g[m + i] += c * sh[i]
+        }
+      }
+    },
+    // beta C = beta/2 sum (s - y)^2, which the annealer applies as output fields h_o += beta y_o
+    costNudge: (beta, targets) => ({ kind: 'cost', cost: 'log-cos', beta, targets }),
+    // on spins C is linear (const - y s), so the frozen force equals the cost nudge's field
+    frozenForce(_free, targets, B, beta) {
+      const f = new Float64Array(B * n)
+      for (let b = 0; b < B; b++) f.set(isingNudgeFields(net, targets, b * nOut, beta, nf), b * n)
+      return f
+    },
+    distance: (s, off, t, to) => isingDistance(net, s, off, t, to, means),
+    cost: (s, off, t, to) => isingCost(net, s, off, t, to),
+    predict: (s, off) => isingPredict(net, s, off, means),
+    targetClass: (t, off) => valueClass(t, off, nOut),
+    toParams: (w, h) => ({ weights: w, ...(h ? { h } : {}) }),
+    adopt(p) {
+      net.w.set(p.weights)
+      if (p.h) net.h.set(p.h)
+    },
+    network(base) {
+      return { ...base, weights: [...net.w], bias: { h: [...net.h], psi: base.bias?.psi ?? new Array<number>(n).fill(0) } }
+    },
+  }
+}
+
 /** The engine physics for a network's model. */
 export function enginePhysics(network: Network): EnginePhysics {
   switch (network.model) {
     case 'xy': return xyPhysics(network)
     case 'oim': return oimPhysics(network)
     case 'resistor': return resistorPhysics(network)
+    case 'ising': return isingPhysics(network)
   }
 }
 

@@ -5,6 +5,7 @@ import { applyRange } from '../../drivers/substrate.ts'
 import type { Dataset, Split } from '../core/data/dataset.ts'
 import { estimatorPlan, type EstimatorPlan } from '../core/eqprop/estimators.ts'
 import { initOptimiserState, optimiserDelta, type OptimiserState } from '../core/eqprop/optimisers.ts'
+import { expandTied, sumTiedGradient, tiedCount } from '../core/eqprop/tied.ts'
 import type { Network } from '../core/network/network.ts'
 import { Rng } from '../core/rng/rng.ts'
 import { EqpError } from '../errors.ts'
@@ -41,6 +42,13 @@ export class Trainer {
   private readonly nIn: number
   private readonly nOut: number
   private readonly P: number
+  /** tied couplings (CNN-like layers): edge k trains parameter tied[k]; null when every edge is its own */
+  private readonly tied: Int32Array | null
+  /** trainable coupling values: tiedCount(tied), or m */
+  private readonly T: number
+  /** per-edge gradient and delta [couplings (m) | h (n) | second (n)] when tied; the same buffers as grad and delta otherwise */
+  private readonly edgeGrad: Float64Array
+  private readonly edgeDelta: Float64Array
   private state: TrainState
   private rng: Rng
   private readonly emit: (e: EngineEvent) => void
@@ -66,7 +74,10 @@ export class Trainer {
     if (cfg.trainBias && !info.hasBias) throw new EqpError('EQP_ERR_TASK_MISMATCH', [`device '${info.uid}' has no bias fields to train`])
     this.plan = estimatorPlan(cfg.estimator, cfg.beta)
     const { n, m } = this.phys
-    this.P = m + (cfg.trainBias ? 2 * n : 0)
+    this.tied = network.tied ? Int32Array.from(network.tied) : null
+    this.T = this.tied ? tiedCount(this.tied) : m
+    // the optimiser works on [tied coupling values (T) | h | second]; untied, T = m and nothing changes
+    this.P = this.T + (cfg.trainBias ? 2 * n : 0)
     this.emit = opts.onEvent ?? (() => {})
     if (opts.state) {
       this.state = structuredClone(opts.state)
@@ -78,8 +89,14 @@ export class Trainer {
         requested: { weights: [...this.phys.w], h: [...this.phys.h], psi: [...this.phys.second] },
       }
     }
+    if (this.state.opt.m.length !== this.P) {
+      throw new EqpError('EQP_ERR_BAD_INPUT', ['state.opt', `holds ${this.state.opt.m.length} parameters, the network trains ${this.P}`])
+    }
     this.grad = new Float64Array(this.P)
     this.delta = new Float64Array(this.P)
+    const full = m + (cfg.trainBias ? 2 * n : 0)
+    this.edgeGrad = this.tied ? new Float64Array(full) : this.grad
+    this.edgeDelta = this.tied ? new Float64Array(full) : this.delta
   }
 
   /** A copy of the resumable state (for checkpoints). */
@@ -167,7 +184,7 @@ export class Trainer {
     const ph = this.phys
     const inputs = ph.encodeInputs(rawIn), targets = ph.encodeTargets(rawTargets)
     const free = await this.relax({ batch: B, inputs, phase: 'free', start: { kind: 'random', seed: this.rng.nextU32() } })
-    const g = this.grad
+    const g = this.edgeGrad
     g.fill(0)
     const bias = this.cfg.trainBias, beta = this.cfg.beta
     // EqProp contrasts an equilibrium with its own continuation. A nudged relaxation that does not
@@ -208,15 +225,34 @@ export class Trainer {
         ph.accumulate(plus, B, 1 / beta / kept, bias, g, fallback)
       }
     }
-    await this.push(g)
+    await this.push(this.tiedGradient(g))
     return { ...this.metrics(free, targets, B), dropped: 1 - kept / B, fallback: fell / B }
+  }
+
+  /**
+   * The gradient over the trainable parameters from the per-edge one: by the chain rule a tied value's
+   * gradient is the sum over its bonds (sumTiedGradient), the node families are copied. Untied: g itself.
+   */
+  private tiedGradient(edge: Float64Array): Float64Array {
+    if (!this.tied) return edge
+    const m = this.phys.m, g = this.grad
+    sumTiedGradient(this.tied, edge.subarray(0, m), g)
+    g.set(edge.subarray(m), this.T)
+    return g
   }
 
   private async push(g: Float64Array): Promise<void> {
     const { n, m } = this.phys
     optimiserDelta(this.cfg.optimiser, this.state.opt, g, this.cfg.lr, this.delta)
-    const d = this.delta, req = this.state.requested
-    if (this.cfg.trainBias && this.cfg.biasLrScale !== 1) for (let i = m; i < this.P; i++) d[i] *= this.cfg.biasLrScale
+    const req = this.state.requested
+    if (this.cfg.trainBias && this.cfg.biasLrScale !== 1) for (let i = this.T; i < this.P; i++) this.delta[i] *= this.cfg.biasLrScale
+    // per-edge delta: a tied value's change goes to every bond it drives (expandTied), so bonds of one
+    // parameter start equal, move equally and stay equal: requested weights = expandTied(theta)
+    const d = this.edgeDelta
+    if (this.tied) {
+      expandTied(this.tied, this.delta, d)
+      d.set(this.delta.subarray(this.T), m)
+    }
     const rc = this.sub.info.ranges.coupling, rb = this.sub.info.ranges.bias
     const clip = { ...rc, levels: 0 }, clipB = { ...rb, levels: 0 }
     for (let k = 0; k < m; k++) req.weights[k] = applyRange(req.weights[k] + d[k], clip)

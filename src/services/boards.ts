@@ -1,6 +1,6 @@
 // Boards: attaching a serial board as a Substrate and training on it, and running a board without
-// hardware (the TS virtual board, or the C reference firmware's host build) on a serial path or on a
-// fresh pseudo-terminal pair made by socat.
+// hardware (the TS virtual board, or the C reference firmware's host build) on a serial path, on a
+// fresh pseudo-terminal pair made by socat, or on an MQTT broker (the C firmware through a bridge).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,6 +12,8 @@ import { VirtualBoard, VirtualBoardOptions } from '../../drivers/board/virtual-b
 import { openRemoteSubstrate, type DeviceStatus, type RemoteSubstrate } from '../../drivers/remote/index.ts'
 import { QuantisedXySubstrate } from '../../drivers/sim/quantised-xy.ts'
 import { Range, type Substrate } from '../../drivers/substrate.ts'
+import { attachBoardToBroker, MqttOptions, mqttConnector, mqttWhere, type AttachedBoard } from '../../drivers/transports/mqtt.ts'
+import { startMqttBridge, type Bridge, type BridgeOptions } from '../../drivers/transports/mqtt-bridge.ts'
 import { openSerialStream, serialConnector } from '../../drivers/transports/serial.ts'
 import type { ByteStream } from '../../drivers/transports/transport.ts'
 import { Network } from '../core/network/network.ts'
@@ -59,6 +61,38 @@ export async function openSerialBoard(d: Omit<z.input<typeof SerialDevice>, 'kin
   })
   if (onStatus) sub.onStatus(onStatus)
   return sub
+}
+
+export { MqttOptions } from '../../drivers/transports/mqtt.ts'
+export type { MqttOptionsInput } from '../../drivers/transports/mqtt.ts'
+
+/** A board on an MQTT broker, by uid (SPEC 10). Not yet in DeviceTarget: the daemon wires it. */
+export const MqttDevice = z.strictObject({
+  kind: z.literal('mqtt'),
+  uid: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'uid: 1..32 of [A-Za-z0-9._-]'),
+  mqtt: MqttOptions,
+  /** SPEC 5.4 recommends 0.5 s on MQTT */
+  replyTimeoutS: z.number().positive().max(60).default(0.5),
+  maxOutageS: z.number().positive().optional(),
+  watchdogMs: z.int().min(0).max(60_000).default(0),
+  maxFrame: z.int().min(256).max(65535).default(4096),
+})
+export type MqttDevice = z.infer<typeof MqttDevice>
+
+/** Opens a board on an MQTT broker as a Substrate (it must be online there: retained status). */
+export async function openMqttBoard(d: Omit<z.input<typeof MqttDevice>, 'kind'>, onStatus?: (s: DeviceStatus) => void): Promise<RemoteSubstrate> {
+  const dev = MqttDevice.parse({ ...d, kind: 'mqtt' })
+  const connector = mqttConnector(dev.uid, dev.mqtt, { maxFrame: dev.maxFrame })
+  const sub = await openRemoteSubstrate(connector, mqttWhere(dev.mqtt, dev.uid), {
+    replyTimeoutS: dev.replyTimeoutS, maxOutageS: dev.maxOutageS, watchdogMs: dev.watchdogMs, expectUid: dev.uid, maxFrame: dev.maxFrame,
+  })
+  if (onStatus) sub.onStatus(onStatus)
+  return sub
+}
+
+/** Relays a serial board to a broker (frames both ways, status and last will on its behalf). */
+export function startBridge(o: BridgeOptions): Promise<Bridge> {
+  return startMqttBridge(o)
 }
 
 /** What a training run on a device ends with, including the device's final status. */
@@ -140,13 +174,15 @@ export const BoardJob = z.strictObject({
   board: VirtualBoardOptions.prefault({}),
   /** boot counter file of the C firmware (its "non-volatile memory") */
   bootFile: z.string().optional(),
+  /** put the board on this broker instead of a serial path (the C firmware: on a pty, plus a bridge) */
+  mqtt: MqttOptions.optional(),
 })
 export type BoardJob = z.infer<typeof BoardJob>
 export type BoardJobInput = z.input<typeof BoardJob>
 
 /** A board running for the host to find at hostPath. */
 export interface RunningBoard {
-  /** where a host connects */
+  /** where a host connects: a serial path, or mqtt://host:port/<prefix>/<uid> */
   hostPath: string
   uid: string
   /** the TS board itself (null for the C firmware, which runs in its own process) */
@@ -170,9 +206,14 @@ export function ensureFirmwareBuilt(): string {
   return FIRMWARE_BINARY
 }
 
-/** Runs a board (TS or C) on a serial path or a new pty pair; log gets one line per link event. */
+/** Runs a board (TS or C) on a serial path, a new pty pair or a broker; log gets one line per link event. */
 export async function startBoard(jobIn: BoardJobInput, log: (line: string) => void = () => {}): Promise<RunningBoard> {
   const job = BoardJob.parse(jobIn)
+  if (job.mqtt && job.impl === 'ts') {
+    if (job.path) throw new EqpError('EQP_ERR_BAD_INPUT', ['path', 'a TS board on a broker has no serial path'])
+    return startTsBoardOnBroker(job, job.mqtt, log)
+  }
+  if (job.mqtt) return startFirmwareOnBroker(job, job.mqtt, log)
   const pty = job.path ? null : await createPtyPair()
   const boardPath = job.path ?? pty!.boardPath
   const hostPath = pty ? realpathSync(pty.hostPath) : boardPath
@@ -231,6 +272,53 @@ async function startTsBoard(job: BoardJob, path: string, log: (l: string) => voi
       board.close()
       await (stream as ByteStream | null)?.close()
     },
+  }
+}
+
+async function startTsBoardOnBroker(job: BoardJob, mqtt: MqttOptions, log: (l: string) => void): Promise<RunningBoard> {
+  const board = new VirtualBoard(job.network, job.board)
+  let att: AttachedBoard
+  try {
+    att = await attachBoardToBroker(board, job.board.uid, mqtt, { log })
+  } catch (e) {
+    board.close()
+    throw e
+  }
+  return {
+    hostPath: att.where, uid: job.board.uid, board,
+    reboot: () => { board.reboot(); void att.updateStatus(); log(`rebooted, boot counter ${board.bootCounter}`) },
+    close: async () => {
+      await att.close()
+      board.close()
+    },
+  }
+}
+
+/**
+ * The C firmware on a broker: it speaks serial only (as most lab boards do, behind a gateway), so it
+ * runs on a pty and a bridge in this process relays its frames to the broker.
+ */
+async function startFirmwareOnBroker(job: BoardJob, mqtt: MqttOptions, log: (l: string) => void): Promise<RunningBoard> {
+  // with a path the firmware would own it, and the bridge needs the other end, which only a pty gives
+  if (job.path) throw new EqpError('EQP_ERR_BAD_INPUT', ['path', 'the C firmware on a broker runs on its own pty; leave out --path (or run eqprop-hil bridge on a real port)'])
+  const pty = await createPtyPair()
+  let fw: Omit<RunningBoard, 'hostPath'> | null = null
+  try {
+    fw = await startFirmware(job, pty.boardPath, log)
+    const bridge = await startMqttBridge({ serialPath: realpathSync(pty.hostPath), mqtt, uid: job.board.uid, log })
+    const f = fw
+    return {
+      hostPath: bridge.where, uid: bridge.uid, board: null, reboot: f.reboot,
+      close: async () => {
+        await bridge.close()
+        await f.close()
+        await pty.close()
+      },
+    }
+  } catch (e) {
+    await fw?.close()
+    await pty.close()
+    throw e
   }
 }
 

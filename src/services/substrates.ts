@@ -2,6 +2,8 @@
 // model a caller names (`train --substrate`, the daemon's device kind). One place, so the CLI, the
 // training service and the device service agree.
 import type { z } from 'zod'
+import type { Range } from '../../drivers/substrate.ts'
+import { SimIsingSubstrate, type IsingAnneal } from '../../drivers/sim/ising.ts'
 import { SimOimSubstrate } from '../../drivers/sim/oim.ts'
 import { SimResistorSubstrate } from '../../drivers/sim/resistor.ts'
 import { SimXyOptions, SimXySubstrate } from '../../drivers/sim/xy.ts'
@@ -10,11 +12,13 @@ import { EqpError } from '../errors.ts'
 
 /**
  * The network as the given model. XY -> OIM keeps couplings and h (the field along phase 0) and
- * zeroes psi; S starts at 0. OIM -> XY drops S. -> resistor: |W| between nodes, bias currents 0. Same model: unchanged.
+ * zeroes psi; S starts at 0. OIM -> XY drops S. -> resistor: |W| between nodes, bias currents 0.
+ * -> ising: couplings and h kept as J and h, psi zeroed (no output copies; see replicateOutputs);
+ * ising -> another model drops the replica groups (they become plain nodes). Same model: unchanged.
  */
 export function asModel(net: Network, model: ModelName): Network {
   if (net.model === model) return net
-  const { shil: _s, ...rest } = net
+  const { shil: _s, replicas: _r, ...rest } = net
   if (model === 'xy') return { ...rest, model }
   // conductances between nodes are >= 0: take |W| (input edges keep their sign, which picks +x or -x)
   if (model === 'resistor') {
@@ -25,8 +29,19 @@ export function asModel(net: Network, model: ModelName): Network {
   return { ...rest, model, bias: { h: net.bias?.h ?? new Array<number>(net.nodes).fill(0), psi: new Array<number>(net.nodes).fill(0) } }
 }
 
-/** A simulator for the network's model, with the simulator options (shared by both models). */
-export function openSimulator(net: Network, sim: z.input<typeof SimXyOptions> = {}): SimXySubstrate | SimOimSubstrate | SimResistorSubstrate {
+/** A range left at the shared options' unbounded default (+-1e6, continuous) counts as not given. */
+const givenRange = (r: Range | undefined): Range | undefined => (r && !(r.min <= -1e6 && r.max >= 1e6 && r.levels === 0) ? r : undefined)
+
+/**
+ * A simulator for the network's model, with the simulator options (shared by every model; the Ising
+ * annealer also takes its schedule, `anneal`, and keeps D-Wave's J/h ranges unless a range is given).
+ */
+export function openSimulator(net: Network, sim: z.input<typeof SimXyOptions> = {}, anneal: Partial<z.input<typeof IsingAnneal>> = {}): SimXySubstrate | SimOimSubstrate | SimResistorSubstrate | SimIsingSubstrate {
+  if (net.model === 'ising') {
+    if (sim.readoutBits !== undefined || sim.noise !== undefined) throw new EqpError('EQP_ERR_BAD_INPUT', ['sim', 'readout bits and Langevin noise are phase-substrate options; an annealer reads 1-bit spins and samples at its own temperature'])
+    const { variation, deviceSeed, drift, maxBatch, uid } = sim
+    return new SimIsingSubstrate(net, { ...anneal, coupling: givenRange(sim.coupling), bias: givenRange(sim.bias), variation, deviceSeed, drift, maxBatch, uid })
+  }
   if (net.model === 'resistor') {
     if (sim.readoutBits !== undefined || sim.noise !== undefined) throw new EqpError('EQP_ERR_BAD_INPUT', ['sim', 'readout bits and noise are phase-substrate options; the resistor simulator has neither'])
     const { coupling, bias, variation, deviceSeed, drift, maxBatch, uid } = sim

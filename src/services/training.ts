@@ -52,8 +52,14 @@ export interface TrainOutcome {
   forceEvals: number
 }
 
+/** Observers of a run beyond its events. */
+export interface TrainHooks {
+  /** after every `every`-th epoch: the network with the parameters the device applies at that point */
+  epochNetwork?: { every: number; onNetwork: (epoch: number, network: Network) => void }
+}
+
 /** Trains a network on the simulator of its model (XY or OIM); events go to onEvent. */
-export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, onEvent?: (e: EngineEvent) => void): Promise<TrainOutcome> {
+export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, onEvent?: (e: EngineEvent) => void, hooks: TrainHooks = {}): Promise<TrainOutcome> {
   const job = TrainJob.parse(jobIn)
   const data = loadTask(job.task, job.dataSeed ?? job.train.seed)
   // drift and noise streams live in one simulator: worker threads would each drift on their own
@@ -62,11 +68,11 @@ export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, o
     if (job.workers > 1) throw new EqpError('EQP_ERR_BAD_INPUT', ['workers', 'a fleet relaxes its boards concurrently already; give fleet or workers, not both'])
     const boards = Array.from({ length: job.fleet }, (_, k) => openSimulator(network, { ...job.sim, deviceSeed: (job.sim.deviceSeed + k) >>> 0 }))
     const fleet = new FleetSubstrate(boards.map((sub, k) => ({ name: `sim-${k}`, sub })))
-    return trainOnSubstrate(fleet, network, data, job, onEvent, () => boards.reduce((s, b) => s + b.forceEvals, 0))
+    return trainOnSubstrate(fleet, network, data, job, onEvent, () => boards.reduce((s, b) => s + b.forceEvals, 0), hooks)
   }
   // worker threads run the XY simulator only; an OIM relaxes in this thread
   const sub = job.workers > 1 && network.model === 'xy' ? await ParallelSimXySubstrate.create(network, job.sim, job.workers) : openSimulator(network, job.sim)
-  return trainOnSubstrate(sub, network, data, job, onEvent, () => sub.forceEvals)
+  return trainOnSubstrate(sub, network, data, job, onEvent, () => sub.forceEvals, hooks)
 }
 
 /**
@@ -75,7 +81,7 @@ export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, o
  * `count` reads the substrate's force evaluations (0 where a board does not count them).
  */
 export async function trainOnSubstrate(sub: Substrate, network: Network, data: Dataset, job: TrainJob, onEvent?: (e: EngineEvent) => void,
-  count: () => number = () => 0): Promise<TrainOutcome> {
+  count: () => number = () => 0, hooks: TrainHooks = {}): Promise<TrainOutcome> {
   let lastEpoch: TrainOutcome['train'] = null
   let epochsToD01: number | null = null
   const t0 = performance.now()
@@ -85,6 +91,8 @@ export async function trainOnSubstrate(sub: Substrate, network: Network, data: D
         if (e.type === 'epoch') {
           lastEpoch = { distance: e.metrics.distance, accuracy: e.metrics.accuracy }
           if (epochsToD01 === null && e.metrics.distance < 0.01) epochsToD01 = e.epoch
+          const every = hooks.epochNetwork
+          if (every && e.epoch % every.every === 0) every.onNetwork(e.epoch, trainer.trainedNetwork())
         }
         onEvent?.(e)
       },

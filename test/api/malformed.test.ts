@@ -26,7 +26,7 @@ const CASES: Case[] = [
   // POST /devices
   { name: 'device body that is not JSON', method: 'POST', url: '/devices', raw: '{"kind": "sim-xy",', status: 400, code: 'EQP_ERR_BAD_INPUT', field: 'body' },
   { name: 'device body without kind', method: 'POST', url: '/devices', body: {}, status: 400, code: 'EQP_ERR_BAD_INPUT', field: 'body.kind' },
-  { name: 'device kind that does not exist', method: 'POST', url: '/devices', body: { ...sim, kind: 'mqtt' }, status: 400, code: 'EQP_ERR_BAD_INPUT', field: 'body.kind' },
+  { name: 'device kind that does not exist', method: 'POST', url: '/devices', body: { ...sim, kind: 'carrier-pigeon' }, status: 400, code: 'EQP_ERR_BAD_INPUT', field: 'body.kind' },
   { name: 'serial device with a negative baud rate', method: 'POST', url: '/devices', body: { kind: 'serial', path: '/dev/ttyACM0', baud: -9600 }, status: 400, code: 'EQP_ERR_BAD_INPUT', field: 'body.baud' },
   { name: 'serial device with simulator fields', method: 'POST', url: '/devices', body: { kind: 'serial', path: '/dev/ttyACM0', builder: 'lattice:4x4' }, status: 400, code: 'EQP_ERR_BAD_INPUT', field: 'body.builder: unknown field' },
   { name: 'device with an unknown field', method: 'POST', url: '/devices', body: { ...sim, colour: 'red' }, status: 400, code: 'EQP_ERR_BAD_INPUT', field: 'body.colour: unknown field' },

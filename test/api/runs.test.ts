@@ -156,6 +156,8 @@ describe('runs API', () => {
     assert.equal(h.status, 'ok')
     assert.equal(h.runs.done, 4)
     assert.equal(h.runs.cancelled, 3)
+    // the dense-kernel backend: typed-array unless something called initDenseBackend (the daemon does)
+    assert.ok(['node', 'wasm', 'cpu', 'typed-array'].includes(h.kernels.dense), h.kernels.dense)
     const m = (await inject('GET', '/metrics')).body
     assert.match(m, /^eqp_runs\{state="done"\} 4$/m)
     const relaxed = Number(/^eqp_relaxations_total (\d+)$/m.exec(m)![1])

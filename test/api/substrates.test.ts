@@ -31,6 +31,23 @@ describe('devices API: substrate selection', () => {
     assert.equal(bad.statusCode, 400)
   })
 
+  it('attaches a sim-ising device with output copies and an anneal schedule, and relaxes it to spins', async () => {
+    const r = await inject('POST', '/devices', { kind: 'sim-ising', builder: 'layered:4,6,3', task: 'iris', copies: 2, anneal: { sweeps: 40, reads: 2 } })
+    assert.equal(r.statusCode, 201, r.body)
+    const v = r.json()
+    assert.equal(v.info.model, 'ising')
+    assert.equal(v.info.sampler.sweeps, 40)
+    assert.equal(v.info.sampler.reads, 2)
+    assert.equal(v.info.nodes, 4 + 6 + 3 * 2)
+    assert.deepEqual(v.info.ranges.coupling, { min: -1, max: 1, levels: 0 })
+    const relax = await inject('POST', `/devices/${v.id}/relax`, { inputs: [[0.5, -0.5, 1, 0]] })
+    assert.equal(relax.statusCode, 200, relax.body)
+    assert.ok(relax.json().phases[0].slice(4).every((s: number) => s === 1 || s === -1))
+    assert.deepEqual(relax.json().steps, [80])
+    const bad = await inject('POST', '/devices', { kind: 'sim-ising', builder: 'layered:2,4,1', io: { inputs: 2, outputs: 1 }, sim: { noise: { sigma: 0.1 } } })
+    assert.equal(bad.statusCode, 400)
+  })
+
   it('writes and reads back S on an OIM device', async () => {
     const dev = (await inject('POST', '/devices', { kind: 'sim-oim', builder: 'all-to-all:4', io: { inputs: 1, outputs: 1 }, sim: { bias: { min: -1, max: 1, levels: 0 } } })).json()
     const put = await inject('PUT', `/devices/${dev.id}/params`, { weights: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], h: [0, 0.1, 0.2, 0.3], s: [0, 2, -0.5, 0.25] })

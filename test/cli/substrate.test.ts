@@ -37,8 +37,23 @@ describe('eqprop-hil train --substrate', () => {
   })
 
   it('refuses an unknown substrate with exit code 2, listing the known ones', async () => {
-    const r = await run(['train', '--task', 'xor', '--network', 'all-to-all:6', '--substrate', 'ising', '--epochs', '1'])
+    const r = await run(['train', '--task', 'xor', '--network', 'all-to-all:6', '--substrate', 'hopfield', '--epochs', '1'])
     assert.equal(r.code, 2)
-    assert.match(r.stderr, /--substrate: 'ising' is not one of xy, oim, resistor/)
+    assert.match(r.stderr, /--substrate: 'hopfield' is not one of xy, oim, resistor, ising/)
+  })
+})
+
+describe('eqprop-hil train --substrate ising --copies K', () => {
+  it('trains an Ising network whose outputs have K spins each, and refuses --copies for another model', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eqp-ising-'))
+    const out = join(dir, 'ising.json')
+    const r = await run(['train', '--task', 'iris', '--network', 'layered:4,8,3', '--substrate', 'ising', '--copies', '2', '--beta', '5', '--epochs', '2', '--eval-every', '0', '--out', out, '--json'])
+    assert.equal(r.code, 0, r.stderr)
+    const net = JSON.parse(readFileSync(out, 'utf8'))
+    assert.equal(net.model, 'ising')
+    assert.equal(net.nodes, 4 + 8 + 3 * 2)
+    assert.equal(net.replicas.length, 3)
+    const bad = await run(['train', '--task', 'xor', '--network', 'all-to-all:6', '--copies', '2', '--epochs', '1'])
+    assert.equal(bad.code, 2)
   })
 })

@@ -10,8 +10,9 @@ export interface ContractFeatures {
   stateLsb?: number
   /** parameters travel as f32 */
   f32Params?: boolean
-  /** what cost-nudge targets are: phases (XY, default), values compared with cos(phi) (OIM), or node values (resistor voltages) */
-  targets?: 'phases' | 'cos' | 'values'
+  /** what cost-nudge targets are: phases (XY, default), values compared with cos(phi) (OIM), node values
+   *  (resistor voltages), or +-1 spins (Ising annealer: the test asks each output to flip) */
+  targets?: 'phases' | 'cos' | 'values' | 'spins'
   /** couplings between unclamped nodes are conductances: the board clips them at 0 */
   conductances?: boolean
 }
@@ -84,9 +85,11 @@ export function substrateContract(name: string, open: () => Promise<Substrate>, 
       const free = await sub.relax({ batch: 1, inputs, phase: 'free', start: { kind: 'random', seed: 3 } })
       // cos targets: the opposite sign of the free readout cos(phi), so every output has to move
       const kind = features.targets ?? 'phases'
-      const targets = Float64Array.from(sub.info.nudgeable, (o) => (kind === 'cos' ? (Math.cos(free.states[o]) > 0 ? -1 : 1) : free.states[o] + 1))
-      const nudged = await sub.relax({ batch: 1, inputs, phase: 'nudged', nudge: { kind: 'cost', cost: 'log-cos', beta: 0.5, targets }, start: { kind: 'given', states: free.states } })
-      const near = (s: number, k: number) => (kind === 'cos' ? -Math.abs(Math.cos(s) - targets[k]) : kind === 'values' ? -Math.abs(s - targets[k]) : Math.cos(s - targets[k]))
+      const targets = Float64Array.from(sub.info.nudgeable, (o) => (kind === 'cos' ? (Math.cos(free.states[o]) > 0 ? -1 : 1) : kind === 'spins' ? -Math.sign(free.states[o]) : free.states[o] + 1))
+      // a binary spin moves only when the nudge field beats its local field (Laydevant et al. use beta 5)
+      const beta = kind === 'spins' ? 5 : 0.5
+      const nudged = await sub.relax({ batch: 1, inputs, phase: 'nudged', nudge: { kind: 'cost', cost: 'log-cos', beta, targets }, start: { kind: 'given', states: free.states } })
+      const near = (s: number, k: number) => (kind === 'cos' ? -Math.abs(Math.cos(s) - targets[k]) : kind === 'values' || kind === 'spins' ? -Math.abs(s - targets[k]) : Math.cos(s - targets[k]))
       sub.info.nudgeable.forEach((o, k) => {
         const before = near(free.states[o], k), after = near(nudged.states[o], k)
         assert.ok(after > before, `output ${o} moved away from its target`)

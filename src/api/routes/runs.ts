@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { isTerminal, type RunState } from '../../engine/run-state.ts'
 import { EventsQuery, MetricsQuery, MetricsView, METRIC_COLUMNS, RunCreate, RunList, RunListQuery, RunParams, RunSnapshot, RunView } from '../../services/runs/schemas.ts'
 import type { RunService, StoredEvent } from '../../services/runs/service.ts'
+import { renderStoredRunPlot } from '../../services/plots/stored-run.ts'
 import type { Auth } from '../hooks/auth.ts'
 import type { SseHub } from '../sse.ts'
 import { ERROR_REPLIES, NoBody } from '../schemas.ts'
@@ -43,6 +44,14 @@ export const runRoutes: FastifyPluginAsyncZod<RunRouteOptions> = async (app, { r
 
   app.get('/:id/snapshot', { schema: { tags, summary: 'Phases and couplings now, laid out on the lattice grid', params: RunParams, response: { 200: RunSnapshot, ...ERROR_REPLIES } } },
     async (req) => runs.snapshot(req.params.id))
+
+  app.get('/:id/plots/:name.png', {
+    schema: {
+      tags, summary: 'A picture of the run as PNG, drawn now from its stored metrics and parameters: curve, phases, couplings or response',
+      params: RunParams.extend({ name: z.string().max(64) }),
+      response: { 200: { description: 'image/png', content: { 'image/png': { schema: z.any() } } }, ...ERROR_REPLIES },
+    },
+  }, async (req, reply) => reply.type('image/png').send(await renderStoredRunPlot(runs, req.params.id, req.params.name)))
 
   app.get('/:id/events', {
     schema: {

@@ -5,14 +5,17 @@ import { startBoard } from '../../services/boards.ts'
 import { networkFromArg } from '../../services/networks.ts'
 import { loadTask } from '../../services/training.ts'
 import { num, oneOf, parseFlags, required, UsageError } from '../usage.ts'
+import { MQTT_FLAGS, MQTT_HELP, mqttOptionsFromFlags } from './bridge.ts'
 
-export const BOARD_HELP = `eqprop-hil board (--pty | --path P) --network SPEC|FILE.json [options]
+export const BOARD_HELP = `eqprop-hil board (--pty | --path P | --mqtt URL) --network SPEC|FILE.json [options]
 
 Runs a board that speaks the wire protocol (firmware-protocol/SPEC.md) until interrupted, and prints
 "board <uid> ready on <path>": train it with eqprop-hil train --serial <path>.
 
   --pty               make a pseudo-terminal pair (socat) and print the host's end
   --path P            open this serial path instead; it is reopened whenever it goes away
+  --mqtt URL          put the board on this MQTT broker as <prefix>/<uid> instead (retained status,
+                      last will); --impl c runs the firmware on a pty behind an in-process bridge
   --impl I            ts (the TypeScript virtual board, default) or c (the reference firmware's host build)
   --network N         the board's wiring: a builder string or a network JSON file (weights are not
                       used: the host writes them)
@@ -32,6 +35,7 @@ fault injection (ts; --protocol-major also for c):
   --hang-after N      stop answering after N commands, for --hang S seconds (default 3)
   --protocol-major M  speak protocol major M: an incompatible firmware
   --fault-seed S      seed of the fault stream (default 1)
+${MQTT_HELP}
 SIGUSR1 reboots the board; SIGINT or SIGTERM stops it.`
 
 export async function boardCommand(args: string[]): Promise<number> {
@@ -41,8 +45,10 @@ export async function boardCommand(args: string[]): Promise<number> {
     'max-frame': { type: 'string' }, 'coupling-range': { type: 'string' }, 'coupling-levels': { type: 'string' }, baud: { type: 'string' },
     pace: { type: 'boolean' }, corrupt: { type: 'string' }, drop: { type: 'string' }, delay: { type: 'string' }, 'reboot-after': { type: 'string' },
     'hang-after': { type: 'string' }, hang: { type: 'string' }, 'protocol-major': { type: 'string' }, 'fault-seed': { type: 'string' },
+    ...MQTT_FLAGS,
   })
-  if (!f.pty === !f.path) throw new UsageError('give exactly one of --pty or --path P')
+  if ([f.pty, f.path, f.mqtt].filter((x) => x !== undefined).length !== 1) throw new UsageError('give exactly one of --pty or --path P (or --mqtt URL)')
+  const mqtt = f.mqtt === undefined ? undefined : mqttOptionsFromFlags(f)
   const impl = oneOf(f.impl, 'impl', ['ts', 'c'] as const, 'ts')
   const data = loadTask(f.task ?? 'xor', 0)
   const network = networkFromArg(required(f.network, 'network'), { inputs: data.nIn, outputs: data.nOut }, num(f['network-seed'], 'network-seed', 0, { int: true, min: 0 }))
@@ -65,7 +71,7 @@ export async function boardCommand(args: string[]): Promise<number> {
   }
   const log = (line: string) => process.stderr.write(`board: ${line}\n`)
   const running = await startBoard({
-    network, impl, path: f.path, baud: num(f.baud, 'baud', 115200, { int: true, min: 1 }), pace: f.pace === true,
+    network, impl, path: f.path, mqtt, baud: num(f.baud, 'baud', 115200, { int: true, min: 1 }), pace: f.pace === true,
     board: {
       uid: f.uid ?? (impl === 'c' ? 'ref-fw-xy' : 'vboard-xy'),
       bootCounter: opt(f['boot-counter'], 'boot-counter', { int: true, min: 0 }),

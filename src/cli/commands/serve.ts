@@ -16,9 +16,13 @@ export const SERVE_HELP = `eqprop-hil serve [options]
   --slice S             samples per relax call between event-loop turns (default 8)
   --log-level L         fatal | error | warn | info | debug | trace | silent (default info)
   --log-format F        auto | json | pretty (default auto: pretty in a terminal)
+  --mqtt URL            an MQTT broker where boards announce themselves (GET /boards; attach with
+                        POST /devices {"kind":"mqtt","uid":...}); --mqtt-user U --mqtt-password P
+  --mqtt-embedded       no broker? start one in this process (aedes, MQTT 3.1.1, anonymous, loopback only)
+  --mqtt-port P         port of the embedded broker (default 1883; 0 = any free one, printed on stdout)
 
 Environment: EQP_HOST, EQP_PORT, EQP_DATA_DIR, EQP_TOKENS (name=secret,...), EQP_AUTO_RESUME, EQP_LOG_LEVEL,
-EQP_CONFIG. Precedence: flags > environment > config file > defaults.
+EQP_CONFIG, EQP_MQTT_URL (+ EQP_MQTT_USERNAME, EQP_MQTT_PASSWORD). Precedence: flags > environment > config file > defaults.
 SIGINT / SIGTERM: running runs stop at a step boundary with a checkpoint and show as interrupted.`
 
 async function makeLogger(cfg: ServeConfig): Promise<Logger> {
@@ -39,6 +43,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string' },
     token: { type: 'string', multiple: true }, 'auto-resume': { type: 'boolean' }, 'relax-rate': { type: 'string' },
     'checkpoint-every': { type: 'string' }, slice: { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
+    mqtt: { type: 'string' }, 'mqtt-user': { type: 'string' }, 'mqtt-password': { type: 'string' }, 'mqtt-embedded': { type: 'boolean' }, 'mqtt-port': { type: 'string' },
   })
   const flags: Record<string, unknown> = {}
   if (f.host !== undefined) flags.host = f.host
@@ -51,6 +56,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (f.slice !== undefined) flags.slice = num(f.slice, 'slice', 0, { int: true, min: 1 })
   if (f['log-level'] !== undefined) flags.logLevel = f['log-level']
   if (f['log-format'] !== undefined) flags.logFormat = f['log-format']
+  if (f.mqtt !== undefined) flags.mqtt = { url: f.mqtt, ...(f['mqtt-user'] !== undefined ? { username: f['mqtt-user'], password: f['mqtt-password'] } : {}) }
+  if (f['mqtt-embedded']) flags.mqttEmbedded = true
+  if (f['mqtt-port'] !== undefined) flags.mqttPort = num(f['mqtt-port'], 'mqtt-port', 0, { int: true, min: 0, max: 65535 })
   const configPath = f.config ?? process.env.EQP_CONFIG
   const cfg = resolveConfig(configPath ? readConfigFile(configPath) : {}, configFromEnv(process.env), flags)
   const logger = await makeLogger(cfg)
@@ -70,6 +78,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'))
   })
   process.stdout.write(`eqprop-hil daemon listening on ${d.url} (data dir ${cfg.dataDir})\n`)
+  if (d.mqttUrl) process.stdout.write(`boards on MQTT broker ${d.mqttUrl}${cfg.mqttEmbedded ? ' (embedded)' : ''}\n`)
   logger.info({ url: d.url, dataDir: cfg.dataDir, tokens: cfg.tokens.length }, 'daemon started')
   await stopped
   logger.info('daemon stopped')

@@ -1,15 +1,19 @@
 // eqprop-hil train: EqProp training on the built-in XY simulator, no daemon needed.
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { ESTIMATOR_NAMES } from '../../core/eqprop/estimators.ts'
 import { SOLVER_NAMES } from '../../core/solvers/system.ts'
 import { TrainConfig } from '../../engine/config.ts'
 import { networkFromArg } from '../../services/networks.ts'
 import { asModel } from '../../services/substrates.ts'
+import { replicateOutputs } from '../../core/topology/replicas.ts'
 import { MODEL_NAMES } from '../../core/network/network.ts'
 import { loadTask, trainOnSimulator } from '../../services/training.ts'
+import { describeKernels, initDenseBackend } from '../../services/kernels.ts'
 import { parseDeviceArg, trainOnDevice } from '../../services/boards.ts'
-import { CurveRecorder, writeRunPlots } from '../../services/plots/run-plots.ts'
+import { CurveRecorder, STATE_PLOTS, writePlots, writeRunPlots } from '../../services/plots/run-plots.ts'
+import { countParameters } from '../../core/topology/index.ts'
+import type { Network } from '../../core/network/network.ts'
 import { progressPrinter } from '../progress.ts'
 import { num, oneOf, parseFlags, required, UsageError } from '../usage.ts'
 
@@ -18,10 +22,12 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --task T            dataset: xor, iris, digits, digits14, digits8, fashion
   --network N         builder string (all-to-all:6, layered:4,10,3, lattice:5x5, lattice:15x15:n8:skip=2,
                       lattice:15x15:in=6,6;7,10:out=10,8, with :std=X and :bias=directions|zero|random) or a network JSON file;
-                      stacked:LxRxC[:n0|n4|n8][:r=R] and lcl:HxW:cCkKsS[,...][:pad=same] (see the README, Paper scale)
+                      stacked:LxRxC[:n0|n4|n8][:r=R] and lcl:HxW:cCkKsS[,...][:pad=same][:tied] (:tied shares kernels, CNN-like;
+                      see the README, Paper scale, and docs/readme-study.md)
   --network-seed S    seed of the network's random couplings (default: --seed)
   --substrate M       ${MODEL_NAMES.join(' | ')}: simulate this substrate (default: the network file's model, else xy);
-                      oim and resistor read inputs and targets through sin (+-pi/2 -> +-1), see the README, Substrates
+                      oim, resistor and ising read inputs and targets through sin (+-pi/2 -> +-1), see the README, Substrates
+  --copies K          ising: K spins per output, read out by their mean (default 1; docs/readme-ising.md)
   --estimator E       ${ESTIMATOR_NAMES.join(' | ')} (default one-sided)
   --beta B            nudge strength (default 0.1)
   --lr L              learning rate (default 0.1)
@@ -33,6 +39,7 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --bias-lr-scale S   learning rate of h and psi relative to --lr (default 1)
   --solver S          ${SOLVER_NAMES.join(' | ')} (default flow-newton)
   --tol T             settle when max |force| < T (default 1e-6)
+  --kernel K          auto | dense | typed: XY force kernel (default auto; docs/readme-dense.md)
   --workers N         relax on N worker threads (default 1; same results, more cores)
   --fleet N           data-parallel over N simulated boards, board k with device seed --device-seed + k
                       (each relaxes a shard of every batch; all apply the same averaged update)
@@ -55,16 +62,17 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --seed S            run seed (default 0)
   --out FILE          trained network JSON (default out/<task>-seed<S>.json)
   --json              print one JSON summary line on stdout instead of text
-  --plots DIR         write curve.png, phases.png, couplings.png and response.png into DIR at the end`
+  --plots DIR         write curve.png, phases.png, couplings.png and response.png into DIR at the end
+  --plots-every K     also write DIR/epoch-<e>/phases.png, couplings.png, response.png after every K-th epoch (simulator runs)`
 
 export async function trainCommand(args: string[]): Promise<number> {
   const f = parseFlags(args, {
-    plots: { type: 'string' },
-    task: { type: 'string' }, network: { type: 'string' }, 'network-seed': { type: 'string' }, substrate: { type: 'string' },
+    plots: { type: 'string' }, 'plots-every': { type: 'string' },
+    task: { type: 'string' }, network: { type: 'string' }, 'network-seed': { type: 'string' }, substrate: { type: 'string' }, copies: { type: 'string' },
     estimator: { type: 'string' }, beta: { type: 'string' }, lr: { type: 'string' }, optimiser: { type: 'string' },
     epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' },
     'readout-bits': { type: 'string' }, noise: { type: 'string' }, variation: { type: 'string' }, 'device-seed': { type: 'string' }, drift: { type: 'string' },
-    solver: { type: 'string' }, tol: { type: 'string' }, workers: { type: 'string' }, fleet: { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
+    solver: { type: 'string' }, kernel: { type: 'string' }, tol: { type: 'string' }, workers: { type: 'string' }, fleet: { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
     'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
     serial: { type: 'string' }, device: { type: 'string' }, baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' },
   })
@@ -72,7 +80,10 @@ export async function trainCommand(args: string[]): Promise<number> {
   const seed = num(f.seed, 'seed', 0, { int: true, min: 0, max: 2 ** 32 - 1 })
   const data = loadTask(task, seed)
   const built = networkFromArg(required(f.network, 'network'), { inputs: data.nIn, outputs: data.nOut }, num(f['network-seed'], 'network-seed', seed, { int: true, min: 0 }))
-  const network = f.substrate === undefined ? built : asModel(built, oneOf(f.substrate, 'substrate', MODEL_NAMES, 'xy'))
+  const modelled = f.substrate === undefined ? built : asModel(built, oneOf(f.substrate, 'substrate', MODEL_NAMES, 'xy'))
+  const copies = num(f.copies, 'copies', 1, { int: true, min: 1, max: 64 })
+  if (copies > 1 && modelled.model !== 'ising') throw new UsageError('--copies duplicates the outputs of an Ising network (--substrate ising)')
+  const network = replicateOutputs(modelled, copies, num(f['network-seed'], 'network-seed', seed, { int: true, min: 0 }))
   const opt = oneOf(f.optimiser, 'optimiser', ['sgd', 'momentum', 'adam'] as const, 'sgd')
   const cfg = TrainConfig.parse({
     estimator: oneOf(f.estimator, 'estimator', ESTIMATOR_NAMES, 'one-sided'),
@@ -95,6 +106,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   } else if (levels > 0) throw new UsageError('--coupling-levels needs --coupling-range MIN,MAX')
   const sim = {
     solver: oneOf(f.solver, 'solver', SOLVER_NAMES, 'flow-newton'),
+    ...(f.kernel !== undefined ? { kernel: oneOf(f.kernel, 'kernel', ['auto', 'dense', 'typed'] as const, 'auto') } : {}),
     tol: num(f.tol, 'tol', 1e-6, { gt: 0 }),
     coupling: { min: range[0], max: range[1], levels },
     readoutBits: f['readout-bits'] === undefined ? undefined : num(f['readout-bits'], 'readout-bits', 0, { int: true, min: 1, max: 16 }),
@@ -104,7 +116,11 @@ export async function trainCommand(args: string[]): Promise<number> {
     drift: num(f.drift, 'drift', 0, { min: 0 }),
   }
   const out = f.out ?? `out/${task}-seed${seed}.json`
-  if (!f.json) process.stderr.write(`training ${task} on ${network.nodes} nodes / ${network.edges.length} couplings (${f.serial !== undefined ? `serial ${f.serial}` : f.device ?? 'sim'}, ${sim.solver}), ${cfg.epochs} epochs\n`)
+  const counts = countParameters(network)
+  if (!f.json) process.stderr.write(`training ${task} on ${network.nodes} nodes / ${network.edges.length} couplings / ${counts.parameters} trainable parameters (${f.serial !== undefined ? `serial ${f.serial}` : f.device ?? 'sim'}, ${sim.solver}), ${cfg.epochs} epochs\n`)
+  // backend for the dense XY kernels (EQP_TF_BACKEND overrides); reported in the summary too
+  const kernels = await initDenseBackend()
+  if (!f.json) process.stderr.write(describeKernels(kernels) + '\n')
   const curve = f.plots === undefined ? null : new CurveRecorder()
   const progress = curve ? curve.tap(f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)) : f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)
   const stopAtDistance = f['stop-at-d'] === undefined ? undefined : num(f['stop-at-d'], 'stop-at-d', 0, { gt: 0 })
@@ -114,7 +130,12 @@ export async function trainCommand(args: string[]): Promise<number> {
   const fleet = num(f.fleet, 'fleet', 1, { int: true, min: 1, max: 64 })
   if (fleet > 1 && (device !== null || workers > 1)) throw new UsageError('--fleet simulates its own boards: not with --serial, --device or --workers')
   const job = { task, train: cfg, sim, dataSeed: seed, stopAtDistance, workers, fleet }
-  const r = device === null ? { ...(await trainOnSimulator(network, job, progress)), device: null }
+  // per-epoch pictures: the networks are kept (parameters only change) and drawn after the run
+  const plotsEvery = f['plots-every'] === undefined ? 0 : num(f['plots-every'], 'plots-every', 0, { int: true, min: 1 })
+  if (plotsEvery > 0 && (f.plots === undefined || device !== null)) throw new UsageError('--plots-every needs --plots DIR and a simulator run')
+  const epochNets: { epoch: number; network: Network }[] = []
+  const hooks = plotsEvery > 0 ? { epochNetwork: { every: plotsEvery, onNetwork: (epoch: number, n: Network) => { epochNets.push({ epoch, network: n }) } } } : {}
+  const r = device === null ? { ...(await trainOnSimulator(network, job, progress, hooks)), device: null }
     : await trainOnDevice(network, device.kind === 'serial' ? {
       ...device, baud: num(f.baud, 'baud', 115200, { int: true, min: 1 }), pace: f.pace === true,
       replyTimeoutS: f['reply-timeout'] === undefined ? undefined : num(f['reply-timeout'], 'reply-timeout', 0, { gt: 0, max: 60 }),
@@ -124,11 +145,12 @@ export async function trainCommand(args: string[]): Promise<number> {
   writeFileSync(out, JSON.stringify(r.network) + '\n')
   if (curve && f.plots !== undefined) {
     const files = await writeRunPlots(f.plots, { network: r.network, data, points: curve.points, label: `${task} ${f.network}`, seed })
+    for (const e of epochNets) files.push(...await writePlots(join(f.plots, `epoch-${e.epoch}`), STATE_PLOTS, { network: e.network, data, label: `${task} ${f.network} epoch ${e.epoch}`, seed }))
     if (!f.json) process.stderr.write(`plots written: ${files.join(', ')}\n`)
   }
   const summary = {
-    task, seed, epochs: r.epochs, epochs_to_d_0_01: r.epochsToD01, train: r.train, test: r.final && { accuracy: r.final.accuracy, distance: r.final.distance },
-    wall_s: Number(r.wallS.toFixed(3)), force_evals: r.forceEvals, out,
+    task, seed, couplings: counts.couplings, parameters: counts.parameters, epochs: r.epochs, epochs_to_d_0_01: r.epochsToD01, train: r.train, test: r.final && { accuracy: r.final.accuracy, distance: r.final.distance },
+    wall_s: Number(r.wallS.toFixed(3)), force_evals: r.forceEvals, out, kernels,
     ...(r.device ? { device: { uid: r.device.uid, state: r.device.state, counters: r.device.counters, diagnostics: r.device.diagnostics } } : {}),
   }
   if (f.json) process.stdout.write(JSON.stringify(summary) + '\n')

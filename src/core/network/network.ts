@@ -1,7 +1,7 @@
 // The network description: one schema for CLI files, REST bodies, checkpoints and builders.
 import { z } from 'zod'
 
-export const MODEL_NAMES = ['xy', 'oim', 'resistor'] as const
+export const MODEL_NAMES = ['xy', 'oim', 'resistor', 'ising'] as const
 export const ModelName = z.enum(MODEL_NAMES)
 export type ModelName = z.infer<typeof ModelName>
 
@@ -26,10 +26,13 @@ export const Network = z
     shil: z.array(z.number().finite()).optional(),
     inputs: z.array(NodeIndex),
     outputs: z.array(NodeIndex).min(1),
+    /** Ising only: replicas[k] lists extra spins that duplicate output k (nudged with it, read out as
+     *  the group's mean spin; Laydevant et al. 2024 use 4 spins per class). Absent = no copies. */
+    replicas: z.array(z.array(NodeIndex)).optional(),
     layout: Layout.optional(),
     // paper scale
     /** tied parameters (CNN-like layers): edge k uses trainable value tied[k]; weights[k] holds that
-     *  value. Not yet honoured by the trainer, which still trains every edge on its own. */
+     *  value. The trainer trains one value per index (gradient summed over its edges). */
     tied: z.array(NodeIndex).optional(),
   })
   .superRefine((net, ctx) => {
@@ -65,6 +68,14 @@ export const Network = z
       if (ins.has(v)) bad(['outputs', k], `node ${v} is also an input (inputs and outputs must be disjoint)`)
       outs.add(v)
     })
+    if (net.replicas) {
+      if (net.replicas.length !== net.outputs.length) bad(['replicas'], `has ${net.replicas.length} groups, expected one per output (${net.outputs.length})`)
+      const used = new Set<number>()
+      net.replicas.forEach((g, k) => g.forEach((v, r) => {
+        if (v >= n || ins.has(v) || outs.has(v) || used.has(v)) bad(['replicas', k, r], `node ${v} is out of range, an input, an output or a replica twice`)
+        used.add(v)
+      }))
+    }
     if (net.tied) {
       if (net.tied.length !== net.edges.length) bad(['tied'], `has ${net.tied.length} entries but edges has ${net.edges.length}`)
       else {

@@ -1,5 +1,5 @@
 export { allToAll } from './all-to-all.ts'
-export { buildNetwork, countCouplings, describeNetwork } from './build.ts'
+export { buildNetwork, countCouplings, countParameters, describeNetwork } from './build.ts'
 export { lattice } from './lattice.ts'
 export { layered } from './layered.ts'
 export { convAxis, lcl, lclShapes } from './lcl.ts'

@@ -1,6 +1,8 @@
 // Locally connected layers (LCL): convolution geometry without weight sharing (facts §4.5). An input
 // image H x W (one channel) feeds hidden layers C x H' x W', each site bonded to the k x k window
-// (times the channels below) at stride s; the last hidden layer is dense to the outputs.
+// (times the channels below) at stride s; the last hidden layer is dense to the outputs. With
+// `tied` the same geometry shares one kernel per layer (CNN-like): the network's `tied` array maps
+// every bond to its (layer, output channel, input channel, ky, kx) parameter, dense bonds each to their own.
 import type { Network } from '../network/network.ts'
 import { Rng } from '../rng/rng.ts'
 import { checkIo, drawBias, type IoCounts, type LclSpec } from './spec.ts'
@@ -30,7 +32,7 @@ export function lclShapes(spec: LclSpec): LayerShape[] {
 }
 
 /**
- * LCL network; node ids: input pixels y*W + x, then each hidden layer channel-major
+ * LCL network (CNN-like with spec.tied); node ids: input pixels y*W + x, then each hidden layer channel-major
  * (off + (ch*H' + y)*W' + x), then the outputs. Default std: 1/sqrt(Cin*k*k + Cout*ceil(k/s)^2) per
  * local layer (fan-in plus fan-out of a site), 1/sqrt(a + b) for the dense block.
  */
@@ -40,7 +42,10 @@ export function lcl(spec: LclSpec, io: IoCounts, seed: number): Network {
   if (pixels !== io.inputs) throw new RangeError(`height: a ${spec.height}x${spec.width} input has ${pixels} pixels but the task has ${io.inputs} inputs`)
   const shapes = lclShapes(spec)
   const rng = new Rng(seed)
-  const edges: [number, number][] = [], weights: number[] = []
+  const edges: [number, number][] = [], weights: number[] = [], tied: number[] = []
+  // tied: parameter index per kernel entry, numbered in order of first use so indices are dense
+  // (a 'same'-padded kernel offset that never lands on a pixel gets no parameter)
+  const param = new Map<number, number>(), value: number[] = []
   let off = 0
   for (let k = 0; k < spec.layers.length; k++) {
     const a = shapes[k], b = shapes[k + 1], { kernel: K, stride: S } = spec.layers[k]
@@ -59,7 +64,11 @@ export function lcl(spec: LclSpec, io: IoCounts, seed: number): Network {
                 const sx = x * S + kx - px
                 if (sx < 0 || sx >= a.width) continue
                 edges.push([off + (c * a.height + sy) * a.width + sx, j])
-                weights.push(std * rng.normal())
+                if (!spec.tied) { weights.push(std * rng.normal()); continue }
+                const key = (((k * b.channels + o) * a.channels + c) * K + ky) * K + kx
+                let p = param.get(key)
+                if (p === undefined) { p = value.length; param.set(key, p); value.push(std * rng.normal()) }
+                tied.push(p); weights.push(value[p])
               }
             }
           }
@@ -72,7 +81,10 @@ export function lcl(spec: LclSpec, io: IoCounts, seed: number): Network {
   const outStart = off + n
   const std = spec.weightStd ?? 1 / Math.sqrt(n + io.outputs)
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < io.outputs; j++) { edges.push([off + i, outStart + j]); weights.push(std * rng.normal()) }
+    for (let j = 0; j < io.outputs; j++) {
+      edges.push([off + i, outStart + j]); weights.push(std * rng.normal())
+      if (spec.tied) tied.push(value.length + i * io.outputs + j)   // dense bonds are not shared
+    }
   }
   const nodes = outStart + io.outputs
   const net: Network = {
@@ -82,5 +94,6 @@ export function lcl(spec: LclSpec, io: IoCounts, seed: number): Network {
   }
   const bias = drawBias(spec.bias, nodes, rng, spec.biasMax)
   if (bias) net.bias = bias
+  if (spec.tied) net.tied = tied
   return net
 }

@@ -49,13 +49,16 @@ export type StackedSpec = z.infer<typeof StackedSpec>
 export const LclLayer = z.strictObject({ channels: z.int().positive(), kernel: z.int().positive(), stride: z.int().positive() })
 export type LclLayer = z.infer<typeof LclLayer>
 
-/** Input image height x width -> locally connected layers (no weight sharing) -> dense to the outputs. */
+/** Input image height x width -> locally connected layers -> dense to the outputs; with `tied` the
+ *  local layers share one kernel per layer (CNN-like, the reference's Conv2D): every bond of the same
+ *  (output channel, input channel, kernel offset) is one trainable parameter. */
 export const LclSpec = z.strictObject({
   kind: z.literal('lcl'),
   height: z.int().positive(),
   width: z.int().positive(),
   layers: z.array(LclLayer).min(1),
   padding: z.enum(['valid', 'same']).default('valid'),
+  tied: z.boolean().optional(),
   ...Common,
 })
 export type LclSpec = z.infer<typeof LclSpec>
@@ -97,7 +100,7 @@ export function drawBias(kind: 'directions' | 'zero' | 'random' | undefined, nod
 const FORMS =
   "accepted forms: 'all-to-all:N', 'layered:n0,n1,...', 'lattice:RxC' with optional segments " +
   "':n4' | ':n8', ':skip=s1,s2', ':in=r,c;r,c', ':out=r,c;r,c' (lattice only), 'stacked:LxRxC' with ':n0' | ':n4' | ':n8' and ':r=R' " +
-  "(inter-layer radius), 'lcl:HxW:cCkKsS[,cCkKsS...]' with ':pad=valid|same', and for all ':std=X', ':bias=directions|zero|random', ':hmax=X'"
+  "(inter-layer radius), 'lcl:HxW:cCkKsS[,cCkKsS...]' with ':pad=valid|same' and ':tied' (shared kernels, CNN-like), and for all ':std=X', ':bias=directions|zero|random', ':hmax=X'"
 
 const INT = /^\d+$/
 
@@ -175,6 +178,9 @@ export function parseBuilderString(s: string): BuilderSpec {
     } else if (head === 'lcl' && key === 'pad') {
       if (val !== 'valid' && val !== 'same') fail(s, `pad '${val}' is not valid or same`)
       spec.padding = val
+    } else if (head === 'lcl' && key === 'tied') {
+      if (eq >= 0) fail(s, `tied takes no value (got '${opt}')`)
+      spec.tied = true
     } else if (head !== 'lattice' || !['n', 'skip', 'in', 'out'].includes(key)) {
       fail(s, `unknown segment '${opt}' for ${head}`)
     } else if (key === 'n') spec.neighbours = val === 'n8' ? 8 : 4
@@ -199,6 +205,7 @@ export function formatBuilderSpec(spec: BuilderSpecInput): string {
   } else if (spec.kind === 'lcl') {
     seg.push('lcl', `${spec.height}x${spec.width}`, spec.layers.map((l) => `c${l.channels}k${l.kernel}s${l.stride}`).join(','))
     if (spec.padding === 'same') seg.push('pad=same')
+    if (spec.tied) seg.push('tied')
   } else {
     seg.push('lattice', `${spec.rows}x${spec.cols}`)
     if (spec.neighbours === 8) seg.push('n8')

@@ -1,8 +1,10 @@
 // Request and reply shapes of the devices resource; the REST routes and the CLI validate with these.
 import { z } from 'zod'
 import { CONNECTION_STATES } from '../../../drivers/remote/diagnostics.ts'
+import { IsingAnneal } from '../../../drivers/sim/ising.ts'
 import { SimXyOptions } from '../../../drivers/sim/xy.ts'
 import { SubstrateInfo } from '../../../drivers/substrate.ts'
+import { MqttTls } from '../../../drivers/transports/mqtt.ts'
 import { Layout, Network } from '../../core/network/network.ts'
 import { BuilderSpec } from '../../core/topology/index.ts'
 
@@ -14,29 +16,32 @@ export const DeviceParams = z.strictObject({ id: ResourceId })
 
 const Seed = z.int().min(0).max(2 ** 32 - 1)
 
-/** A simulated device of one kind; sim-xy and sim-oim take the same fields. */
-const simDeviceCreate = <K extends 'sim-xy' | 'sim-oim' | 'sim-resistor'>(kind: K) => z
-  .strictObject({
-    kind: z.literal(kind),
-    name: z.string().min(1).max(200).optional(),
-    /** a full network description ... */
-    network: Network.optional(),
-    /** ... or a builder: a spec object, or its CLI string such as 'lattice:4x4' */
-    builder: z.union([z.string().min(1).max(500), BuilderSpec]).optional(),
-    /** input and output node counts for a builder; or name a task and take its counts */
-    io: z.strictObject({ inputs: z.int().min(0).max(DEVICE_LIMITS.nodes), outputs: z.int().min(1).max(DEVICE_LIMITS.nodes) }).optional(),
-    task: z.string().min(1).max(64).optional(),
-    /** seed of a builder's random couplings */
-    seed: Seed.default(0),
-    sim: SimXyOptions.prefault({}),
-  })
-  .superRefine((v, ctx) => {
-    const bad = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message })
-    if ((v.network === undefined) === (v.builder === undefined)) bad('network', 'give exactly one of network (a description) or builder (a spec)')
-    if (v.builder !== undefined && v.io === undefined && v.task === undefined) bad('io', 'a builder needs io {inputs, outputs} or a task to take them from')
-    if (v.io !== undefined && v.task !== undefined) bad('io', 'give io or task, not both')
-    if (v.network !== undefined && (v.io !== undefined || v.task !== undefined)) bad(v.io ? 'io' : 'task', 'only with builder (a network description lists its own inputs and outputs)')
-  })
+/** The fields every simulated device kind takes. */
+const simDeviceShape = <K extends 'sim-xy' | 'sim-oim' | 'sim-resistor' | 'sim-ising'>(kind: K) => ({
+  kind: z.literal(kind),
+  name: z.string().min(1).max(200).optional(),
+  /** a full network description ... */
+  network: Network.optional(),
+  /** ... or a builder: a spec object, or its CLI string such as 'lattice:4x4' */
+  builder: z.union([z.string().min(1).max(500), BuilderSpec]).optional(),
+  /** input and output node counts for a builder; or name a task and take its counts */
+  io: z.strictObject({ inputs: z.int().min(0).max(DEVICE_LIMITS.nodes), outputs: z.int().min(1).max(DEVICE_LIMITS.nodes) }).optional(),
+  task: z.string().min(1).max(64).optional(),
+  /** seed of a builder's random couplings */
+  seed: Seed.default(0),
+  sim: SimXyOptions.prefault({}),
+})
+
+function checkSimDevice(v: { network?: unknown; builder?: unknown; io?: unknown; task?: unknown }, ctx: z.RefinementCtx): void {
+  const bad = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message })
+  if ((v.network === undefined) === (v.builder === undefined)) bad('network', 'give exactly one of network (a description) or builder (a spec)')
+  if (v.builder !== undefined && v.io === undefined && v.task === undefined) bad('io', 'a builder needs io {inputs, outputs} or a task to take them from')
+  if (v.io !== undefined && v.task !== undefined) bad('io', 'give io or task, not both')
+  if (v.network !== undefined && (v.io !== undefined || v.task !== undefined)) bad(v.io ? 'io' : 'task', 'only with builder (a network description lists its own inputs and outputs)')
+}
+
+/** A simulated device of one kind; sim-xy, sim-oim and sim-resistor take the same fields. */
+const simDeviceCreate = <K extends 'sim-xy' | 'sim-oim' | 'sim-resistor'>(kind: K) => z.strictObject(simDeviceShape(kind)).superRefine(checkSimDevice)
 export const SimXyDeviceCreate = simDeviceCreate('sim-xy')
 export type SimXyDeviceCreate = z.infer<typeof SimXyDeviceCreate>
 /** A simulated oscillator Ising machine; a description or builder network becomes model 'oim' (README, Substrates). */
@@ -44,6 +49,13 @@ export const SimOimDeviceCreate = simDeviceCreate('sim-oim')
 export type SimOimDeviceCreate = z.infer<typeof SimOimDeviceCreate>
 /** A simulated resistor network (model 'resistor'; the sim options readoutBits and noise are refused). */
 export const SimResistorDeviceCreate = simDeviceCreate('sim-resistor')
+/** A simulated Ising annealer (model 'ising'): `anneal` sets its schedule, `copies` the spins per output
+ *  (a builder's outputs are replicated); readoutBits and noise are refused (README, Ising annealer). */
+export const SimIsingDeviceCreate = z.strictObject({
+  ...simDeviceShape('sim-ising'),
+  anneal: IsingAnneal.partial().optional(),
+  copies: z.int().min(1).max(64).default(1),
+}).superRefine(checkSimDevice)
 
 /** A board on a serial port (a USB CDC device or a pty); the board reports its own topology. The
  *  fields are those of SerialDevice in services/boards.ts, plus a name. */
@@ -67,11 +79,34 @@ export const SerialDeviceCreate = z.strictObject({
 })
 export type SerialDeviceCreate = z.infer<typeof SerialDeviceCreate>
 
-/** The simulated kinds: attached synchronously from a description or a builder. */
-export type SimDeviceCreate = z.infer<typeof SimXyDeviceCreate> | z.infer<typeof SimOimDeviceCreate> | z.infer<typeof SimResistorDeviceCreate>
+/** A board on an MQTT broker, by the uid it announces (GET /boards lists them). Without url the
+ *  daemon's own broker (serve --mqtt URL or --mqtt-embedded) is used. */
+export const MqttDeviceCreate = z.strictObject({
+  kind: z.literal('mqtt'),
+  name: z.string().min(1).max(200).optional(),
+  uid: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'not a board uid (1-32 of A-Z a-z 0-9 . _ -; it is one topic level)'),
+  /** mqtt://host:port, mqtts:// (TLS), ws:// or wss://; default: the daemon's broker */
+  url: z.string().regex(/^(mqtts?|wss?):\/\/[^/]+/, 'mqtt://, mqtts://, ws:// or wss:// followed by a host').optional(),
+  username: z.string().max(200).optional(),
+  password: z.string().max(200).optional(),
+  tls: MqttTls.optional(),
+  /** 5 or 4 (3.1.1); absent = try 5, fall back to 3.1.1 */
+  protocolVersion: z.union([z.literal(4), z.literal(5)]).optional(),
+  /** topics are <prefix>/<uid>/{cmd,reply,status} */
+  prefix: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'topic levels of A-Z a-z 0-9 . _ -, no wildcards').optional(),
+  replyTimeoutS: z.number().positive().max(60).optional(),
+  /** a call fails with EQP_ERR_DEVICE_LOST after the board has been gone this long */
+  maxOutageS: z.number().positive().optional(),
+  watchdogMs: z.int().min(0).max(60_000).default(0),
+  maxFrame: z.int().min(256).max(65535).default(4096),
+})
+export type MqttDeviceCreate = z.infer<typeof MqttDeviceCreate>
 
-/** What POST /devices takes; a later board kind (mqtt) joins this union. */
-export const DeviceCreate = z.discriminatedUnion('kind', [SimXyDeviceCreate, SimOimDeviceCreate, SimResistorDeviceCreate, SerialDeviceCreate])
+/** The simulated kinds: attached synchronously from a description or a builder. */
+export type SimDeviceCreate = z.infer<typeof SimXyDeviceCreate> | z.infer<typeof SimOimDeviceCreate> | z.infer<typeof SimResistorDeviceCreate> | z.infer<typeof SimIsingDeviceCreate>
+
+/** What POST /devices takes. */
+export const DeviceCreate = z.discriminatedUnion('kind', [SimXyDeviceCreate, SimOimDeviceCreate, SimResistorDeviceCreate, SimIsingDeviceCreate, SerialDeviceCreate, MqttDeviceCreate])
 export type DeviceCreate = z.infer<typeof DeviceCreate>
 export type DeviceCreateInput = z.input<typeof DeviceCreate>
 
@@ -153,3 +188,23 @@ export const RelaxView = z.object({
   timeS: z.number(),
 })
 export type RelaxView = z.infer<typeof RelaxView>
+
+/** GET /boards: the daemon's broker and the boards announcing themselves on it. */
+export const BoardList = z.object({
+  /** the broker's URL (no credentials) and whether this process runs it; null when none is configured */
+  broker: z.object({ url: z.string(), embedded: z.boolean() }).nullable(),
+  boards: z.array(z.looseObject({
+    uid: z.string(),
+    state: z.enum(['online', 'offline']),
+    model: z.string().optional(),
+    firmware: z.string().optional(),
+    nodes: z.number().optional(),
+    edges: z.number().optional(),
+    since: z.string().optional(),
+    /** ms since 1970 */
+    receivedAt: z.number(),
+    /** the device id it is attached as, or null */
+    device: z.string().nullable(),
+  })),
+})
+export type BoardList = z.infer<typeof BoardList>

@@ -4,14 +4,16 @@ import type { RemoteSubstrate } from '../../../drivers/remote/index.ts'
 import type { Params, RelaxRequest, RelaxResult, Substrate } from '../../../drivers/substrate.ts'
 import { Network } from '../../core/network/network.ts'
 import { buildNetwork, lclShapes, parseBuilderString, type BuilderSpec, type LayerShape } from '../../core/topology/index.ts'
-import { openSerialBoard } from '../boards.ts'
+import { openMqttBoard, openSerialBoard } from '../boards.ts'
+import type { MqttService } from '../mqtt/service.ts'
 import { asModel, openSimulator } from '../substrates.ts'
+import { replicateOutputs } from '../../core/topology/replicas.ts'
 import { paramsToJson, yieldToLoop } from '../../engine/sliced-substrate.ts'
 import { EqpError } from '../../errors.ts'
 import type { DatasetService } from '../datasets/service.ts'
 import type { Store } from '../store/index.ts'
 import type { Telemetry } from '../telemetry.ts'
-import { DEVICE_LIMITS, type DeviceCreate, type DeviceDetail, type SerialDeviceCreate, type SimDeviceCreate, type DeviceView, type Lease, type ParamsBody, type ParamsView, type RelaxBody, type RelaxView } from './schemas.ts'
+import { DEVICE_LIMITS, type BoardList, type DeviceCreate, type DeviceDetail, type MqttDeviceCreate, type SerialDeviceCreate, type SimDeviceCreate, type DeviceView, type Lease, type ParamsBody, type ParamsView, type RelaxBody, type RelaxView } from './schemas.ts'
 
 interface DeviceHandle {
   id: string
@@ -87,6 +89,9 @@ export class DeviceService {
   /** run ids waiting for a device; the run service supplies it */
   queuedFor: (deviceId: string) => string[] = () => []
 
+  /** the daemon's broker, for mqtt devices that name none and for GET /boards */
+  mqtt: MqttService | null = null
+
   constructor(private readonly store: Store, private readonly telemetry: Telemetry, private readonly datasets: DatasetService) {}
 
   /** Re-attaches the devices stored in the database, with the parameters they last had. A serial board
@@ -96,7 +101,7 @@ export class DeviceService {
     for (const row of this.store.devices.attached()) {
       const spec = row.spec as DeviceCreate
       let h: DeviceHandle
-      if (spec.kind === 'serial') {
+      if (spec.kind === 'serial' || spec.kind === 'mqtt') {
         try {
           const board = await this.openBoard(spec)
           h = this.register(row.id, spec.kind, row.network as Network, row.name, row.createdAt, board, board)
@@ -110,7 +115,7 @@ export class DeviceService {
   }
 
   private open(id: string, spec: SimDeviceCreate, description: Network, name: string | null, createdAt: string): DeviceHandle {
-    return this.register(id, spec.kind, description, name, createdAt, openSimulator(description, spec.sim), null)
+    return this.register(id, spec.kind, description, name, createdAt, openSimulator(description, spec.sim, spec.kind === 'sim-ising' ? spec.anneal : undefined), null)
   }
 
   private register(id: string, kind: string, description: Network, name: string | null, createdAt: string, sub: Substrate, board: RemoteSubstrate | null): DeviceHandle {
@@ -121,9 +126,13 @@ export class DeviceService {
 
   /** Opens a serial board; a coded error (port missing or busy, no HELLO, protocol version, uid, a
    *  model this host does not train) when it cannot be used. Nothing stays open on failure. */
-  private async openBoard(spec: SerialDeviceCreate): Promise<RemoteSubstrate> {
-    const { kind: _k, name: _n, ...opts } = spec
-    const board = await openSerialBoard(opts)
+  private async openBoard(spec: SerialDeviceCreate | MqttDeviceCreate): Promise<RemoteSubstrate> {
+    let board: RemoteSubstrate
+    if (spec.kind === 'mqtt') board = await openMqttBoard(this.mqttTarget(spec))
+    else {
+      const { kind: _k, name: _n, ...opts } = spec
+      board = await openSerialBoard(opts)
+    }
     try {
       void board.info   // throws for a model this host does not train
       return board
@@ -131,6 +140,25 @@ export class DeviceService {
       await board.close().catch(() => {})
       throw e
     }
+  }
+
+  /** How to reach an mqtt device: its own broker fields, else the daemon's broker. */
+  private mqttTarget(spec: MqttDeviceCreate): Parameters<typeof openMqttBoard>[0] {
+    const base = this.mqtt?.options
+    if (!spec.url && !base) throw new EqpError('EQP_ERR_BAD_INPUT', ['url', 'this daemon has no broker (serve --mqtt URL or --mqtt-embedded): give the board\'s broker url'])
+    const mqtt = spec.url
+      ? { url: spec.url, username: spec.username, password: spec.password, tls: spec.tls, protocolVersion: spec.protocolVersion, prefix: spec.prefix }
+      : { ...base!, ...(spec.username !== undefined ? { username: spec.username, password: spec.password } : {}), ...(spec.prefix ? { prefix: spec.prefix } : {}) }
+    return { uid: spec.uid, mqtt, replyTimeoutS: spec.replyTimeoutS, maxOutageS: spec.maxOutageS, watchdogMs: spec.watchdogMs, maxFrame: spec.maxFrame }
+  }
+
+  /** The daemon's broker and the boards that announce themselves on it, with the device each is attached as. */
+  boards(): BoardList {
+    if (!this.mqtt) return { broker: null, boards: [] }
+    const byUid = new Map<string, string>()
+    // a board's info.uid is the uid it announced: the driver refuses a board reporting another
+    for (const h of this.devices.values()) if (h.kind === 'mqtt') byUid.set(h.sub.info.uid, h.id)
+    return { broker: { url: this.mqtt.url, embedded: this.mqtt.embedded !== null }, boards: this.mqtt.boards((uid) => byUid.get(uid) ?? null) }
   }
 
   /** The network a board describes: its topology from the handshake, its parameters as applied. */
@@ -149,6 +177,18 @@ export class DeviceService {
 
   /** The network a create request describes; 400 naming the field when it does not build. */
   private networkOf(spec: SimDeviceCreate): Network {
+    if (spec.kind === 'sim-ising') {
+      const net = asModel(this.describedNetwork(spec), 'ising')
+      let out: Network
+      try {
+        out = replicateOutputs(net, spec.copies, spec.seed)
+      } catch (e) {
+        if (e instanceof RangeError) throw new EqpError('EQP_ERR_BAD_INPUT', ['copies', e.message])
+        throw e
+      }
+      checkSize('copies', { nodes: out.nodes, couplings: out.edges.length })
+      return out
+    }
     return asModel(this.describedNetwork(spec), spec.kind === 'sim-oim' ? 'oim' : spec.kind === 'sim-resistor' ? 'resistor' : 'xy')
   }
 
@@ -175,7 +215,7 @@ export class DeviceService {
 
   /** Attaches a simulated device; returns its view (a serial board needs attachAny, which awaits the board). */
   attach(spec: DeviceCreate): DeviceDetail {
-    if (spec.kind === 'serial') throw new EqpError('EQP_ERR_BAD_INPUT', ['kind', 'a serial board is attached with attachAny (it is opened first)'])
+    if (spec.kind === 'serial' || spec.kind === 'mqtt') throw new EqpError('EQP_ERR_BAD_INPUT', ['kind', 'a board is attached with attachAny (it is opened first)'])
     const description = this.networkOf(spec)
     const n = this.store.devices.nextN()
     const id = `dev-${n}`
@@ -187,7 +227,7 @@ export class DeviceService {
 
   /** Attaches a device of any kind (a serial board is opened first); returns its view. */
   async attachAny(spec: DeviceCreate): Promise<DeviceDetail> {
-    if (spec.kind !== 'serial') return this.attach(spec)
+    if (spec.kind !== 'serial' && spec.kind !== 'mqtt') return this.attach(spec)
     const board = await this.openBoard(spec)
     let description: Network
     try {

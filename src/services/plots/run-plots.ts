@@ -66,27 +66,60 @@ export async function responseField(net: Network, data: Dataset, input = 0, row 
   }
 }
 
-/** Writes curve.png, phases.png, couplings.png and response.png into dir; returns their paths. */
-export async function writeRunPlots(dir: string, run: { network: Network; data: Dataset; points: CurvePoint[]; label: string; seed?: number }): Promise<string[]> {
-  mkdirSync(dir, { recursive: true })
+/** The pictures a run has; curve needs the training curve, the others only the network and the task. */
+export const PLOT_NAMES = ['curve', 'phases', 'couplings', 'response'] as const
+export type PlotName = (typeof PLOT_NAMES)[number]
+/** The pictures of the network's state (drawn every K epochs with --plots-every). */
+export const STATE_PLOTS = ['phases', 'couplings', 'response'] as const satisfies readonly PlotName[]
+
+/** What a picture is drawn from: the network with its parameters, the task, a title label, the relaxation seed, and (curve) the curve points. */
+export interface PlotInput {
+  network: Network
+  data: Dataset
+  label: string
+  seed?: number
+  points?: CurvePoint[]
+  /** free equilibrium phases (rad) to draw instead of relaxing test sample 0 (e.g. a device's snapshot), and what they show */
+  phases?: { values: ArrayLike<number>; what: string }
+}
+
+/** Renders one picture as PNG bytes (phases and response relax the simulator; the others are pure drawing). */
+export async function renderPlot(name: PlotName, run: PlotInput): Promise<Buffer> {
   const { network: net, data, label } = run
-  const paths = { curve: join(dir, 'curve.png'), phases: join(dir, 'phases.png'), couplings: join(dir, 'couplings.png'), response: join(dir, 'response.png') }
-  writeFileSync(paths.curve, drawTrainingCurve(run.points, `${label}: training curve`))
-  const phi = await equilibriumPhases(net, data, 0, run.seed ?? 0)
   const { rows, cols, exact } = nodeGrid(net)
-  const cells = new Float64Array(rows * cols).fill(NaN)
-  // wrap into (-pi, pi] so the cyclic map shows physical angles
-  for (let i = 0; i < net.nodes; i++) cells[i] = Math.atan2(Math.sin(phi[i]), Math.cos(phi[i]))
-  for (let i = net.nodes; i < cells.length; i++) cells[i] = 0
-  writeFileSync(paths.phases, drawGridHeatmap(cells, rows, cols, {
-    title: `${label}: free equilibrium, test sample 0${exact ? '' : ' (nodes in id order)'}`, scale: 'phase', inputs: net.inputs, outputs: net.outputs,
-  }))
-  writeFileSync(paths.couplings, drawCouplings(net, `${label}: couplings W`))
+  if (name === 'curve') return drawTrainingCurve(run.points ?? [], `${label}: training curve`)
+  if (name === 'couplings') return drawCouplings(net, `${label}: couplings W`)
+  if (name === 'phases') {
+    const phi = run.phases?.values ?? await equilibriumPhases(net, data, 0, run.seed ?? 0)
+    const cells = new Float64Array(rows * cols).fill(NaN)
+    // wrap into (-pi, pi] so the cyclic map shows physical angles
+    for (let i = 0; i < net.nodes; i++) cells[i] = Math.atan2(Math.sin(phi[i]), Math.cos(phi[i]))
+    for (let i = net.nodes; i < cells.length; i++) cells[i] = 0
+    return drawGridHeatmap(cells, rows, cols, {
+      title: `${label}: ${run.phases?.what ?? 'free equilibrium, test sample 0'}${exact ? '' : ' (nodes in id order)'}`, scale: 'phase', inputs: net.inputs, outputs: net.outputs,
+    })
+  }
   const resp = await responseField(net, data, 0, 0, 0.05, run.seed ?? 0)
   const rcells = new Float64Array(rows * cols)
   rcells.set(resp)
-  writeFileSync(paths.response, drawGridHeatmap(rcells, rows, cols, {
+  return drawGridHeatmap(rcells, rows, cols, {
     title: `${label}: response dφ/dx₀ to input 0, test sample 0`, scale: 'signed', inputs: net.inputs, outputs: net.outputs, caption: 'dφ/dx₀',
-  }))
-  return [paths.curve, paths.phases, paths.couplings, paths.response]
+  })
+}
+
+/** Writes <name>.png into dir for each name; returns their paths. */
+export async function writePlots(dir: string, names: readonly PlotName[], run: PlotInput): Promise<string[]> {
+  mkdirSync(dir, { recursive: true })
+  const paths: string[] = []
+  for (const name of names) {
+    const path = join(dir, `${name}.png`)
+    writeFileSync(path, await renderPlot(name, run))
+    paths.push(path)
+  }
+  return paths
+}
+
+/** Writes curve.png, phases.png, couplings.png and response.png into dir; returns their paths. */
+export async function writeRunPlots(dir: string, run: { network: Network; data: Dataset; points: CurvePoint[]; label: string; seed?: number }): Promise<string[]> {
+  return writePlots(dir, PLOT_NAMES, run)
 }

@@ -23,6 +23,8 @@ export const RunCreate = TrainConfig.extend({
   stopAtDistance: z.number().positive().optional(),
   /** more devices of the same topology: each relaxes a shard of every batch, all apply the same update */
   fleet: z.array(ResourceId).min(1).max(32).optional(),
+  /** a fleet device that has not answered for this long is suspended and the others take its shards (s) */
+  fleetLostAfterS: z.number().positive().max(3600).default(10),
 })
 export type RunCreate = z.infer<typeof RunCreate>
 export type RunCreateInput = z.input<typeof RunCreate>

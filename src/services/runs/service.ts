@@ -3,6 +3,7 @@
 // a device fault or a daemon restart with bit-identical results.
 import { checkSameTopology, FleetSubstrate } from '../../../drivers/fleet/fleet-substrate.ts'
 import type { Substrate } from '../../../drivers/substrate.ts'
+import type { Dataset } from '../../core/data/dataset.ts'
 import type { Network } from '../../core/network/network.ts'
 import { TrainConfig } from '../../engine/config.ts'
 import { RunLoop, type RunCheckpoint, type RunLoopEvent, type RunLoopOutcome, type StopReason } from '../../engine/run-loop.ts'
@@ -170,7 +171,7 @@ export class RunService {
     const at = now()
     const run: RunRow = {
       id: `run-${n}`, n, deviceId: body.device, label: body.label ?? null, client, task: body.task, state: 'queued', stateReason: null, interrupted: false,
-      createdAt: at, startedAt: null, endedAt: null, updatedAt: at, request: { ...body }, config: { ...config, dataSeed, checkpointEvery: body.checkpointEvery ?? this.opts.checkpointEvery, stopAtDistance: body.stopAtDistance ?? null, fleet },
+      createdAt: at, startedAt: null, endedAt: null, updatedAt: at, request: { ...body }, config: { ...config, dataSeed, checkpointEvery: body.checkpointEvery ?? this.opts.checkpointEvery, stopAtDistance: body.stopAtDistance ?? null, fleet, fleetLostAfterS: body.fleetLostAfterS },
       provenance: null, progress: { epoch: 0, epochs: config.epochs, batch: 0, batches, step: 0, steps: config.epochs * batches, fraction: 0 },
       lastMetrics: { batch: null, epoch: null, eval: null }, result: null, error: null,
     }
@@ -214,6 +215,7 @@ export class RunService {
     const members = this.members(run)
     if (members.length === 1) return this.devices.substrateFor(run.deviceId, run.id)
     return new FleetSubstrate(members.map((id) => ({ name: id, sub: this.devices.substrateFor(id, run.id) })), {
+      lostAfterS: (run.config as { fleetLostAfterS?: number }).fleetLostAfterS ?? 10,
       onEvent: (e) => {
         const reason = e.type === 'suspended' ? e.reason : null
         this.opts.log.warn({ run: run.id, device: e.member, reason }, e.type === 'suspended' ? 'fleet device suspended; the others go on' : 'fleet device rejoined')
@@ -407,6 +409,12 @@ export class RunService {
   metrics(id: string, q: { kind?: string; since?: number } = {}): MetricRow[] {
     this.row(id)
     return this.store.runs.metrics(id, q)
+  }
+
+  /** The run's task at its data seed (what it trains and evaluates on), e.g. to draw its pictures. */
+  dataset(id: string): Dataset {
+    const run = this.row(id)
+    return this.datasets.load(run.task, (run.config as { dataSeed: number }).dataSeed, 'task')
   }
 
   metricsCsv(id: string, q: { kind?: string; since?: number } = {}): string {

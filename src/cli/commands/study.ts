@@ -1,0 +1,34 @@
+// eqprop-hil study: trains the entries of a study config for their seeds and writes a comparison table.
+import { readStudyConfig } from '../../services/study/config.ts'
+import { runStudy } from '../../services/study/run.ts'
+import { num, parseFlags, required } from '../usage.ts'
+
+export const STUDY_HELP = `eqprop-hil study --config STUDY.json [--out DIR] [--workers N] [--json]
+
+  --config F     the study: {"name": ..., "entries": [{"label", "network", "task", "epochs", "seeds": [..] | n,
+                 train hyper-parameters by their TrainConfig names (lr, beta, estimator, optimiser ("adam" or
+                 {"kind": ...}), batchSize, mInit, trainBias, evalEvery, ...), solver, tol, stopAtDistance,
+                 "target": {"metric": "test_acc" | "distance", "value": V}}]}; see docs/readme-study.md
+  --out DIR      where results.md, results.csv and <label>-seed<k>.json go (default out/study-<name>)
+  --workers N    train N runs at once on worker threads (default 1; the results do not depend on N)
+  --json         print the summaries as one JSON line on stdout instead of the markdown table`
+
+export async function studyCommand(args: string[]): Promise<number> {
+  const f = parseFlags(args, { config: { type: 'string' }, out: { type: 'string' }, workers: { type: 'string' }, json: { type: 'boolean' } })
+  const config = readStudyConfig(required(f.config, 'config'))
+  const outDir = f.out ?? `out/study-${config.name.replace(/[^A-Za-z0-9._-]+/g, '-')}`
+  const workers = num(f.workers, 'workers', 1, { int: true, min: 1, max: 64 })
+  const r = await runStudy(config, {
+    outDir, workers,
+    onRun: (run, done, total) => {
+      if (!f.json) process.stderr.write(`[${done}/${total}] ${run.label} seed ${run.seed}: test accuracy ${run.test?.accuracy.toFixed(3) ?? '-'}, ` +
+        `${run.epochs} epochs${run.epochsToTarget !== null ? `, target at epoch ${run.epochsToTarget}` : ''}, ${run.wallS.toFixed(1)} s\n`)
+    },
+  })
+  if (f.json) process.stdout.write(JSON.stringify({ name: config.name, out: outDir, wall_s: Number(r.wallS.toFixed(2)), entries: r.summaries }) + '\n')
+  else {
+    process.stdout.write(r.markdown)
+    process.stdout.write(`written: ${outDir}/results.md, results.csv and ${r.runs.length} run files (${r.wallS.toFixed(1)} s)\n`)
+  }
+  return 0
+}
