@@ -19,7 +19,7 @@ import type { ByteStream } from '../../drivers/transports/transport.ts'
 import { Network } from '../core/network/network.ts'
 import { EqpError } from '../errors.ts'
 import type { EngineEvent } from '../engine/events.ts'
-import { loadTask, trainOnSubstrate, TrainJob, type TrainJobInput, type TrainOutcome } from './training.ts'
+import { jobData, trainOnSubstrate, TrainJob, type TrainJobInput, type TrainOutcome } from './training.ts'
 
 // ---- attaching a board -------------------------------------------------------------------------
 
@@ -107,7 +107,7 @@ export async function trainOnDevice(network: Network, target: DeviceTargetInput,
   const t = DeviceTarget.parse(target)
   // the wire protocol carries any model, but the boards and the reference here are XY
   if (network.model !== 'xy') throw new EqpError('EQP_ERR_TASK_MISMATCH', [`boards and sim-wire train xy networks, this one is ${network.model}`])
-  const data = loadTask(job.task, job.dataSeed ?? job.train.seed)
+  const data = jobData(job)
   const sub: Substrate = t.kind === 'serial' ? await openSerialBoard(t, onStatus)
     : new QuantisedXySubstrate(Network.parse(network), { solver: job.sim.solver, tol: job.sim.tol, coupling: t.coupling, bias: t.bias })
   let device: DeviceStatus | null = null

@@ -5,6 +5,7 @@ import { FleetSubstrate } from '../../drivers/fleet/fleet-substrate.ts'
 import { ParallelSimXySubstrate } from '../../drivers/sim/parallel-xy.ts'
 import { SimXyOptions } from '../../drivers/sim/xy.ts'
 import { loadDataset, type Dataset } from '../core/data/index.ts'
+import { subsetPerClass } from '../core/data/images.ts'
 import type { Network } from '../core/network/network.ts'
 import { EqpError } from '../errors.ts'
 import { TrainConfig } from '../engine/config.ts'
@@ -27,6 +28,8 @@ export const TrainJob = z.strictObject({
   /** data-parallel over this many simulated boards, board k with device seed deviceSeed + k (their
    *  variation and drift differ like real boards'); without imperfections identical to one board */
   fleet: z.int().min(1).max(64).default(1),
+  /** train on the first K training rows of each class only (MNIST/100-style subsets; the test split is kept) */
+  trainPerClass: z.int().positive().optional(),
 })
 export type TrainJob = z.infer<typeof TrainJob>
 export type TrainJobInput = z.input<typeof TrainJob>
@@ -39,6 +42,14 @@ export function loadTask(name: string, seed: number): Dataset {
     if (e instanceof RangeError) throw new EqpError('EQP_ERR_BAD_INPUT', ['task', e.message])
     throw e
   }
+}
+
+/** The job's task, its training split cut to trainPerClass rows per class when asked. */
+export function jobData(job: TrainJob): Dataset {
+  const data = loadTask(job.task, job.dataSeed ?? job.train.seed)
+  if (job.trainPerClass === undefined) return data
+  // the split is the loader's (stratified by seed), so the first rows of each class are a random pick
+  return { ...data, train: subsetPerClass(data.train, data.classes, job.trainPerClass) }
 }
 
 export interface TrainOutcome {
@@ -61,7 +72,7 @@ export interface TrainHooks {
 /** Trains a network on the simulator of its model (XY or OIM); events go to onEvent. */
 export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, onEvent?: (e: EngineEvent) => void, hooks: TrainHooks = {}): Promise<TrainOutcome> {
   const job = TrainJob.parse(jobIn)
-  const data = loadTask(job.task, job.dataSeed ?? job.train.seed)
+  const data = jobData(job)
   // drift and noise streams live in one simulator: worker threads would each drift on their own
   if (job.workers > 1 && (job.sim.drift > 0 || (job.sim.noise?.sigma ?? 0) > 0)) throw new EqpError('EQP_ERR_BAD_INPUT', ['workers', 'coupling drift and Langevin noise need a single simulator thread (workers 1)'])
   if (job.fleet > 1) {

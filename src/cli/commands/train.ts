@@ -41,6 +41,7 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --tol T             settle when max |force| < T (default 1e-6)
   --kernel K          auto | dense | typed: XY force kernel (default auto; docs/readme-dense.md)
   --workers N         relax on N worker threads (default 1; same results, more cores)
+  --train-per-class K train on the first K training rows of each class (the test split stays whole)
   --fleet N           data-parallel over N simulated boards, board k with device seed --device-seed + k
                       (each relaxes a shard of every batch; all apply the same averaged update)
   --serial PATH       train a board on this serial port or pty instead of the simulator
@@ -72,7 +73,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     estimator: { type: 'string' }, beta: { type: 'string' }, lr: { type: 'string' }, optimiser: { type: 'string' },
     epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' },
     'readout-bits': { type: 'string' }, noise: { type: 'string' }, variation: { type: 'string' }, 'device-seed': { type: 'string' }, drift: { type: 'string' },
-    solver: { type: 'string' }, kernel: { type: 'string' }, tol: { type: 'string' }, workers: { type: 'string' }, fleet: { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
+    solver: { type: 'string' }, kernel: { type: 'string' }, tol: { type: 'string' }, workers: { type: 'string' }, fleet: { type: 'string' }, 'train-per-class': { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
     'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
     serial: { type: 'string' }, device: { type: 'string' }, baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' },
   })
@@ -129,7 +130,8 @@ export async function trainCommand(args: string[]): Promise<number> {
   const device = f.serial !== undefined ? { kind: 'serial' as const, path: f.serial } : f.device === undefined || f.device === 'sim' ? null : parseDeviceArg(f.device)
   const fleet = num(f.fleet, 'fleet', 1, { int: true, min: 1, max: 64 })
   if (fleet > 1 && (device !== null || workers > 1)) throw new UsageError('--fleet simulates its own boards: not with --serial, --device or --workers')
-  const job = { task, train: cfg, sim, dataSeed: seed, stopAtDistance, workers, fleet }
+  const trainPerClass = f['train-per-class'] === undefined ? undefined : num(f['train-per-class'], 'train-per-class', 0, { int: true, min: 1 })
+  const job = { task, train: cfg, sim, dataSeed: seed, stopAtDistance, workers, fleet, trainPerClass }
   // per-epoch pictures: the networks are kept (parameters only change) and drawn after the run
   const plotsEvery = f['plots-every'] === undefined ? 0 : num(f['plots-every'], 'plots-every', 0, { int: true, min: 1 })
   if (plotsEvery > 0 && (f.plots === undefined || device !== null)) throw new UsageError('--plots-every needs --plots DIR and a simulator run')
