@@ -220,10 +220,12 @@ export class FleetSubstrate implements Substrate {
         this.suspend(m, err)
       }
     }))
+    // the values the first board applied (what the host's model uses), so a returning board holds exactly
+    // what the others hold; the host's running sum of requests only when no board has applied anything
+    const target = this.members.find((x) => x.active && x.applied)?.applied ?? this.requested!
     await Promise.all(rejoining.map(async (m) => {
       try {
-        // the host's full-precision values, so the board ends where the others are
-        m.applied = await this.timed(m, () => m.sub.setParams(this.requested!))
+        m.applied = await this.timed(m, () => m.sub.setParams(target))
         m.active = true
         this.lastCut = ''
         this.emit({ type: 'rejoined', member: m.name })

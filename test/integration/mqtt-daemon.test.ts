@@ -158,4 +158,64 @@ describe('the daemon with a real mosquitto (serve --mqtt URL)', { skip: NO_MOSQU
       assert.deepEqual((await call(d.url, 'GET', `/devices/${id}/params`)).body.weights, (await call(d.url, 'GET', `/devices/${ids[0]}/params`)).body.weights)
     }
   })
+
+  it('a broker restart under a daemon run costs no step: the run ends where an undisturbed one ends', async () => {
+    const m = await startMosquitto()
+    cleanup.push(() => m.stop())
+    const d = await inProcessDaemon({ mqtt: { url: m.url } })
+    cleanup.push(() => d.close())
+    await boardOn(xorNet, 'restart-1', { url: m.url })
+    await until('the board listed', async () => ((await call(d.url, 'GET', '/boards')).body.boards.length ? true : null))
+    const dev = (await call(d.url, 'POST', '/devices', { kind: 'mqtt', uid: 'restart-1' })).body
+    const cfg = { epochs: 12, batchSize: 4, ...HP }
+    const run = (await call(d.url, 'POST', '/runs', { device: dev.id, task: 'xor', ...cfg })).body
+    await until('step 3', async () => ((await call(d.url, 'GET', `/runs/${run.id}`)).body.progress.step >= 3 ? true : null))
+    await m.stop()
+    await new Promise((r) => setTimeout(r, 300))
+    await m.restart()
+    await d.services.runs.idle(run.id)
+    const v = (await call(d.url, 'GET', `/runs/${run.id}`)).body
+    assert.equal(v.state, 'done', v.stateReason)
+    assert.equal(v.progress.step, 12)
+    const t = new Trainer(new QuantisedXySubstrate(v.provenance.network), v.provenance.network, loadDataset('xor', 3), TrainConfig.parse(cfg))
+    await t.train()
+    assert.deepEqual(v.result.network.weights, t.trainedNetwork().weights)
+    const st = (await call(d.url, 'GET', `/devices/${dev.id}`)).body.status
+    assert.ok(st.counters.reconnects >= 1, `reconnects ${st.counters.reconnects}: the broker did go away under the run`)
+  })
+
+  it('a fleet board that drops out is suspended (recorded), the other goes on, it rejoins, and no step is lost', async () => {
+    const m = await startMosquitto()
+    cleanup.push(() => m.stop())
+    const d = await inProcessDaemon({ mqtt: { url: m.url } })
+    cleanup.push(() => d.close())
+    const ids: string[] = []
+    const boards = []
+    for (let k = 0; k < 2; k++) {
+      boards.push(await boardOn(irisNet, `drop-${k}`, { url: m.url }))
+      const dev = await call(d.url, 'POST', '/devices', { kind: 'mqtt', uid: `drop-${k}` })
+      assert.equal(dev.status, 201, dev.text)
+      await call(d.url, 'PUT', `/devices/${dev.body.id}/params`, { weights: irisNet.weights, h: irisNet.bias!.h, psi: irisNet.bias!.psi })
+      ids.push(dev.body.id)
+    }
+    const cfg = { epochs: 3, batchSize: 16, optimiser: { kind: 'adam' as const }, lr: 0.05, ...HP }
+    const run = (await call(d.url, 'POST', '/runs', { device: ids[0], fleet: [ids[1]], fleetLostAfterS: 0.3, task: 'iris', ...cfg })).body
+    await until('step 3', async () => ((await call(d.url, 'GET', `/runs/${run.id}`)).body.progress.step >= 3 ? true : null))
+    await boards[1].att.close()   // the board leaves the broker
+    const fleetEvents = () => d.store.runs.eventsSince(run.id, 0).filter((e) => e.type === 'fleet').map((e) => e.data as { member: string; change: string })
+    await until('the suspension recorded', async () => (fleetEvents().some((e) => e.change === 'suspended') ? true : null), 20)
+    // it comes back on the broker, as a rebooted gateway would
+    await attachBoardToBroker(boards[1].vb, 'drop-1', { url: m.url }, { reconnectS: 0.2 }).then((att) => { cleanup.push(() => att.close()) })
+    await d.services.runs.idle(run.id)
+    const v = (await call(d.url, 'GET', `/runs/${run.id}`)).body
+    assert.equal(v.state, 'done', v.stateReason)
+    assert.equal(v.progress.step, v.progress.steps)
+    const first = fleetEvents()[0]
+    assert.equal(first.member, ids[1])
+    assert.equal(first.change, 'suspended')
+    const t = new Trainer(new QuantisedXySubstrate(v.provenance.network), v.provenance.network, loadDataset('iris', 3), TrainConfig.parse(cfg))
+    await t.train()
+    // every shard the lost board missed was relaxed again on the other, with the same per-sample seeds
+    assert.deepEqual(v.result.network.weights, t.trainedNetwork().weights)
+  })
 })
