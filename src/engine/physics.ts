@@ -77,25 +77,13 @@ function oimPhysics(network: Network): EnginePhysics & { readonly net: OimNet } 
   const net = compileOim(network)
   const { n, m } = net
   const nOut = net.outputs.length
-  const sw = new Float64Array(m), sh = new Float64Array(n), ss = new Float64Array(n)
   // the datasets encode values as phases in [-pi/2, pi/2]: sin maps them onto [-1, 1] (+-pi/2 -> +-1)
   const sinOf = (a: Float64Array) => Float64Array.from(a, Math.sin)
   return {
     model: 'oim', net, n, m, nOut, w: net.w, h: net.h, second: net.s, secondClipped: true,
     encodeInputs: sinOf,
     encodeTargets: sinOf,
-    accumulate(states, B, c, withBias, g, keep) {
-      if (c === 0) return
-      for (let b = 0; b < B; b++) {
-        if (keep && !keep[b]) continue
-        oimEdgeObservable(net, states, b * n, sw)
-        for (let k = 0; k < m; k++) g[k] += c * sw[k]
-        if (withBias) {
-          oimNodeObservable(net, states, b * n, sh, ss)
-          for (let i = 0; i < n; i++) { g[m + i] += c * sh[i]; g[m + n + i] += c * ss[i] }
-        }
-      }
-    },
+    accumulate: accumulator(n, m, (x, off, out) => oimEdgeObservable(net, x, off, out), (x, off, h, s2) => oimNodeObservable(net, x, off, h, s2), true),
     costNudge: (beta, targets) => ({ kind: 'cost', cost: 'log-cos', beta, targets }),
     frozenForce(free, targets, B, beta) {
       const f = new Float64Array(B * n), g = new Float64Array(n)
@@ -122,29 +110,40 @@ function oimPhysics(network: Network): EnginePhysics & { readonly net: OimNet } 
   }
 }
 
+/**
+ * The accumulate() of a model with one observable per edge and one or two per node: for every kept
+ * sample, g[0..m) += c * edge observable, and with bias g[m..m+n) (and g[m+n..m+2n)) += c * node ones.
+ */
+function accumulator(n: number, m: number, edge: (states: Float64Array, off: number, out: Float64Array) => void,
+  node: (states: Float64Array, off: number, out: Float64Array, second: Float64Array) => void, twoPerNode: boolean): EnginePhysics['accumulate'] {
+  const sw = new Float64Array(m), sh = new Float64Array(n), ss = new Float64Array(n)
+  return (states, B, c, withBias, g, keep) => {
+    if (c === 0) return
+    for (let b = 0; b < B; b++) {
+      if (keep && !keep[b]) continue
+      edge(states, b * n, sw)
+      for (let k = 0; k < m; k++) g[k] += c * sw[k]
+      if (withBias) {
+        node(states, b * n, sh, ss)
+        for (let i = 0; i < n; i++) g[m + i] += c * sh[i]
+        if (twoPerNode) for (let i = 0; i < n; i++) g[m + n + i] += c * ss[i]
+      }
+    }
+  }
+}
+
 function resistorPhysics(network: Network): EnginePhysics & { readonly net: ResNet } {
   const net = compileResistor(network)
   const { n, m } = net
   const nOut = net.outputs.length
-  const sw = new Float64Array(m), sb = new Float64Array(n), unused = new Float64Array(n)
+  const unused = new Float64Array(n)
   // inputs and targets as values: +-pi/2 -> +-1 (V, normalised)
   const sinOf = (a: Float64Array) => Float64Array.from(a, Math.sin)
   return {
     model: 'resistor', net, n, m, nOut, w: net.w, h: net.b, second: unused, secondClipped: false,
     encodeInputs: sinOf,
     encodeTargets: sinOf,
-    accumulate(states, B, c, withBias, g, keep) {
-      if (c === 0) return
-      for (let b = 0; b < B; b++) {
-        if (keep && !keep[b]) continue
-        resistorEdgeObservable(net, states, b * n, sw)
-        for (let k = 0; k < m; k++) g[k] += c * sw[k]
-        if (withBias) {
-          resistorBiasObservable(net, states, b * n, sb)
-          for (let i = 0; i < n; i++) g[m + i] += c * sb[i]
-        }
-      }
-    },
+    accumulate: accumulator(n, m, (x, off, out) => resistorEdgeObservable(net, x, off, out), (x, off, out) => resistorBiasObservable(net, x, off, out), false),
     // the MSE on output voltages: a conductance beta from each output to a source at its target
     costNudge: (beta, targets) => ({ kind: 'cost', cost: 'log-cos', beta, targets }),
     frozenForce(free, targets, B, beta) {
@@ -171,7 +170,7 @@ function isingPhysics(network: Network): EnginePhysics & { readonly net: IsingNe
   const net = compileIsing(network)
   const { n, m } = net
   const nOut = net.outputs.length
-  const sw = new Float64Array(m), sh = new Float64Array(n), unused = new Float64Array(n), means = new Float64Array(nOut), nf = new Float64Array(n)
+  const unused = new Float64Array(n), means = new Float64Array(nOut), nf = new Float64Array(n)
   // inputs and targets as values: +-pi/2 -> +-1 (targets become spins)
   const sinOf = (a: Float64Array) => Float64Array.from(a, Math.sin)
   return {
@@ -179,18 +178,7 @@ function isingPhysics(network: Network): EnginePhysics & { readonly net: IsingNe
     encodeInputs: sinOf,
     encodeTargets: sinOf,
     // observables dE/dJ = -s_i s_j (an input end reads x) and dE/dh = -s_i, on the sampled spins
-    accumulate(states, B, c, withBias, g, keep) {
-      if (c === 0) return
-      for (let b = 0; b < B; b++) {
-        if (keep && !keep[b]) continue
-        isingEdgeObservable(net, states, b * n, sw)
-        for (let k = 0; k < m; k++) g[k] += c * sw[k]
-        if (withBias) {
-          isingNodeObservable(net, states, b * n, sh)
-          for (let i = 0; i < n; i++) g[m + i] += c * sh[i]
-        }
-      }
-    },
+    accumulate: accumulator(n, m, (x, off, out) => isingEdgeObservable(net, x, off, out), (x, off, out) => isingNodeObservable(net, x, off, out), false),
     // beta C = beta/2 sum (s - y)^2, which the annealer applies as output fields h_o += beta y_o
     costNudge: (beta, targets) => ({ kind: 'cost', cost: 'log-cos', beta, targets }),
     // on spins C is linear (const - y s), so the frozen force equals the cost nudge's field
