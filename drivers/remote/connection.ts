@@ -33,6 +33,9 @@ export interface ConnectionOptions {
   heartbeats?: boolean
 }
 
+/** Node's TLS codes for a peer certificate that fails verification (untrusted CA, wrong host name, expired). */
+const CERT_REJECTED = /^(UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_[A-Z_]+|ERR_TLS_CERT_ALTNAME_INVALID)$/
+
 type Restore = (s: Session, how: { initial: boolean; rebooted: boolean }) => Promise<void>
 type Waiter = { resolve: (s: Session) => void; reject: (e: Error) => void }
 
@@ -281,9 +284,20 @@ export class BoardConnection {
     }
   }
 
-  /** At the first connection a wrong port or a wrong board is a mistake to report at once, not to wait out. */
+  /**
+   * At the first connection a wrong port, a wrong board, refused broker credentials or a broker
+   * certificate this host does not trust are mistakes to report at once, not to wait out: retrying
+   * the same settings cannot succeed. Later reconnects (establish(false)) retry all of them, a
+   * refused login included: the same credentials were accepted when the session began, so a refusal
+   * now is a change on the broker's side (its password file being rewritten, a restart with a
+   * half-written config) that an operator can put right while a long run waits; maxOutageS bounds
+   * that wait for callers who want a limit.
+   */
   private isFatalAtFirst(e: Error): boolean {
-    return e instanceof EqpError && ['EQP_ERR_DEVICE_UID_MISMATCH', 'EQP_ERR_PROTO_VIOLATION', 'EQP_ERR_DEVICE_PORT_BUSY', 'EQP_ERR_DEVICE_PORT_OPEN'].includes(e.code)
+    if (!(e instanceof EqpError)) return false
+    if (['EQP_ERR_DEVICE_UID_MISMATCH', 'EQP_ERR_PROTO_VIOLATION', 'EQP_ERR_DEVICE_PORT_BUSY', 'EQP_ERR_DEVICE_PORT_OPEN', 'EQP_ERR_MQTT_AUTH'].includes(e.code)) return true
+    // EQP_ERR_MQTT_CONNECT is mostly transient (broker down or restarting): only a failed certificate check is not
+    return e.code === 'EQP_ERR_MQTT_CONNECT' && CERT_REJECTED.test(String((e.cause as { code?: unknown } | undefined)?.code ?? ''))
   }
 
   /** Records what went wrong in one connection attempt and returns the coded error for it. */

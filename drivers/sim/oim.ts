@@ -9,6 +9,8 @@ import { simulatorInfo } from './sim-info.ts'
 import { Network } from '../../src/core/network/network.ts'
 import { compileOim, oimEnergy, type OimNet } from '../../src/core/physics/oim.ts'
 import { OimSystem } from '../../src/core/physics/oim-system.ts'
+import { OimFoldPlan, OimFoldSystem } from '../../src/core/physics/oim-fold.ts'
+import { EnvelopeMatrix } from '../../src/core/solvers/envelope.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
 import { createRelaxWorkspace, DEFAULT_SOLVE, relaxLangevin, relaxWith, SOLVER_NAMES, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
 import { CouplingPath, Imperfections, noiseStream, quantiseReadout } from './imperfections.ts'
@@ -26,9 +28,23 @@ export const SimOimOptions = z.strictObject({
   /** h and S as the board applies them */
   bias: Range.default({ min: -1e6, max: 1e6, levels: 0 }),
   ...Imperfections.shape,
+  /**
+   * force kernel (the XY simulator's option names): 'typed' = per-edge loops over the whole network;
+   * 'dense' = clamped inputs folded into per-sample fields once per relaxation, only the free nodes
+   * relaxed; 'auto' (absent) = folded when at least OIM_FOLD_AUTO_MIN_EDGES couplings touch an input
+   */
+  kernel: z.enum(['auto', 'dense', 'typed']).optional(),
 })
 export type SimOimOptions = z.infer<typeof SimOimOptions>
 export type SimOimOptionsInput = z.input<typeof SimOimOptions>
+
+/**
+ * Input couplings from which kernel 'auto' folds. Same threshold as the XY simulator's
+ * DENSE_AUTO_MIN_EDGES: the folded path reaches the same equilibria but rounds differently, so small
+ * networks (XOR, Iris, the published OIM runs) stay bit-for-bit on the old path, where the gain is
+ * milliseconds.
+ */
+export const OIM_FOLD_AUTO_MIN_EDGES = 4096
 
 /** Simulated OIM over a network description (model 'oim'); clampable = inputs, nudgeable = outputs. */
 export class SimOimSubstrate implements Substrate {
@@ -44,6 +60,8 @@ export class SimOimSubstrate implements Substrate {
   private prev: Float64Array | null = null
   private closed = false
   forceEvals = 0
+  /** folded path (null = per-edge loops over the full network): compact system, its workspace and scratch */
+  private readonly fold: { plan: OimFoldPlan; sys: OimFoldSystem; ws: RelaxWorkspace; xc: Float64Array; ext: Float64Array } | null = null
 
   constructor(network: Network, options: SimOimOptionsInput = {}) {
     const net = Network.parse(network)
@@ -56,6 +74,16 @@ export class SimOimSubstrate implements Substrate {
     this.path = new CouplingPath(this.net.m, this.opts)
     this.noiseRng = new Rng(this.opts.noiseSeed)
     this.info = simulatorInfo('oim', net, this.opts)
+    const kernel = this.opts.kernel ?? 'auto'
+    // an OIM input's field is one dot product per free node: no dense blocks needed, any topology folds
+    const clampedOut = this.net.outputs.some((o) => this.net.clamped[o] === 1)
+    const plan = kernel === 'typed' || clampedOut || this.net.inputs.length === 0 ? null : new OimFoldPlan(this.net)
+    if (plan && (kernel === 'dense' || plan.foldedCouplings >= OIM_FOLD_AUTO_MIN_EDGES)) {
+      const sys = new OimFoldSystem(plan), nf = plan.compact.n
+      // the free nodes of a layered net have an arrow-shaped Hessian: envelope Cholesky, not band
+      const ws = { ...createRelaxWorkspace(nf, 0), H: new EnvelopeMatrix(nf, sys.bandwidth) }
+      this.fold = { plan, sys, ws, xc: new Float64Array(nf), ext: new Float64Array(nf) }
+    }
     this.write({ weights: this.net.w.slice(), h: this.net.h.slice(), s: this.net.s.slice() })
   }
 
@@ -74,6 +102,12 @@ export class SimOimSubstrate implements Substrate {
       if (v.length !== n) throw new EqpError('EQP_ERR_BAD_INPUT', [name, `expected ${n} values, got ${v.length}`])
       for (let i = 0; i < n; i++) dst[i] = applyRange(v[i], rb)
     }
+    this.fold?.plan.refresh()
+  }
+
+  /** Which force kernel relaxes this network: 'typed' (per-edge, full network) or 'dense' (inputs folded). */
+  kernelInUse(): { kernel: 'typed' | 'dense' } {
+    return { kernel: this.fold ? 'dense' : 'typed' }
   }
 
   private read(): Params {
@@ -123,7 +157,14 @@ export class SimOimSubstrate implements Substrate {
     const states = new Float64Array(B * n), energy = new Float64Array(B), settled = new Uint8Array(B), steps = new Float64Array(B)
     const x = this.x, clamp = this.info.clampable
     const rc = this.opts.coupling
-    if (this.path.step()) this.path.apply(this.setW, rc.min, rc.max, this.net.w)
+    if (this.path.step()) { this.path.apply(this.setW, rc.min, rc.max, this.net.w); this.fold?.plan.refresh() }
+    const fold = this.fold
+    if (fold) {
+      // the compact system sees the same nudge; a force nudge is gathered per sample into fold.ext
+      const fs = fold.sys.setFree()
+      fs.beta = sys.beta; fs.y = sys.y
+      if (sys.ext) { fs.ext = fold.ext; fs.extOff = 0 }
+    }
     const noise = this.opts.noise && this.opts.noise.sigma > 0 ? this.opts.noise : null
     const nSteps = noise ? Math.ceil(noise.time / noise.dt) : 0
     const lo = noise ? { sigma: noise.sigma, dt: noise.dt, steps: Math.min(nSteps, o.maxEvals) } : null
@@ -138,18 +179,38 @@ export class SimOimSubstrate implements Substrate {
       for (let k = 0; k < nIn; k++) x[clamp[k]] = req.inputs[b * nIn + k]
       sys.yOff = b * nOut
       sys.extOff = off
+      let folded = false
       if (performance.now() < deadline) {
-        const st = lo
-          ? relaxLangevin(sys, x, lo, noiseStream(start.kind === 'random' ? start.seed : null, callSeed, b), this.ws.f)
-          : relaxWith(this.opts.solver, sys, x, o, this.ws)
+        let st
+        if (fold) {
+          // inputs -> field on the free nodes, once per sample; relax the free nodes only. Langevin draws
+          // noise per free node in node order on both paths, so a noise seed gives the same stream.
+          const { plan, sys: fs, xc } = fold
+          plan.setSample(x, 0)
+          plan.gather(x, 0, xc)
+          fs.yOff = b * nOut
+          if (sys.ext) plan.gather(sys.ext, off, fold.ext)
+          st = lo
+            ? relaxLangevin(fs, xc, lo, noiseStream(start.kind === 'random' ? start.seed : null, callSeed, b), fold.ws.f)
+            : relaxWith(this.opts.solver, fs, xc, o, fold.ws)
+          plan.scatter(xc, x, 0)
+          folded = true
+        } else {
+          st = lo
+            ? relaxLangevin(sys, x, lo, noiseStream(start.kind === 'random' ? start.seed : null, callSeed, b), this.ws.f)
+            : relaxWith(this.opts.solver, sys, x, o, this.ws)
+        }
         settled[b] = st.settled && (lo === null || nSteps <= o.maxEvals) ? 1 : 0
         steps[b] = st.forceEvals
         this.forceEvals += st.forceEvals
       }
       states.set(x, off)
-      energy[b] = oimEnergy(this.net, x, 0)
+      // folded: compact energy plus the input-input constant, skipping the input couplings (78,400 of
+      // 79,400 on 784-100-10); the same value as the full sum up to rounding
+      energy[b] = folded ? fold!.plan.energy(fold!.xc) : oimEnergy(this.net, x, 0)
     }
     sys.setFree()
+    fold?.sys.setFree()
     this.prev = states.slice()
     if (this.opts.readoutBits !== undefined) {
       // quantise the phases only: clamped entries hold input values, not phases

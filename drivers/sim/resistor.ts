@@ -7,7 +7,7 @@ import { EqpError } from '../../src/errors.ts'
 import { checkRelaxRequest } from './check-request.ts'
 import { simulatorInfo } from './sim-info.ts'
 import { Network } from '../../src/core/network/network.ts'
-import { compileResistor, outputIndex, relaxResistor, resistorEnergy, type ResNet } from '../../src/core/physics/resistor.ts'
+import { compileResistor, compileResistorFold, foldResistorInputs, outputIndex, relaxResistor, relaxResistorFolded, resistorEnergy, resistorEnergyFolded, type ResistorFold, type ResNet } from '../../src/core/physics/resistor.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
 import { CouplingPath, Imperfections } from './imperfections.ts'
 import { applyRange, cloneParams, Range, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
@@ -25,6 +25,12 @@ export const SimResistorOptions = z.strictObject({
   bias: Range.default({ min: -1e6, max: 1e6, levels: 0 }),
   /** coupling variation and drift apply; readout bits and noise are phase options and are refused */
   ...Imperfections.pick({ variation: true, deviceSeed: true, drift: true }).shape,
+  /**
+   * fold the input sources into a constant current per free node once per sample, so sweeps and the
+   * reported energy visit only free-free edges (same result to the last bits); false = the old
+   * sweep over every edge
+   */
+  fold: z.boolean().default(true),
 })
 export type SimResistorOptionsInput = z.input<typeof SimResistorOptions>
 
@@ -37,6 +43,8 @@ export class SimResistorSubstrate implements Substrate {
   private readonly outIdx: Int32Array
   private readonly setW: Float64Array
   private readonly path: CouplingPath
+  /** free-free adjacency and per-sample input currents (null = sweep every edge) */
+  private readonly fold: ResistorFold | null
   private prev: Float64Array | null = null
   private closed = false
   forceEvals = 0
@@ -47,6 +55,7 @@ export class SimResistorSubstrate implements Substrate {
     this.net = compileResistor(net, this.opts.leak)
     this.x = new Float64Array(this.net.n)
     this.outIdx = outputIndex(this.net)
+    this.fold = this.opts.fold ? compileResistorFold(this.net) : null
     this.setW = new Float64Array(this.net.m)
     this.path = new CouplingPath(this.net.m, this.opts)
     this.info = simulatorInfo('resistor', net, this.opts)
@@ -114,16 +123,20 @@ export class SimResistorSubstrate implements Substrate {
       } else if (start.kind === 'given') for (let i = 0; i < n; i++) x[i] = start.states[off + i]
       else for (let i = 0; i < n; i++) x[i] = this.prev![off + i]
       for (let k = 0; k < nIn; k++) x[clamp[k]] = req.inputs[b * nIn + k]
+      // input currents once per sample: the sweeps and the energy below then skip the input edges
+      const fold = this.fold
+      if (fold) foldResistorInputs(this.net, fold, x)
       if (performance.now() < deadline) {
-        const st = nudge?.kind === 'cost'
-          ? relaxResistor(this.net, x, nudge.beta, nudge.targets, b * nOut, null, 0, this.opts.tol, maxSweeps, this.outIdx)
-          : relaxResistor(this.net, x, 0, null, 0, nudge?.kind === 'force' ? nudge.force : null, off, this.opts.tol, maxSweeps, this.outIdx)
+        const cost = nudge?.kind === 'cost' ? nudge : null, force = nudge?.kind === 'force' ? nudge.force : null
+        const st = fold
+          ? relaxResistorFolded(this.net, fold, x, cost ? cost.beta : 0, cost ? cost.targets : null, b * nOut, force, off, this.opts.tol, maxSweeps, this.outIdx)
+          : relaxResistor(this.net, x, cost ? cost.beta : 0, cost ? cost.targets : null, b * nOut, force, off, this.opts.tol, maxSweeps, this.outIdx)
         settled[b] = st.settled ? 1 : 0
         steps[b] = st.sweeps
         this.forceEvals += st.sweeps
       }
       states.set(x, off)
-      energy[b] = resistorEnergy(this.net, x, 0)
+      energy[b] = fold ? resistorEnergyFolded(this.net, fold, x) : resistorEnergy(this.net, x, 0)
     }
     this.prev = states.slice()
     return { states, energy, settled, steps, timeS: (performance.now() - t0) / 1000 }

@@ -139,7 +139,14 @@ const AUTH_REFUSED = new Set<number | string>([4, 5, 134, 135])   // bad user/pa
 
 function connectError(o: MqttOptions, e: ConnErr): EqpError {
   if (e.code !== undefined && AUTH_REFUSED.has(e.code)) return new EqpError('EQP_ERR_MQTT_AUTH', [o.url, e.message], { cause: e })
-  return new EqpError('EQP_ERR_MQTT_CONNECT', [o.url, e.message], { cause: e })
+  return new EqpError('EQP_ERR_MQTT_CONNECT', [o.url, tlsHint(e)], { cause: e })
+}
+
+/** Node's text for a failed certificate check ("self-signed certificate in certificate chain") does not say what to do. */
+function tlsHint(e: ConnErr): string {
+  if (typeof e.code !== 'string' || !/CERT|SIGNATURE/.test(e.code)) return e.message
+  const fix = e.code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'connect by a name or address the certificate lists' : 'trust the CA that signed it (tls.ca, --mqtt-ca)'
+  return `the broker's TLS certificate failed the check: ${e.message} (${e.code}); ${fix}`
 }
 
 /**

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { EqpError } from '../errors.ts'
 import { parseInput } from '../services/issues.ts'
+import { MqttTls } from '../services/mqtt/service.ts'
 
 export const ServeConfig = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
@@ -29,13 +30,15 @@ export const ServeConfig = z.strictObject({
   keepCheckpoints: z.int().min(1).max(1000).default(3),
   /** samples per relax call between yields to the event loop */
   slice: z.int().min(1).max(4096).default(8),
-  /** an MQTT broker where boards announce themselves (mqtt://, mqtts://, ws://; credentials in the fields) */
+  /** an MQTT broker where boards announce themselves (mqtt://, mqtts://, ws://; credentials and TLS in the fields) */
   mqtt: z.strictObject({
     url: z.string().regex(/^(mqtts?|wss?):\/\/[^/]+/, 'mqtt://, mqtts://, ws:// or wss:// followed by a host'),
     username: z.string().optional(),
     password: z.string().optional(),
     prefix: z.string().optional(),
     protocolVersion: z.union([z.literal(4), z.literal(5)]).optional(),
+    /** for mqtts:// and wss://: CA, client certificate and key (PEM files), rejectUnauthorized; mqtt devices without their own url inherit it */
+    tls: MqttTls.optional(),
   }).optional(),
   /** start a broker in this process (aedes, MQTT 3.1.1) on mqttHost:mqttPort, when no mqtt url is given */
   mqttEmbedded: z.boolean().default(false),

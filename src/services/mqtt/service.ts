@@ -4,6 +4,9 @@
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../../drivers/transports/mqtt-broker.ts'
 import { MqttOptions, watchBoards, type BoardDirectory, type DiscoveredBoard, type MqttOptionsInput } from '../../../drivers/transports/mqtt.ts'
 
+/** TLS settings of a broker connection (CA, client certificate and key, certificate check): the daemon's config takes them for its broker. */
+export { MqttTls } from '../../../drivers/transports/mqtt.ts'
+
 /** Where the daemon's broker is: given, or embedded on host:port (port 0 = any free one). */
 export type BrokerSetting =
   | { kind: 'external'; mqtt: MqttOptionsInput }
