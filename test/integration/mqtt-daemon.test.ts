@@ -159,6 +159,29 @@ describe('the daemon with a real mosquitto (serve --mqtt URL)', { skip: NO_MOSQU
     }
   })
 
+  it('a daemon restart reopens its mqtt devices by uid, with their parameters', async () => {
+    const m = await startMosquitto()
+    cleanup.push(() => m.stop())
+    const dataDir = tempDir('mqtt-restore')
+    const a = await inProcessDaemon({ mqtt: { url: m.url }, dataDir })
+    await boardOn(xorNet, 'keep-1', { url: m.url })
+    await until('the board listed', async () => ((await call(a.url, 'GET', '/boards')).body.boards.length ? true : null))
+    const dev = (await call(a.url, 'POST', '/devices', { kind: 'mqtt', uid: 'keep-1' })).body
+    const w = xorNet.weights.map((v, k) => v + 0.01 * k)
+    assert.equal((await call(a.url, 'PUT', `/devices/${dev.id}/params`, { weights: w })).status, 200)
+    await a.close()
+    const b = await inProcessDaemon({ mqtt: { url: m.url }, dataDir })
+    cleanup.push(() => b.close())
+    const again = (await call(b.url, 'GET', `/devices/${dev.id}`)).body
+    assert.equal(again.kind, 'mqtt')
+    assert.equal(again.info.uid, 'keep-1')
+    assert.equal(again.status.state, 'ready')
+    const p = (await call(b.url, 'GET', `/devices/${dev.id}/params`)).body.weights as number[]
+    // the board speaks f32: what it holds is the stored values rounded to single precision
+    p.forEach((v, k) => assert.ok(Math.abs(v - w[k]) < 1e-6, `weight ${k}: ${v} vs ${w[k]}`))
+    assert.equal((await call(b.url, 'GET', '/boards')).body.boards.find((x: { uid: string }) => x.uid === 'keep-1').device, dev.id)
+  })
+
   it('a broker restart under a daemon run costs no step: the run ends where an undisturbed one ends', async () => {
     const m = await startMosquitto()
     cleanup.push(() => m.stop())
