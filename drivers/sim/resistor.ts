@@ -2,6 +2,8 @@
 // with the same physics module the engine uses. Inputs are voltage sources (duplicated +-x by the sign
 // of each input edge), hidden nodes carry ideal diodes, the nudge is beta times the output MSE (a
 // conductance beta to a source at the target). The board keeps conductances between nodes >= 0.
+// Its amplifiers (input gain, bidirectional inter-layer amplifiers) come with the network (Network.gain),
+// so the engine computes observables with the same gains; states report x, not G x, on input nodes.
 import { z } from 'zod'
 import { EqpError } from '../../src/errors.ts'
 import { checkRelaxRequest } from './check-request.ts'

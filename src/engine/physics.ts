@@ -133,6 +133,9 @@ function accumulator(n: number, m: number, edge: (states: Float64Array, off: num
 }
 
 function resistorPhysics(network: Network): EnginePhysics & { readonly net: ResNet } {
+  // network.gain (input stage G, inter-layer amplifiers A) compiles here as in the simulator: the
+  // observables scale each edge by its depth's energy scale s and read sources at G x; outputs have
+  // s = 1, so the nudge, the frozen force and the cost below need no gain
   const net = compileResistor(network)
   const { n, m } = net
   const nOut = net.outputs.length

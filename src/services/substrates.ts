@@ -7,18 +7,20 @@ import { SimIsingSubstrate, type IsingAnneal } from '../../drivers/sim/ising.ts'
 import { SimOimSubstrate } from '../../drivers/sim/oim.ts'
 import { SimResistorSubstrate } from '../../drivers/sim/resistor.ts'
 import { SimXyOptions, SimXySubstrate } from '../../drivers/sim/xy.ts'
-import type { ModelName, Network } from '../core/network/network.ts'
+import { formatIssues, gainBoundaries, Network, type ModelName } from '../core/network/network.ts'
 import { EqpError } from '../errors.ts'
 
 /**
  * The network as the given model. XY -> OIM keeps couplings and h (the field along phase 0) and
  * zeroes psi; S starts at 0. OIM -> XY drops S. -> resistor: |W| between nodes, bias currents 0.
  * -> ising: couplings and h kept as J and h, psi zeroed (no output copies; see replicateOutputs);
- * ising -> another model drops the replica groups (they become plain nodes). Same model: unchanged.
+ * ising -> another model drops the replica groups (they become plain nodes); resistor -> another
+ * model drops the amplifier gains. Same model: unchanged.
  */
 export function asModel(net: Network, model: ModelName): Network {
   if (net.model === model) return net
-  const { shil: _s, replicas: _r, ...rest } = net
+  // amplifier gains are a resistor-network field: another model has no amplifiers
+  const { shil: _s, replicas: _r, gain: _g, ...rest } = net
   if (model === 'xy') return { ...rest, model }
   // conductances between nodes are >= 0: take |W| (input edges keep their sign, which picks +x or -x)
   if (model === 'resistor') {
@@ -27,6 +29,34 @@ export function asModel(net: Network, model: ModelName): Network {
     return { ...rest, model, weights, bias: { h: new Array<number>(net.nodes).fill(0), psi: new Array<number>(net.nodes).fill(0) } }
   }
   return { ...rest, model, bias: { h: net.bias?.h ?? new Array<number>(net.nodes).fill(0), psi: new Array<number>(net.nodes).fill(0) } }
+}
+
+/**
+ * The resistor network with its amplifier gains set (Network.gain): `input`, the input stage's voltage
+ * gain, and `layers`, the inter-layer amplifiers' forward voltage gains, one per boundary or a single
+ * value for every boundary. Given fields replace the network's own. EQP_ERR_BAD_INPUT naming the
+ * field (fields.input / fields.layers) for another model, a gain <= 0 or not finite, or a wrong count.
+ */
+export function withResistorGain(net: Network, gain: { input?: number; layers?: number[] }, fields = { input: 'gain.input', layers: 'gain.layers' }): Network {
+  const given = gain.input !== undefined ? fields.input : gain.layers !== undefined ? fields.layers : null
+  if (given === null) return net
+  if (net.model !== 'resistor') throw new EqpError('EQP_ERR_BAD_INPUT', [given, `amplifier gains are for a resistor network (the model is '${net.model}')`])
+  const positive = (v: number) => Number.isFinite(v) && v > 0
+  if (gain.input !== undefined && !positive(gain.input)) throw new EqpError('EQP_ERR_BAD_INPUT', [fields.input, `${gain.input} is not a positive finite gain`])
+  let layers = gain.layers
+  if (layers !== undefined) {
+    const bad = layers.find((v) => !positive(v))
+    if (bad !== undefined) throw new EqpError('EQP_ERR_BAD_INPUT', [fields.layers, `${bad} is not a positive finite gain`])
+    const want = gainBoundaries(net)
+    if (layers.length === 1 && want > 1) layers = new Array<number>(want).fill(layers[0])
+    if (layers.length !== want) {
+      throw new EqpError('EQP_ERR_BAD_INPUT', [fields.layers, `${layers.length} gains for ${want} amplifier boundaries (one between each pair of consecutive free depths, e.g. hidden -> output)`])
+    }
+  }
+  const out = { ...net, gain: { ...net.gain, ...(gain.input !== undefined ? { input: gain.input } : {}), ...(layers !== undefined ? { layers } : {}) } }
+  const r = Network.safeParse(out)
+  if (!r.success) throw new EqpError('EQP_ERR_BAD_INPUT', [layers !== undefined ? fields.layers : fields.input, formatIssues(r.error)])
+  return r.data
 }
 
 /** A range left at the shared options' unbounded default (+-1e6, continuous) counts as not given. */

@@ -5,7 +5,8 @@ import { ESTIMATOR_NAMES } from '../../core/eqprop/estimators.ts'
 import { SOLVER_NAMES } from '../../core/solvers/system.ts'
 import { TrainConfig } from '../../engine/config.ts'
 import { networkFromArg } from '../../services/networks.ts'
-import { asModel } from '../../services/substrates.ts'
+import { asModel, withResistorGain } from '../../services/substrates.ts'
+import { EqpError } from '../../errors.ts'
 import { replicateOutputs } from '../../core/topology/replicas.ts'
 import { MODEL_NAMES } from '../../core/network/network.ts'
 import { loadTask, trainOnSimulator } from '../../services/training.ts'
@@ -27,6 +28,9 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --network-seed S    seed of the network's random couplings (default: --seed)
   --substrate M       ${MODEL_NAMES.join(' | ')}: simulate this substrate (default: the network file's model, else xy);
                       oim, resistor and ising read inputs and targets through sin (+-pi/2 -> +-1), see the README, Substrates
+  --input-gain G      resistor: the input stage drives the sources at G x (default 1; docs/readme-resistor-gain.md)
+  --layer-gain A      resistor: bidirectional amplifiers (voltage gain A forward, current gain 1/A back) between
+                      consecutive free layers, one value for every boundary or A1,A2,... (default none)
   --copies K          ising: K spins per output, read out by their mean (default 1; docs/readme-ising.md)
   --estimator E       ${ESTIMATOR_NAMES.join(' | ')} (default one-sided)
   --beta B            nudge strength (default 0.1)
@@ -70,6 +74,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const f = parseFlags(args, {
     plots: { type: 'string' }, 'plots-every': { type: 'string' },
     task: { type: 'string' }, network: { type: 'string' }, 'network-seed': { type: 'string' }, substrate: { type: 'string' }, copies: { type: 'string' },
+    'input-gain': { type: 'string' }, 'layer-gain': { type: 'string' },
     estimator: { type: 'string' }, beta: { type: 'string' }, lr: { type: 'string' }, optimiser: { type: 'string' },
     epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' },
     'readout-bits': { type: 'string' }, noise: { type: 'string' }, variation: { type: 'string' }, 'device-seed': { type: 'string' }, drift: { type: 'string' },
@@ -84,7 +89,10 @@ export async function trainCommand(args: string[]): Promise<number> {
   const modelled = f.substrate === undefined ? built : asModel(built, oneOf(f.substrate, 'substrate', MODEL_NAMES, 'xy'))
   const copies = num(f.copies, 'copies', 1, { int: true, min: 1, max: 64 })
   if (copies > 1 && modelled.model !== 'ising') throw new UsageError('--copies duplicates the outputs of an Ising network (--substrate ising)')
-  const network = replicateOutputs(modelled, copies, num(f['network-seed'], 'network-seed', seed, { int: true, min: 0 }))
+  const network = withResistorGain(replicateOutputs(modelled, copies, num(f['network-seed'], 'network-seed', seed, { int: true, min: 0 })), {
+    input: f['input-gain'] === undefined ? undefined : gainFlag(f['input-gain'], 'input-gain'),
+    layers: f['layer-gain'] === undefined ? undefined : f['layer-gain'].split(',').map((v) => gainFlag(v, 'layer-gain')),
+  }, { input: '--input-gain', layers: '--layer-gain' })
   const opt = oneOf(f.optimiser, 'optimiser', ['sgd', 'momentum', 'adam'] as const, 'sgd')
   const cfg = TrainConfig.parse({
     estimator: oneOf(f.estimator, 'estimator', ESTIMATOR_NAMES, 'one-sided'),
@@ -167,6 +175,13 @@ export async function trainCommand(args: string[]): Promise<number> {
     }
   }
   return 0
+}
+
+/** A gain flag's value: a positive finite number, else EQP_ERR_BAD_INPUT naming the flag (exit code 2). */
+function gainFlag(v: string, flag: string): number {
+  const x = Number(v)
+  if (v.trim() === '' || !Number.isFinite(x) || x <= 0) throw new EqpError('EQP_ERR_BAD_INPUT', [`--${flag}`, `'${v}' is not a positive finite gain`])
+  return x
 }
 
 /** Prints a line on stderr whenever a board's connection changes state or reports a new diagnostic. */

@@ -15,6 +15,64 @@ export const Layout = z.strictObject({
 })
 export type Layout = z.infer<typeof Layout>
 
+/**
+ * Resistor networks only: the gains of the board's amplifiers. `input`: the input stage's voltage
+ * gain G (the sources read G x, V). `layers`: the forward voltage gain A_d of the bidirectional
+ * amplifiers (backward current gain 1/A_d) between free depth d and d + 1, one per boundary, where a
+ * node's depth is its graph distance from the inputs (layered nets: hidden layer l = depth l). The
+ * gains live on the network, not in simulator options, because both the simulator (relaxation) and
+ * the engine (observables of the edges behind an amplifier) compile them: one source of truth that
+ * travels with the trained network's JSON. Absent = 1 (no amplifier).
+ */
+export const ResistorGain = z.strictObject({
+  input: z.number().positive().finite().optional(),
+  layers: z.array(z.number().positive().finite()).optional(),
+})
+export type ResistorGain = z.infer<typeof ResistorGain>
+
+/** Graph distance of every node from the nearest input (0 on inputs, -1 where no input reaches). */
+export function nodeDepths(n: number, edges: readonly (readonly [number, number])[], inputs: readonly number[]): Int32Array {
+  const deg = new Uint32Array(n + 1)
+  for (const [i, j] of edges) { deg[i + 1]++; deg[j + 1]++ }
+  for (let i = 0; i < n; i++) deg[i + 1] += deg[i]
+  const adj = new Uint32Array(deg[n]), fill = deg.slice(0, n)
+  for (const [i, j] of edges) { adj[fill[i]++] = j; adj[fill[j]++] = i }
+  const depth = new Int32Array(n).fill(-1), queue = new Uint32Array(n)
+  let head = 0, tail = 0
+  for (const i of inputs) if (depth[i] < 0) { depth[i] = 0; queue[tail++] = i }
+  while (head < tail) {
+    const i = queue[head++]
+    for (let p = deg[i]; p < deg[i + 1]; p++) if (depth[adj[p]] < 0) { depth[adj[p]] = depth[i] + 1; queue[tail++] = adj[p] }
+  }
+  return depth
+}
+
+/** Amplifier boundaries of a network: (deepest free depth) - 1, the length gain.layers must have. */
+export function gainBoundaries(net: Pick<Network, 'nodes' | 'edges' | 'inputs'>): number {
+  const depth = nodeDepths(net.nodes, net.edges, net.inputs)
+  let dMax = 0
+  for (let i = 0; i < net.nodes; i++) if (depth[i] > dMax) dMax = depth[i]
+  return Math.max(0, dMax - 1)
+}
+
+/** Why gain.layers does not fit the network (null = it fits): count, reachability, output depths. */
+function gainLayersProblem(net: Pick<Network, 'nodes' | 'edges' | 'inputs' | 'outputs'>, layers: readonly number[]): string | null {
+  const depth = nodeDepths(net.nodes, net.edges, net.inputs)
+  const unreached = depth.indexOf(-1)
+  if (unreached >= 0) return `node ${unreached} is not connected to an input, so it has no depth behind the amplifiers`
+  const want = gainBoundaries(net)
+  if (layers.length !== want) return `has ${layers.length} entries, expected ${want} (one per boundary between free depths 1..${want + 1})`
+  // the MSE nudge needs every output on the same side of every amplifier (one energy scale)
+  let gOut = -1
+  for (const o of net.outputs) {
+    let p = 1
+    for (let d = 1; d < depth[o]; d++) p *= layers[d - 1]
+    if (gOut < 0) gOut = p
+    else if (Math.abs(p - gOut) > 1e-12 * gOut) return `outputs sit behind different amplifier gains (${gOut} vs ${p} at node ${o})`
+  }
+  return null
+}
+
 export const Network = z
   .strictObject({
     model: ModelName,
@@ -34,6 +92,8 @@ export const Network = z
     /** tied parameters (CNN-like layers): edge k uses trainable value tied[k]; weights[k] holds that
      *  value. The trainer trains one value per index (gradient summed over its edges). */
     tied: z.array(NodeIndex).optional(),
+    /** resistor only: input-stage and inter-layer amplifier gains (ResistorGain; absent = 1) */
+    gain: ResistorGain.optional(),
   })
   .superRefine((net, ctx) => {
     const n = net.nodes
@@ -42,9 +102,10 @@ export const Network = z
       bad(['weights'], `has ${net.weights.length} entries but edges has ${net.edges.length}`)
     }
     const seen = new Set<number>()
+    let edgesOk = true
     for (let k = 0; k < net.edges.length; k++) {
       const [i, j] = net.edges[k]
-      if (i >= n || j >= n) { bad(['edges', k], `edge [${i},${j}] references a node >= nodes (${n})`); continue }
+      if (i >= n || j >= n) { bad(['edges', k], `edge [${i},${j}] references a node >= nodes (${n})`); edgesOk = false; continue }
       if (i === j) { bad(['edges', k], `self-loop on node ${i}`); continue }
       const key = Math.min(i, j) * n + Math.max(i, j)
       if (seen.has(key)) bad(['edges', k], `duplicate edge [${i},${j}] (edges are undirected)`)
@@ -85,6 +146,13 @@ export const Network = z
           if (v === undefined) value.set(p, net.weights[k])
           else if (v !== net.weights[k]) bad(['weights', k], `edge ${k} is tied to parameter ${p} but its weight ${net.weights[k]} differs from ${v}`)
         })
+      }
+    }
+    if (net.gain) {
+      if (net.model !== 'resistor') bad(['gain'], `amplifier gains are a resistor-network field (model is '${net.model}')`)
+      else if (net.gain.layers && edgesOk && net.inputs.every((v) => v < n) && net.outputs.every((v) => v < n)) {
+        const p = gainLayersProblem(net, net.gain.layers)
+        if (p) bad(['gain', 'layers'], p)
       }
     }
     if (net.layout && net.layout.rows * net.layout.cols !== n) {

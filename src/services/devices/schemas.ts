@@ -5,7 +5,7 @@ import { IsingAnneal } from '../../../drivers/sim/ising.ts'
 import { SimXyOptions } from '../../../drivers/sim/xy.ts'
 import { SubstrateInfo } from '../../../drivers/substrate.ts'
 import { MqttTls } from '../../../drivers/transports/mqtt.ts'
-import { Layout, Network } from '../../core/network/network.ts'
+import { Layout, Network, ResistorGain } from '../../core/network/network.ts'
 import { BuilderSpec } from '../../core/topology/index.ts'
 
 /** Limits that keep one request from stalling the daemon. */
@@ -47,8 +47,12 @@ export type SimXyDeviceCreate = z.infer<typeof SimXyDeviceCreate>
 /** A simulated oscillator Ising machine; a description or builder network becomes model 'oim' (README, Substrates). */
 export const SimOimDeviceCreate = simDeviceCreate('sim-oim')
 export type SimOimDeviceCreate = z.infer<typeof SimOimDeviceCreate>
-/** A simulated resistor network (model 'resistor'; the sim options readoutBits and noise are refused). */
-export const SimResistorDeviceCreate = simDeviceCreate('sim-resistor')
+/** A simulated resistor network (model 'resistor'; the sim options readoutBits and noise are refused).
+ *  `gain` sets the network's amplifiers (Network.gain; `layers` may be one value for every boundary). */
+export const SimResistorDeviceCreate = z.strictObject({
+  ...simDeviceShape('sim-resistor'),
+  gain: ResistorGain.optional(),
+}).superRefine(checkSimDevice)
 /** A simulated Ising annealer (model 'ising'): `anneal` sets its schedule, `copies` the spins per output
  *  (a builder's outputs are replicated); readoutBits and noise are refused (README, Ising annealer). */
 export const SimIsingDeviceCreate = z.strictObject({

@@ -6,7 +6,7 @@ import { Network } from '../../core/network/network.ts'
 import { buildNetwork, lclShapes, parseBuilderString, type BuilderSpec, type LayerShape } from '../../core/topology/index.ts'
 import { openMqttBoard, openSerialBoard } from '../boards.ts'
 import type { MqttService } from '../mqtt/service.ts'
-import { asModel, openSimulator } from '../substrates.ts'
+import { asModel, openSimulator, withResistorGain } from '../substrates.ts'
 import { replicateOutputs } from '../../core/topology/replicas.ts'
 import { paramsToJson, yieldToLoop } from '../../engine/sliced-substrate.ts'
 import { EqpError } from '../../errors.ts'
@@ -189,7 +189,8 @@ export class DeviceService {
       checkSize('copies', { nodes: out.nodes, couplings: out.edges.length })
       return out
     }
-    return asModel(this.describedNetwork(spec), spec.kind === 'sim-oim' ? 'oim' : spec.kind === 'sim-resistor' ? 'resistor' : 'xy')
+    if (spec.kind === 'sim-resistor') return withResistorGain(asModel(this.describedNetwork(spec), 'resistor'), spec.gain ?? {})
+    return asModel(this.describedNetwork(spec), spec.kind === 'sim-oim' ? 'oim' : 'xy')
   }
 
   private describedNetwork(spec: SimDeviceCreate): Network {
