@@ -6,7 +6,7 @@ import { Rng } from '../../src/core/rng/rng.ts'
 import { stateAtResolution } from '../remote/wire-values.ts'
 
 export const Imperfections = z.strictObject({
-  /** phase readout resolution: states come back on a grid of 2^bits steps over (-pi, pi] */
+  /** readout resolution: phases on 2^bits steps over (-pi, pi]; resistor voltages as 2^bits ADC codes over [-vMax, vMax) */
   readoutBits: z.int().min(1).max(16).optional(),
   /** Langevin noise: Euler-Maruyama at step dt for `time` model time units, sigma*sqrt(dt) per step */
   noise: z.strictObject({
@@ -76,6 +76,25 @@ export function quantiseReadout(states: Float64Array, bits: number): void {
     const v = stateAtResolution(states[i], lsb, true)
     // -pi and pi are one phase; report it as pi so every value lies in (-pi, pi]
     states[i] = v < -Math.PI + 0.5 * lsb ? -v : v
+  }
+}
+
+/** The voltage readout step (V) of a two's-complement ADC of `bits` bits over [-vMax, vMax): vMax / 2^(bits-1). */
+export const voltageLsb = (bits: number, vMax: number): number => vMax / 2 ** (bits - 1)
+
+/**
+ * Rounds the unclamped entries of each n-node sample in place to the nearest ADC code (V), clipped to
+ * the codes -2^(bits-1) .. 2^(bits-1) - 1; clamped entries are the host's source values, not readings.
+ */
+export function quantiseVoltages(states: Float64Array, n: number, clamped: Uint8Array, bits: number, vMax: number): void {
+  const lsb = voltageLsb(bits, vMax), lo = -(2 ** (bits - 1)), hi = 2 ** (bits - 1) - 1
+  for (let off = 0; off < states.length; off += n) {
+    for (let i = 0; i < n; i++) {
+      if (clamped[i]) continue
+      const c = Math.round(states[off + i] / lsb)
+      // + 0 turns code -0 (a small negative reading) into the 0 a board reports
+      states[off + i] = (c < lo ? lo : c > hi ? hi : c) * lsb + 0
+    }
   }
 }
 

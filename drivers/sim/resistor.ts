@@ -4,14 +4,17 @@
 // conductance beta to a source at the target). The board keeps conductances between nodes >= 0.
 // Its amplifiers (input gain, bidirectional inter-layer amplifiers) come with the network (Network.gain),
 // so the engine computes observables with the same gains; states report x, not G x, on input nodes.
+// Imperfections: coupling variation and drift (shared with the phase simulators), an ADC readout of
+// readoutBits over [-readoutRange, readoutRange) V, and thermal noise as Langevin dynamics on the node
+// voltages after the deterministic relaxation (src/core/physics/resistor.ts, resistorLangevin).
 import { z } from 'zod'
 import { EqpError } from '../../src/errors.ts'
 import { checkRelaxRequest } from './check-request.ts'
 import { simulatorInfo } from './sim-info.ts'
 import { Network } from '../../src/core/network/network.ts'
-import { compileResistor, compileResistorFold, foldResistorInputs, outputIndex, relaxResistor, relaxResistorFolded, resistorEnergy, resistorEnergyFolded, type ResistorFold, type ResNet } from '../../src/core/physics/resistor.ts'
+import { compileResistor, compileResistorFold, createResistorNoiseWork, foldResistorInputs, outputIndex, relaxResistor, relaxResistorFolded, resistorEnergy, resistorEnergyFolded, resistorLangevin, type ResistorFold, type ResistorNoiseWork, type ResNet } from '../../src/core/physics/resistor.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
-import { CouplingPath, Imperfections } from './imperfections.ts'
+import { CouplingPath, Imperfections, noiseStream, quantiseVoltages } from './imperfections.ts'
 import { applyRange, cloneParams, Range, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 
 export const SimResistorOptions = z.strictObject({
@@ -25,8 +28,10 @@ export const SimResistorOptions = z.strictObject({
   leak: z.number().positive().default(0.01),
   coupling: Range.default({ min: -1e6, max: 1e6, levels: 0 }),
   bias: Range.default({ min: -1e6, max: 1e6, levels: 0 }),
-  /** coupling variation and drift apply; readout bits and noise are phase options and are refused */
-  ...Imperfections.pick({ variation: true, deviceSeed: true, drift: true }).shape,
+  /** readout bits (ADC codes over +-readoutRange), thermal noise on the node voltages, coupling variation and drift; all off by default */
+  ...Imperfections.shape,
+  /** ADC full scale vMax (V); default the largest source-driven node voltage, max(1, G prod A) (see defaultReadoutRange) */
+  readoutRange: z.number().positive().optional(),
   /**
    * fold the input sources into a constant current per free node once per sample, so sweeps and the
    * reported energy visit only free-free edges (same result to the last bits); false = the old
@@ -35,6 +40,17 @@ export const SimResistorOptions = z.strictObject({
   fold: z.boolean().default(true),
 })
 export type SimResistorOptionsInput = z.input<typeof SimResistorOptions>
+
+/**
+ * Default ADC full scale (V): with no bias currents every node voltage lies within G prod_{k<d} A_k of
+ * 0 (in U = V / gains-so-far the net is passive with sources |x| <= 1), and the targets are +-1; so
+ * max(1, G, G A_1, G A_1 A_2, ...). Bias currents can push nodes beyond it: the readout then clips.
+ */
+export function defaultReadoutRange(net: Network): number {
+  let p = net.gain?.input ?? 1, v = Math.max(1, p)
+  for (const a of net.gain?.layers ?? []) { p *= a; v = Math.max(v, p) }
+  return v
+}
 
 /** Simulated resistor network (model 'resistor'); clampable = inputs, nudgeable = outputs. */
 export class SimResistorSubstrate implements Substrate {
@@ -49,6 +65,12 @@ export class SimResistorSubstrate implements Substrate {
   private readonly fold: ResistorFold | null
   private prev: Float64Array | null = null
   private closed = false
+  /** ADC full scale (V) */
+  private readonly vMax: number
+  /** seeds the noise of calls that do not start from a random seed */
+  private readonly noiseRng: Rng
+  /** Langevin scratch (null without noise) */
+  private readonly noiseWork: ResistorNoiseWork | null
   forceEvals = 0
 
   constructor(network: Network, options: SimResistorOptionsInput = {}) {
@@ -60,6 +82,9 @@ export class SimResistorSubstrate implements Substrate {
     this.fold = this.opts.fold ? compileResistorFold(this.net) : null
     this.setW = new Float64Array(this.net.m)
     this.path = new CouplingPath(this.net.m, this.opts)
+    this.vMax = this.opts.readoutRange ?? defaultReadoutRange(net)
+    this.noiseRng = new Rng(this.opts.noiseSeed)
+    this.noiseWork = this.opts.noise && this.opts.noise.sigma > 0 ? createResistorNoiseWork(this.net.n) : null
     this.info = simulatorInfo('resistor', net, this.opts)
     this.write({ weights: this.net.w.slice(), h: this.net.b.slice() })
   }
@@ -116,6 +141,12 @@ export class SimResistorSubstrate implements Substrate {
     const deadline = req.budget?.maxTimeS !== undefined ? t0 + req.budget.maxTimeS * 1000 : Infinity
     const states = new Float64Array(B * n), energy = new Float64Array(B), settled = new Uint8Array(B), steps = new Float64Array(B)
     const x = this.x, clamp = this.info.clampable
+    // noise after the deterministic relaxation, as the XY option: time/dt steps, cut to the sweep budget
+    const noise = this.noiseWork ? this.opts.noise! : null
+    const noiseSteps = noise ? Math.ceil(noise.time / noise.dt) : 0
+    const lo = noise ? { sigma: noise.sigma, dt: noise.dt, sweeps: Math.min(noiseSteps, maxSweeps) } : null
+    // drawn only with noise on, so the noise-free stream of calls is untouched
+    const callSeed = noise ? this.noiseRng.nextU32() : 0
     for (let b = 0; b < B; b++) {
       const off = b * n
       if (start.kind === 'random') {
@@ -136,11 +167,20 @@ export class SimResistorSubstrate implements Substrate {
         settled[b] = st.settled ? 1 : 0
         steps[b] = st.sweeps
         this.forceEvals += st.sweeps
+        if (lo) {
+          resistorLangevin(this.net, fold, x, cost ? cost.beta : 0, cost ? cost.targets : null, b * nOut, force, off, lo,
+            noiseStream(start.kind === 'random' ? start.seed : null, callSeed, b), this.outIdx, this.noiseWork!)
+          if (noiseSteps > lo.sweeps) settled[b] = 0
+          steps[b] += lo.sweeps
+          this.forceEvals += lo.sweeps
+        }
       }
       states.set(x, off)
       energy[b] = fold ? resistorEnergyFolded(this.net, fold, x) : resistorEnergy(this.net, x, 0)
     }
     this.prev = states.slice()
+    // the board reads its node voltages with an ADC; 'previous' still continues from the physical state
+    if (this.opts.readoutBits !== undefined) quantiseVoltages(states, n, this.net.clamped, this.opts.readoutBits, this.vMax)
     return { states, energy, settled, steps, timeS: (performance.now() - t0) / 1000 }
   }
 

@@ -66,16 +66,16 @@ const givenRange = (r: Range | undefined): Range | undefined => (r && !(r.min <=
  * A simulator for the network's model, with the simulator options (shared by every model; the Ising
  * annealer also takes its schedule, `anneal`, and keeps D-Wave's J/h ranges unless a range is given).
  */
-export function openSimulator(net: Network, sim: z.input<typeof SimXyOptions> = {}, anneal: Partial<z.input<typeof IsingAnneal>> = {}): SimXySubstrate | SimOimSubstrate | SimResistorSubstrate | SimIsingSubstrate {
+export function openSimulator(net: Network, sim: z.input<typeof SimXyOptions> & { readoutRange?: number } = {}, anneal: Partial<z.input<typeof IsingAnneal>> = {}): SimXySubstrate | SimOimSubstrate | SimResistorSubstrate | SimIsingSubstrate {
   if (net.model === 'ising') {
     if (sim.readoutBits !== undefined || sim.noise !== undefined) throw new EqpError('EQP_ERR_BAD_INPUT', ['sim', 'readout bits and Langevin noise are phase-substrate options; an annealer reads 1-bit spins and samples at its own temperature'])
     const { variation, deviceSeed, drift, maxBatch, uid } = sim
     return new SimIsingSubstrate(net, { ...anneal, coupling: givenRange(sim.coupling), bias: givenRange(sim.bias), variation, deviceSeed, drift, maxBatch, uid })
   }
   if (net.model === 'resistor') {
-    if (sim.readoutBits !== undefined || sim.noise !== undefined) throw new EqpError('EQP_ERR_BAD_INPUT', ['sim', 'readout bits and noise are phase-substrate options; the resistor simulator has neither'])
-    const { coupling, bias, variation, deviceSeed, drift, maxBatch, uid } = sim
-    return new SimResistorSubstrate(net, { coupling, bias, variation, deviceSeed, drift, maxBatch, uid })
+    // readout bits quantise node voltages (ADC over +-readoutRange V); noise is thermal noise on them
+    const { coupling, bias, readoutBits, readoutRange, noise, noiseSeed, variation, deviceSeed, drift, maxBatch, uid } = sim
+    return new SimResistorSubstrate(net, { coupling, bias, readoutBits, readoutRange, noise, noiseSeed, variation, deviceSeed, drift, maxBatch, uid })
   }
   return net.model === 'oim' ? new SimOimSubstrate(net, sim) : new SimXySubstrate(net, sim)
 }

@@ -27,7 +27,14 @@ describe('devices API: substrate selection', () => {
     const relax = await inject('POST', `/devices/${r.json().id}/relax`, { inputs: [[1, -1]] })
     assert.equal(relax.statusCode, 200, relax.body)
     assert.deepEqual(relax.json().settled, [true])
-    const bad = await inject('POST', '/devices', { kind: 'sim-resistor', builder: 'layered:2,4,1', io: { inputs: 2, outputs: 1 }, sim: { readoutBits: 4 } })
+    // a 4-bit ADC over +-0.5 V: free node voltages come back in steps of 1/16 V
+    const adc = await inject('POST', '/devices', { kind: 'sim-resistor', builder: 'layered:2,4,1', io: { inputs: 2, outputs: 1 }, sim: { readoutBits: 4, readoutRange: 0.5, noise: { sigma: 0.01 } } })
+    assert.equal(adc.statusCode, 201, adc.body)
+    const read = await inject('POST', `/devices/${adc.json().id}/relax`, { inputs: [[1, -1]] })
+    assert.equal(read.statusCode, 200, read.body)
+    for (const v of read.json().phases[0].slice(2)) assert.ok(Number.isInteger(v * 16), `${v} is off the 4-bit grid`)
+    // the ADC range is a resistor option
+    const bad = await inject('POST', '/devices', { kind: 'sim-xy', builder: 'layered:2,4,1', io: { inputs: 2, outputs: 1 }, sim: { readoutRange: 0.5 } })
     assert.equal(bad.statusCode, 400)
   })
 

@@ -57,8 +57,10 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --outage-timeout S  fail once the board has been unreachable this long (default: wait)
   --coupling-levels N quantise couplings to N levels over --coupling-range (board emulation; default 0 = off)
   --coupling-range A,B
-  --readout-bits N    simulator reads phases with N bits over (-pi, pi] (default: exact)
+  --readout-bits N    simulator reads phases with N bits over (-pi, pi] (resistor: node voltages, N-bit ADC over
+                      +-max(1, gains) V) (default: exact)
   --noise SIGMA       Langevin noise: Euler-Maruyama, sigma*sqrt(dt) per step, dt 0.05 for 20 time units
+                      (resistor: thermal noise on the node voltages after relaxing, exact per-node steps)
   --variation V       fixed per-device coupling gain error 1 + V*N(0,1) (default 0)
   --device-seed S     picks the device's gain errors and drift (default 0)
   --drift D           couplings random-walk by D (std) per relax call (default 0)

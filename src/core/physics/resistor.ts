@@ -27,6 +27,7 @@
 // variables U = V / prod(gains so far) it is a plain resistor network with targets y / prod A: the
 // amplifiers let outputs reach +-1 while each passive layer attenuates.
 import { nodeDepths, type Network } from '../network/network.ts'
+import type { Rng } from '../rng/rng.ts'
 
 export interface ResNet {
   readonly n: number
@@ -375,4 +376,66 @@ export function relaxResistorFolded(net: ResNet, fold: ResistorFold, v: Float64A
     }
   }
   return { settled: maxChange <= tol, sweeps: s, maxChange }
+}
+
+/** Thermal noise on the free node voltages: white noise of sigma (V per sqrt(time unit)), steps of dt, `sweeps` of them. */
+export interface ResistorNoiseOptions { sigma: number; dt: number; sweeps: number }
+
+/** Per-node scratch of resistorLangevin (length n each), allocated once per simulator. */
+export interface ResistorNoiseWork { den: Float64Array; decay: Float64Array; amp: Float64Array }
+
+export const createResistorNoiseWork = (n: number): ResistorNoiseWork => ({ den: new Float64Array(n), decay: new Float64Array(n), amp: new Float64Array(n) })
+
+/**
+ * Langevin dynamics dV_i = -(1/s_i) dE/dV_i dt + sigma dW_i on the free nodes (unit node capacitance;
+ * (1/s_i) dE/dV_i = den_i (V_i - V*_i) is node i's Kirchhoff residual, A), started from v (normally the
+ * equilibrium) and run for o.sweeps steps of o.dt. Each step is a sweep in node order that moves every
+ * free node by the exact solution of its own Ornstein-Uhlenbeck equation over dt with the neighbours
+ * held (V* + (V - V*) e^{-den dt} + sigma sqrt((1 - e^{-2 den dt}) / (2 den)) N(0, 1)), then projects it
+ * onto its diode. Why not Euler-Maruyama: explicit Euler diverges once den dt > 2, and den (the sum of
+ * a node's conductances) grows with the fan-in and with training; this splitting is stable for any dt,
+ * converges to the SDE as dt -> 0, and without layer gains (every s = 1) leaves the Boltzmann law
+ * exp(-2E / sigma^2) exactly invariant at any dt (each node's update keeps its conditional law
+ * N(V*, sigma^2 / (2 den))), diodes aside. Same nudge and fold arguments as relaxResistor(Folded);
+ * noise comes from rng, one draw per free node and sweep in node order.
+ */
+export function resistorLangevin(net: ResNet, fold: ResistorFold | null, v: Float64Array, beta: number, y: ArrayLike<number> | null, yOff: number,
+  ext: ArrayLike<number> | null, extOff: number, o: ResistorNoiseOptions, rng: Rng, outIdx: Int32Array, work: ResistorNoiseWork): void {
+  const { n, w, b, clamped, diode, leak, adjStart, adjNode, adjEdge, adjScale } = net
+  const { den, decay, amp } = work
+  // the conductances are fixed during one relaxation, so each node's rate and noise amplitude are too
+  for (let i = 0; i < n; i++) {
+    if (clamped[i]) continue
+    let d = leak
+    if (fold) d = fold.den[i]
+    else for (let p = adjStart[i]; p < adjStart[i + 1]; p++) d += Math.abs(w[adjEdge[p]])
+    if (outIdx[i] >= 0 && beta !== 0 && y) d += beta
+    den[i] = d
+    decay[i] = Math.exp(-d * o.dt)
+    amp[i] = o.sigma * Math.sqrt(-Math.expm1(-2 * d * o.dt) / (2 * d))
+  }
+  for (let s = 0; s < o.sweeps; s++) {
+    for (let i = 0; i < n; i++) {
+      if (clamped[i]) continue
+      let num: number
+      if (fold) {
+        num = fold.num0[i]
+        for (let p = fold.freeStart[i]; p < fold.freeStart[i + 1]; p++) num += Math.abs(w[fold.freeEdge[p]]) * (fold.freeScale[p] * v[fold.freeNode[p]])
+      } else {
+        num = b[i]
+        for (let p = adjStart[i]; p < adjStart[i + 1]; p++) {
+          const j = adjNode[p], k = adjEdge[p]
+          num += Math.abs(w[k]) * (adjScale[p] * (clamped[j] && w[k] < 0 ? -v[j] : v[j]))
+        }
+      }
+      const ko = outIdx[i]
+      if (ko >= 0 && beta !== 0 && y) num += beta * y[yOff + ko]
+      if (ext) num += ext[extOff + i]
+      const eq = num / den[i]
+      let nv = eq + (v[i] - eq) * decay[i] + amp[i] * rng.normal()
+      if (diode[i] > 0 && nv < 0) nv = 0
+      else if (diode[i] < 0 && nv > 0) nv = 0
+      v[i] = nv
+    }
+  }
 }

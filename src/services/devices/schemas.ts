@@ -47,10 +47,12 @@ export type SimXyDeviceCreate = z.infer<typeof SimXyDeviceCreate>
 /** A simulated oscillator Ising machine; a description or builder network becomes model 'oim' (README, Substrates). */
 export const SimOimDeviceCreate = simDeviceCreate('sim-oim')
 export type SimOimDeviceCreate = z.infer<typeof SimOimDeviceCreate>
-/** A simulated resistor network (model 'resistor'; the sim options readoutBits and noise are refused).
+/** A simulated resistor network (model 'resistor'; sim readoutBits are ADC bits over +-sim.readoutRange V, noise is thermal noise on the voltages).
  *  `gain` sets the network's amplifiers (Network.gain; `layers` may be one value for every boundary). */
 export const SimResistorDeviceCreate = z.strictObject({
   ...simDeviceShape('sim-resistor'),
+  /** the shared simulator options plus the ADC full scale (V; default max(1, G prod A), drivers/sim/resistor.ts) */
+  sim: SimXyOptions.extend({ readoutRange: z.number().positive().optional() }).prefault({}),
   gain: ResistorGain.optional(),
 }).superRefine(checkSimDevice)
 /** A simulated Ising annealer (model 'ising'): `anneal` sets its schedule, `copies` the spins per output
