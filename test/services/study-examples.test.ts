@@ -1,0 +1,32 @@
+// The study configs shipped in examples/ must stay runnable as the schemas and builders change: each
+// parses, names known tasks, and its networks build for those tasks.
+import assert from 'node:assert/strict'
+import { readdirSync } from 'node:fs'
+import { describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { entrySeeds, readStudyConfig } from '../../src/services/study/config.ts'
+import { networkFromArg } from '../../src/services/networks.ts'
+import { loadTask } from '../../src/services/training.ts'
+
+const dir = fileURLToPath(new URL('../../examples/', import.meta.url))
+const files = readdirSync(dir).filter((f) => /^study-.*\.json$/.test(f)).sort()
+
+describe('examples/study-*.json', () => {
+  it('ships the XOR lattice, Iris size and MNIST studies', () => {
+    assert.deepEqual(files, ['study-iris-size.json', 'study-mnist.json', 'study-xor-lattice.json'])
+  })
+  for (const f of files) {
+    it(`${f} parses and every network builds for its task`, () => {
+      const cfg = readStudyConfig(dir + f)
+      assert.ok(cfg.entries.length >= 3, `${cfg.entries.length} entries`)
+      assert.equal(new Set(cfg.entries.map((e) => e.label)).size, cfg.entries.length, 'labels are unique')
+      for (const e of cfg.entries) {
+        assert.ok(entrySeeds(e).length >= 1)
+        const data = loadTask(e.task, 0)
+        const net = networkFromArg(e.network, { inputs: data.nIn, outputs: data.nOut }, 0)
+        assert.equal(net.inputs.length, data.nIn, `${e.label}: inputs`)
+        assert.equal(net.outputs.length, data.nOut, `${e.label}: outputs`)
+      }
+    })
+  }
+})
