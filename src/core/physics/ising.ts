@@ -9,6 +9,7 @@
 // Cost C = 1/2 sum_k sum_{r in group k} (s_r - y_k)^2 = const - sum y_k s_r (s^2 = y^2 = 1 for
 // targets y = +-1): beta*C is exactly the field h_r += beta y_k on every spin of group k.
 import type { Network } from '../network/network.ts'
+import { compileTopology } from '../network/compile.ts'
 
 /** An Ising network compiled to typed arrays, with CSR adjacency split into free and input neighbours. */
 export interface IsingNet {
@@ -42,10 +43,7 @@ export interface IsingNet {
 /** Compiles a validated network (bias.h as h, replicas as output groups) into typed arrays. */
 export function compileIsing(net: Network): IsingNet {
   const n = net.nodes, m = net.edges.length
-  const ei = new Uint32Array(m), ej = new Uint32Array(m)
-  for (let k = 0; k < m; k++) { ei[k] = net.edges[k][0]; ej[k] = net.edges[k][1] }
-  const clamped = new Uint8Array(n)
-  for (const i of net.inputs) clamped[i] = 1
+  const { ei, ej, clamped } = compileTopology(net)
   const group = new Int32Array(n).fill(-1), groupSize = new Uint32Array(net.outputs.length)
   net.outputs.forEach((o, k) => {
     group[o] = k

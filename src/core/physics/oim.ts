@@ -4,6 +4,7 @@
 // couples to (the "bias trick"), i.e. it behaves as a spin with cos = x and sin = 0. Readout is
 // cos(phi_out); targets are values y in [-1, 1]. Shared by the simulator and the engine.
 import type { Network } from '../network/network.ts'
+import { compileTopology } from '../network/compile.ts'
 import type { BandMatrix } from '../solvers/band.ts'
 import { sinCosInto } from './sincos.ts'
 
@@ -30,10 +31,7 @@ export interface OimNet {
 /** Compiles a validated network description (bias.h as h, shil as S) into typed arrays. */
 export function compileOim(net: Network): OimNet {
   const n = net.nodes, m = net.edges.length
-  const ei = new Uint32Array(m), ej = new Uint32Array(m)
-  for (let k = 0; k < m; k++) { ei[k] = net.edges[k][0]; ej[k] = net.edges[k][1] }
-  const clamped = new Uint8Array(n)
-  for (const i of net.inputs) clamped[i] = 1
+  const { ei, ej, clamped } = compileTopology(net)
   const h = new Float64Array(n), s = new Float64Array(n)
   if (net.bias) h.set(net.bias.h)
   if (net.shil) s.set(net.shil)

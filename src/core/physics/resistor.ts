@@ -27,6 +27,7 @@
 // variables U = V / prod(gains so far) it is a plain resistor network with targets y / prod A: the
 // amplifiers let outputs reach +-1 while each passive layer attenuates.
 import { nodeDepths, type Network } from '../network/network.ts'
+import { compileTopology } from '../network/compile.ts'
 import type { Rng } from '../rng/rng.ts'
 
 export interface ResNet {
@@ -63,10 +64,7 @@ export interface ResNet {
 /** Compiles a network (bias.h as bias currents (A), weights as conductances (S), gain as amplifiers) into typed arrays. */
 export function compileResistor(net: Network, leak = 0.01): ResNet {
   const n = net.nodes, m = net.edges.length
-  const ei = new Uint32Array(m), ej = new Uint32Array(m)
-  for (let k = 0; k < m; k++) { ei[k] = net.edges[k][0]; ej[k] = net.edges[k][1] }
-  const clamped = new Uint8Array(n)
-  for (const i of net.inputs) clamped[i] = 1
+  const { ei, ej, clamped } = compileTopology(net)
   const isOut = new Uint8Array(n)
   for (const o of net.outputs) isOut[o] = 1
   const diode = new Int8Array(n)

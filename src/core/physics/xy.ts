@@ -1,6 +1,7 @@
 // XY (coupled phase oscillator) physics: energy, force, cost, nudge and the local derivatives that
 // EqProp contrasts. Shared by the simulator and by the engine, so hardware and simulation agree.
 import type { Network } from '../network/network.ts'
+import { compileTopology } from '../network/compile.ts'
 import type { BandMatrix } from '../solvers/band.ts'
 import { sinCosInto } from './sincos.ts'
 
@@ -33,10 +34,7 @@ export interface XyNet {
 /** Compiles a validated network description into typed arrays. */
 export function compileXy(net: Network): XyNet {
   const n = net.nodes, m = net.edges.length
-  const ei = new Uint32Array(m), ej = new Uint32Array(m)
-  for (let k = 0; k < m; k++) { ei[k] = net.edges[k][0]; ej[k] = net.edges[k][1] }
-  const clamped = new Uint8Array(n)
-  for (const i of net.inputs) clamped[i] = 1
+  const { ei, ej, clamped } = compileTopology(net)
   const h = new Float64Array(n), psi = new Float64Array(n)
   if (net.bias) { h.set(net.bias.h); psi.set(net.bias.psi) }
   const x: XyNet = {
