@@ -4,6 +4,7 @@
 import { z } from 'zod'
 import { Rng } from '../../src/core/rng/rng.ts'
 import { stateAtResolution } from '../remote/wire-values.ts'
+import type { Params } from '../substrate.ts'
 
 export const Imperfections = z.strictObject({
   /** readout resolution: phases on 2^bits steps over (-pi, pi]; resistor voltages as 2^bits ADC codes over [-vMax, vMax) */
@@ -101,4 +102,19 @@ export function quantiseVoltages(states: Float64Array, n: number, clamped: Uint8
 /** The noise stream of sample b: from the random-start seed when there is one, else from the call's seed. */
 export function noiseStream(startSeed: number | null, callSeed: number, b: number): Rng {
   return new Rng(startSeed !== null ? (((startSeed + b) >>> 0) ^ 0x85ebca6b) >>> 0 : (callSeed + b) >>> 0)
+}
+
+/**
+ * The full parameters a delta asks for: deltas move the coupling setpoints (what the host last asked
+ * for; with variation or drift those differ from the physical couplings read back in `cur`), and add
+ * to the node families. `setpoints` null: the couplings as read are the setpoints.
+ */
+export function addToSetpoints(cur: Params, setpoints: Float64Array | null, d: Params): Params {
+  if (setpoints) cur.weights.set(setpoints)
+  for (let k = 0; k < cur.weights.length; k++) cur.weights[k] += d.weights[k]
+  for (const f of ['h', 'psi', 's'] as const) {
+    const a = cur[f], b = d[f]
+    if (a && b) for (let i = 0; i < a.length; i++) a[i] += b[i]
+  }
+  return cur
 }

@@ -12,7 +12,7 @@ import { Network } from '../../src/core/network/network.ts'
 import { compileIsing, isingEnergy, isingNudgeFields, type IsingNet } from '../../src/core/physics/ising.ts'
 import { forwardSchedule, isingFields, metropolisSweeps, reverseSchedule, SCHEDULE_KINDS } from '../../src/core/solvers/anneal.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
-import { CouplingPath, Imperfections } from './imperfections.ts'
+import { addToSetpoints, CouplingPath, Imperfections } from './imperfections.ts'
 import { applyRange, cloneParams, Range, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 
 /** The annealing schedule; the defaults are this simulator's, in the units of J (|J| <= 1). */
@@ -119,12 +119,7 @@ export class SimIsingSubstrate implements Substrate {
 
   async updateParams(d: Params): Promise<Params> {
     this.check()
-    // deltas move the setpoints; with variation or drift those differ from the physical couplings
-    const cur = this.read()
-    cur.weights.set(this.setW)
-    for (let k = 0; k < cur.weights.length; k++) cur.weights[k] += d.weights[k]
-    if (d.h) for (let i = 0; i < this.net.n; i++) cur.h![i] += d.h[i]
-    this.write(cur)
+    this.write(addToSetpoints(this.read(), this.setW, d))
     return this.read()
   }
 

@@ -13,7 +13,7 @@ import { OimFoldPlan, OimFoldSystem } from '../../src/core/physics/oim-fold.ts'
 import { EnvelopeMatrix } from '../../src/core/solvers/envelope.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
 import { createRelaxWorkspace, DEFAULT_SOLVE, relaxLangevin, relaxWith, SOLVER_NAMES, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
-import { CouplingPath, Imperfections, noiseStream, quantiseReadout } from './imperfections.ts'
+import { addToSetpoints, CouplingPath, Imperfections, noiseStream, quantiseReadout } from './imperfections.ts'
 import { applyRange, cloneParams, Range, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 
 export const SimOimOptions = z.strictObject({
@@ -122,13 +122,7 @@ export class SimOimSubstrate implements Substrate {
 
   async updateParams(d: Params): Promise<Params> {
     this.check()
-    // deltas move the setpoints; with variation or drift those differ from the physical couplings
-    const cur = this.read()
-    cur.weights.set(this.setW)
-    for (let k = 0; k < cur.weights.length; k++) cur.weights[k] += d.weights[k]
-    if (d.h) for (let i = 0; i < this.net.n; i++) cur.h![i] += d.h[i]
-    if (d.s) for (let i = 0; i < this.net.n; i++) cur.s![i] += d.s[i]
-    this.write(cur)
+    this.write(addToSetpoints(this.read(), this.setW, d))
     return this.read()
   }
 

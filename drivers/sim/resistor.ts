@@ -14,7 +14,7 @@ import { simulatorInfo } from './sim-info.ts'
 import { Network } from '../../src/core/network/network.ts'
 import { compileResistor, compileResistorFold, createResistorNoiseWork, foldResistorInputs, outputIndex, relaxResistor, relaxResistorFolded, resistorEnergy, resistorEnergyFolded, resistorLangevin, type ResistorFold, type ResistorNoiseWork, type ResNet } from '../../src/core/physics/resistor.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
-import { CouplingPath, Imperfections, noiseStream, quantiseVoltages } from './imperfections.ts'
+import { addToSetpoints, CouplingPath, Imperfections, noiseStream, quantiseVoltages } from './imperfections.ts'
 import { applyRange, cloneParams, Range, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 
 export const SimResistorOptions = z.strictObject({
@@ -118,11 +118,7 @@ export class SimResistorSubstrate implements Substrate {
 
   async updateParams(d: Params): Promise<Params> {
     this.check()
-    const cur = this.read()
-    cur.weights.set(this.setW)
-    for (let k = 0; k < cur.weights.length; k++) cur.weights[k] += d.weights[k]
-    if (d.h) for (let i = 0; i < this.net.n; i++) cur.h![i] += d.h[i]
-    this.write(cur)
+    this.write(addToSetpoints(this.read(), this.setW, d))
     return this.read()
   }
 

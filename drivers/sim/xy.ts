@@ -13,7 +13,7 @@ import { denseMatMul } from './tf-backend.ts'
 import { EnvelopeMatrix } from '../../src/core/solvers/envelope.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
 import { createRelaxWorkspace, DEFAULT_SOLVE, relaxLangevin, relaxWith, SOLVER_NAMES, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
-import { CouplingPath, Imperfections, noiseStream, quantiseReadout } from './imperfections.ts'
+import { addToSetpoints, CouplingPath, Imperfections, noiseStream, quantiseReadout } from './imperfections.ts'
 import { applyRange, cloneParams, Range, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 
 export const SimXyOptions = z.strictObject({
@@ -138,13 +138,7 @@ export class SimXySubstrate implements Substrate {
 
   async updateParams(d: Params): Promise<Params> {
     this.check()
-    const cur = this.read()
-    // deltas move the setpoints; with variation or drift those differ from the physical couplings
-    if (this.path.active) cur.weights.set(this.setW)
-    for (let k = 0; k < cur.weights.length; k++) cur.weights[k] += d.weights[k]
-    if (d.h) for (let i = 0; i < this.net.n; i++) cur.h![i] += d.h[i]
-    if (d.psi) for (let i = 0; i < this.net.n; i++) cur.psi![i] += d.psi[i]
-    this.write(cur)
+    this.write(addToSetpoints(this.read(), this.path.active ? this.setW : null, d))
     return this.read()
   }
 
