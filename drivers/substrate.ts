@@ -124,3 +124,32 @@ export function applyRange(v: number, r: Range): number {
 export function cloneParams(p: Params): Params {
   return { weights: p.weights.slice(), h: p.h?.slice(), psi: p.psi?.slice(), ...(p.s ? { s: p.s.slice() } : {}) }
 }
+
+/**
+ * The samples [a, e) of a request, with every per-sample array sliced (views, not copies) and a random
+ * start's seed moved to sample a, so each sample keeps its own stream (seed + b) whatever the cut.
+ * `previous` passes through: the device keeps the previous states of the part it relaxed last.
+ */
+export function sliceRequest(req: RelaxRequest, a: number, e: number, nodes: number): RelaxRequest {
+  const per = (arr: Float64Array) => { const w = arr.length / req.batch; return arr.subarray(a * w, e * w) }
+  const start: Start = req.start.kind === 'given' ? { kind: 'given', states: per(req.start.states) }
+    : req.start.kind === 'random' ? { kind: 'random', seed: (req.start.seed + a) >>> 0 } : req.start
+  const out: RelaxRequest = { batch: e - a, inputs: per(req.inputs), phase: req.phase, start }
+  if (req.budget) out.budget = req.budget
+  if (req.nudge) out.nudge = req.nudge.kind === 'cost' ? { ...req.nudge, targets: per(req.nudge.targets) } : { kind: 'force', force: req.nudge.force.subarray(a * nodes, e * nodes) }
+  return out
+}
+
+/** An empty result for `batch` samples of `nodes` nodes, to be filled part by part with putResult. */
+export function emptyResult(batch: number, nodes: number): RelaxResult {
+  return { states: new Float64Array(batch * nodes), energy: new Float64Array(batch), settled: new Uint8Array(batch), steps: new Float64Array(batch), timeS: 0 }
+}
+
+/** Copies the result of the part that starts at sample a into out (times add up). */
+export function putResult(out: RelaxResult, part: RelaxResult, a: number, nodes: number): void {
+  out.states.set(part.states, a * nodes)
+  out.energy.set(part.energy, a)
+  out.settled.set(part.settled, a)
+  out.steps.set(part.steps, a)
+  out.timeS += part.timeS
+}

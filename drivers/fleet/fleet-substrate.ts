@@ -8,8 +8,8 @@
 // A board that fails with a device fault is suspended: its shard is relaxed again on the others and
 // the run goes on; it is offered the current parameters and re-admitted at a later parameter write.
 import { EqpError } from '../../src/errors.ts'
-import type { Params, RelaxRequest, RelaxResult, Start, Substrate, SubstrateInfo } from '../substrate.ts'
-import { cloneParams } from '../substrate.ts'
+import type { Params, RelaxRequest, RelaxResult, Substrate, SubstrateInfo } from '../substrate.ts'
+import { cloneParams, emptyResult, putResult, sliceRequest } from '../substrate.ts'
 
 /** A fleet member: a name for messages and records (a device id), and its driver. */
 export interface FleetMember {
@@ -87,8 +87,6 @@ export class FleetSubstrate implements Substrate {
   private readonly rejoinAfterS: number
   private readonly fault: (err: unknown) => boolean
   private readonly lostAfterS: number
-  /** the full parameters the host last asked for, offered to a board that comes back */
-  private requested: Params | null = null
   /** how the last call was cut: 'previous' passes through only when the cut is unchanged */
   private lastCut = ''
   private lastStates: Float64Array | null = null
@@ -138,17 +136,12 @@ export class FleetSubstrate implements Substrate {
 
   async setParams(p: Params): Promise<Params> {
     this.check()
-    this.requested = cloneParams(p)
     return this.broadcast((m) => m.sub.setParams(p))
   }
 
   async updateParams(delta: Params): Promise<Params> {
     this.check()
-    if (this.requested) this.requested = addParams(this.requested, delta)
-    const applied = await this.broadcast((m) => m.sub.updateParams(delta))
-    // without a full write before, the first board's applied values are the best full set we know
-    if (!this.requested) this.requested = cloneParams(applied)
-    return applied
+    return this.broadcast((m) => m.sub.updateParams(delta))
   }
 
   async getParams(): Promise<Params> {
@@ -161,7 +154,7 @@ export class FleetSubstrate implements Substrate {
     if (req.batch > this.info.maxBatch) throw new EqpError('EQP_ERR_DEVICE_BATCH', [this.info.uid, req.batch, this.info.maxBatch])
     const t0 = performance.now()
     const n = this.info.nodes
-    const out: RelaxResult = { states: new Float64Array(req.batch * n), energy: new Float64Array(req.batch), settled: new Uint8Array(req.batch), steps: new Float64Array(req.batch), timeS: 0 }
+    const out = emptyResult(req.batch, n)
     let pending: [number, number][] = [[0, req.batch]]
     let usePrevious = req.start.kind === 'previous'
     for (;;) {
@@ -178,10 +171,7 @@ export class FleetSubstrate implements Substrate {
       await Promise.all(jobs.map(async ([m, a, e]) => {
         try {
           const r = await this.timed(m, () => m.sub.relax(shard(req, a, e, n, usePrevious ? null : this.lastStates)))
-          out.states.set(r.states, a * n)
-          out.energy.set(r.energy, a)
-          out.settled.set(r.settled, a)
-          out.steps.set(r.steps, a)
+          putResult(out, r, a, n)
           m.samples += e - a
         } catch (err) {
           if (!this.fault(err)) throw err
@@ -208,7 +198,7 @@ export class FleetSubstrate implements Substrate {
   /** Sends one write to every active board (and offers suspended ones the full parameters); returns the first board's values. */
   private async broadcast(write: (m: MemberState) => Promise<Params>): Promise<Params> {
     const now = performance.now() / 1000
-    const rejoining = this.members.filter((m) => !m.active && this.requested && now - m.suspendedAt >= this.rejoinAfterS)
+    const rejoining = this.members.filter((m) => !m.active && now - m.suspendedAt >= this.rejoinAfterS)
     const active = this.members.filter((m) => m.active)
     if (active.length === 0) throw new EqpError('EQP_ERR_DEVICE_LOST', [this.info.uid, 0])
     // a board lost during the write misses it; it gets the full parameters when it rejoins
@@ -221,9 +211,9 @@ export class FleetSubstrate implements Substrate {
       }
     }))
     // the values the first board applied (what the host's model uses), so a returning board holds exactly
-    // what the others hold; the host's running sum of requests only when no board has applied anything
-    const target = this.members.find((x) => x.active && x.applied)?.applied ?? this.requested!
-    await Promise.all(rejoining.map(async (m) => {
+    // what the others hold; with every board gone there is nothing to offer (firstActive throws below)
+    const target = this.members.find((x) => x.active && x.applied)?.applied
+    if (target) await Promise.all(rejoining.map(async (m) => {
       try {
         m.applied = await this.timed(m, () => m.sub.setParams(target))
         m.active = true
@@ -288,24 +278,11 @@ function cut(ranges: [number, number][], boards: MemberState[]): [MemberState, n
   return jobs
 }
 
-/** The part [a, e) of a request, with per-sample seeds and arrays sliced to it. */
+/** The part [a, e) of a request; a 'previous' start becomes the stored states when the cut changed (last set). */
 function shard(req: RelaxRequest, a: number, e: number, n: number, last: Float64Array | null): RelaxRequest {
-  const k = req.inputs.length / Math.max(1, req.batch)
-  const start: Start =
-    req.start.kind === 'random' ? { kind: 'random', seed: (req.start.seed + a) >>> 0 }
-      : req.start.kind === 'given' ? { kind: 'given', states: req.start.states.subarray(a * n, e * n) }
-        : last ? { kind: 'given', states: last.subarray(a * n, e * n) } : { kind: 'previous' }
-  const out: RelaxRequest = { batch: e - a, inputs: req.inputs.subarray(a * k, e * k), phase: req.phase, start }
-  if (req.budget) out.budget = req.budget
-  if (req.nudge) {
-    if (req.nudge.kind === 'cost') {
-      const t = req.nudge.targets.length / Math.max(1, req.batch)
-      out.nudge = { ...req.nudge, targets: req.nudge.targets.subarray(a * t, e * t) }
-    } else {
-      out.nudge = { kind: 'force', force: req.nudge.force.subarray(a * n, e * n) }
-    }
-  }
-  return out
+  const part = sliceRequest(req, a, e, n)
+  if (req.start.kind === 'previous' && last) part.start = { kind: 'given', states: last.subarray(a * n, e * n) }
+  return part
 }
 
 /** The intersection of ranges: a write that fits the narrowest board fits all. */
@@ -313,11 +290,3 @@ function narrowest(rs: SubstrateInfo['ranges']['coupling'][]): SubstrateInfo['ra
   return { min: Math.max(...rs.map((r) => r.min)), max: Math.min(...rs.map((r) => r.max)), levels: Math.max(...rs.map((r) => r.levels)) }
 }
 
-function addParams(p: Params, d: Params): Params {
-  const add = (x: Float64Array | undefined, y: Float64Array | undefined) => (x && y ? x.map((v, k) => v + y[k]) : x?.slice())
-  const out: Params = { weights: add(p.weights, d.weights)! }
-  if (p.h) out.h = add(p.h, d.h)
-  if (p.psi) out.psi = add(p.psi, d.psi)
-  if (p.s) out.s = add(p.s, d.s)
-  return out
-}

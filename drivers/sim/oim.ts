@@ -5,46 +5,22 @@
 import { z } from 'zod'
 import { EqpError } from '../../src/errors.ts'
 import { checkRelaxRequest } from './check-request.ts'
-import { simulatorInfo } from './sim-info.ts'
+import { FOLD_AUTO_MIN_EDGES, phaseSimOptionsShape, simulatorInfo } from './sim-info.ts'
 import { Network } from '../../src/core/network/network.ts'
 import { compileOim, oimEnergy, type OimNet } from '../../src/core/physics/oim.ts'
 import { OimSystem } from '../../src/core/physics/oim-system.ts'
 import { OimFoldPlan, OimFoldSystem } from '../../src/core/physics/oim-fold.ts'
 import { EnvelopeMatrix } from '../../src/core/solvers/envelope.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
-import { createRelaxWorkspace, DEFAULT_SOLVE, relaxLangevin, relaxWith, SOLVER_NAMES, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
-import { addToSetpoints, CouplingPath, Imperfections, noiseStream, quantiseReadout } from './imperfections.ts'
-import { applyRange, cloneParams, Range, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
+import { createRelaxWorkspace, DEFAULT_SOLVE, relaxLangevin, relaxWith, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
+import { addToSetpoints, CouplingPath, noiseStream, quantiseReadout } from './imperfections.ts'
+import { applyRange, cloneParams, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 
-export const SimOimOptions = z.strictObject({
-  uid: z.string().min(1).optional(),
-  solver: z.enum(SOLVER_NAMES).default('fire-newton'),
-  /** settle when max |force| < tol */
-  tol: z.number().positive().default(1e-6),
-  maxEvals: z.int().positive().default(20_000),
-  maxBatch: z.int().positive().default(4096),
-  /** J as the board applies it (2505.02103 clips J, h and S to +-1) */
-  coupling: Range.default({ min: -1e6, max: 1e6, levels: 0 }),
-  /** h and S as the board applies them */
-  bias: Range.default({ min: -1e6, max: 1e6, levels: 0 }),
-  ...Imperfections.shape,
-  /**
-   * force kernel (the XY simulator's option names): 'typed' = per-edge loops over the whole network;
-   * 'dense' = clamped inputs folded into per-sample fields once per relaxation, only the free nodes
-   * relaxed; 'auto' (absent) = folded when at least OIM_FOLD_AUTO_MIN_EDGES couplings touch an input
-   */
-  kernel: z.enum(['auto', 'dense', 'typed']).optional(),
-})
+/** J, h and S as the board applies them: `coupling` and `bias` (2505.02103 clips all three to +-1) */
+export const SimOimOptions = z.strictObject(phaseSimOptionsShape('fire-newton'))
 export type SimOimOptions = z.infer<typeof SimOimOptions>
 export type SimOimOptionsInput = z.input<typeof SimOimOptions>
 
-/**
- * Input couplings from which kernel 'auto' folds. Same threshold as the XY simulator's
- * DENSE_AUTO_MIN_EDGES: the folded path reaches the same equilibria but rounds differently, so small
- * networks (XOR, Iris, the published OIM runs) stay bit-for-bit on the old path, where the gain is
- * milliseconds.
- */
-export const OIM_FOLD_AUTO_MIN_EDGES = 4096
 
 /** Simulated OIM over a network description (model 'oim'); clampable = inputs, nudgeable = outputs. */
 export class SimOimSubstrate implements Substrate {
@@ -78,7 +54,7 @@ export class SimOimSubstrate implements Substrate {
     // an OIM input's field is one dot product per free node: no dense blocks needed, any topology folds
     const clampedOut = this.net.outputs.some((o) => this.net.clamped[o] === 1)
     const plan = kernel === 'typed' || clampedOut || this.net.inputs.length === 0 ? null : new OimFoldPlan(this.net)
-    if (plan && (kernel === 'dense' || plan.foldedCouplings >= OIM_FOLD_AUTO_MIN_EDGES)) {
+    if (plan && (kernel === 'dense' || plan.foldedCouplings >= FOLD_AUTO_MIN_EDGES)) {
       const sys = new OimFoldSystem(plan), nf = plan.compact.n
       // the free nodes of a layered net have an arrow-shaped Hessian: envelope Cholesky, not band
       const ws = { ...createRelaxWorkspace(nf, 0), H: new EnvelopeMatrix(nf, sys.bandwidth) }

@@ -1,7 +1,10 @@
 // What every in-process simulator announces: the network's topology as the board's, its clampable
 // nodes = the inputs, its nudgeable nodes = the outputs, and the emulated ranges.
+import { z } from 'zod'
 import type { ModelName, Network } from '../../src/core/network/network.ts'
-import type { Range, SubstrateInfo } from '../substrate.ts'
+import { SOLVER_NAMES, type SolverName } from '../../src/core/solvers/system.ts'
+import { Range, type SubstrateInfo } from '../substrate.ts'
+import { Imperfections } from './imperfections.ts'
 
 /** SubstrateInfo of a simulator of `model` over a validated network. */
 export function simulatorInfo(model: ModelName, net: Network, o: { uid?: string; coupling: Range; bias: Range; maxBatch: number }): SubstrateInfo {
@@ -12,5 +15,37 @@ export function simulatorInfo(model: ModelName, net: Network, o: { uid?: string;
     clampable: [...net.inputs], nudgeable: [...net.outputs],
     ranges: { coupling: o.coupling, bias: o.bias },
     maxBatch: o.maxBatch, reports: 'states', onBoardLearning: false, hasBias: true,
+  }
+}
+
+/**
+ * Couplings from which kernel 'auto' takes the folded / dense path (XY and OIM). The folded path
+ * reaches the same equilibria but rounds differently; below this the gain is milliseconds, so small
+ * networks (XOR, Iris, the published runs) stay bit-for-bit on the per-edge path
+ * (measurements in docs/readme-dense.md and docs/readme-fold.md).
+ */
+export const FOLD_AUTO_MIN_EDGES = 4096
+
+/** The options of a phase-oscillator simulator (XY, OIM): solver, budgets, board ranges, imperfections, kernel. */
+export function phaseSimOptionsShape(defaultSolver: SolverName) {
+  return {
+    uid: z.string().min(1).optional(),
+    solver: z.enum(SOLVER_NAMES).default(defaultSolver),
+    /** settle when max |force| < tol */
+    tol: z.number().positive().default(1e-6),
+    maxEvals: z.int().positive().default(20_000),
+    maxBatch: z.int().positive().default(4096),
+    /** couplings as the board applies them: clipped to [min, max], quantised to levels (0 = continuous) */
+    coupling: Range.default({ min: -1e6, max: 1e6, levels: 0 }),
+    /** the node families (h, and psi or S) as the board applies them */
+    bias: Range.default({ min: -1e6, max: 1e6, levels: 0 }),
+    /** readout bits, Langevin noise, device variation and drift (all off by default) */
+    ...Imperfections.shape,
+    /**
+     * force kernel: 'typed' = per-edge loops over the whole network; 'dense' = clamped inputs folded
+     * into per-sample fields once per relax call, only the free nodes relaxed (XY: dense layer blocks
+     * as matrix products); 'auto' (absent) = 'dense' from FOLD_AUTO_MIN_EDGES couplings
+     */
+    kernel: z.enum(['auto', 'dense', 'typed']).optional(),
   }
 }

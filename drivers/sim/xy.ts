@@ -3,7 +3,7 @@
 import { z } from 'zod'
 import { EqpError } from '../../src/errors.ts'
 import { checkRelaxRequest } from './check-request.ts'
-import { simulatorInfo } from './sim-info.ts'
+import { FOLD_AUTO_MIN_EDGES, phaseSimOptionsShape, simulatorInfo } from './sim-info.ts'
 import { Network } from '../../src/core/network/network.ts'
 import { compileXy, refreshBias, xyEnergy, type XyNet } from '../../src/core/physics/xy.ts'
 import { XySystem } from '../../src/core/physics/xy-system.ts'
@@ -12,39 +12,16 @@ import { DenseXySystem } from '../../src/core/physics/dense-xy-system.ts'
 import { denseMatMul } from './tf-backend.ts'
 import { EnvelopeMatrix } from '../../src/core/solvers/envelope.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
-import { createRelaxWorkspace, DEFAULT_SOLVE, relaxLangevin, relaxWith, SOLVER_NAMES, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
-import { addToSetpoints, CouplingPath, Imperfections, noiseStream, quantiseReadout } from './imperfections.ts'
-import { applyRange, cloneParams, Range, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
+import { createRelaxWorkspace, DEFAULT_SOLVE, relaxLangevin, relaxWith, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
+import { addToSetpoints, CouplingPath, noiseStream, quantiseReadout } from './imperfections.ts'
+import { applyRange, cloneParams, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 
-export const SimXyOptions = z.strictObject({
-  uid: z.string().min(1).optional(),
-  solver: z.enum(SOLVER_NAMES).default('flow-newton'),
-  /** settle when max |force| < tol */
-  tol: z.number().positive().default(1e-6),
-  maxEvals: z.int().positive().default(20_000),
-  maxBatch: z.int().positive().default(4096),
-  /** couplings as the board applies them: clipped to [min, max], quantised to levels (0 = continuous) */
-  coupling: Range.default({ min: -1e6, max: 1e6, levels: 0 }),
-  bias: Range.default({ min: -1e6, max: 1e6, levels: 0 }),
-  /** readout bits, Langevin noise, device variation and drift (all off by default) */
-  ...Imperfections.shape,
-  /**
-   * force kernel: 'typed' = per-edge loops over the whole network; 'dense' = clamped inputs folded
-   * into fields once per relax call and dense layer blocks as matrix products; 'auto' (absent) =
-   * dense when the network has a dense block of at least DENSE_AUTO_MIN_EDGES couplings
-   */
-  kernel: z.enum(['auto', 'dense', 'typed']).optional(),
-})
+export const SimXyOptions = z.strictObject(phaseSimOptionsShape('flow-newton'))
 export type SimXyOptions = z.infer<typeof SimXyOptions>
 export type SimXyOptionsInput = z.input<typeof SimXyOptions>
 
-/**
- * Smallest dense block (A*B couplings) for which kernel 'auto' uses the dense path. Measured
- * (docs/readme-dense.md): the dense path is faster at every layered size tried (1.9x at 4-10-3, 7.8x
- * at 64-64-10, 15x at 196-100-10), but it rounds differently; below 4096 the gain is milliseconds,
- * so small networks (XOR, Iris, the published reference runs) stay bit-for-bit on the old path.
- */
-export const DENSE_AUTO_MIN_EDGES = 4096
+/** Smallest dense block (A*B couplings) for which kernel 'auto' uses the dense path. */
+export const DENSE_AUTO_MIN_EDGES = FOLD_AUTO_MIN_EDGES
 
 /** Simulated XY substrate over a network description; clampable = its inputs, nudgeable = its outputs. */
 export class SimXySubstrate implements Substrate {

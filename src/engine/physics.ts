@@ -73,12 +73,14 @@ function xyPhysics(network: Network): EnginePhysics & { readonly net: XyNet } {
   }
 }
 
+/** Inputs and targets as values for the value models (OIM, resistor, Ising): the datasets encode
+ *  values as phases in [-pi/2, pi/2], and sin maps them onto [-1, 1] (+-pi/2 -> +-1). */
+const sinOf = (a: Float64Array): Float64Array => Float64Array.from(a, Math.sin)
+
 function oimPhysics(network: Network): EnginePhysics & { readonly net: OimNet } {
   const net = compileOim(network)
   const { n, m } = net
   const nOut = net.outputs.length
-  // the datasets encode values as phases in [-pi/2, pi/2]: sin maps them onto [-1, 1] (+-pi/2 -> +-1)
-  const sinOf = (a: Float64Array) => Float64Array.from(a, Math.sin)
   return {
     model: 'oim', net, n, m, nOut, w: net.w, h: net.h, second: net.s, secondClipped: true,
     encodeInputs: sinOf,
@@ -140,8 +142,6 @@ function resistorPhysics(network: Network): EnginePhysics & { readonly net: ResN
   const { n, m } = net
   const nOut = net.outputs.length
   const unused = new Float64Array(n)
-  // inputs and targets as values: +-pi/2 -> +-1 (V, normalised)
-  const sinOf = (a: Float64Array) => Float64Array.from(a, Math.sin)
   return {
     model: 'resistor', net, n, m, nOut, w: net.w, h: net.b, second: unused, secondClipped: false,
     encodeInputs: sinOf,
@@ -174,8 +174,6 @@ function isingPhysics(network: Network): EnginePhysics & { readonly net: IsingNe
   const { n, m } = net
   const nOut = net.outputs.length
   const unused = new Float64Array(n), means = new Float64Array(nOut), nf = new Float64Array(n)
-  // inputs and targets as values: +-pi/2 -> +-1 (targets become spins)
-  const sinOf = (a: Float64Array) => Float64Array.from(a, Math.sin)
   return {
     model: 'ising', net, n, m, nOut, w: net.w, h: net.h, second: unused, secondClipped: false,
     encodeInputs: sinOf,

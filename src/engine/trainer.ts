@@ -1,7 +1,7 @@
 // The EqProp training loop. It talks to a board only through the Substrate interface and computes
 // gradients from the states the board returns, with the same physics module the simulator uses.
 import type { Params, RelaxRequest, RelaxResult, Substrate } from '../../drivers/substrate.ts'
-import { applyRange } from '../../drivers/substrate.ts'
+import { applyRange, emptyResult, putResult, sliceRequest } from '../../drivers/substrate.ts'
 import type { Dataset, Split } from '../core/data/dataset.ts'
 import { estimatorPlan, type EstimatorPlan } from '../core/eqprop/estimators.ts'
 import { initOptimiserState, optimiserDelta, type OptimiserState } from '../core/eqprop/optimisers.ts'
@@ -291,18 +291,8 @@ export class Trainer {
     const max = this.sub.info.maxBatch
     if (req.batch <= max) return this.sub.relax(req)
     const { n } = this.phys, B = req.batch
-    const out: RelaxResult = { states: new Float64Array(B * n), energy: new Float64Array(B), settled: new Uint8Array(B), steps: new Float64Array(B), timeS: 0 }
-    for (let a = 0; a < B; a += max) {
-      const e = Math.min(B, a + max)
-      const part = (arr: Float64Array, w: number) => arr.subarray(a * w, e * w)
-      const start = req.start.kind === 'given' ? { kind: 'given' as const, states: part(req.start.states, n) }
-        : req.start.kind === 'random' ? { kind: 'random' as const, seed: (req.start.seed + a) >>> 0 } : req.start
-      const nudge = req.nudge?.kind === 'cost' ? { ...req.nudge, targets: part(req.nudge.targets, this.nOut) }
-        : req.nudge?.kind === 'force' ? { ...req.nudge, force: part(req.nudge.force, n) } : undefined
-      const r = await this.sub.relax({ ...req, batch: e - a, inputs: part(req.inputs, this.nIn), start, nudge })
-      out.states.set(r.states, a * n); out.energy.set(r.energy, a); out.settled.set(r.settled, a); out.steps.set(r.steps, a)
-      out.timeS += r.timeS
-    }
+    const out = emptyResult(B, n)
+    for (let a = 0; a < B; a += max) putResult(out, await this.sub.relax(sliceRequest(req, a, Math.min(B, a + max), n)), a, n)
     return out
   }
 

@@ -2,6 +2,7 @@
 // route), read and write parameters, relax on demand, and the lease a run holds on its device.
 import type { RemoteSubstrate } from '../../../drivers/remote/index.ts'
 import type { Params, RelaxRequest, RelaxResult, Substrate } from '../../../drivers/substrate.ts'
+import { emptyResult, putResult, sliceRequest } from '../../../drivers/substrate.ts'
 import { Network } from '../../core/network/network.ts'
 import { buildNetwork, lclShapes, parseBuilderString, type BuilderSpec, type LayerShape } from '../../core/topology/index.ts'
 import { openMqttBoard, openSerialBoard } from '../boards.ts'
@@ -66,18 +67,11 @@ const ROUTE_SLICE = 32
 async function relaxInSlices(sub: Substrate, req: RelaxRequest): Promise<RelaxResult> {
   const B = req.batch
   if (B <= ROUTE_SLICE || req.start.kind === 'previous') return sub.relax(req)
-  const { nodes: n, clampable, nudgeable } = sub.info
-  const out: RelaxResult = { states: new Float64Array(B * n), energy: new Float64Array(B), settled: new Uint8Array(B), steps: new Float64Array(B), timeS: 0 }
+  const n = sub.info.nodes
+  const out = emptyResult(B, n)
   for (let a = 0; a < B; a += ROUTE_SLICE) {
-    const e = Math.min(B, a + ROUTE_SLICE)
-    const part = (arr: Float64Array, w: number) => arr.subarray(a * w, e * w)
-    const start: RelaxRequest['start'] = req.start.kind === 'given' ? { kind: 'given', states: part(req.start.states, n) } : { kind: 'random', seed: (req.start.seed + a) >>> 0 }
-    const nudge: RelaxRequest['nudge'] = req.nudge?.kind === 'cost' ? { ...req.nudge, targets: part(req.nudge.targets, nudgeable.length) }
-      : req.nudge?.kind === 'force' ? { ...req.nudge, force: part(req.nudge.force, n) } : undefined
     await yieldToLoop()
-    const r = await sub.relax({ ...req, batch: e - a, inputs: part(req.inputs, clampable.length), start, nudge })
-    out.states.set(r.states, a * n); out.energy.set(r.energy, a); out.settled.set(r.settled, a); out.steps.set(r.steps, a)
-    out.timeS += r.timeS
+    putResult(out, await sub.relax(sliceRequest(req, a, Math.min(B, a + ROUTE_SLICE), n)), a, n)
   }
   return out
 }
