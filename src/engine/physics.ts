@@ -76,6 +76,9 @@ function xyPhysics(network: Network): EnginePhysics & { readonly net: XyNet } {
 /** Inputs and targets as values for the value models (OIM, resistor, Ising): the datasets encode
  *  values as phases in [-pi/2, pi/2], and sin maps them onto [-1, 1] (+-pi/2 -> +-1). */
 const sinOf = (a: Float64Array): Float64Array => Float64Array.from(a, Math.sin)
+/** Clamped inputs of a value model by Network.inputValues: sin v, or (1 + sin v)/2 in [0, 1] ('unit'). */
+const inputsOf = (net: Network): ((a: Float64Array) => Float64Array) =>
+  net.inputValues === 'unit' ? (a) => Float64Array.from(a, (v) => 0.5 + 0.5 * Math.sin(v)) : sinOf
 
 function oimPhysics(network: Network): EnginePhysics & { readonly net: OimNet } {
   const net = compileOim(network)
@@ -83,7 +86,7 @@ function oimPhysics(network: Network): EnginePhysics & { readonly net: OimNet } 
   const nOut = net.outputs.length
   return {
     model: 'oim', net, n, m, nOut, w: net.w, h: net.h, second: net.s, secondClipped: true,
-    encodeInputs: sinOf,
+    encodeInputs: inputsOf(network),
     encodeTargets: sinOf,
     accumulate: accumulator(n, m, (x, off, out) => oimEdgeObservable(net, x, off, out), (x, off, h, s2) => oimNodeObservable(net, x, off, h, s2), true),
     costNudge: (beta, targets) => ({ kind: 'cost', cost: 'log-cos', beta, targets }),
@@ -144,7 +147,7 @@ function resistorPhysics(network: Network): EnginePhysics & { readonly net: ResN
   const unused = new Float64Array(n)
   return {
     model: 'resistor', net, n, m, nOut, w: net.w, h: net.b, second: unused, secondClipped: false,
-    encodeInputs: sinOf,
+    encodeInputs: inputsOf(network),
     encodeTargets: sinOf,
     accumulate: accumulator(n, m, (x, off, out) => resistorEdgeObservable(net, x, off, out), (x, off, out) => resistorBiasObservable(net, x, off, out), false),
     // the MSE on output voltages: a conductance beta from each output to a source at its target
@@ -176,7 +179,7 @@ function isingPhysics(network: Network): EnginePhysics & { readonly net: IsingNe
   const unused = new Float64Array(n), means = new Float64Array(nOut), nf = new Float64Array(n)
   return {
     model: 'ising', net, n, m, nOut, w: net.w, h: net.h, second: unused, secondClipped: false,
-    encodeInputs: sinOf,
+    encodeInputs: inputsOf(network),
     encodeTargets: sinOf,
     // observables dE/dJ = -s_i s_j (an input end reads x) and dE/dh = -s_i, on the sampled spins
     accumulate: accumulator(n, m, (x, off, out) => isingEdgeObservable(net, x, off, out), (x, off, out) => isingNodeObservable(net, x, off, out), false),

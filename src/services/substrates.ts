@@ -7,7 +7,7 @@ import { SimIsingSubstrate, type IsingAnneal } from '../../drivers/sim/ising.ts'
 import { SimOimSubstrate } from '../../drivers/sim/oim.ts'
 import { SimResistorSubstrate } from '../../drivers/sim/resistor.ts'
 import { SimXyOptions, SimXySubstrate } from '../../drivers/sim/xy.ts'
-import { formatIssues, gainBoundaries, Network, type ModelName } from '../core/network/network.ts'
+import { formatIssues, gainBoundaries, Network, type InputValues, type ModelName } from '../core/network/network.ts'
 import { EqpError } from '../errors.ts'
 
 /**
@@ -15,20 +15,30 @@ import { EqpError } from '../errors.ts'
  * zeroes psi; S starts at 0. OIM -> XY drops S. -> resistor: |W| between nodes, bias currents 0.
  * -> ising: couplings and h kept as J and h, psi zeroed (no output copies; see replicateOutputs);
  * ising -> another model drops the replica groups (they become plain nodes); resistor -> another
- * model drops the amplifier gains. Same model: unchanged.
+ * model drops the amplifier gains, -> xy drops inputValues (XY clamps phases). Same model: unchanged.
  */
 export function asModel(net: Network, model: ModelName): Network {
   if (net.model === model) return net
   // amplifier gains are a resistor-network field: another model has no amplifiers
-  const { shil: _s, replicas: _r, gain: _g, ...rest } = net
+  const { shil: _s, replicas: _r, gain: _g, inputValues: _v, ...rest } = net
   if (model === 'xy') return { ...rest, model }
   // conductances between nodes are >= 0: take |W| (input edges keep their sign, which picks +x or -x)
   if (model === 'resistor') {
     const ins = new Set(net.inputs)
     const weights = net.weights.map((w, k) => (ins.has(net.edges[k][0]) || ins.has(net.edges[k][1]) ? w : Math.abs(w)))
-    return { ...rest, model, weights, bias: { h: new Array<number>(net.nodes).fill(0), psi: new Array<number>(net.nodes).fill(0) } }
+    return { ...rest, model, weights, ...(net.inputValues ? { inputValues: net.inputValues } : {}), bias: { h: new Array<number>(net.nodes).fill(0), psi: new Array<number>(net.nodes).fill(0) } }
   }
-  return { ...rest, model, bias: { h: net.bias?.h ?? new Array<number>(net.nodes).fill(0), psi: new Array<number>(net.nodes).fill(0) } }
+  return { ...rest, model, ...(net.inputValues ? { inputValues: net.inputValues } : {}), bias: { h: net.bias?.h ?? new Array<number>(net.nodes).fill(0), psi: new Array<number>(net.nodes).fill(0) } }
+}
+
+/**
+ * The network with its input values mapping set (Network.inputValues: 'signed' sin v, 'unit'
+ * (1 + sin v)/2). EQP_ERR_BAD_INPUT naming `field` on an XY network, which clamps phases.
+ */
+export function withInputValues(net: Network, values: InputValues | undefined, field = 'inputValues'): Network {
+  if (values === undefined) return net
+  if (net.model === 'xy') throw new EqpError('EQP_ERR_BAD_INPUT', [field, `an XY network clamps phases; input values are for the value models oim, resistor and ising`])
+  return { ...net, inputValues: values }
 }
 
 /**

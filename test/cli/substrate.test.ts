@@ -43,6 +43,21 @@ describe('eqprop-hil train --substrate', () => {
   })
 })
 
+describe('eqprop-hil train --input-values', () => {
+  it('writes the mapping into the trained network of a value model, and refuses it for XY or a bad value with exit code 2', async () => {
+    const out = join(dir, 'iris-unit.json')
+    const r = await run(['train', '--task', 'iris', '--network', 'layered:4,6,3', '--substrate', 'resistor', '--input-values', 'unit', '--epochs', '1', '--eval-every', '0', '--out', out, '--json'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(Network.parse(JSON.parse(readFileSync(out, 'utf8'))).inputValues, 'unit')
+    const xy = await run(['train', '--task', 'iris', '--network', 'layered:4,6,3', '--input-values', 'unit', '--epochs', '1'])
+    assert.equal(xy.code, 2)
+    assert.match(xy.stderr, /--input-values: an XY network clamps phases/)
+    const bad = await run(['train', '--task', 'iris', '--network', 'layered:4,6,3', '--substrate', 'oim', '--input-values', 'positive', '--epochs', '1'])
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /--input-values: 'positive' is not one of signed, unit/)
+  })
+})
+
 describe('eqprop-hil train --substrate ising --copies K', () => {
   it('trains an Ising network whose outputs have K spins each, and refuses --copies for another model', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eqp-ising-'))

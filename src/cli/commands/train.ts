@@ -5,7 +5,7 @@ import { ESTIMATOR_NAMES } from '../../core/eqprop/estimators.ts'
 import { SOLVER_NAMES } from '../../core/solvers/system.ts'
 import { TrainConfig } from '../../engine/config.ts'
 import { networkFromArg } from '../../services/networks.ts'
-import { asModel, withResistorGain } from '../../services/substrates.ts'
+import { asModel, withInputValues, withResistorGain } from '../../services/substrates.ts'
 import { EqpError } from '../../errors.ts'
 import { replicateOutputs } from '../../core/topology/replicas.ts'
 import { MODEL_NAMES } from '../../core/network/network.ts'
@@ -31,6 +31,8 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --input-gain G      resistor: the input stage drives the sources at G x (default 1; docs/readme-resistor-gain.md)
   --layer-gain A      resistor: bidirectional amplifiers (voltage gain A forward, current gain 1/A back) between
                       consecutive free layers, one value for every boundary or A1,A2,... (default none)
+  --input-values V    oim | resistor | ising: clamp dataset values as signed (sin v in [-1, 1], default) or unit
+                      ((1 + sin v)/2 in [0, 1]: a blank pixel clamps 0, as the OIM anchors feed pixels)
   --copies K          ising: K spins per output, read out by their mean (default 1; docs/readme-ising.md)
   --estimator E       ${ESTIMATOR_NAMES.join(' | ')} (default one-sided)
   --beta B            nudge strength (default 0.1)
@@ -76,7 +78,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const f = parseFlags(args, {
     plots: { type: 'string' }, 'plots-every': { type: 'string' },
     task: { type: 'string' }, network: { type: 'string' }, 'network-seed': { type: 'string' }, substrate: { type: 'string' }, copies: { type: 'string' },
-    'input-gain': { type: 'string' }, 'layer-gain': { type: 'string' },
+    'input-gain': { type: 'string' }, 'layer-gain': { type: 'string' }, 'input-values': { type: 'string' },
     estimator: { type: 'string' }, beta: { type: 'string' }, lr: { type: 'string' }, optimiser: { type: 'string' },
     epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' },
     'readout-bits': { type: 'string' }, noise: { type: 'string' }, variation: { type: 'string' }, 'device-seed': { type: 'string' }, drift: { type: 'string' },
@@ -91,10 +93,10 @@ export async function trainCommand(args: string[]): Promise<number> {
   const modelled = f.substrate === undefined ? built : asModel(built, oneOf(f.substrate, 'substrate', MODEL_NAMES, 'xy'))
   const copies = num(f.copies, 'copies', 1, { int: true, min: 1, max: 64 })
   if (copies > 1 && modelled.model !== 'ising') throw new UsageError('--copies duplicates the outputs of an Ising network (--substrate ising)')
-  const network = withResistorGain(replicateOutputs(modelled, copies, num(f['network-seed'], 'network-seed', seed, { int: true, min: 0 })), {
+  const network = withInputValues(withResistorGain(replicateOutputs(modelled, copies, num(f['network-seed'], 'network-seed', seed, { int: true, min: 0 })), {
     input: f['input-gain'] === undefined ? undefined : gainFlag(f['input-gain'], 'input-gain'),
     layers: f['layer-gain'] === undefined ? undefined : f['layer-gain'].split(',').map((v) => gainFlag(v, 'layer-gain')),
-  }, { input: '--input-gain', layers: '--layer-gain' })
+  }, { input: '--input-gain', layers: '--layer-gain' }), f['input-values'] === undefined ? undefined : oneOf(f['input-values'], 'input-values', ['signed', 'unit'] as const, 'signed'), '--input-values')
   const opt = oneOf(f.optimiser, 'optimiser', ['sgd', 'momentum', 'adam'] as const, 'sgd')
   const cfg = TrainConfig.parse({
     estimator: oneOf(f.estimator, 'estimator', ESTIMATOR_NAMES, 'one-sided'),

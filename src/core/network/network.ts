@@ -73,6 +73,10 @@ function gainLayersProblem(net: Pick<Network, 'nodes' | 'edges' | 'inputs' | 'ou
   return null
 }
 
+/** How clamped values are read from dataset phases on value models (Network.inputValues). */
+export const InputValues = z.enum(['signed', 'unit'])
+export type InputValues = z.infer<typeof InputValues>
+
 export const Network = z
   .strictObject({
     model: ModelName,
@@ -94,6 +98,11 @@ export const Network = z
     tied: z.array(NodeIndex).optional(),
     /** resistor only: input-stage and inter-layer amplifier gains (ResistorGain; absent = 1) */
     gain: ResistorGain.optional(),
+    /** value models only (OIM, resistor, Ising): how a dataset value, a phase v in [-pi/2, pi/2], becomes
+     *  a clamped value. 'signed' (absent): sin v in [-1, 1]. 'unit': (1 + sin v)/2 in [0, 1], so a blank
+     *  pixel clamps 0 and adds no field, as the OIM anchors feed pixels (2505.02103). It lives on the
+     *  network because every later evaluation of the trained network must clamp the same values. */
+    inputValues: InputValues.optional(),
   })
   .superRefine((net, ctx) => {
     const n = net.nodes
@@ -155,6 +164,7 @@ export const Network = z
         if (p) bad(['gain', 'layers'], p)
       }
     }
+    if (net.inputValues && net.model === 'xy') bad(['inputValues'], `an XY network clamps phases; input values are for the value models oim, resistor and ising`)
     if (net.layout && net.layout.rows * net.layout.cols !== n) {
       bad(['layout'], `grid ${net.layout.rows}x${net.layout.cols} does not hold nodes = ${n}`)
     }

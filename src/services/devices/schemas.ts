@@ -5,7 +5,7 @@ import { IsingAnneal } from '../../../drivers/sim/ising.ts'
 import { SimXyOptions } from '../../../drivers/sim/xy.ts'
 import { SubstrateInfo } from '../../../drivers/substrate.ts'
 import { MqttTls } from '../../../drivers/transports/mqtt.ts'
-import { Layout, Network, ResistorGain } from '../../core/network/network.ts'
+import { InputValues, Layout, Network, ResistorGain } from '../../core/network/network.ts'
 import { BuilderSpec } from '../../core/topology/index.ts'
 
 /** Limits that keep one request from stalling the daemon. */
@@ -30,6 +30,8 @@ const simDeviceShape = <K extends 'sim-xy' | 'sim-oim' | 'sim-resistor' | 'sim-i
   /** seed of a builder's random couplings */
   seed: Seed.default(0),
   sim: SimXyOptions.prefault({}),
+  /** value models (sim-oim, sim-resistor, sim-ising): how dataset phases become clamped values (Network.inputValues) */
+  inputValues: InputValues.optional(),
 })
 
 function checkSimDevice(v: { network?: unknown; builder?: unknown; io?: unknown; task?: unknown }, ctx: z.RefinementCtx): void {

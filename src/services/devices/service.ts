@@ -7,7 +7,7 @@ import { Network } from '../../core/network/network.ts'
 import { buildNetwork, lclShapes, parseBuilderString, type BuilderSpec, type LayerShape } from '../../core/topology/index.ts'
 import { openMqttBoard, openSerialBoard } from '../boards.ts'
 import type { MqttService } from '../mqtt/service.ts'
-import { asModel, openSimulator, withResistorGain } from '../substrates.ts'
+import { asModel, openSimulator, withInputValues, withResistorGain } from '../substrates.ts'
 import { replicateOutputs } from '../../core/topology/replicas.ts'
 import { paramsToJson, yieldToLoop } from '../../engine/sliced-substrate.ts'
 import { EqpError } from '../../errors.ts'
@@ -171,6 +171,10 @@ export class DeviceService {
 
   /** The network a create request describes; 400 naming the field when it does not build. */
   private networkOf(spec: SimDeviceCreate): Network {
+    return withInputValues(this.modelledNetwork(spec), spec.inputValues)
+  }
+
+  private modelledNetwork(spec: SimDeviceCreate): Network {
     if (spec.kind === 'sim-ising') {
       const net = asModel(this.describedNetwork(spec), 'ising')
       let out: Network
