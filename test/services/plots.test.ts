@@ -9,7 +9,9 @@ import { buildNetwork } from '../../src/core/topology/index.ts'
 import { trainCommand } from '../../src/cli/commands/train.ts'
 import { divergingColour, phaseColour } from '../../src/services/plots/colours.ts'
 import { CURVE_SIZE, drawCouplings, drawGridHeatmap, drawTrainingCurve, gridGeometry } from '../../src/services/plots/draw.ts'
-import { CurveRecorder, responseField, writeRunPlots } from '../../src/services/plots/run-plots.ts'
+import { CurveRecorder, equilibriumPhases, responseField, writeRunPlots } from '../../src/services/plots/run-plots.ts'
+import { SimOimSubstrate } from '../../drivers/sim/oim.ts'
+import { asModel, withInputValues } from '../../src/services/substrates.ts'
 
 const H = Math.PI / 2
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
@@ -95,6 +97,21 @@ describe('drawTrainingCurve', () => {
     assert.ok(near(await pixel(png, 610, 310 + 200 * 0.25), [214, 39, 40], 10))
     assert.ok(near(await pixel(png, 80 + 530 / 2, 310 + 200 * 0.75), [214, 39, 40], 10))
     assert.deepEqual(await pixel(png, 700, 100), [255, 255, 255])
+  })
+})
+
+describe('equilibriumPhases', () => {
+  it('relaxes an OIM network on the OIM simulator with its inputs clamped as the model clamps them', async () => {
+    const net = withInputValues(asModel(buildNetwork({ kind: 'layered', sizes: [2, 4, 1] }, { inputs: 2, outputs: 1 }, 3), 'oim'), 'unit')
+    const data = xorDataset()
+    const drawn = await equilibriumPhases(net, data, 1, 7)
+    const sub = new SimOimSubstrate(net, {})
+    const x = data.test.x.slice(2, 4)
+    const want = await sub.relax({ batch: 1, inputs: Float64Array.from(x, (v) => (1 + Math.sin(v)) / 2), phase: 'free', start: { kind: 'random', seed: 7 } })
+    await sub.close()
+    assert.deepEqual([...drawn], [...want.states])
+    // input entries hold the clamped values: XOR sample 1 is (-pi/2, +pi/2) -> (0, 1) in unit values
+    assert.deepEqual([...drawn.slice(0, 2)], [0, 1])
   })
 })
 

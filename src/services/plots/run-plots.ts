@@ -1,10 +1,11 @@
 // The pictures of a finished run: training curve, equilibrium phases of one test sample, couplings.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { SimXySubstrate } from '../../../drivers/sim/xy.ts'
 import type { Dataset } from '../../core/data/dataset.ts'
 import type { Network } from '../../core/network/network.ts'
 import type { EngineEvent } from '../../engine/events.ts'
+import { enginePhysics } from '../../engine/physics.ts'
+import { openSimulator } from '../substrates.ts'
 import { drawCouplings, drawGridHeatmap, drawTrainingCurve, type CurvePoint } from './draw.ts'
 
 /** Collects epoch and eval events into curve points while passing every event on. */
@@ -31,12 +32,14 @@ export function nodeGrid(net: Network): { rows: number; cols: number; exact: boo
   return { rows: Math.ceil(net.nodes / cols), cols, exact: false }
 }
 
-/** Free equilibrium phases (rad) of the network with sample `row` of a split clamped; random start from seed. */
+/** Free equilibrium states (rad; values on a resistor or Ising network) with sample `row` of a split
+ *  clamped as the network's model clamps it; random start from seed, on the model's own simulator. */
 export async function equilibriumPhases(net: Network, data: Dataset, row = 0, seed = 0): Promise<Float64Array> {
-  const sub = new SimXySubstrate(net, {})
+  const sub = openSimulator(net, {})
   try {
     const split = data.test.rows > row ? data.test : data.train
-    const r = await sub.relax({ batch: 1, inputs: split.x.slice(row * data.nIn, (row + 1) * data.nIn), phase: 'free', start: { kind: 'random', seed } })
+    const inputs = enginePhysics(net).encodeInputs(split.x.slice(row * data.nIn, (row + 1) * data.nIn))
+    const r = await sub.relax({ batch: 1, inputs, phase: 'free', start: { kind: 'random', seed } })
     return r.states.slice(0, net.nodes)
   } finally {
     await sub.close()
@@ -48,13 +51,14 @@ export async function equilibriumPhases(net: Network, data: Dataset, row = 0, se
  * from that equilibrium with input k moved by `delta` rad (a finite difference; phases unwrapped).
  */
 export async function responseField(net: Network, data: Dataset, input = 0, row = 0, delta = 0.05, seed = 0): Promise<Float64Array> {
-  const sub = new SimXySubstrate(net, {})
+  const sub = openSimulator(net, {})
   try {
     const split = data.test.rows > row ? data.test : data.train
     const x = split.x.slice(row * data.nIn, (row + 1) * data.nIn)
-    const a = await sub.relax({ batch: 1, inputs: x, phase: 'free', start: { kind: 'random', seed } })
+    const encode = enginePhysics(net).encodeInputs
+    const a = await sub.relax({ batch: 1, inputs: encode(x), phase: 'free', start: { kind: 'random', seed } })
     x[input] += delta
-    const b = await sub.relax({ batch: 1, inputs: x, phase: 'free', start: { kind: 'given', states: a.states } })
+    const b = await sub.relax({ batch: 1, inputs: encode(x), phase: 'free', start: { kind: 'given', states: a.states } })
     const out = new Float64Array(net.nodes)
     for (let i = 0; i < net.nodes; i++) {
       const d = b.states[i] - a.states[i]
