@@ -97,6 +97,10 @@ export async function trainCommand(args: string[]): Promise<number> {
     input: f['input-gain'] === undefined ? undefined : gainFlag(f['input-gain'], 'input-gain'),
     layers: f['layer-gain'] === undefined ? undefined : f['layer-gain'].split(',').map((v) => gainFlag(v, 'layer-gain')),
   }, { input: '--input-gain', layers: '--layer-gain' }), f['input-values'] === undefined ? undefined : oneOf(f['input-values'], 'input-values', ['signed', 'unit'] as const, 'signed'), '--input-values')
+  if (!f.json && network.model === 'oim' && network.inputValues === undefined && data.nIn >= 64) {
+    // signed pixels put every blank pixel at -1; their common field locks the hidden layer (README, OIM)
+    process.stderr.write('note: an OIM on images learns with --input-values unit (a blank pixel clamps 0); signed values saturate the hidden layer\n')
+  }
   const opt = oneOf(f.optimiser, 'optimiser', ['sgd', 'momentum', 'adam'] as const, 'sgd')
   const cfg = TrainConfig.parse({
     estimator: oneOf(f.estimator, 'estimator', ESTIMATOR_NAMES, 'one-sided'),
