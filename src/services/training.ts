@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import { FleetSubstrate } from '../../drivers/fleet/fleet-substrate.ts'
 import { ParallelSimXySubstrate } from '../../drivers/sim/parallel-xy.ts'
+import { IsingAnneal } from '../../drivers/sim/ising.ts'
 import { SimXyOptions } from '../../drivers/sim/xy.ts'
 import { loadDataset, type Dataset } from '../core/data/index.ts'
 import { subsetPerClass } from '../core/data/images.ts'
@@ -30,6 +31,8 @@ export const TrainJob = z.strictObject({
   fleet: z.int().min(1).max(64).default(1),
   /** train on the first K training rows of each class only (MNIST/100-style subsets; the test split is kept) */
   trainPerClass: z.int().positive().optional(),
+  /** Ising networks only: the annealer's schedule (IsingAnneal fields; absent ones keep their defaults) */
+  anneal: IsingAnneal.partial().optional(),
 })
 export type TrainJob = z.infer<typeof TrainJob>
 export type TrainJobInput = z.input<typeof TrainJob>
@@ -74,15 +77,16 @@ export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, o
   const job = TrainJob.parse(jobIn)
   const data = jobData(job)
   // drift and noise streams live in one simulator: worker threads would each drift on their own
+  if (job.anneal && network.model !== 'ising') throw new EqpError('EQP_ERR_BAD_INPUT', ['anneal', `an anneal schedule is for an Ising network (the model is '${network.model}')`])
   if (job.workers > 1 && (job.sim.drift > 0 || (job.sim.noise?.sigma ?? 0) > 0)) throw new EqpError('EQP_ERR_BAD_INPUT', ['workers', 'coupling drift and Langevin noise need a single simulator thread (workers 1)'])
   if (job.fleet > 1) {
     if (job.workers > 1) throw new EqpError('EQP_ERR_BAD_INPUT', ['workers', 'a fleet relaxes its boards concurrently already; give fleet or workers, not both'])
-    const boards = Array.from({ length: job.fleet }, (_, k) => openSimulator(network, { ...job.sim, deviceSeed: (job.sim.deviceSeed + k) >>> 0 }))
+    const boards = Array.from({ length: job.fleet }, (_, k) => openSimulator(network, { ...job.sim, deviceSeed: (job.sim.deviceSeed + k) >>> 0 }, job.anneal))
     const fleet = new FleetSubstrate(boards.map((sub, k) => ({ name: `sim-${k}`, sub })))
     return trainOnSubstrate(fleet, network, data, job, onEvent, () => boards.reduce((s, b) => s + b.forceEvals, 0), hooks)
   }
   // worker threads run the XY simulator only; an OIM relaxes in this thread
-  const sub = job.workers > 1 && network.model === 'xy' ? await ParallelSimXySubstrate.create(network, job.sim, job.workers) : openSimulator(network, job.sim)
+  const sub = job.workers > 1 && network.model === 'xy' ? await ParallelSimXySubstrate.create(network, job.sim, job.workers) : openSimulator(network, job.sim, job.anneal)
   return trainOnSubstrate(sub, network, data, job, onEvent, () => sub.forceEvals, hooks)
 }
 

@@ -71,4 +71,23 @@ describe('eqprop-hil train --substrate ising --copies K', () => {
     const bad = await run(['train', '--task', 'xor', '--network', 'all-to-all:6', '--copies', '2', '--epochs', '1'])
     assert.equal(bad.code, 2)
   })
+
+  it('takes the anneal schedule from flags: sweeps and reads scale the sweep count, and other models refuse them', async () => {
+    const base = ['train', '--task', 'iris', '--network', 'layered:4,8,3', '--substrate', 'ising', '--beta', '5', '--epochs', '1', '--eval-every', '0', '--json', '--out', join(dir, 'anneal.json')]
+    const sweeps = async (...extra: string[]) => {
+      const r = await run([...base, ...extra])
+      assert.equal(r.code, 0, r.stderr)
+      return JSON.parse(r.stdout).force_evals as number
+    }
+    const s20 = await sweeps('--sweeps', '20'), s40 = await sweeps('--sweeps', '40'), r2 = await sweeps('--sweeps', '20', '--reads', '2')
+    // forward anneals take S sweeps and reverse anneals 2 (S - 1 - p): about twice the sweeps for 2S or for 2 reads
+    assert.ok(s40 / s20 > 1.9 && s40 / s20 < 2.2, `${s40} / ${s20}`)
+    assert.equal(r2, 2 * s20)
+    const xy = await run(['train', '--task', 'iris', '--network', 'layered:4,8,3', '--reads', '2', '--epochs', '1'])
+    assert.equal(xy.code, 2)
+    assert.match(xy.stderr, /--reads sets the anneal schedule of an Ising network/)
+    const bad = await run([...base, '--anneal-schedule', 'cubic'])
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /--anneal-schedule: 'cubic' is not one of geometric, linear/)
+  })
 })

@@ -8,8 +8,9 @@ import { networkFromArg } from '../../services/networks.ts'
 import { asModel, withInputValues, withResistorGain } from '../../services/substrates.ts'
 import { EqpError } from '../../errors.ts'
 import { replicateOutputs } from '../../core/topology/replicas.ts'
+import { SCHEDULE_KINDS } from '../../core/solvers/anneal.ts'
 import { MODEL_NAMES } from '../../core/network/network.ts'
-import { loadTask, trainOnSimulator } from '../../services/training.ts'
+import { loadTask, trainOnSimulator, type TrainJobInput } from '../../services/training.ts'
 import { describeKernels, initDenseBackend } from '../../services/kernels.ts'
 import { parseDeviceArg, trainOnDevice } from '../../services/boards.ts'
 import { CurveRecorder, STATE_PLOTS, writePlots, writeRunPlots } from '../../services/plots/run-plots.ts'
@@ -34,6 +35,13 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --input-values V    oim | resistor | ising: clamp dataset values as signed (sin v in [-1, 1], default) or unit
                       ((1 + sin v)/2 in [0, 1]: a blank pixel clamps 0, as the OIM anchors feed pixels)
   --copies K          ising: K spins per output, read out by their mean (default 1; docs/readme-ising.md)
+  --sweeps N          ising: Metropolis sweeps of one forward anneal (default 100)
+  --reads N           ising: anneals per sample, the lowest-energy read returned (default 1)
+  --anneal-schedule S ising: geometric | linear inverse-temperature schedule (default geometric)
+  --beta-hot B, --beta-cold B
+                      ising: inverse temperatures (1/J units) at the hot and cold ends (default 0.1, 10)
+  --reverse-point P   ising: schedule position a reverse anneal goes back to, 0 hottest .. 1 coldest (default 0.5)
+  --reverse-hold N    ising: sweeps held at the reverse point (default 0)
   --estimator E       ${ESTIMATOR_NAMES.join(' | ')} (default one-sided)
   --beta B            nudge strength (default 0.1)
   --lr L              learning rate (default 0.1)
@@ -79,6 +87,8 @@ export async function trainCommand(args: string[]): Promise<number> {
     plots: { type: 'string' }, 'plots-every': { type: 'string' },
     task: { type: 'string' }, network: { type: 'string' }, 'network-seed': { type: 'string' }, substrate: { type: 'string' }, copies: { type: 'string' },
     'input-gain': { type: 'string' }, 'layer-gain': { type: 'string' }, 'input-values': { type: 'string' },
+    sweeps: { type: 'string' }, reads: { type: 'string' }, 'anneal-schedule': { type: 'string' }, 'beta-hot': { type: 'string' }, 'beta-cold': { type: 'string' },
+    'reverse-point': { type: 'string' }, 'reverse-hold': { type: 'string' },
     estimator: { type: 'string' }, beta: { type: 'string' }, lr: { type: 'string' }, optimiser: { type: 'string' },
     epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' },
     'readout-bits': { type: 'string' }, noise: { type: 'string' }, variation: { type: 'string' }, 'device-seed': { type: 'string' }, drift: { type: 'string' },
@@ -101,6 +111,8 @@ export async function trainCommand(args: string[]): Promise<number> {
     // signed pixels put every blank pixel at -1; their common field locks the hidden layer (README, OIM)
     process.stderr.write('note: an OIM on images learns with --input-values unit (a blank pixel clamps 0); signed values saturate the hidden layer\n')
   }
+  const anneal = annealFlags(f)
+  if (anneal && network.model !== 'ising') throw new UsageError(`--${Object.keys(ANNEAL_FLAGS).find((k) => (f as Record<string, unknown>)[k] !== undefined)} sets the anneal schedule of an Ising network (--substrate ising)`)
   const opt = oneOf(f.optimiser, 'optimiser', ['sgd', 'momentum', 'adam'] as const, 'sgd')
   const cfg = TrainConfig.parse({
     estimator: oneOf(f.estimator, 'estimator', ESTIMATOR_NAMES, 'one-sided'),
@@ -147,7 +159,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const fleet = num(f.fleet, 'fleet', 1, { int: true, min: 1, max: 64 })
   if (fleet > 1 && (device !== null || workers > 1)) throw new UsageError('--fleet simulates its own boards: not with --serial, --device or --workers')
   const trainPerClass = f['train-per-class'] === undefined ? undefined : num(f['train-per-class'], 'train-per-class', 0, { int: true, min: 1 })
-  const job = { task, train: cfg, sim, dataSeed: seed, stopAtDistance, workers, fleet, trainPerClass }
+  const job = { task, train: cfg, sim, dataSeed: seed, stopAtDistance, workers, fleet, trainPerClass, ...(anneal ? { anneal } : {}) }
   // per-epoch pictures: the networks are kept (parameters only change) and drawn after the run
   const plotsEvery = f['plots-every'] === undefined ? 0 : num(f['plots-every'], 'plots-every', 0, { int: true, min: 1 })
   if (plotsEvery > 0 && (f.plots === undefined || device !== null)) throw new UsageError('--plots-every needs --plots DIR and a simulator run')
@@ -183,6 +195,26 @@ export async function trainCommand(args: string[]): Promise<number> {
     }
   }
   return 0
+}
+
+type Anneal = NonNullable<TrainJobInput['anneal']>
+
+/** The anneal flags and the IsingAnneal field each sets. */
+const ANNEAL_FLAGS = { sweeps: 'sweeps', reads: 'reads', 'anneal-schedule': 'schedule', 'beta-hot': 'betaHot', 'beta-cold': 'betaCold', 'reverse-point': 'reversePoint', 'reverse-hold': 'reverseHold' } as const
+
+/** The Ising schedule the anneal flags give (null when none is given); bad values exit 2 naming the flag. */
+function annealFlags(f: Record<string, string | boolean | undefined>): Anneal | null {
+  if (!Object.keys(ANNEAL_FLAGS).some((k) => f[k] !== undefined)) return null
+  const str = (k: string) => f[k] as string | undefined
+  const out: Anneal = {}
+  if (str('sweeps') !== undefined) out.sweeps = num(str('sweeps'), 'sweeps', 100, { int: true, min: 1, max: 1_000_000 })
+  if (str('reads') !== undefined) out.reads = num(str('reads'), 'reads', 1, { int: true, min: 1, max: 10_000 })
+  if (str('anneal-schedule') !== undefined) out.schedule = oneOf(str('anneal-schedule'), 'anneal-schedule', SCHEDULE_KINDS, 'geometric')
+  if (str('beta-hot') !== undefined) out.betaHot = num(str('beta-hot'), 'beta-hot', 0.1, { gt: 0 })
+  if (str('beta-cold') !== undefined) out.betaCold = num(str('beta-cold'), 'beta-cold', 10, { gt: 0 })
+  if (str('reverse-point') !== undefined) out.reversePoint = num(str('reverse-point'), 'reverse-point', 0.5, { min: 0, max: 1 })
+  if (str('reverse-hold') !== undefined) out.reverseHold = num(str('reverse-hold'), 'reverse-hold', 0, { int: true, min: 0, max: 1_000_000 })
+  return out
 }
 
 /** A gain flag's value: a positive finite number, else EQP_ERR_BAD_INPUT naming the flag (exit code 2). */
