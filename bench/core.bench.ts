@@ -1,5 +1,5 @@
 // Core figures: the XY force kernel, the solvers' force evaluations, and XOR training wall time.
-import { ParallelSimXySubstrate } from '../drivers/sim/parallel-xy.ts'
+import { ParallelSimSubstrate } from '../drivers/sim/parallel-sim.ts'
 import { SimXySubstrate } from '../drivers/sim/xy.ts'
 import { loadDataset } from '../src/core/data/index.ts'
 import { compileXy, xyEnergyGrad } from '../src/core/physics/xy.ts'
@@ -73,7 +73,7 @@ function solvers(): void {
 
 async function xorTraining(spec: string, name: string, solver: 'fire-newton' | 'flow-newton', train: TrainConfigInput, workers = 1): Promise<void> {
   const net = buildNetwork(parseBuilderString(spec), { inputs: 2, outputs: 1 }, 0)
-  const sub = workers > 1 ? await ParallelSimXySubstrate.create(net, { solver }, workers) : new SimXySubstrate(net, { solver })
+  const sub = workers > 1 ? await ParallelSimSubstrate.create(net, { solver }, workers) : new SimXySubstrate(net, { solver })
   const cfg = TrainConfig.parse({ epochs: 1000, mInit: 5, batchSize: 4, seed: 0, evalEvery: 0, ...train })
   let last = NaN
   const tr = new Trainer(sub, net, loadDataset('xor', 0), cfg, { onEvent: (e) => { if (e.type === 'epoch') last = e.metrics.distance } })

@@ -1,16 +1,17 @@
-// One worker thread of ParallelSimXySubstrate: a SimXySubstrate answering method calls by message.
+// One worker thread of ParallelSimSubstrate: the network's simulator answering method calls by message.
 import { parentPort, workerData } from 'node:worker_threads'
 import type { Substrate } from '../substrate.ts'
-import { SimXySubstrate } from './xy.ts'
+import { openDeterministicSimulator } from './open-sim.ts'
 
-const sub: Substrate = new SimXySubstrate(workerData.network, workerData.options)
+const sim = openDeterministicSimulator(workerData.network, workerData.options)
+const sub: Substrate = sim
 const port = parentPort!
 
 port.on('message', async (msg: { id: number; method: 'setParams' | 'updateParams' | 'getParams' | 'relax'; arg: never }) => {
   try {
     const result = await sub[msg.method](msg.arg)
     const transfer = ('states' in result ? [result.states.buffer, result.energy.buffer, result.settled.buffer, result.steps.buffer] : []) as ArrayBuffer[]
-    port.postMessage({ id: msg.id, result, forceEvals: (sub as SimXySubstrate).forceEvals }, transfer)
+    port.postMessage({ id: msg.id, result, forceEvals: sim.forceEvals }, transfer)
   } catch (e) {
     const err = e as Error & { code?: string; statusCode?: number }
     port.postMessage({ id: msg.id, error: { message: err.message, code: err.code, name: err.name } })

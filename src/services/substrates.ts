@@ -4,8 +4,9 @@
 import type { z } from 'zod'
 import type { Range } from '../../drivers/substrate.ts'
 import { SimIsingSubstrate, type IsingAnneal } from '../../drivers/sim/ising.ts'
-import { SimOimSubstrate } from '../../drivers/sim/oim.ts'
-import { SimResistorSubstrate } from '../../drivers/sim/resistor.ts'
+import type { SimOimSubstrate } from '../../drivers/sim/oim.ts'
+import { openDeterministicSimulator } from '../../drivers/sim/open-sim.ts'
+import type { SimResistorSubstrate } from '../../drivers/sim/resistor.ts'
 import { SimXyOptions, SimXySubstrate } from '../../drivers/sim/xy.ts'
 import { formatIssues, gainBoundaries, Network, type InputValues, type ModelName } from '../core/network/network.ts'
 import { EqpError } from '../errors.ts'
@@ -82,10 +83,5 @@ export function openSimulator(net: Network, sim: z.input<typeof SimXyOptions> & 
     const { variation, deviceSeed, drift, maxBatch, uid } = sim
     return new SimIsingSubstrate(net, { ...anneal, coupling: givenRange(sim.coupling), bias: givenRange(sim.bias), variation, deviceSeed, drift, maxBatch, uid })
   }
-  if (net.model === 'resistor') {
-    // readout bits quantise node voltages (ADC over +-readoutRange V); noise is thermal noise on them
-    const { coupling, bias, readoutBits, readoutRange, noise, noiseSeed, variation, deviceSeed, drift, maxBatch, uid } = sim
-    return new SimResistorSubstrate(net, { coupling, bias, readoutBits, readoutRange, noise, noiseSeed, variation, deviceSeed, drift, maxBatch, uid })
-  }
-  return net.model === 'oim' ? new SimOimSubstrate(net, sim) : new SimXySubstrate(net, sim)
+  return openDeterministicSimulator(net, sim)
 }

@@ -2,7 +2,7 @@
 // runs will wrap. One schema describes a job, whether it comes from flags, a file or a request.
 import { z } from 'zod'
 import { FleetSubstrate } from '../../drivers/fleet/fleet-substrate.ts'
-import { ParallelSimXySubstrate } from '../../drivers/sim/parallel-xy.ts'
+import { ParallelSimSubstrate } from '../../drivers/sim/parallel-sim.ts'
 import { IsingAnneal } from '../../drivers/sim/ising.ts'
 import { SimXyOptions } from '../../drivers/sim/xy.ts'
 import { loadDataset, type Dataset } from '../core/data/index.ts'
@@ -85,8 +85,8 @@ export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, o
     const fleet = new FleetSubstrate(boards.map((sub, k) => ({ name: `sim-${k}`, sub })))
     return trainOnSubstrate(fleet, network, data, job, onEvent, () => boards.reduce((s, b) => s + b.forceEvals, 0), hooks)
   }
-  // worker threads run the XY simulator only; an OIM relaxes in this thread
-  const sub = job.workers > 1 && network.model === 'xy' ? await ParallelSimXySubstrate.create(network, job.sim, job.workers) : openSimulator(network, job.sim, job.anneal)
+  // worker threads run the deterministic simulators (XY, OIM, resistor); the annealer samples in this thread
+  const sub = job.workers > 1 && network.model !== 'ising' ? await ParallelSimSubstrate.create(network, job.sim, job.workers) : openSimulator(network, job.sim, job.anneal)
   return trainOnSubstrate(sub, network, data, job, onEvent, () => sub.forceEvals, hooks)
 }
 

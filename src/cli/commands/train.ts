@@ -54,7 +54,7 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --solver S          ${SOLVER_NAMES.join(' | ')} (default flow-newton)
   --tol T             settle when max |force| < T (default 1e-6)
   --kernel K          auto | dense | typed: XY force kernel (default auto; docs/readme-dense.md)
-  --workers N         relax on N worker threads (default 1; same results, more cores)
+  --workers N         relax on N worker threads: XY, OIM and resistor networks (default 1; same results, more cores)
   --train-per-class K train on the first K training rows of each class (the test split stays whole)
   --fleet N           data-parallel over N simulated boards, board k with device seed --device-seed + k
                       (each relaxes a shard of every batch; all apply the same averaged update)

@@ -1,13 +1,15 @@
-// The simulated XY substrate spread over worker threads: each relax() batch is split into contiguous
-// shards, one per worker. Random starts are seeded per sample (seed + b), so the split changes
-// nothing in the results; it only uses more cores.
+// A simulated XY, OIM or resistor substrate spread over worker threads: each relax() batch is split
+// into contiguous shards, one per worker. Random starts are seeded per sample (seed + b) and the
+// relaxations are deterministic, so the split changes nothing in the results; it only uses more cores.
+// The Ising annealer is not here: its reverse anneals draw from a per-call stream, so a split would
+// change the samples.
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { Network } from '../../src/core/network/network.ts'
 import { codes, EqpError, type ErrorCode } from '../../src/errors.ts'
 import { checkRelaxRequest } from './check-request.ts'
-import type { Params, RelaxRequest, RelaxResult, Substrate, SubstrateInfo } from '../substrate.ts'
-import { SimXySubstrate, type SimXyOptionsInput } from './xy.ts'
+import { emptyResult, putResult, sliceRequest, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
+import { openDeterministicSimulator, type SimOptionsInput } from './open-sim.ts'
 
 /** Rebuilds a worker's error on this side, as an EqpError when it carried one of our codes. */
 function revive(err: { message: string; code?: string; statusCode?: number }): Error {
@@ -46,8 +48,16 @@ class WorkerHandle {
   }
 }
 
-/** SimXySubstrate semantics on `workers` threads (default: the machine's parallelism). */
-export class ParallelSimXySubstrate implements Substrate {
+/** A deep copy of a request shard, so posting it to a worker copies the shard, not the whole batch's buffers. */
+function ownArrays(req: RelaxRequest): RelaxRequest {
+  const start = req.start.kind === 'given' ? { kind: 'given' as const, states: req.start.states.slice() } : req.start
+  const nudge = req.nudge?.kind === 'cost' ? { ...req.nudge, targets: req.nudge.targets.slice() }
+    : req.nudge?.kind === 'force' ? { kind: 'force' as const, force: req.nudge.force.slice() } : undefined
+  return { ...req, inputs: req.inputs.slice(), start, ...(nudge ? { nudge } : {}) }
+}
+
+/** The simulator of the network's model (xy, oim or resistor) on `workers` threads (default: the machine's parallelism). */
+export class ParallelSimSubstrate implements Substrate {
   readonly info: SubstrateInfo
   private closed = false
 
@@ -55,14 +65,14 @@ export class ParallelSimXySubstrate implements Substrate {
     this.info = info
   }
 
-  static async create(network: Network, options: SimXyOptionsInput = {}, workers = availableParallelism()): Promise<ParallelSimXySubstrate> {
+  static async create(network: Network, options: SimOptionsInput = {}, workers = availableParallelism()): Promise<ParallelSimSubstrate> {
     // validates network and options, and gives the info a single simulator would announce
-    const local = new SimXySubstrate(network, options)
+    const local = openDeterministicSimulator(network, options)
     const url = new URL('./parallel-worker.js', import.meta.url)
     const handles = Array.from({ length: Math.max(1, workers) }, () =>
       new WorkerHandle(new Worker(url, { workerData: { network, options } })))
     await local.close()
-    const sub = new ParallelSimXySubstrate(handles, local.info)
+    const sub = new ParallelSimSubstrate(handles, local.info)
     await Promise.all(handles.map((h) => h.call('getParams', undefined)))
     return sub
   }
@@ -86,27 +96,17 @@ export class ParallelSimXySubstrate implements Substrate {
 
   async relax(req: RelaxRequest): Promise<RelaxResult> {
     this.check()
-    const n = this.info.nodes, nIn = this.info.clampable.length, nOut = this.info.nudgeable.length
+    const n = this.info.nodes
     const B = req.batch
     // check whole-batch shapes here: a wrong length could still cut into plausible shards
     checkRelaxRequest(this.info, req)
     const W = Math.min(this.handles.length, B)
     const cut = (w: number) => Math.round((w * B) / W)
     const t0 = performance.now()
-    const parts = await Promise.all(Array.from({ length: W }, (_, w) => {
-      const a = cut(w), e = cut(w + 1)
-      const slice = (arr: Float64Array, width: number) => arr.slice(a * width, e * width)
-      const start = req.start.kind === 'given' ? { kind: 'given' as const, states: slice(req.start.states, n) }
-        : req.start.kind === 'random' ? { kind: 'random' as const, seed: (req.start.seed + a) >>> 0 } : req.start
-      const nudge = req.nudge?.kind === 'cost' ? { ...req.nudge, targets: slice(req.nudge.targets, nOut) }
-        : req.nudge?.kind === 'force' ? { ...req.nudge, force: slice(req.nudge.force, n) } : undefined
-      return this.handles[w].call<RelaxResult>('relax', { ...req, batch: e - a, inputs: slice(req.inputs, nIn), start, nudge })
-    }))
-    const out: RelaxResult = { states: new Float64Array(B * n), energy: new Float64Array(B), settled: new Uint8Array(B), steps: new Float64Array(B), timeS: 0 }
-    parts.forEach((r, w) => {
-      const a = cut(w)
-      out.states.set(r.states, a * n); out.energy.set(r.energy, a); out.settled.set(r.settled, a); out.steps.set(r.steps, a)
-    })
+    const parts = await Promise.all(Array.from({ length: W }, (_, w) =>
+      this.handles[w].call<RelaxResult>('relax', ownArrays(sliceRequest(req, cut(w), cut(w + 1), n)))))
+    const out = emptyResult(B, n)
+    parts.forEach((r, w) => putResult(out, r, cut(w), n))
     out.timeS = (performance.now() - t0) / 1000
     return out
   }
