@@ -1,15 +1,13 @@
 // One worker thread of ParallelSimSubstrate: the network's simulator answering method calls by message.
 import { parentPort, workerData } from 'node:worker_threads'
-import type { Substrate } from '../substrate.ts'
 import { openDeterministicSimulator } from './open-sim.ts'
 
 const sim = openDeterministicSimulator(workerData.network, workerData.options)
-const sub: Substrate = sim
 const port = parentPort!
 
 port.on('message', async (msg: { id: number; method: 'setParams' | 'updateParams' | 'getParams' | 'relax'; arg: never }) => {
   try {
-    const result = await sub[msg.method](msg.arg)
+    const result = await sim[msg.method](msg.arg)
     const transfer = ('states' in result ? [result.states.buffer, result.energy.buffer, result.settled.buffer, result.steps.buffer] : []) as ArrayBuffer[]
     port.postMessage({ id: msg.id, result, forceEvals: sim.forceEvals }, transfer)
   } catch (e) {

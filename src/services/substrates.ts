@@ -5,9 +5,9 @@ import type { z } from 'zod'
 import type { Range } from '../../drivers/substrate.ts'
 import { SimIsingSubstrate, type IsingAnneal } from '../../drivers/sim/ising.ts'
 import type { SimOimSubstrate } from '../../drivers/sim/oim.ts'
-import { openDeterministicSimulator } from '../../drivers/sim/open-sim.ts'
+import { openDeterministicSimulator, type SimOptionsInput } from '../../drivers/sim/open-sim.ts'
 import type { SimResistorSubstrate } from '../../drivers/sim/resistor.ts'
-import { SimXyOptions, SimXySubstrate } from '../../drivers/sim/xy.ts'
+import type { SimXySubstrate } from '../../drivers/sim/xy.ts'
 import { formatIssues, gainBoundaries, Network, type InputValues, type ModelName } from '../core/network/network.ts'
 import { EqpError } from '../errors.ts'
 
@@ -77,7 +77,7 @@ const givenRange = (r: Range | undefined): Range | undefined => (r && !(r.min <=
  * A simulator for the network's model, with the simulator options (shared by every model; the Ising
  * annealer also takes its schedule, `anneal`, and keeps D-Wave's J/h ranges unless a range is given).
  */
-export function openSimulator(net: Network, sim: z.input<typeof SimXyOptions> & { readoutRange?: number } = {}, anneal: Partial<z.input<typeof IsingAnneal>> = {}): SimXySubstrate | SimOimSubstrate | SimResistorSubstrate | SimIsingSubstrate {
+export function openSimulator(net: Network, sim: SimOptionsInput = {}, anneal: Partial<z.input<typeof IsingAnneal>> = {}): SimXySubstrate | SimOimSubstrate | SimResistorSubstrate | SimIsingSubstrate {
   if (net.model === 'ising') {
     if (sim.readoutBits !== undefined || sim.noise !== undefined) throw new EqpError('EQP_ERR_BAD_INPUT', ['sim', 'readout bits and Langevin noise are phase-substrate options; an annealer reads 1-bit spins and samples at its own temperature'])
     const { variation, deviceSeed, drift, maxBatch, uid } = sim

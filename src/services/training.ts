@@ -76,8 +76,8 @@ export interface TrainHooks {
 export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, onEvent?: (e: EngineEvent) => void, hooks: TrainHooks = {}): Promise<TrainOutcome> {
   const job = TrainJob.parse(jobIn)
   const data = jobData(job)
-  // drift and noise streams live in one simulator: worker threads would each drift on their own
   if (job.anneal && network.model !== 'ising') throw new EqpError('EQP_ERR_BAD_INPUT', ['anneal', `an anneal schedule is for an Ising network (the model is '${network.model}')`])
+  // drift and noise streams live in one simulator: worker threads would each drift on their own
   if (job.workers > 1 && (job.sim.drift > 0 || (job.sim.noise?.sigma ?? 0) > 0)) throw new EqpError('EQP_ERR_BAD_INPUT', ['workers', 'coupling drift and Langevin noise need a single simulator thread (workers 1)'])
   if (job.fleet > 1) {
     if (job.workers > 1) throw new EqpError('EQP_ERR_BAD_INPUT', ['workers', 'a fleet relaxes its boards concurrently already; give fleet or workers, not both'])

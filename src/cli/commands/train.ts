@@ -10,7 +10,7 @@ import { EqpError } from '../../errors.ts'
 import { replicateOutputs } from '../../core/topology/replicas.ts'
 import { SCHEDULE_KINDS } from '../../core/solvers/anneal.ts'
 import { MODEL_NAMES } from '../../core/network/network.ts'
-import { loadTask, trainOnSimulator, type TrainJobInput } from '../../services/training.ts'
+import { loadTask, trainOnSimulator, TrainJob, type TrainJobInput } from '../../services/training.ts'
 import { describeKernels, initDenseBackend } from '../../services/kernels.ts'
 import { parseDeviceArg, trainOnDevice } from '../../services/boards.ts'
 import { CurveRecorder, STATE_PLOTS, writePlots, writeRunPlots } from '../../services/plots/run-plots.ts'
@@ -111,8 +111,9 @@ export async function trainCommand(args: string[]): Promise<number> {
     // signed pixels put every blank pixel at -1; their common field locks the hidden layer (README, OIM)
     process.stderr.write('note: an OIM on images learns with --input-values unit (a blank pixel clamps 0); signed values saturate the hidden layer\n')
   }
-  const anneal = annealFlags(f)
-  if (anneal && network.model !== 'ising') throw new UsageError(`--${Object.keys(ANNEAL_FLAGS).find((k) => (f as Record<string, unknown>)[k] !== undefined)} sets the anneal schedule of an Ising network (--substrate ising)`)
+  const annealed = annealFlags(f)
+  if (annealed && network.model !== 'ising') throw new UsageError(`${annealed.flag} sets the anneal schedule of an Ising network (--substrate ising)`)
+  const anneal = annealed?.anneal
   const opt = oneOf(f.optimiser, 'optimiser', ['sgd', 'momentum', 'adam'] as const, 'sgd')
   const cfg = TrainConfig.parse({
     estimator: oneOf(f.estimator, 'estimator', ESTIMATOR_NAMES, 'one-sided'),
@@ -197,24 +198,22 @@ export async function trainCommand(args: string[]): Promise<number> {
   return 0
 }
 
-type Anneal = NonNullable<TrainJobInput['anneal']>
-
 /** The anneal flags and the IsingAnneal field each sets. */
 const ANNEAL_FLAGS = { sweeps: 'sweeps', reads: 'reads', 'anneal-schedule': 'schedule', 'beta-hot': 'betaHot', 'beta-cold': 'betaCold', 'reverse-point': 'reversePoint', 'reverse-hold': 'reverseHold' } as const
+type AnnealFlag = keyof typeof ANNEAL_FLAGS
 
-/** The Ising schedule the anneal flags give (null when none is given); bad values exit 2 naming the flag. */
-function annealFlags(f: Record<string, string | boolean | undefined>): Anneal | null {
-  if (!Object.keys(ANNEAL_FLAGS).some((k) => f[k] !== undefined)) return null
-  const str = (k: string) => f[k] as string | undefined
-  const out: Anneal = {}
-  if (str('sweeps') !== undefined) out.sweeps = num(str('sweeps'), 'sweeps', 100, { int: true, min: 1, max: 1_000_000 })
-  if (str('reads') !== undefined) out.reads = num(str('reads'), 'reads', 1, { int: true, min: 1, max: 10_000 })
-  if (str('anneal-schedule') !== undefined) out.schedule = oneOf(str('anneal-schedule'), 'anneal-schedule', SCHEDULE_KINDS, 'geometric')
-  if (str('beta-hot') !== undefined) out.betaHot = num(str('beta-hot'), 'beta-hot', 0.1, { gt: 0 })
-  if (str('beta-cold') !== undefined) out.betaCold = num(str('beta-cold'), 'beta-cold', 10, { gt: 0 })
-  if (str('reverse-point') !== undefined) out.reversePoint = num(str('reverse-point'), 'reverse-point', 0.5, { min: 0, max: 1 })
-  if (str('reverse-hold') !== undefined) out.reverseHold = num(str('reverse-hold'), 'reverse-hold', 0, { int: true, min: 0, max: 1_000_000 })
-  return out
+/** The Ising schedule the anneal flags give (null when none is given), checked by the job schema; a bad value exits 2 naming its flag. */
+function annealFlags(f: Partial<Record<AnnealFlag, string>>): { anneal: NonNullable<TrainJobInput['anneal']>; flag: string } | null {
+  const given = (Object.keys(ANNEAL_FLAGS) as AnnealFlag[]).filter((k) => f[k] !== undefined)
+  if (given.length === 0) return null
+  const raw = Object.fromEntries(given.map((k) => [ANNEAL_FLAGS[k], k === 'anneal-schedule' ? oneOf(f[k], k, SCHEDULE_KINDS, 'geometric') : Number(f[k])]))
+  const r = TrainJob.shape.anneal.safeParse(raw)
+  if (!r.success) {
+    const issue = r.error.issues[0]
+    const flag = given.find((k) => ANNEAL_FLAGS[k] === issue.path[0]) ?? given[0]
+    throw new UsageError(`--${flag}: '${f[flag]}' ${issue.message}`)
+  }
+  return { anneal: r.data!, flag: `--${given[0]}` }
 }
 
 /** A gain flag's value: a positive finite number, else EQP_ERR_BAD_INPUT naming the flag (exit code 2). */
