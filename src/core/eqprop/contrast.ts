@@ -1,5 +1,5 @@
 // The local contrast EqProp measures: observables dE/dtheta at equilibria, weighted and summed.
-import { xyBiasObservable, xyEdgeObservable, type XyNet } from '../physics/xy.ts'
+import { xyAddEdgeObservable, xyBiasObservable, type XyNet } from '../physics/xy.ts'
 
 /** Scratch for accumulateContrast, made once per network. */
 export interface ContrastScratch { w: Float64Array; h: Float64Array; psi: Float64Array }
@@ -17,8 +17,7 @@ export function accumulateContrast(net: XyNet, states: Float64Array, B: number, 
   const { n, m } = net
   for (let b = 0; b < B; b++) {
     if (keep && !keep[b]) continue
-    xyEdgeObservable(net, states, b * n, s.w)
-    for (let k = 0; k < m; k++) g[k] += c * s.w[k]
+    xyAddEdgeObservable(net, states, b * n, c, g)
     if (withBias) {
       xyBiasObservable(net, states, b * n, s.h, s.psi)
       for (let i = 0; i < n; i++) { g[m + i] += c * s.h[i]; g[m + n + i] += c * s.psi[i] }

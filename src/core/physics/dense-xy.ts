@@ -8,6 +8,9 @@
 // in drivers/sim/tf-dense.ts.
 import type { XyNet } from './xy.ts'
 import { sinCosInto } from './sincos.ts'
+import { findDenseBlocks, type DenseBlock } from './dense-blocks.ts'
+
+export { findDenseBlocks, type DenseBlock }
 
 /** Names of the matrix-product backends, as /health reports them. */
 export type DenseBackendName = 'node' | 'wasm' | 'cpu' | 'typed-array'
@@ -68,48 +71,6 @@ export const typedMatMul: DenseMatMul = {
       dispose() {},
     }
   },
-}
-
-/** A dense block: edge edgeOff + i*b + j couples node aOff + i to node bOff + j (i < a, j < b). */
-export interface DenseBlock {
-  readonly aOff: number
-  readonly a: number
-  readonly bOff: number
-  readonly b: number
-  readonly edgeOff: number
-}
-
-/**
- * Finds the dense blocks in an edge list (as the layered builder emits them: row-major runs
- * (aOff+i, bOff+j)); blocks smaller than minSize edges or with overlapping node ranges are left out.
- * Detected from the edges themselves, so any builder that emits such runs benefits.
- */
-export function findDenseBlocks(net: Pick<XyNet, 'm' | 'ei' | 'ej'>, minSize = 2): DenseBlock[] {
-  const { m, ei, ej } = net
-  const out: DenseBlock[] = []
-  let k = 0
-  while (k < m) {
-    const i0 = ei[k], j0 = ej[k]
-    let b = 1
-    while (k + b < m && ei[k + b] === i0 && ej[k + b] === j0 + b) b++
-    let a = 1
-    for (;;) {
-      const base = k + a * b
-      if (base + b > m) break
-      let ok = true
-      for (let t = 0; t < b && ok; t++) ok = ei[base + t] === i0 + a && ej[base + t] === j0 + t
-      if (!ok) break
-      a++
-    }
-    const overlap = i0 < j0 + b && j0 < i0 + a
-    if (a * b >= minSize && !overlap) {
-      out.push({ aOff: i0, a, bOff: j0, b, edgeOff: k })
-      k += a * b
-    } else {
-      k++
-    }
-  }
-  return out
 }
 
 /** Copies the couplings of a block out of the edge weights into W [a, b]. */
