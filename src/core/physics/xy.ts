@@ -168,28 +168,6 @@ export function xyEdgeObservable(net: XyNet, phi: Float64Array, off: number, out
   return out
 }
 
-/** g[k] += c * dE/dW_k = -c cos(phi_i - phi_j) per edge: the observable and its accumulation in one pass. */
-export function xyAddEdgeObservable(net: XyNet, phi: Float64Array, off: number, c: number, g: Float64Array): void {
-  fillTrig(net, phi, off)
-  const { m, ei, ej, cs, sn } = net
-  let k = 0
-  for (const blk of net.blocks ?? []) {
-    for (; k < blk.edgeOff; k++) {
-      const i = ei[k], j = ej[k]
-      g[k] += c * -(cs[i] * cs[j] + sn[i] * sn[j])
-    }
-    const { aOff, a, bOff, b } = blk
-    for (let i = 0; i < a; i++) {
-      const ci = cs[aOff + i], si = sn[aOff + i]
-      for (let j = 0; j < b; j++, k++) g[k] += c * -(ci * cs[bOff + j] + si * sn[bOff + j])
-    }
-  }
-  for (; k < m; k++) {
-    const i = ei[k], j = ej[k]
-    g[k] += c * -(cs[i] * cs[j] + sn[i] * sn[j])
-  }
-}
-
 /** dE/dh_i = -cos(phi_i - psi_i) and dE/dpsi_i = -h_i sin(phi_i - psi_i) into outH, outPsi. */
 export function xyBiasObservable(net: XyNet, phi: Float64Array, off: number, outH: Float64Array, outPsi: Float64Array): void {
   const { n, h, psi } = net
