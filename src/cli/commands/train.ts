@@ -54,7 +54,7 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --solver S          ${SOLVER_NAMES.join(' | ')} (default flow-newton)
   --tol T             settle when max |force| < T (default 1e-6)
   --kernel K          auto | dense | typed: XY force kernel (default auto; docs/readme-dense.md)
-  --workers N         relax on N worker threads: XY, OIM and resistor networks (default 1; same results, more cores)
+  --workers N|auto    relax on N worker threads: XY, OIM and resistor networks (default auto: all cores from 20,000 couplings; same results)
   --train-per-class K train on the first K training rows of each class (the test split stays whole)
   --fleet N           data-parallel over N simulated boards, board k with device seed --device-seed + k
                       (each relaxes a shard of every batch; all apply the same averaged update)
@@ -154,11 +154,11 @@ export async function trainCommand(args: string[]): Promise<number> {
   const curve = f.plots === undefined ? null : new CurveRecorder()
   const progress = curve ? curve.tap(f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)) : f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)
   const stopAtDistance = f['stop-at-d'] === undefined ? undefined : num(f['stop-at-d'], 'stop-at-d', 0, { gt: 0 })
-  const workers = num(f.workers, 'workers', 1, { int: true, min: 1, max: 64 })
+  const workers = f.workers === undefined || f.workers === 'auto' ? 'auto' as const : num(f.workers, 'workers', 1, { int: true, min: 1, max: 64 })
   if (f.serial !== undefined && f.device !== undefined) throw new UsageError('give --serial or --device, not both')
   const device = f.serial !== undefined ? { kind: 'serial' as const, path: f.serial } : f.device === undefined || f.device === 'sim' ? null : parseDeviceArg(f.device)
   const fleet = num(f.fleet, 'fleet', 1, { int: true, min: 1, max: 64 })
-  if (fleet > 1 && (device !== null || workers > 1)) throw new UsageError('--fleet simulates its own boards: not with --serial, --device or --workers')
+  if (fleet > 1 && (device !== null || (workers !== 'auto' && workers > 1))) throw new UsageError('--fleet simulates its own boards: not with --serial, --device or --workers')
   const trainPerClass = f['train-per-class'] === undefined ? undefined : num(f['train-per-class'], 'train-per-class', 0, { int: true, min: 1 })
   const job = { task, train: cfg, sim, dataSeed: seed, stopAtDistance, workers, fleet, trainPerClass, ...(anneal ? { anneal } : {}) }
   // per-epoch pictures: the networks are kept (parameters only change) and drawn after the run

@@ -32,8 +32,11 @@ export interface StudyRun {
   forceEvals: number
 }
 
-/** Trains one seed of one entry (what a worker thread runs); the seed is the run, network and data seed, as `train --seed`. */
-export async function runStudySeed(entry: StudyEntry, seed: number): Promise<StudyRun> {
+/**
+ * Trains one seed of one entry (what a worker thread runs); the seed is the run, network and data seed,
+ * as `train --seed`. `workers` relax threads for this run: 1 inside a pool of runs, which uses the cores already.
+ */
+export async function runStudySeed(entry: StudyEntry, seed: number, workers: number | 'auto' = 1): Promise<StudyRun> {
   const data = loadTask(entry.task, seed)
   const network = networkFromArg(entry.network, { inputs: data.nIn, outputs: data.nOut }, seed)
   const { label, network: spec, task, seeds: _s, solver, tol, stopAtDistance, target, ...train } = entry
@@ -46,7 +49,7 @@ export async function runStudySeed(entry: StudyEntry, seed: number): Promise<Stu
     if (target.metric === 'distance' && e.type === 'epoch' && e.metrics.distance < target.value) epochsToTarget = e.epoch
     if (target.metric === 'test_acc' && e.type === 'eval' && e.metrics.split === 'test' && e.metrics.accuracy >= target.value) epochsToTarget = e.epoch
   }
-  const r = await trainOnSimulator(network, { task, train: { ...train, seed }, sim: { solver, tol }, dataSeed: seed, stopAtDistance }, onEvent)
+  const r = await trainOnSimulator(network, { task, train: { ...train, seed }, sim: { solver, tol }, dataSeed: seed, stopAtDistance, workers }, onEvent)
   return {
     label, seed, network: spec, task, nodes: network.nodes, couplings: counts.couplings, parameters, epochs: r.epochs,
     train: r.train, test: r.final && { accuracy: r.final.accuracy, distance: r.final.distance },
@@ -87,7 +90,7 @@ export async function runStudy(config: StudyConfig, opts: StudyOptions): Promise
   }
   const workers = Math.max(1, Math.min(opts.workers ?? 1, jobs.length))
   if (workers === 1) {
-    for (let k = 0; k < jobs.length; k++) record(k, await runStudySeed(jobs[k].entry, jobs[k].seed))
+    for (let k = 0; k < jobs.length; k++) record(k, await runStudySeed(jobs[k].entry, jobs[k].seed, 'auto'))
   } else {
     await runPool(jobs, workers, record)
   }
