@@ -6,6 +6,7 @@ import { FleetSubstrate } from '../../drivers/fleet/fleet-substrate.ts'
 import { ParallelSimSubstrate } from '../../drivers/sim/parallel-sim.ts'
 import { IsingAnneal } from '../../drivers/sim/ising.ts'
 import { SimXyOptions } from '../../drivers/sim/xy.ts'
+import { denseMatMul } from '../../drivers/sim/tf-backend.ts'
 import { loadDataset, type Dataset } from '../core/data/index.ts'
 import { subsetPerClass } from '../core/data/images.ts'
 import type { Network } from '../core/network/network.ts'
@@ -130,6 +131,8 @@ export async function trainOnSubstrate(sub: Substrate, network: Network, data: D
         }
         onEvent?.(e)
       },
+      // the contrast of big layer blocks as float32 products when a TensorFlow.js backend is up
+      matmul: denseMatMul(),
     })
     const stop = job.stopAtDistance
     let final = await trainer.train(() => stop !== undefined && lastEpoch !== null && lastEpoch.distance < stop)
