@@ -1,4 +1,5 @@
 import { relaxFire } from './fire.ts'
+import { relaxImplicitFlow } from './implicit-flow.ts'
 import { relaxRk45 } from './rk45.ts'
 import type { RelaxSystem, SolveOptions, SolveStats, SolverName } from './system.ts'
 import type { RelaxWorkspace } from './workspace.ts'
@@ -6,7 +7,9 @@ import type { RelaxWorkspace } from './workspace.ts'
 export * from './band.ts'
 export * from './system.ts'
 export * from './workspace.ts'
-export { relaxFire, relaxRk45 }
+export { relaxFire, relaxImplicitFlow, relaxRk45 }
+export * from './linear.ts'
+export * from './sparse.ts'
 export { relaxLangevin, type LangevinOptions } from './langevin.ts'
 
 /** Relaxes one sample in place with the named solver. */
@@ -16,5 +19,6 @@ export function relaxWith(name: SolverName, sys: RelaxSystem, x: Float64Array, o
     case 'flow-newton': return relaxRk45(sys, x, o, ws, true)
     case 'fire': return relaxFire(sys, x, o, ws, false)
     case 'fire-newton': return relaxFire(sys, x, o, ws, true)
+    case 'implicit-flow': return relaxImplicitFlow(sys, x, o, ws)
   }
 }
