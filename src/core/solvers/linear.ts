@@ -51,7 +51,7 @@ export class CholeskyShifted implements ShiftedSolver {
 }
 
 /** Relative residual at which PCG stops: the implicit flow's step error is far above it. */
-export const PCG_RTOL = 1e-8
+export const PCG_RTOL = 1e-5
 
 /** Conjugate gradients on the sparse Hessian with a symmetric Gauss-Seidel preconditioner. */
 export class PcgShifted implements ShiftedSolver {
@@ -85,9 +85,9 @@ export class PcgShifted implements ShiftedSolver {
 /**
  * PCG is chosen when a Cholesky factor would cost this many times the stored Hessian entries or more
  * (about the cost of that many CG iterations). Measured on XY lattices (docs/explanation/relaxation-dynamics.md):
- * a 15x15 lattice (b = 15, ~5 entries per row) is about even, larger lattices favour PCG.
+ * Cholesky wins up to ~40x40 (b = 40, ~5 entries per row: ratio ~80), PCG beyond.
  */
-export const PCG_MIN_FILL_RATIO = 40
+export const PCG_MIN_FILL_RATIO = 80
 
 /**
  * Picks the linear solver for a system: 'cholesky' for envelope storage (layered nets, whose factor

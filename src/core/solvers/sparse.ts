@@ -138,15 +138,16 @@ export function createPcgWork(n: number): PcgWork {
  * SPD whenever the diagonal is positive, and one application costs about one matrix product.
  */
 function applySgs(A: SparseSymMatrix, d: Float64Array, r: Float64Array, z: Float64Array): void {
-  const { n, rowStart, col, val } = A
+  // columns are sorted within a row: the strict lower part ends at the diagonal, the upper starts after it
+  const { n, rowStart, col, val, diagPos } = A
   for (let i = 0; i < n; i++) {
     let s = r[i]
-    for (let p = rowStart[i], e = rowStart[i + 1]; p < e; p++) { const j = col[p]; if (j < i) s -= val[p] * z[j] }
+    for (let p = rowStart[i], e = diagPos[i]; p < e; p++) s -= val[p] * z[col[p]]
     z[i] = s / d[i]
   }
   for (let i = n - 1; i >= 0; i--) {
     let s = 0
-    for (let p = rowStart[i], e = rowStart[i + 1]; p < e; p++) { const j = col[p]; if (j > i) s += val[p] * z[j] }
+    for (let p = diagPos[i] + 1, e = rowStart[i + 1]; p < e; p++) s += val[p] * z[col[p]]
     z[i] -= s / d[i]
   }
 }
