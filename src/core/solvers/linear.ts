@@ -85,9 +85,9 @@ export class PcgShifted implements ShiftedSolver {
 /**
  * PCG is chosen when a Cholesky factor would cost this many times the stored Hessian entries or more
  * (about the cost of that many CG iterations). Measured on XY lattices (docs/explanation/relaxation-dynamics.md):
- * Cholesky wins up to ~40x40 (b = 40, ~5 entries per row: ratio ~80), PCG beyond.
+ * the two are about even at 40x40 (b = 40, ~5 entries per row: ratio ~160); PCG wins beyond.
  */
-export const PCG_MIN_FILL_RATIO = 80
+export const PCG_MIN_FILL_RATIO = 200
 
 /**
  * Picks the linear solver for a system: 'cholesky' for envelope storage (layered nets, whose factor
