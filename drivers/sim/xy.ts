@@ -12,7 +12,7 @@ import { DenseXySystem } from '../../src/core/physics/dense-xy-system.ts'
 import { denseMatMul } from './tf-backend.ts'
 import { EnvelopeMatrix } from '../../src/core/solvers/envelope.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
-import { createRelaxWorkspace, DEFAULT_SOLVE, relaxLangevin, relaxWith, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
+import { createRelaxWorkspace, DEFAULT_SOLVE, relaxBy, relaxLangevin, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
 import { addToSetpoints, CouplingPath, noiseStream, quantiseReadout } from './imperfections.ts'
 import { applyRange, cloneParams, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 
@@ -179,12 +179,12 @@ export class SimXySubstrate implements Substrate {
           if (sys.ext) { plan.gather(sys.ext, off, dense.ext); ds.markSlipReference(xc) }
           st = lo
             ? relaxLangevin(ds, xc, lo, noiseStream(start.kind === 'random' ? start.seed : null, callSeed, b), dense.ws.f)
-            : relaxWith(this.opts.solver, ds, xc, o, dense.ws)
+            : relaxBy(this.opts, ds, xc, o, dense.ws)
           plan.scatter(xc, x, 0)
         } else {
           st = lo
             ? relaxLangevin(sys, x, lo, noiseStream(start.kind === 'random' ? start.seed : null, callSeed, b), this.ws.f)
-            : relaxWith(this.opts.solver, sys, x, o, this.ws)
+            : relaxBy(this.opts, sys, x, o, this.ws)
         }
         settled[b] = st.settled && !noiseTruncated ? 1 : 0
         steps[b] = st.forceEvals

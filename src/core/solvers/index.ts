@@ -1,5 +1,6 @@
 import { relaxFire } from './fire.ts'
 import { relaxImplicitFlow } from './implicit-flow.ts'
+import { relaxReference, type Dynamics } from './reference.ts'
 import { relaxRk45 } from './rk45.ts'
 import type { RelaxSystem, SolveOptions, SolveStats, SolverName } from './system.ts'
 import type { RelaxWorkspace } from './workspace.ts'
@@ -10,6 +11,7 @@ export * from './workspace.ts'
 export { relaxFire, relaxImplicitFlow, relaxRk45 }
 export * from './linear.ts'
 export * from './sparse.ts'
+export * from './reference.ts'
 export { relaxLangevin, type LangevinOptions } from './langevin.ts'
 
 /** Relaxes one sample in place with the named solver. */
@@ -21,4 +23,12 @@ export function relaxWith(name: SolverName, sys: RelaxSystem, x: Float64Array, o
     case 'fire-newton': return relaxFire(sys, x, o, ws, true)
     case 'implicit-flow': return relaxImplicitFlow(sys, x, o, ws)
   }
+}
+
+/**
+ * Relaxes one sample in place as a simulator's options say: 'converged' = the named solver until
+ * max|force| < o.tol; 'reference' = the gradient flow for model time dynamicsT, no convergence test.
+ */
+export function relaxBy(opts: { solver: SolverName; dynamics: Dynamics; dynamicsT: number }, sys: RelaxSystem, x: Float64Array, o: SolveOptions, ws: RelaxWorkspace): SolveStats {
+  return opts.dynamics === 'reference' ? relaxReference(sys, x, opts.dynamicsT, o, ws) : relaxWith(opts.solver, sys, x, o, ws)
 }

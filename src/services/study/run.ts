@@ -36,7 +36,7 @@ export interface StudyRun {
 export async function runStudySeed(entry: StudyEntry, seed: number): Promise<StudyRun> {
   const data = loadTask(entry.task, seed)
   const network = networkFromArg(entry.network, { inputs: data.nIn, outputs: data.nOut }, seed)
-  const { label, network: spec, task, seeds: _s, solver, tol, stopAtDistance, target, ...train } = entry
+  const { label, network: spec, task, seeds: _s, solver, dynamics, dynamicsT, tol, stopAtDistance, target, ...train } = entry
   const counts = countParameters(network)
   // trainable parameters as the trainer counts them: the bias fields only when they are trained
   const parameters = counts.couplingParameters + (train.trainBias ? 2 * network.nodes : 0)
@@ -46,7 +46,7 @@ export async function runStudySeed(entry: StudyEntry, seed: number): Promise<Stu
     if (target.metric === 'distance' && e.type === 'epoch' && e.metrics.distance < target.value) epochsToTarget = e.epoch
     if (target.metric === 'test_acc' && e.type === 'eval' && e.metrics.split === 'test' && e.metrics.accuracy >= target.value) epochsToTarget = e.epoch
   }
-  const r = await trainOnSimulator(network, { task, train: { ...train, seed }, sim: { solver, tol }, dataSeed: seed, stopAtDistance }, onEvent)
+  const r = await trainOnSimulator(network, { task, train: { ...train, seed }, sim: { solver, dynamics, dynamicsT, tol }, dataSeed: seed, stopAtDistance }, onEvent)
   return {
     label, seed, network: spec, task, nodes: network.nodes, couplings: counts.couplings, parameters, epochs: r.epochs,
     train: r.train, test: r.final && { accuracy: r.final.accuracy, distance: r.final.distance },
