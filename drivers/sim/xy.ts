@@ -16,7 +16,7 @@ import { createRelaxWorkspace, DEFAULT_SOLVE, relaxBy, relaxLangevin, type Relax
 import { addToSetpoints, CouplingPath, noiseStream, quantiseReadout } from './imperfections.ts'
 import { applyRange, cloneParams, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 
-export const SimXyOptions = z.strictObject(phaseSimOptionsShape('flow-newton'))
+export const SimXyOptions = z.strictObject(phaseSimOptionsShape('auto'))
 export type SimXyOptions = z.infer<typeof SimXyOptions>
 export type SimXyOptionsInput = z.input<typeof SimXyOptions>
 

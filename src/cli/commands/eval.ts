@@ -23,7 +23,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   const m = await evaluateOnSimulator(network, task, {
     split: oneOf(f.split, 'split', ['test', 'train'] as const, 'test'),
     restarts: num(f.restarts, 'restarts', 1, { int: true, min: 1, max: 100 }),
-    seed, dataSeed, sim: { solver: oneOf(f.solver, 'solver', SOLVER_NAMES, 'flow-newton'), ...dynamicsFlags(f) },
+    seed, dataSeed, sim: { solver: oneOf(f.solver, 'solver', SOLVER_NAMES, 'auto'), ...dynamicsFlags(f) },
   })
   process.stdout.write(JSON.stringify(m) + '\n')
   return 0

@@ -52,7 +52,8 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --m-init M          random restarts of the free phase per sample (default 1)
   --no-bias           do not train the bias fields h, psi
   --bias-lr-scale S   learning rate of h and psi relative to --lr (default 1)
-  --solver S          ${SOLVER_NAMES.join(' | ')} (default flow-newton)
+  --solver S          ${SOLVER_NAMES.join(' | ')} (default auto: implicit-flow, or flow-newton on
+                      folded layered nets; docs/explanation/relaxation-dynamics.md)
   --tol T             settle when max |force| < T (default 1e-6)
   --dynamics D        converged | reference: relax with --solver until settled (default), or integrate the
                       gradient flow for a fixed time with no convergence test, as the published XY code does
@@ -140,7 +141,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     if (range.length !== 2 || !(range[0] < range[1])) throw new UsageError(`--coupling-range: '${f['coupling-range']}' is not MIN,MAX with MIN < MAX`)
   } else if (levels > 0) throw new UsageError('--coupling-levels needs --coupling-range MIN,MAX')
   const sim = {
-    solver: oneOf(f.solver, 'solver', SOLVER_NAMES, 'flow-newton'),
+    solver: oneOf(f.solver, 'solver', SOLVER_NAMES, 'auto'),
     ...dynamicsFlags(f),
     ...(f.kernel !== undefined ? { kernel: oneOf(f.kernel, 'kernel', ['auto', 'dense', 'typed'] as const, 'auto') } : {}),
     tol: num(f.tol, 'tol', 1e-6, { gt: 0 }),

@@ -1,3 +1,4 @@
+import { EnvelopeMatrix } from './envelope.ts'
 import { relaxFire } from './fire.ts'
 import { relaxImplicitFlow } from './implicit-flow.ts'
 import { relaxReference, type Dynamics } from './reference.ts'
@@ -14,9 +15,22 @@ export * from './sparse.ts'
 export * from './reference.ts'
 export { relaxLangevin, type LangevinOptions } from './langevin.ts'
 
+/**
+ * What 'auto' runs, from measurements (docs/explanation/relaxation-dynamics.md): implicit-flow where
+ * the model has a Hessian in band or sparse storage (all-to-all, lattices, small layered nets: the
+ * gradient-flow minimum at 1/5 to 1/100 of rk45's force evaluations, and less wall time than
+ * flow-newton); flow-newton on the folded layered path (envelope storage), where assembling the
+ * dense-block Hessian every step costs more than the explicit flow saves; rk45 without a Hessian.
+ */
+export function autoSolver(sys: RelaxSystem, ws: RelaxWorkspace): Exclude<SolverName, 'auto'> {
+  if (!sys.hessian) return 'rk45'
+  return ws.H instanceof EnvelopeMatrix ? 'flow-newton' : 'implicit-flow'
+}
+
 /** Relaxes one sample in place with the named solver. */
 export function relaxWith(name: SolverName, sys: RelaxSystem, x: Float64Array, o: SolveOptions, ws: RelaxWorkspace): SolveStats {
   switch (name) {
+    case 'auto': return relaxWith(autoSolver(sys, ws), sys, x, o, ws)
     case 'rk45': return relaxRk45(sys, x, o, ws)
     case 'flow-newton': return relaxRk45(sys, x, o, ws, true)
     case 'fire': return relaxFire(sys, x, o, ws, false)

@@ -51,7 +51,7 @@ export class CholeskyShifted implements ShiftedSolver {
 }
 
 /** Relative residual at which PCG stops: the implicit flow's step error is far above it. */
-export const PCG_RTOL = 1e-5
+export const PCG_RTOL = 1e-4
 
 /** Conjugate gradients on the sparse Hessian with a symmetric Gauss-Seidel preconditioner. */
 export class PcgShifted implements ShiftedSolver {

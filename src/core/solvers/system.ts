@@ -18,7 +18,8 @@ export interface RelaxSystem {
   hessian?(x: Float64Array, H: import('./band.ts').HessianSink): void
 }
 
-export const SOLVER_NAMES = ['rk45', 'flow-newton', 'fire', 'fire-newton', 'implicit-flow'] as const
+/** 'auto' picks per network (see autoSolver in index.ts); the others name one method. */
+export const SOLVER_NAMES = ['auto', 'implicit-flow', 'flow-newton', 'rk45', 'fire', 'fire-newton'] as const
 export type SolverName = (typeof SOLVER_NAMES)[number]
 
 export interface SolveOptions {
