@@ -12,7 +12,7 @@ import { OimSystem } from '../../src/core/physics/oim-system.ts'
 import { OimFoldPlan, OimFoldSystem } from '../../src/core/physics/oim-fold.ts'
 import { EnvelopeMatrix } from '../../src/core/solvers/envelope.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
-import { createRelaxWorkspace, DEFAULT_SOLVE, relaxLangevin, relaxWith, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
+import { createRelaxWorkspace, DEFAULT_SOLVE, relaxBy, relaxLangevin, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
 import { addToSetpoints, CouplingPath, noiseStream, quantiseReadout } from './imperfections.ts'
 import { applyRange, cloneParams, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 
@@ -162,13 +162,13 @@ export class SimOimSubstrate implements Substrate {
           if (sys.ext) plan.gather(sys.ext, off, fold.ext)
           st = lo
             ? relaxLangevin(fs, xc, lo, noiseStream(start.kind === 'random' ? start.seed : null, callSeed, b), fold.ws.f)
-            : relaxWith(this.opts.solver, fs, xc, o, fold.ws)
+            : relaxBy(this.opts, fs, xc, o, fold.ws)
           plan.scatter(xc, x, 0)
           folded = true
         } else {
           st = lo
             ? relaxLangevin(sys, x, lo, noiseStream(start.kind === 'random' ? start.seed : null, callSeed, b), this.ws.f)
-            : relaxWith(this.opts.solver, sys, x, o, this.ws)
+            : relaxBy(this.opts, sys, x, o, this.ws)
         }
         settled[b] = st.settled && (lo === null || nSteps <= o.maxEvals) ? 1 : 0
         steps[b] = st.forceEvals

@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import type { ModelName, Network } from '../../src/core/network/network.ts'
 import { SOLVER_NAMES, type SolverName } from '../../src/core/solvers/system.ts'
+import { DYNAMICS } from '../../src/core/solvers/reference.ts'
 import { Range, type SubstrateInfo } from '../substrate.ts'
 import { Imperfections } from './imperfections.ts'
 
@@ -31,6 +32,14 @@ export function phaseSimOptionsShape(defaultSolver: SolverName) {
   return {
     uid: z.string().min(1).optional(),
     solver: z.enum(SOLVER_NAMES).default(defaultSolver),
+    /**
+     * 'converged' = relax with `solver` until max |force| < tol; 'reference' = integrate the gradient
+     * flow for model time dynamicsT (Dormand-Prince, rtol = atol = 1e-8) with no convergence test, as
+     * the published XY code does; settled then says whether max |force| < tol at T
+     */
+    dynamics: z.enum(DYNAMICS).default('converged'),
+    /** reference dynamics: model time to integrate (time units of the gradient flow) */
+    dynamicsT: z.number().positive().max(1e7).default(100),
     /** settle when max |force| < tol */
     tol: z.number().positive().default(1e-6),
     maxEvals: z.int().positive().default(20_000),

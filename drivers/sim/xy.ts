@@ -12,11 +12,11 @@ import { DenseXySystem } from '../../src/core/physics/dense-xy-system.ts'
 import { denseMatMul } from './tf-backend.ts'
 import { EnvelopeMatrix } from '../../src/core/solvers/envelope.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
-import { createRelaxWorkspace, DEFAULT_SOLVE, relaxLangevin, relaxWith, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
+import { createRelaxWorkspace, DEFAULT_SOLVE, relaxBy, relaxLangevin, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
 import { addToSetpoints, CouplingPath, noiseStream, quantiseReadout } from './imperfections.ts'
 import { applyRange, cloneParams, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 
-export const SimXyOptions = z.strictObject(phaseSimOptionsShape('flow-newton'))
+export const SimXyOptions = z.strictObject(phaseSimOptionsShape('auto'))
 export type SimXyOptions = z.infer<typeof SimXyOptions>
 export type SimXyOptionsInput = z.input<typeof SimXyOptions>
 
@@ -180,14 +180,14 @@ export class SimXySubstrate implements Substrate {
           if (sys.ext) { plan.gather(sys.ext, off, dense.ext); ds.markSlipReference(xc) }
           st = lo
             ? relaxLangevin(ds, xc, lo, noiseStream(start.kind === 'random' ? start.seed : null, callSeed, b), dense.ws.f)
-            : relaxWith(this.opts.solver, ds, xc, o, dense.ws)
+            : relaxBy(this.opts, ds, xc, o, dense.ws)
           plan.scatter(xc, x, 0)
           energy[b] = plan.energy(xc, req.inputs, b)
           folded = true
         } else {
           st = lo
             ? relaxLangevin(sys, x, lo, noiseStream(start.kind === 'random' ? start.seed : null, callSeed, b), this.ws.f)
-            : relaxWith(this.opts.solver, sys, x, o, this.ws)
+            : relaxBy(this.opts, sys, x, o, this.ws)
         }
         settled[b] = st.settled && !noiseTruncated ? 1 : 0
         steps[b] = st.forceEvals

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { ESTIMATOR_NAMES } from '../../core/eqprop/estimators.ts'
 import { SOLVER_NAMES } from '../../core/solvers/system.ts'
+import { dynamicsFlags } from '../dynamics-flags.ts'
 import { TrainConfig } from '../../engine/config.ts'
 import { networkFromArg } from '../../services/networks.ts'
 import { asModel, withInputValues, withResistorGain } from '../../services/substrates.ts'
@@ -51,8 +52,13 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --m-init M          random restarts of the free phase per sample (default 1)
   --no-bias           do not train the bias fields h, psi
   --bias-lr-scale S   learning rate of h and psi relative to --lr (default 1)
-  --solver S          ${SOLVER_NAMES.join(' | ')} (default flow-newton)
+  --solver S          ${SOLVER_NAMES.join(' | ')} (default auto: implicit-flow, or flow-newton on
+                      folded layered nets; docs/explanation/relaxation-dynamics.md)
   --tol T             settle when max |force| < T (default 1e-6)
+  --dynamics D        converged | reference: relax with --solver until settled (default), or integrate the
+                      gradient flow for a fixed time with no convergence test, as the published XY code does
+                      (docs/explanation/relaxation-dynamics.md)
+  --dynamics-t T      reference dynamics: model time to integrate (default 100)
   --kernel K          auto | dense | typed: XY force kernel (default auto; docs/readme-dense.md)
   --workers N|auto    relax on N worker threads: XY, OIM and resistor networks (default auto: all cores from 20,000 couplings; same results)
   --train-per-class K train on the first K training rows of each class (the test split stays whole)
@@ -92,7 +98,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     estimator: { type: 'string' }, beta: { type: 'string' }, lr: { type: 'string' }, optimiser: { type: 'string' },
     epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' },
     'readout-bits': { type: 'string' }, noise: { type: 'string' }, variation: { type: 'string' }, 'device-seed': { type: 'string' }, drift: { type: 'string' },
-    solver: { type: 'string' }, kernel: { type: 'string' }, tol: { type: 'string' }, workers: { type: 'string' }, fleet: { type: 'string' }, 'train-per-class': { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
+    solver: { type: 'string' }, dynamics: { type: 'string' }, 'dynamics-t': { type: 'string' }, kernel: { type: 'string' }, tol: { type: 'string' }, workers: { type: 'string' }, fleet: { type: 'string' }, 'train-per-class': { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
     'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
     serial: { type: 'string' }, device: { type: 'string' }, baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' },
   })
@@ -135,7 +141,8 @@ export async function trainCommand(args: string[]): Promise<number> {
     if (range.length !== 2 || !(range[0] < range[1])) throw new UsageError(`--coupling-range: '${f['coupling-range']}' is not MIN,MAX with MIN < MAX`)
   } else if (levels > 0) throw new UsageError('--coupling-levels needs --coupling-range MIN,MAX')
   const sim = {
-    solver: oneOf(f.solver, 'solver', SOLVER_NAMES, 'flow-newton'),
+    solver: oneOf(f.solver, 'solver', SOLVER_NAMES, 'auto'),
+    ...dynamicsFlags(f),
     ...(f.kernel !== undefined ? { kernel: oneOf(f.kernel, 'kernel', ['auto', 'dense', 'typed'] as const, 'auto') } : {}),
     tol: num(f.tol, 'tol', 1e-6, { gt: 0 }),
     coupling: { min: range[0], max: range[1], levels },

@@ -1,7 +1,7 @@
 // The landscape of one sample on a DenseXyPlan: the compact free-node network (clamped inputs folded
 // into fields) plus its free-free dense blocks. Same force, energy (up to a constant) and Hessian
 // as XySystem on the full network, over the free nodes only.
-import type { BandMatrix } from '../solvers/band.ts'
+import type { HessianSink } from '../solvers/band.ts'
 import { addStepBlockGrad, stepBlockEnergy, type DenseXyPlan } from './dense-xy.ts'
 import { XySystem } from './xy-system.ts'
 
@@ -47,7 +47,7 @@ export class DenseXySystem extends XySystem {
     return Math.max(mx + Math.abs(this.beta), 1e-3)
   }
 
-  override hessian(x: Float64Array, H: BandMatrix): void {
+  override hessian(x: Float64Array, H: HessianSink): void {
     super.hessian(x, H) // fills compact.cs/sn
     const { cs, sn } = this.plan.compact
     for (const s of this.plan.stepBlocks) {

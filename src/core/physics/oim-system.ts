@@ -1,5 +1,5 @@
 // The landscape one OIM sample relaxes in: internal energy plus the MSE-on-cos nudge of the phase.
-import { bandwidth, type BandMatrix } from '../solvers/band.ts'
+import { bandwidth, type HessianSink } from '../solvers/band.ts'
 import type { RelaxSystem } from '../solvers/system.ts'
 import { oimAddCostGrad, oimCost, oimEnergy, oimEnergyGrad, oimHessian, type OimNet } from './oim.ts'
 
@@ -58,7 +58,7 @@ export class OimSystem implements RelaxSystem {
     return Math.max(mx + 2 * Math.abs(this.beta), 1e-3)
   }
 
-  hessian(x: Float64Array, H: BandMatrix): void {
+  hessian(x: Float64Array, H: HessianSink): void {
     oimHessian(this.net, x, 0, this.y ? this.beta : 0, this.y, this.yOff, H)
   }
 }

@@ -5,7 +5,7 @@
 // cos(phi_out); targets are values y in [-1, 1]. Shared by the simulator and the engine.
 import type { Network } from '../network/network.ts'
 import { compileTopology } from '../network/compile.ts'
-import type { BandMatrix } from '../solvers/band.ts'
+import type { HessianSink } from '../solvers/band.ts'
 import { sinCosInto } from './sincos.ts'
 
 /** An OIM network compiled to typed arrays. */
@@ -139,7 +139,7 @@ export function oimPredict(net: OimNet, st: Float64Array, off: number): number {
  * Hessian of E + beta*C into a band matrix, clamped rows/columns as the identity (so a Newton
  * step leaves them in place).
  */
-export function oimHessian(net: OimNet, st: Float64Array, off: number, beta: number, y: ArrayLike<number> | null, yOff: number, H: BandMatrix): void {
+export function oimHessian(net: OimNet, st: Float64Array, off: number, beta: number, y: ArrayLike<number> | null, yOff: number, H: HessianSink): void {
   fillTrig(net, st, off)
   const { n, m, ei, ej, w, h, s, cs, sn, clamped } = net
   H.zero()

@@ -1,5 +1,5 @@
 // The landscape one sample relaxes in: internal XY energy plus the nudge of the current phase.
-import { bandwidth, type BandMatrix } from '../solvers/band.ts'
+import { bandwidth, type HessianSink } from '../solvers/band.ts'
 import type { RelaxSystem } from '../solvers/system.ts'
 import { xyAddCostGrad, xyCost, xyEnergy, xyEnergyGrad, xyHessian, type XyNet } from './xy.ts'
 
@@ -89,7 +89,7 @@ export class XySystem implements RelaxSystem {
     return Math.max(mx + Math.abs(this.beta), 1e-3)
   }
 
-  hessian(x: Float64Array, H: BandMatrix): void {
+  hessian(x: Float64Array, H: HessianSink): void {
     xyHessian(this.net, x, 0, this.tau ? this.beta : 0, this.tau, this.tauOff, H)
   }
 }

@@ -2,7 +2,7 @@
 // EqProp contrasts. Shared by the simulator and by the engine, so hardware and simulation agree.
 import type { Network } from '../network/network.ts'
 import { compileTopology } from '../network/compile.ts'
-import type { BandMatrix } from '../solvers/band.ts'
+import type { HessianSink } from '../solvers/band.ts'
 import { sinCosInto } from './sincos.ts'
 import { findDenseBlocks, type DenseBlock } from './dense-blocks.ts'
 
@@ -182,7 +182,7 @@ export function xyBiasObservable(net: XyNet, phi: Float64Array, off: number, out
  * Hessian of E + beta*C (beta = 0 for none) into a band matrix, with clamped rows and columns
  * replaced by the identity so that a Newton solve leaves clamped nodes where they are.
  */
-export function xyHessian(net: XyNet, phi: Float64Array, off: number, beta: number, tau: ArrayLike<number> | null, tauOff: number, H: BandMatrix): void {
+export function xyHessian(net: XyNet, phi: Float64Array, off: number, beta: number, tau: ArrayLike<number> | null, tauOff: number, H: HessianSink): void {
   fillTrig(net, phi, off)
   const { n, m, ei, ej, w, cs, sn, clamped } = net
   H.zero()

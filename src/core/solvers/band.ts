@@ -1,8 +1,17 @@
 // Symmetric band matrix with in-place Cholesky: a lattice Hessian has bandwidth ~ cols, so a Newton
 // step costs n*b^2 instead of n^3; an all-to-all network simply has b = n - 1.
 
+/** Where a model writes its Hessian: symmetric entries added one at a time (band, envelope or sparse storage). */
+export interface HessianSink {
+  readonly n: number
+  /** Clears every entry (called first by every hessian()). */
+  zero(): void
+  /** Adds v to entry (i, j) and, by symmetry, (j, i). */
+  add(i: number, j: number, v: number): void
+}
+
 /** Lower band storage of a symmetric n x n matrix with half-bandwidth b. */
-export class BandMatrix {
+export class BandMatrix implements HessianSink {
   readonly a: Float64Array
   readonly w: number
 

@@ -1,4 +1,5 @@
 // What a relaxation solver needs from a physical model: the landscape of one sample.
+import type { LinearSolverName } from './linear.ts'
 
 /** The energy landscape of one sample (internal energy plus any nudge), over n node states. */
 export interface RelaxSystem {
@@ -14,10 +15,11 @@ export interface RelaxSystem {
   /** Half-bandwidth of the Hessian in node order (n - 1 when dense). */
   readonly bandwidth: number
   /** Hessian of F at x, clamped rows/columns as identity; absent when the model has none. */
-  hessian?(x: Float64Array, H: import('./band.ts').BandMatrix): void
+  hessian?(x: Float64Array, H: import('./band.ts').HessianSink): void
 }
 
-export const SOLVER_NAMES = ['rk45', 'flow-newton', 'fire', 'fire-newton'] as const
+/** 'auto' picks per network (see autoSolver in index.ts); the others name one method. */
+export const SOLVER_NAMES = ['auto', 'implicit-flow', 'flow-newton', 'rk45', 'fire', 'fire-newton'] as const
 export type SolverName = (typeof SOLVER_NAMES)[number]
 
 export interface SolveOptions {
@@ -34,9 +36,13 @@ export interface SolveOptions {
   newtonTol: number
   /** flow-newton: relative tolerance of the flow before the Newton polish */
   flowRtol: number
+  /** implicit-flow: local error per step (rad, RMS over free nodes) */
+  implicitTol: number
+  /** implicit-flow: how shifted Hessians are solved ('auto' picks per network, see chooseLinear) */
+  linear: LinearSolverName
 }
 
-export const DEFAULT_SOLVE: SolveOptions = { tol: 1e-6, maxEvals: 200_000, tMax: Infinity, rtol: 1e-8, atol: 1e-8, newtonTol: 0.05, flowRtol: 1e-4 }
+export const DEFAULT_SOLVE: SolveOptions = { tol: 1e-6, maxEvals: 200_000, tMax: Infinity, rtol: 1e-8, atol: 1e-8, newtonTol: 0.05, flowRtol: 1e-4, implicitTol: 1e-3, linear: 'auto' }
 
 /** Outcome of one sample's relaxation. */
 export interface SolveStats {

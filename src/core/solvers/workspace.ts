@@ -1,4 +1,5 @@
 import { BandMatrix } from './band.ts'
+import type { LinearCache } from './linear.ts'
 
 /** Scratch arrays for every solver, made once per network and reused on every relaxation. */
 export interface RelaxWorkspace {
@@ -10,6 +11,8 @@ export interface RelaxWorkspace {
   /** Dormand-Prince stages */
   readonly k: Float64Array[]
   readonly H: BandMatrix
+  /** shifted linear solvers over H (implicit flow), made on first use */
+  linear?: LinearCache
 }
 
 /** Allocates solver scratch for n nodes and a Hessian half-bandwidth b. */

@@ -25,6 +25,8 @@ export const StudyEntry = TrainConfig.omit({ seed: true }).extend({
   /** as TrainConfig's, or just its kind: "adam" */
   optimiser: z.preprocess((v) => (typeof v === 'string' ? { kind: v } : v), Optimiser).default({ kind: 'sgd' }),
   solver: SimXyOptions.shape.solver,
+  dynamics: SimXyOptions.shape.dynamics,
+  dynamicsT: SimXyOptions.shape.dynamicsT,
   tol: SimXyOptions.shape.tol,
   /** stop a seed early once an epoch's mean training D is below this */
   stopAtDistance: z.number().positive().optional(),

@@ -39,7 +39,7 @@ export interface StudyRun {
 export async function runStudySeed(entry: StudyEntry, seed: number, workers: number | 'auto' = 1): Promise<StudyRun> {
   const data = loadTask(entry.task, seed)
   const network = networkFromArg(entry.network, { inputs: data.nIn, outputs: data.nOut }, seed)
-  const { label, network: spec, task, seeds: _s, solver, tol, stopAtDistance, target, ...train } = entry
+  const { label, network: spec, task, seeds: _s, solver, dynamics, dynamicsT, tol, stopAtDistance, target, ...train } = entry
   const counts = countParameters(network)
   // trainable parameters as the trainer counts them: the bias fields only when they are trained
   const parameters = counts.couplingParameters + (train.trainBias ? 2 * network.nodes : 0)
@@ -49,7 +49,7 @@ export async function runStudySeed(entry: StudyEntry, seed: number, workers: num
     if (target.metric === 'distance' && e.type === 'epoch' && e.metrics.distance < target.value) epochsToTarget = e.epoch
     if (target.metric === 'test_acc' && e.type === 'eval' && e.metrics.split === 'test' && e.metrics.accuracy >= target.value) epochsToTarget = e.epoch
   }
-  const r = await trainOnSimulator(network, { task, train: { ...train, seed }, sim: { solver, tol }, dataSeed: seed, stopAtDistance, workers }, onEvent)
+  const r = await trainOnSimulator(network, { task, train: { ...train, seed }, sim: { solver, dynamics, dynamicsT, tol }, dataSeed: seed, stopAtDistance, workers }, onEvent)
   return {
     label, seed, network: spec, task, nodes: network.nodes, couplings: counts.couplings, parameters, epochs: r.epochs,
     train: r.train, test: r.final && { accuracy: r.final.accuracy, distance: r.final.distance },

@@ -1,0 +1,125 @@
+// Solver figures (issue 12): force evaluations to settle on the paper's 15x15 XOR lattice for rk45
+// (the physical reference), implicit-flow, fire-newton and flow-newton, with the fraction of starts
+// that end in the rk45 minimum; then seconds per training step on XY lattices 10x10 .. 80x80 and the
+// fitted exponent of time vs N, and the cost of one implicit-flow step by Cholesky and by PCG.
+import { SimXySubstrate } from '../drivers/sim/xy.ts'
+import { loadDataset, type Dataset } from '../src/core/data/index.ts'
+import { compileXy } from '../src/core/physics/xy.ts'
+import { XySystem } from '../src/core/physics/xy-system.ts'
+import { Rng } from '../src/core/rng/rng.ts'
+import { autoSolver, createRelaxWorkspace, DEFAULT_SOLVE, relaxImplicitFlow, relaxWith, type SolverName } from '../src/core/solvers/index.ts'
+import { buildNetwork, parseBuilderString } from '../src/core/topology/index.ts'
+import { TrainConfig } from '../src/engine/config.ts'
+import { Trainer } from '../src/engine/trainer.ts'
+
+const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
+const XOR15 = 'lattice:15x15:in=6,6;7,10:out=10,8'
+const round = (v: number, d = 4) => Number(v.toPrecision(d))
+
+/** Least-squares slope of log(y) against log(x). */
+function exponent(x: number[], y: number[]): number {
+  const lx = x.map(Math.log), ly = y.map(Math.log), n = x.length
+  const mx = lx.reduce((a, b) => a + b) / n, my = ly.reduce((a, b) => a + b) / n
+  let sxy = 0, sxx = 0
+  for (let i = 0; i < n; i++) { sxy += (lx[i] - mx) * (ly[i] - my); sxx += (lx[i] - mx) ** 2 }
+  return sxy / sxx
+}
+
+/** Largest |wrap(a - b)| over the nodes (rad). */
+function circleDistance(a: Float64Array, b: Float64Array): number {
+  let d = 0
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(Math.atan2(Math.sin(a[i] - b[i]), Math.cos(a[i] - b[i]))))
+  return d
+}
+
+function settleOnXor15(): void {
+  const net = compileXy(buildNetwork(parseBuilderString(XOR15), { inputs: 2, outputs: 1 }, 0))
+  const sys = new XySystem(net)
+  const ws = createRelaxWorkspace(net.n, sys.bandwidth)
+  const starts = 10, rng = new Rng(2)
+  const x0s = Array.from({ length: starts }, () => {
+    const x = Float64Array.from({ length: net.n }, () => rng.uniform(-Math.PI, Math.PI))
+    net.inputs.forEach((i, k) => { x[i] = k % 2 ? Math.PI / 2 : -Math.PI / 2 })
+    return x
+  })
+  // rk45 at rtol = atol = 1e-8 with no Newton stage: the gradient flow itself
+  const o = { ...DEFAULT_SOLVE, tol: 1e-6, maxEvals: 1e7 }
+  const polish = { ...DEFAULT_SOLVE, tol: 1e-10 }
+  const ref: Float64Array[] = []
+  let rkEvals = 0
+  for (const solver of ['rk45', 'implicit-flow', 'fire-newton', 'flow-newton'] as SolverName[]) {
+    let evals = 0, hevals = 0, settled = 0, same = 0, wall = 0
+    x0s.forEach((x0, s) => {
+      const x = x0.slice()
+      const t0 = performance.now()
+      const st = relaxWith(solver, sys, x, o, ws)
+      wall += (performance.now() - t0) / 1000
+      evals += st.forceEvals; hevals += st.hessianEvals; settled += st.settled ? 1 : 0
+      // the minimum each run sits in: polished by Newton far below the settle tolerance
+      relaxWith('fire-newton', sys, x, polish, ws)
+      if (solver === 'rk45') ref[s] = x
+      else if (circleDistance(x, ref[s]) < 1e-4) same++
+    })
+    if (solver === 'rk45') rkEvals = evals
+    emit({
+      bench: 'settle-xor-15x15', solver, starts, tol: o.tol,
+      force_evals_per_relax: round(evals / starts), hessian_evals_per_relax: round(hevals / starts), wall_s_per_relax: round(wall / starts),
+      force_evals_ratio_to_rk45: round(evals / rkEvals, 3), force_plus_hessian_evals_ratio_to_rk45: round((evals + hevals) / rkEvals, 3),
+      same_minimum_as_rk45: solver === 'rk45' ? 1 : same / starts, settled_fraction: settled / starts,
+      linear: solver === 'implicit-flow' ? ws.linear?.auto : undefined,
+    })
+  }
+}
+
+/** XOR's first row as a one-sample task: one epoch is one training step of one sample. */
+function oneSample(): Dataset {
+  const d = loadDataset('xor', 0)
+  const row = (s: Dataset['train']) => ({ x: s.x.slice(0, d.nIn), y: s.y.slice(0, d.nOut), label: s.label.slice(0, 1), rows: 1 })
+  return { ...d, train: row(d.train), test: row(d.test) }
+}
+
+async function trainStepScaling(): Promise<void> {
+  const sizes = [10, 20, 40, 80], nodes: number[] = [], secs: number[] = []
+  for (const L of sizes) {
+    const net = buildNetwork(parseBuilderString(`lattice:${L}x${L}`), { inputs: 2, outputs: 1 }, 0)
+    const sub = new SimXySubstrate(net)
+    const tr = new Trainer(sub, net, oneSample(), TrainConfig.parse({ epochs: 1000, batchSize: 1, mInit: 1, seed: 0, evalEvery: 0 }))
+    await tr.start()
+    const steps = L <= 20 ? 6 : L <= 40 ? 3 : 1
+    const t0 = performance.now()
+    for (let s = 0; s < steps; s++) await tr.runEpoch()
+    const s = (performance.now() - t0) / 1000 / steps
+    nodes.push(L * L); secs.push(s)
+    const c = compileXy(net), sys = new XySystem(c), ws = createRelaxWorkspace(c.n, sys.bandwidth)
+    emit({ bench: 'train-step-xy-lattice', size: `${L}x${L}`, nodes: L * L, solver: 'auto', runs: autoSolver(sys, ws), s_per_step: round(s), steps, force_evals_per_step: Math.round(sub.forceEvals / steps), step: 'free (random start) + nudged (beta 0.1) + update, batch 1' })
+    await sub.close()
+  }
+  emit({ bench: 'train-step-xy-lattice-fit', solver: 'auto', sizes: sizes.map((L) => `${L}x${L}`), exponent_time_vs_nodes: round(exponent(nodes, secs), 3) })
+}
+
+/** Seconds per implicit-flow step (one Hessian, two forces, three shifted solves) by each linear solver. */
+function implicitStepCost(): void {
+  const sizes = [10, 20, 40, 80]
+  for (const linear of ['cholesky', 'pcg'] as const) {
+    const nodes: number[] = [], secs: number[] = []
+    for (const L of sizes) {
+      const net = compileXy(buildNetwork(parseBuilderString(`lattice:${L}x${L}`), { inputs: 2, outputs: 1 }, 0))
+      const sys = new XySystem(net), ws = createRelaxWorkspace(net.n, sys.bandwidth), rng = new Rng(3)
+      const x = Float64Array.from({ length: net.n }, () => rng.uniform(-Math.PI, Math.PI))
+      // a budget of 2 k + 1 force evaluations stops the flow after k steps
+      const k = L >= 80 && linear === 'cholesky' ? 4 : 20
+      relaxImplicitFlow(sys, x.slice(), { ...DEFAULT_SOLVE, maxEvals: 5, linear }, ws) // warm-up: JIT and pattern
+      const t0 = performance.now()
+      const st = relaxImplicitFlow(sys, x, { ...DEFAULT_SOLVE, maxEvals: 2 * k + 1, linear }, ws)
+      const s = (performance.now() - t0) / 1000 / st.hessianEvals
+      nodes.push(net.n); secs.push(s)
+      emit({ bench: 'implicit-step-xy-lattice', size: `${L}x${L}`, nodes: net.n, linear, s_per_step: round(s), steps: st.hessianEvals, cg_iterations_per_solve: linear === 'pcg' ? round(ws.linear!.pcg!.work.iterations / (3 * (st.hessianEvals + 1)), 3) : undefined })
+    }
+    emit({ bench: 'implicit-step-xy-lattice-fit', linear, exponent_time_vs_nodes: round(exponent(nodes, secs), 3) })
+  }
+}
+
+const only = process.env.BENCH_ONLY
+if (!only || only === 'settle') settleOnXor15()
+if (!only || only === 'step') implicitStepCost()
+if (!only || only === 'train') await trainStepScaling()

@@ -1,0 +1,192 @@
+// Sparse symmetric matrix (CSR, both triangles) filled through HessianSink, and preconditioned
+// conjugate gradients on it. A lattice Hessian has ~5 entries per row, so one CG iteration costs
+// O(N), where the band Cholesky of the same matrix costs O(N b^2) = O(N^2) (b ~ sqrt(N)).
+import type { HessianSink } from './band.ts'
+
+/**
+ * Symmetric matrix assembled from add() calls. The models write their Hessian in the same order on
+ * every call, so the call sequence is logged and replayed into a fixed CSR pattern; a changed
+ * sequence (a nudge switched on, say) rebuilds the pattern.
+ */
+export class SparseSymMatrix implements HessianSink {
+  private ci: Int32Array
+  private cj: Int32Array
+  private cv: Float64Array
+  private calls = 0
+  private patternCalls = -1
+  private changed = true
+  /** CSR over both triangles; every row holds its diagonal */
+  rowStart: Int32Array
+  col: Int32Array
+  val: Float64Array
+  diagPos: Int32Array
+  /** value positions of the k-th logged add: (i, j) and (j, i) */
+  private posA: Int32Array
+  private posB: Int32Array
+
+  constructor(readonly n: number) {
+    this.ci = new Int32Array(4 * n + 16).fill(-1)
+    this.cj = new Int32Array(4 * n + 16).fill(-1)
+    this.cv = new Float64Array(4 * n + 16)
+    this.rowStart = new Int32Array(n + 1)
+    this.col = new Int32Array(0)
+    this.val = new Float64Array(0)
+    this.diagPos = new Int32Array(n)
+    this.posA = new Int32Array(0)
+    this.posB = new Int32Array(0)
+  }
+
+  zero(): void { this.calls = 0 }
+
+  add(i: number, j: number, v: number): void {
+    const k = this.calls++
+    if (k === this.ci.length) this.grow()
+    if (this.ci[k] !== i || this.cj[k] !== j) { this.ci[k] = i; this.cj[k] = j; this.changed = true }
+    this.cv[k] = v
+  }
+
+  private grow(): void {
+    const cap = this.ci.length * 2
+    const ci = new Int32Array(cap).fill(-1), cj = new Int32Array(cap).fill(-1), cv = new Float64Array(cap)
+    ci.set(this.ci); cj.set(this.cj); cv.set(this.cv)
+    this.ci = ci; this.cj = cj; this.cv = cv
+  }
+
+  /** Stored entries (both triangles, diagonal included). */
+  get nnz(): number { return this.rowStart[this.n] }
+
+  /** Sums the adds since zero() into the CSR values (rebuilding the pattern when the calls changed). */
+  assemble(): void {
+    if (this.changed || this.calls !== this.patternCalls) this.buildPattern()
+    const { val, posA, posB, cv } = this
+    val.fill(0)
+    for (let k = 0, c = this.calls; k < c; k++) {
+      const a = posA[k], b = posB[k]
+      val[a] += cv[k]
+      if (b !== a) val[b] += cv[k]
+    }
+  }
+
+  private buildPattern(): void {
+    const n = this.n, c = this.calls, { ci, cj } = this
+    const rows: Set<number>[] = Array.from({ length: n }, (_, i) => new Set([i]))
+    for (let k = 0; k < c; k++) { rows[ci[k]].add(cj[k]); rows[cj[k]].add(ci[k]) }
+    const rs = new Int32Array(n + 1)
+    for (let i = 0; i < n; i++) rs[i + 1] = rs[i] + rows[i].size
+    const col = new Int32Array(rs[n])
+    for (let i = 0; i < n; i++) {
+      const cols = [...rows[i]].sort((a, b) => a - b)
+      col.set(cols, rs[i])
+      this.diagPos[i] = rs[i] + cols.indexOf(i)
+    }
+    this.rowStart = rs
+    this.col = col
+    this.val = new Float64Array(rs[n])
+    this.posA = new Int32Array(c)
+    this.posB = new Int32Array(c)
+    for (let k = 0; k < c; k++) {
+      this.posA[k] = this.find(ci[k], cj[k])
+      this.posB[k] = ci[k] === cj[k] ? this.posA[k] : this.find(cj[k], ci[k])
+    }
+    // stale log entries past the end would match a later, longer sequence by accident
+    for (let k = c; k < ci.length; k++) { ci[k] = -1; cj[k] = -1 }
+    this.patternCalls = c
+    this.changed = false
+  }
+
+  private find(i: number, j: number): number {
+    let lo = this.rowStart[i], hi = this.rowStart[i + 1] - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1, v = this.col[mid]
+      if (v === j) return mid
+      if (v < j) lo = mid + 1
+      else hi = mid - 1
+    }
+    throw new Error(`SparseSymMatrix: (${i}, ${j}) missing from its own pattern`)
+  }
+
+  /** y = (A + shift I) x. */
+  multiply(shift: number, x: Float64Array, y: Float64Array): void {
+    const { n, rowStart, col, val } = this
+    for (let i = 0; i < n; i++) {
+      let s = shift * x[i]
+      for (let p = rowStart[i], e = rowStart[i + 1]; p < e; p++) s += val[p] * x[col[p]]
+      y[i] = s
+    }
+  }
+}
+
+/** Scratch and settings of pcgSolve. */
+export interface PcgWork {
+  readonly r: Float64Array
+  readonly z: Float64Array
+  readonly p: Float64Array
+  readonly q: Float64Array
+  readonly d: Float64Array
+  /** iterations over all solves so far (for benchmarks) */
+  iterations: number
+}
+
+/** Allocates PCG scratch for n unknowns. */
+export function createPcgWork(n: number): PcgWork {
+  const a = () => new Float64Array(n)
+  return { r: a(), z: a(), p: a(), q: a(), d: a(), iterations: 0 }
+}
+
+/**
+ * Symmetric Gauss-Seidel preconditioner z = M^-1 r with M = (D + L) D^-1 (D + U) of A + shift I:
+ * SPD whenever the diagonal is positive, and one application costs about one matrix product.
+ */
+function applySgs(A: SparseSymMatrix, d: Float64Array, r: Float64Array, z: Float64Array): void {
+  // columns are sorted within a row: the strict lower part ends at the diagonal, the upper starts after it
+  const { n, rowStart, col, val, diagPos } = A
+  for (let i = 0; i < n; i++) {
+    let s = r[i]
+    for (let p = rowStart[i], e = diagPos[i]; p < e; p++) s -= val[p] * z[col[p]]
+    z[i] = s / d[i]
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = 0
+    for (let p = diagPos[i] + 1, e = rowStart[i + 1]; p < e; p++) s += val[p] * z[col[p]]
+    z[i] -= s / d[i]
+  }
+}
+
+/**
+ * Solves (A + shift I) x = b by conjugate gradients with a symmetric Gauss-Seidel preconditioner,
+ * from x = 0, until |r| <= rtol |b| or maxIter. Writes x into b. Returns false when A + shift I shows
+ * a non-positive diagonal or curvature (not positive definite) or the iterations ran out.
+ */
+export function pcgSolve(A: SparseSymMatrix, shift: number, b: Float64Array, w: PcgWork, rtol: number, maxIter: number): boolean {
+  const n = A.n, { r, z, p, q, d } = w, val = A.val, dp = A.diagPos
+  for (let i = 0; i < n; i++) {
+    d[i] = val[dp[i]] + shift
+    if (!(d[i] > 0)) return false
+  }
+  let bb = 0
+  for (let i = 0; i < n; i++) { r[i] = b[i]; bb += b[i] * b[i] }
+  b.fill(0)
+  if (bb === 0) return true
+  const stop = rtol * rtol * bb
+  applySgs(A, d, r, z)
+  let rz = 0
+  for (let i = 0; i < n; i++) { p[i] = z[i]; rz += r[i] * z[i] }
+  for (let it = 0; it < maxIter; it++) {
+    w.iterations++
+    A.multiply(shift, p, q)
+    let pq = 0
+    for (let i = 0; i < n; i++) pq += p[i] * q[i]
+    if (!(pq > 0)) return false
+    const alpha = rz / pq
+    let rr = 0
+    for (let i = 0; i < n; i++) { b[i] += alpha * p[i]; r[i] -= alpha * q[i]; rr += r[i] * r[i] }
+    if (rr <= stop) return true
+    applySgs(A, d, r, z)
+    let rzNew = 0
+    for (let i = 0; i < n; i++) rzNew += r[i] * z[i]
+    const beta = rzNew / rz
+    rz = rzNew
+    for (let i = 0; i < n; i++) p[i] = z[i] + beta * p[i]
+  }
+  return false
+}
