@@ -87,7 +87,7 @@ export async function startDaemon(cfg: ServeConfig & { dataDir: string }, logger
     }
     await devices.restore((id, e) => log.warn({ device: id, err: e.message }, 'device not restored (it stays stored; a later restart tries again)'))
     const { app } = await buildApp(services, {
-      logger, tokens: cfg.tokens, relaxRate: cfg.relaxRate, relaxBurst: cfg.relaxBurst, bodyLimit: cfg.bodyLimit, uploadLimit: cfg.uploadLimit, version: versions['eqprop-hil'],
+      logger, tokens: cfg.tokens, relaxRate: cfg.relaxRate, relaxBurst: cfg.relaxBurst, bodyLimit: cfg.bodyLimit, uploadLimit: cfg.uploadLimit, version: versions['eqprop-hil'], uiDir: cfg.uiDir,
     })
     await runs.init()
     const kernels = await initDenseBackend()
