@@ -120,7 +120,7 @@ export function NetworkMap(p: { snapshot: RunSnapshot; field: MapField; version:
     drawMap(ctx, p.snapshot, p.field)
   }, [p.snapshot, p.field])
   return (
-    <figure class="map" data-testid={`map-${p.field}`} data-step={p.snapshot.step} data-version={p.version}>
+    <figure class="map" data-testid={`map-${p.field}`} data-step={p.snapshot.step} data-version={p.version} data-phases={p.snapshot.phases ? 'reported' : 'none'}>
       <figcaption>{FIELD_TITLES[p.field]}</figcaption>
       <canvas ref={canvas} style={{ width: `${SIZE}px`, height: `${SIZE}px` }} />
       <small>{scaleText(p.snapshot, p.field)}</small>
