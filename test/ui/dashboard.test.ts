@@ -73,6 +73,16 @@ describe('dashboard in headless Chromium', () => {
       await page.goto(`${d.url}/#/`)
       await page.waitForSelector('[data-testid=run-run-1][data-state=paused]', WAIT)
       assert.match(await page.textContent('[data-testid=device-dev-1]') ?? '', /run-1/)
+
+      // a short second run with another learning rate, compared with the first
+      assert.equal((await call(d.url, 'POST', '/devices', { kind: 'sim-xy', builder: 'lattice:4x4', task: 'iris', seed: 1 })).status, 201)
+      assert.equal((await call(d.url, 'POST', '/runs', { ...RUN, device: 'dev-2', epochs: 2, lr: 0.05 })).status, 202)
+      await d.services.runs.idle('run-2')
+      await page.goto(`${d.url}/#/compare/run-1/run-2`)
+      await page.waitForSelector('[data-testid=compare-table]', WAIT)
+      const rows = await page.$$eval('[data-testid=compare-table] tr.diff td:first-child', (tds) => tds.map((t) => t.textContent))
+      assert.deepEqual(rows, ['device', 'epochs', 'lr'])
+      assert.ok(await points(page, 'compare-loss') >= 2, 'both runs have epoch points')
       assert.deepEqual(errors, [])
       await page.close()
     } finally {

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test'
 import { absMax, signedColour } from '../../ui/src/colours.ts'
 import { formatDuration, StepRate } from '../../ui/src/eta.ts'
 import { nodePositions } from '../../ui/src/network-map.tsx'
+import { linkHealth } from '../../ui/src/overview.tsx'
 
 describe('StepRate', () => {
   it('estimates time left from the steps done over the window', () => {
@@ -65,5 +66,26 @@ describe('colour scales', () => {
     assert.equal(signedColour(NaN, 1), '#bbb')
     assert.equal(absMax([0, -3, NaN, 2]), 3)
     assert.equal(absMax([0, 0]), 1)
+  })
+})
+
+describe('linkHealth', () => {
+  const base = {
+    id: 'dev-1', kind: 'serial', name: null, createdAt: '', lease: null, queued: [],
+    info: {} as never, network: { nodes: 4, couplings: 3, inputs: [0], outputs: [3], layout: null },
+    stats: { relaxCalls: 7, relaxSamples: 70, errors: 0 },
+  }
+  it('says a simulator is ready and counts its calls', () => {
+    assert.deepEqual(linkHealth(base), { state: 'ready', health: 'simulator · 7 relax calls · 0 errors', ok: true })
+  })
+
+  it('sums up a board: round trip, the counters that went wrong, the diagnostics; ok only when ready', () => {
+    const status = {
+      state: 'reconnecting' as const, where: '/dev/ttyACM0', uid: 'b1',
+      diagnostics: { CRC_ERRORS: { count: 2, message: 'bad CRC', atS: 1 } },
+      counters: { rtt: { lastS: 0.002, meanS: 0.0015, maxS: 0.003, samples: 9 }, retries: 3, timeouts: 0, crcErrors: 2, reconnects: 1 },
+    }
+    assert.deepEqual(linkHealth({ ...base, status }), { state: 'reconnecting', health: 'rtt 1.5 ms · 3 retries · 2 CRC errors · 1 reconnects · CRC_ERRORS×2', ok: false })
+    assert.equal(linkHealth({ ...base, status: { ...status, state: 'ready', diagnostics: {}, counters: { rtt: { lastS: 0, meanS: 0, maxS: 0, samples: 0 } } } }).health, 'no problems seen')
   })
 })

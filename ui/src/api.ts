@@ -2,6 +2,7 @@
 // localStorage), and the run event stream read from a fetch body so the same header goes with it.
 import type { MetricRow, RunSnapshot, RunSummary, RunView } from '../../src/services/runs/schemas.ts'
 import type { DeviceView } from '../../src/services/devices/schemas.ts'
+import { isTerminal, RUN_STATES, type RunState } from '../../src/engine/run-state.ts'
 
 export type { DeviceView, MetricRow, RunSnapshot, RunSummary, RunView }
 
@@ -56,7 +57,7 @@ export interface StreamEvent { seq: number; event: string; data: Record<string, 
 
 /**
  * Follows GET /runs/:id/events: calls onEvent for each event, reconnecting from the last seq when the
- * connection drops, until the server ends the stream (the run reached a final state) or stop() is called.
+ * connection drops or the daemon restarts, until the run reaches a final state or stop() is called.
  */
 export function followRun(id: string, onEvent: (e: StreamEvent) => void, onEnd: () => void = () => {}): { stop: () => void } {
   const ctrl = new AbortController()
@@ -68,10 +69,17 @@ export function followRun(id: string, onEvent: (e: StreamEvent) => void, onEnd: 
         const res = await fetch(`/runs/${encodeURIComponent(id)}/events${last ? `?since=${last}` : ''}`, { headers: headers({ accept: 'text/event-stream' }), signal: ctrl.signal })
         if (!res.ok || !res.body) throw new ApiError(res.status, `HTTP_${res.status}`, await res.text())
         attempt = 0
-        await readEvents(res.body, (e) => { last = e.seq; onEvent(e) })
-        // the server ends a stream only at a final state
-        onEnd()
-        return
+        let final = false, seen = 0
+        await readEvents(res.body, (e) => {
+          last = e.seq
+          seen++
+          if (e.event === 'state' && RUN_STATES.includes(e.data.to as RunState) && isTerminal(e.data.to as RunState)) final = true
+          onEvent(e)
+        })
+        // a stream the server ends at once, with nothing new, is one of a run that had already ended
+        if (final || seen === 0) { onEnd(); return }
+        // ended without a final state: the daemon is shutting down; follow again once it is back
+        throw new Error('stream ended early')
       } catch (e) {
         if (stopped || (e as Error).name === 'AbortError') return
         if (e instanceof ApiError && e.status >= 400 && e.status < 500) { onEnd(); return }

@@ -46,7 +46,7 @@ export function ComparePage(p: { a: string; b: string }) {
   const go = (a: string, b: string) => { location.hash = `#/compare/${a}/${b}` }
   const sides = both.value
   const series = (key: 'distance' | 'accuracy', kind: 'epoch' | 'eval'): Series[] => !sides ? [] : sides.map((s, k) => ({
-    label: `${s.view.id}${kind === 'eval' ? ' test' : ''}`,
+    label: `${s.view.id}${kind === 'eval' ? ' test' : key === 'accuracy' ? ' train' : ''}`,
     colour: SERIES[k],
     dash: kind === 'epoch' && key === 'accuracy',
     points: s.rows.filter((r) => r.kind === kind && r[key] !== null && (kind !== 'eval' || r.split === 'test')).map((r) => [r.epoch, r[key] as number] as const),
