@@ -45,6 +45,11 @@ function bundleFiles(dir: string): Map<string, string> {
   return out
 }
 
+/** Whether dir holds a built dashboard (its index.html). */
+export function uiBuilt(dir: string): boolean {
+  return bundleFiles(dir).has('index.html')
+}
+
 export const uiRoutes: FastifyPluginAsync<UiRouteOptions> = async (app, { dir }) => {
   // listed per request, so a bundle built while the daemon runs is served at once; only names in the
   // listing are ever read, so a request path never reaches the file system
