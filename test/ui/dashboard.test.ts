@@ -56,9 +56,14 @@ describe('dashboard in headless Chromium', () => {
       const px1 = await mapPixels(page, 'couplings')
       const v1 = await mapVersion(page, 'couplings')
       await page.waitForFunction((n) => Number(document.querySelector('[data-testid=chart-loss]')?.getAttribute('data-points')) > n, n1, WAIT)
-      await page.waitForFunction((v) => Number(document.querySelector('[data-testid=map-couplings]')?.getAttribute('data-version')) > v, v1, WAIT)
+      // a newer snapshot, drawn with other pixels (the couplings moved)
+      await page.waitForFunction(([v, px]) => {
+        const fig = document.querySelector('[data-testid=map-couplings]')
+        return Number(fig?.getAttribute('data-version')) > Number(v) && fig?.querySelector('canvas')?.toDataURL() !== px
+      }, [v1, px1] as const, WAIT)
       assert.ok(await points(page, 'chart-loss') > n1, 'the loss curve has more points')
       assert.notEqual(await mapPixels(page, 'couplings'), px1, 'the couplings map is drawn differently')
+      assert.ok(await mapVersion(page, 'couplings') > v1)
       // the phases map shows what the device reported while training
       assert.equal(await page.getAttribute('[data-testid=map-phases]', 'data-phases'), 'reported')
       assert.equal(await page.textContent('[data-testid=run-state]'), 'running')
