@@ -96,7 +96,7 @@ export function RunPage(p: { id: string }) {
       }
     }, () => { if (alive) { loadView(); loadSnap(); loadResponse(true) } })
     // progress between state changes comes from the run view
-    const t = setInterval(loadView, 3000)
+    const t = setInterval(loadView, 1000)
     setTimeout(() => loadResponse(true), 0)
     return () => {
       alive = false
