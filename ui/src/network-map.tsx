@@ -13,6 +13,7 @@ export const FIELD_TITLES: Record<MapField, string> = {
 }
 
 const SIZE = 300
+const FAINT_EDGES_MAX = 3000
 
 /** Node positions in [0, 1]^2: the grid when there is one, else columns by graph distance from the inputs. */
 export function nodePositions(s: Pick<RunSnapshot, 'nodes' | 'edges' | 'inputs' | 'layout'>): { x: number; y: number }[] {
@@ -41,17 +42,26 @@ export function nodePositions(s: Pick<RunSnapshot, 'nodes' | 'edges' | 'inputs' 
   return pos
 }
 
+/** Per node, the room (css px) it has: the spacing in its column or between columns, at most 24. */
+function layerSpacing(pos: readonly { x: number; y: number }[]): number[] {
+  const perColumn = new Map<number, number>()
+  for (const p of pos) perColumn.set(p.x, (perColumn.get(p.x) ?? 0) + 1)
+  return pos.map((p) => Math.min(24, SIZE / perColumn.get(p.x)!, SIZE / perColumn.size))
+}
+
 /** Draws one field of a snapshot onto a canvas of SIZE css pixels. */
 export function drawMap(ctx: CanvasRenderingContext2D, s: RunSnapshot, field: MapField): void {
   ctx.fillStyle = '#fff'
   ctx.fillRect(0, 0, SIZE, SIZE)
   const pos = nodePositions(s)
   const grid = s.layout !== null
-  const cell = grid ? SIZE / Math.max(s.layout!.rows, s.layout!.cols) : Math.min(24, SIZE / Math.max(4, Math.sqrt(s.nodes) * 2))
+  const cell = grid ? SIZE / Math.max(s.layout!.rows, s.layout!.cols) : 0
+  const room = grid ? [] : layerSpacing(pos)
   const at = (i: number) => ({ x: pos[i].x * (grid ? cell * s.layout!.cols : SIZE), y: pos[i].y * (grid ? cell * s.layout!.rows : SIZE) })
   const wMax = absMax(s.couplings)
-  // bonds: coloured by their coupling on the couplings map, faint elsewhere
-  s.edges.forEach(([i, j], k) => {
+  // bonds: coloured by their coupling on the couplings map, faint elsewhere (where a dense network's
+  // thousands of grey lines would only hide the nodes)
+  if (field === 'couplings' || s.edges.length <= FAINT_EDGES_MAX) s.edges.forEach(([i, j], k) => {
     const a = at(i), b = at(j)
     ctx.beginPath()
     ctx.moveTo(a.x, a.y)
@@ -66,9 +76,10 @@ export function drawMap(ctx: CanvasRenderingContext2D, s: RunSnapshot, field: Ma
     ctx.stroke()
   })
   const hMax = absMax(s.h)
-  const r = grid ? cell * 0.5 : cell * 0.45
+  const radius = (i: number) => grid ? cell * 0.5 : Math.max(1.5, Math.min(12, room[i] * 0.45))
   for (let i = 0; i < s.nodes; i++) {
     const { x, y } = at(i)
+    const r = radius(i)
     let fill = '#888'
     if (field === 'phases') fill = s.phases ? phaseColour(s.phases[i]) : '#ddd'
     else if (field === 'h') fill = signedColour(s.h[i] ?? 0, hMax)
@@ -88,6 +99,7 @@ export function drawMap(ctx: CanvasRenderingContext2D, s: RunSnapshot, field: Ma
     ctx.strokeStyle = '#000'
     for (const i of ids) {
       const { x, y } = at(i)
+      const r = radius(i)
       const q = field === 'couplings' ? Math.max(4, r * 0.45) : r - 1
       if (grid) ctx.strokeRect(x - q, y - q, 2 * q, 2 * q)
       else { ctx.beginPath(); ctx.arc(x, y, q, 0, 2 * Math.PI); ctx.stroke() }

@@ -10,8 +10,10 @@ import { NetworkMap, type MapField } from './network-map.tsx'
 import { ProgressCell } from './overview.tsx'
 import { explain, RunActions } from './run-actions.tsx'
 
-/** At most one snapshot request per this many ms while a run streams events. */
+/** At most one snapshot request per this many ms while a run streams events, for up to
+ *  SNAPSHOT_EDGES couplings; a bigger network waits proportionally longer (an MNIST net's snapshot is MBs). */
 const SNAPSHOT_EVERY_MS = 700
+const SNAPSHOT_EDGES = 2000
 /** The response map relaxes the simulator twice on the daemon: refreshed at most this often, and only for small networks. */
 const RESPONSE_EVERY_MS = 5000
 const RESPONSE_AUTO_MAX_NODES = 400
@@ -49,7 +51,7 @@ export function RunPage(p: { id: string }) {
     rate.current = new StepRate()
     setRowCount(0); setView(null); setSnap(null); setError(null)
     let version = 0, snapAt = 0, snapTimer: ReturnType<typeof setTimeout> | null = null, snapBusy = false
-    let respAt = 0, respBusy = false, respUrl: string | null = null, nodes = 0
+    let respAt = 0, respBusy = false, respUrl: string | null = null, nodes = 0, edges = 0
     const loadView = () => api<RunView>('GET', `/runs/${encodeURIComponent(p.id)}`).then((v) => { if (alive) setView(v) }, (e) => { if (alive) setError(explain(e)) })
     const loadSnap = () => {
       if (snapBusy) return
@@ -57,13 +59,14 @@ export function RunPage(p: { id: string }) {
       snapAt = Date.now()
       api<RunSnapshot>('GET', `/runs/${encodeURIComponent(p.id)}/snapshot`).then((s) => {
         nodes = s.nodes
+        edges = s.edges.length
         if (alive) setSnap({ s, version: ++version })
       }, () => { /* the next event tries again */ }).finally(() => { snapBusy = false })
     }
     // throttled: the first event after a quiet spell fetches at once, a burst fetches once at its end
     const wantSnap = () => {
       if (snapTimer) return
-      const wait = Math.max(0, snapAt + SNAPSHOT_EVERY_MS - Date.now())
+      const wait = Math.max(0, snapAt + SNAPSHOT_EVERY_MS * Math.max(1, edges / SNAPSHOT_EDGES) - Date.now())
       snapTimer = setTimeout(() => { snapTimer = null; loadSnap() }, wait)
     }
     const loadResponse = (force = false) => {
