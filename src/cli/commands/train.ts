@@ -11,7 +11,7 @@ import { replicateOutputs } from '../../core/topology/replicas.ts'
 import { SCHEDULE_KINDS } from '../../core/solvers/anneal.ts'
 import { MODEL_NAMES } from '../../core/network/network.ts'
 import { loadTask, trainOnSimulator, TrainJob, type TrainJobInput } from '../../services/training.ts'
-import { describeKernels, initDenseBackend } from '../../services/kernels.ts'
+import { describeKernels, initDenseBackend, kernelsWorthSaying } from '../../services/kernels.ts'
 import { parseDeviceArg, trainOnDevice } from '../../services/boards.ts'
 import { CurveRecorder, STATE_PLOTS, writePlots, writeRunPlots } from '../../services/plots/run-plots.ts'
 import { countParameters } from '../../core/topology/index.ts'
@@ -79,6 +79,7 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --seed S            run seed (default 0)
   --out FILE          trained network JSON (default out/<task>-seed<S>.json)
   --json              print one JSON summary line on stdout instead of text
+  --verbose           also print the dense-kernel backend on stderr, and why faster ones were skipped
   --plots DIR         write curve.png, phases.png, couplings.png and response.png into DIR at the end
   --plots-every K     also write DIR/epoch-<e>/phases.png, couplings.png, response.png after every K-th epoch (simulator runs)`
 
@@ -93,7 +94,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' },
     'readout-bits': { type: 'string' }, noise: { type: 'string' }, variation: { type: 'string' }, 'device-seed': { type: 'string' }, drift: { type: 'string' },
     solver: { type: 'string' }, kernel: { type: 'string' }, tol: { type: 'string' }, workers: { type: 'string' }, fleet: { type: 'string' }, 'train-per-class': { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
-    'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+    'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
     serial: { type: 'string' }, device: { type: 'string' }, baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' },
   })
   const task = required(f.task, 'task')
@@ -150,7 +151,10 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (!f.json) process.stderr.write(`training ${task} on ${network.nodes} nodes / ${network.edges.length} couplings / ${counts.parameters} trainable parameters (${f.serial !== undefined ? `serial ${f.serial}` : f.device ?? 'sim'}, ${sim.solver}), ${cfg.epochs} epochs\n`)
   // backend for the dense XY kernels (EQP_TF_BACKEND overrides); reported in the summary too
   const kernels = await initDenseBackend()
-  if (!f.json) process.stderr.write(describeKernels(kernels) + '\n')
+  // a small run never takes the dense path: the backend line would only be noise there
+  if (!f.json && kernelsWorthSaying({ verbose: f.verbose === true, kernel: sim.kernel, couplings: network.edges.length })) {
+    process.stderr.write(describeKernels(kernels, f.verbose === true) + '\n')
+  }
   const curve = f.plots === undefined ? null : new CurveRecorder()
   const progress = curve ? curve.tap(f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)) : f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)
   const stopAtDistance = f['stop-at-d'] === undefined ? undefined : num(f['stop-at-d'], 'stop-at-d', 0, { gt: 0 })
