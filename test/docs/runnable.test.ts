@@ -24,7 +24,11 @@ export interface RunnableBlock { file: string; line: number; commands: string[];
 export function runnableBlocks(file: string, text: string): RunnableBlock[] {
   const lines = text.split('\n')
   const out: RunnableBlock[] = []
+  let fence = ''   // the open fence's backticks: a marker shown inside an example block does not count
   lines.forEach((l, i) => {
+    const f = /^(`{3,})/.exec(l)
+    if (f && (fence === '' || (f[1].length >= fence.length && l.trim() === f[1]))) { fence = fence === '' ? f[1] : ''; return }
+    if (fence !== '') return
     const m = /^<!--\s*runnable(?::\s*(.*?))?\s*-->\s*$/.exec(l)
     if (!m) return
     assert.match(lines[i + 1] ?? '', /^```(sh|bash)\s*$/, `${file}:${i + 1}: a runnable marker must sit right above a \`\`\`sh block`)
@@ -88,6 +92,7 @@ describe('runnable command blocks of the README and docs/', () => {
     assert.deepEqual(b.commands, ['npx eqprop-hil train --epochs 300'])
     assert.equal(b.minTestAccuracy, 0.9)
     assert.equal(b.contains, '"a":1')
+    assert.deepEqual(runnableBlocks('y.md', '````\n<!-- runnable -->\n```sh\nfalse\n```\n````\n'), [], 'a marker inside an example block counts')
     assert.equal(prepare(b.commands[0], b), `node ${JSON.stringify(BIN)} train --epochs 5`)
   })
 

@@ -8,7 +8,7 @@ export const STUDY_HELP = `eqprop-hil study --config STUDY.json [--out DIR] [--w
   --config F     the study: {"name": ..., "entries": [{"label", "network", "task", "epochs", "seeds": [..] | n,
                  train hyper-parameters by their TrainConfig names (lr, beta, estimator, optimiser ("adam" or
                  {"kind": ...}), batchSize, mInit, trainBias, evalEvery, ...), solver, tol, stopAtDistance,
-                 "target": {"metric": "test_acc" | "distance", "value": V}}]}; see docs/readme-study.md
+                 "target": {"metric": "test_acc" | "distance", "value": V}}]}; see docs/how-to/study.md
   --out DIR      where results.md, results.csv and <label>-seed<k>.json go (default out/study-<name>)
   --workers N    train N runs at once on worker threads (default 1; the results do not depend on N)
   --json         print the summaries as one JSON line on stdout instead of the markdown table`

@@ -25,16 +25,16 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --network N         builder string (all-to-all:6, layered:4,10,3, lattice:5x5, lattice:15x15:n8:skip=2,
                       lattice:15x15:in=6,6;7,10:out=10,8, with :std=X and :bias=directions|zero|random) or a network JSON file;
                       stacked:LxRxC[:n0|n4|n8][:r=R] and lcl:HxW:cCkKsS[,...][:pad=same][:tied] (:tied shares kernels, CNN-like;
-                      see the README, Paper scale, and docs/readme-study.md)
+                      see docs/reference/network-builders.md)
   --network-seed S    seed of the network's random couplings (default: --seed)
   --substrate M       ${MODEL_NAMES.join(' | ')}: simulate this substrate (default: the network file's model, else xy);
-                      oim, resistor and ising read inputs and targets through sin (+-pi/2 -> +-1), see the README, Substrates
-  --input-gain G      resistor: the input stage drives the sources at G x (default 1; docs/readme-resistor-gain.md)
+                      oim, resistor and ising read inputs and targets through sin (+-pi/2 -> +-1), see docs/explanation/substrates.md
+  --input-gain G      resistor: the input stage drives the sources at G x (default 1; docs/explanation/substrates.md)
   --layer-gain A      resistor: bidirectional amplifiers (voltage gain A forward, current gain 1/A back) between
                       consecutive free layers, one value for every boundary or A1,A2,... (default none)
   --input-values V    oim | resistor | ising: clamp dataset values as signed (sin v in [-1, 1], default) or unit
                       ((1 + sin v)/2 in [0, 1]: a blank pixel clamps 0, as the OIM anchors feed pixels)
-  --copies K          ising: K spins per output, read out by their mean (default 1; docs/readme-ising.md)
+  --copies K          ising: K spins per output, read out by their mean (default 1; docs/explanation/substrates.md)
   --sweeps N          ising: Metropolis sweeps of one forward anneal (default 100)
   --reads N           ising: anneals per sample, the lowest-energy read returned (default 1)
   --anneal-schedule S ising: geometric | linear inverse-temperature schedule (default geometric)
@@ -53,7 +53,7 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --bias-lr-scale S   learning rate of h and psi relative to --lr (default 1)
   --solver S          ${SOLVER_NAMES.join(' | ')} (default flow-newton)
   --tol T             settle when max |force| < T (default 1e-6)
-  --kernel K          auto | dense | typed: XY force kernel (default auto; docs/readme-dense.md)
+  --kernel K          auto | dense | typed: XY force kernel (default auto; docs/explanation/dense-kernels.md)
   --workers N         relax on N worker threads: XY, OIM and resistor networks (default 1; same results, more cores)
   --train-per-class K train on the first K training rows of each class (the test split stays whole)
   --fleet N           data-parallel over N simulated boards, board k with device seed --device-seed + k
@@ -109,7 +109,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     layers: f['layer-gain'] === undefined ? undefined : f['layer-gain'].split(',').map((v) => gainFlag(v, 'layer-gain')),
   }, { input: '--input-gain', layers: '--layer-gain' }), f['input-values'] === undefined ? undefined : oneOf(f['input-values'], 'input-values', ['signed', 'unit'] as const, 'signed'), '--input-values')
   if (!f.json && network.model === 'oim' && network.inputValues === undefined && data.nIn >= 64) {
-    // signed pixels put every blank pixel at -1; their common field locks the hidden layer (README, OIM)
+    // signed pixels put every blank pixel at -1; their common field locks the hidden layer (docs/explanation/substrates.md, OIM)
     process.stderr.write('note: an OIM on images learns with --input-values unit (a blank pixel clamps 0); signed values saturate the hidden layer\n')
   }
   const annealed = annealFlags(f)
