@@ -92,7 +92,7 @@ export async function startDaemon(cfg: ServeConfig & { dataDir: string }, logger
     })
     await runs.init()
     const kernels = await initDenseBackend()
-    log.info({ kernels }, describeKernels(kernels))
+    log.info({ kernels }, describeKernels(kernels, false))   // why faster backends were skipped stays in the kernels field
     await app.listen({ host: cfg.host, port: cfg.port })
     const addr = app.server.address()
     const port = typeof addr === 'object' && addr ? addr.port : cfg.port

@@ -12,8 +12,8 @@ const dir = fileURLToPath(new URL('../../examples/', import.meta.url))
 const files = readdirSync(dir).filter((f) => /^study-.*\.json$/.test(f)).sort()
 
 describe('examples/study-*.json', () => {
-  it('ships the XOR lattice, Iris size and MNIST studies', () => {
-    assert.deepEqual(files, ['study-iris-size.json', 'study-mnist.json', 'study-xor-lattice.json'])
+  it('ships the XOR lattice, Iris size, MNIST and quick studies', () => {
+    assert.deepEqual(files, ['study-iris-size.json', 'study-mnist.json', 'study-quick.json', 'study-xor-lattice.json'])
   })
   for (const f of files) {
     it(`${f} parses and every network builds for its task`, () => {

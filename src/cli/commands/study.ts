@@ -16,7 +16,7 @@ export const STUDY_HELP = `eqprop-hil study --config STUDY.json [--out DIR] [--w
   --config F     the study: {"name": ..., "entries": [{"label", "network", "task", "epochs", "seeds": [..] | n,
                  train hyper-parameters by their TrainConfig names (lr, beta, estimator, optimiser ("adam" or
                  {"kind": ...}), batchSize, mInit, trainBias, evalEvery, ...), solver, dynamics, dynamicsT, tol, stopAtDistance,
-                 "target": {"metric": "test_acc" | "distance", "value": V}}]}; see docs/readme-study.md
+                 "target": {"metric": "test_acc" | "distance", "value": V}}]}; see docs/how-to/study.md
   --out DIR      where results.md, results.csv and <label>-seed<k>.json go (default out/study-<name>)
   --workers N    train N runs at once on worker threads (default auto: one per core; the results do not depend on N)
   --fresh        retrain every run; by default a study resumes, keeping the run files in DIR whose entry
