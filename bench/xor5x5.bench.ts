@@ -21,13 +21,19 @@ const cfg = TrainConfig.parse({ epochs: STEPS, mInit: 5, batchSize: 4, seed: 0, 
 /** CPU seconds of this process (all its threads) and wall seconds of one training run. */
 async function ours(solver: 'fire-newton' | 'flow-newton', refCpu: number | null): Promise<void> {
   const sub = new SimXySubstrate(net, { solver })
-  let last = NaN
-  const tr = new Trainer(sub, net, loadDataset('xor', 0), cfg, { onEvent: (e) => { if (e.type === 'epoch') last = e.metrics.distance } })
+  let last = NaN, firstBelow: number | null = null
+  const tr = new Trainer(sub, net, loadDataset('xor', 0), cfg, {
+    onEvent: (e) => {
+      if (e.type !== 'epoch') return
+      last = e.metrics.distance
+      if (firstBelow === null && last < 0.01) firstBelow = e.epoch
+    },
+  })
   const c0 = process.cpuUsage(), t0 = performance.now()
   await tr.train()
   const u = process.cpuUsage(c0), wall = (performance.now() - t0) / 1000, cpu = (u.user + u.system) / 1e6
   emit({
-    bench: `xor5x5-${STEPS}steps-M5-${solver}`, units: 's', cpu_s: Number(cpu.toFixed(3)), wall_s: Number(wall.toFixed(3)), final_D: last, force_evals: sub.forceEvals, goal_cpu_s: 5,
+    bench: `xor5x5-${STEPS}steps-M5-${solver}`, units: 's', cpu_s: Number(cpu.toFixed(3)), wall_s: Number(wall.toFixed(3)), final_D: last, first_step_below_D_0_01: firstBelow, force_evals: sub.forceEvals, goal_cpu_s: 5,
     ...(refCpu !== null ? { ratio_reference_lsoda_over_ours_cpu: Number((refCpu / cpu).toFixed(1)), goal_ratio: 100 } : {}),
   })
   await sub.close()
