@@ -9,6 +9,7 @@ import sys
 import time
 
 import numpy as np
+import scipy
 from scipy.integrate import solve_ivp
 
 
@@ -55,7 +56,7 @@ def main():
     cpu = time.process_time() - t0
     print(json.dumps({
         "cpu_s_per_step": cpu / job["steps"], "steps_timed": job["steps"], "relaxations": relaxations,
-        "rhs_evals_per_relaxation": evals / relaxations, "scipy": __import__("scipy").__version__,
+        "rhs_evals_per_relaxation": evals / relaxations, "scipy": scipy.__version__,
     }))
 
 
