@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { EqpError } from '../errors.ts'
+import { PACKAGE_ROOT } from '../package-root.ts'
 import { DatasetService } from '../services/datasets/service.ts'
 import { DeviceService } from '../services/devices/service.ts'
 import { MqttService } from '../services/mqtt/service.ts'
@@ -25,7 +26,7 @@ const versionOf = (pkg: string): string => {
 /** Versions recorded in each run's provenance. */
 export function softwareVersions(): Record<string, string> {
   return {
-    'eqprop-hil': (require('../../package.json') as { version: string }).version,
+    'eqprop-hil': (require(join(PACKAGE_ROOT, 'package.json')) as { version: string }).version,
     node: process.version,
     fastify: versionOf('fastify'),
     zod: versionOf('zod'),

@@ -5,7 +5,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { firmwareTopology } from '../../drivers/board/firmware-topology.ts'
 import { VirtualBoard, VirtualBoardOptions } from '../../drivers/board/virtual-board.ts'
@@ -18,6 +17,7 @@ import { openSerialStream, serialConnector } from '../../drivers/transports/seri
 import type { ByteStream } from '../../drivers/transports/transport.ts'
 import { Network } from '../core/network/network.ts'
 import { EqpError } from '../errors.ts'
+import { PACKAGE_ROOT } from '../package-root.ts'
 import type { EngineEvent } from '../engine/events.ts'
 import { jobData, trainOnSubstrate, TrainJob, type TrainJobInput, type TrainOutcome } from './training.ts'
 
@@ -192,7 +192,7 @@ export interface RunningBoard {
   close(): Promise<void>
 }
 
-const C_DIR = fileURLToPath(new URL('../../firmware-protocol/c', import.meta.url))
+const C_DIR = join(PACKAGE_ROOT, 'firmware-protocol', 'c')
 /** The host build of the reference firmware. */
 export const FIRMWARE_BINARY = join(C_DIR, 'build', 'eqp-board')
 
