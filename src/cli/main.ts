@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => { const m = await import('./commands/serve.ts'); return { run: m.serveCommand, help: m.SERVE_HELP } },
   runs: async () => { const m = await import('./commands/runs.ts'); return { run: m.runsCommand, help: m.RUNS_HELP } },
   study: async () => { const m = await import('./commands/study.ts'); return { run: m.studyCommand, help: m.STUDY_HELP } },
+  analyse: async () => { const m = await import('./commands/analyse.ts'); return { run: m.analyseCommand, help: m.ANALYSE_HELP } },
 }
 
 const HELP = `eqprop-hil: Equilibrium Propagation for physical learning machines
@@ -30,6 +31,7 @@ commands:
   serve   run the daemon (REST API, durable runs, live streams)
   runs    list, create and steer runs on a running daemon
   study   train several networks for several seeds and write a comparison table
+  analyse minima over random starts, Hessian spectrum and input response of a trained XY network
 `
 
 /** Runs the CLI; returns the exit code (2 for bad input, 1 for failures). */

@@ -55,3 +55,31 @@ describe('analyseNetwork', () => {
     await assert.rejects(analyseNetwork(asModel(net, 'oim'), data), (e: Error & { code?: string }) => e.code === 'EQP_ERR_BAD_INPUT' && /network/.test(e.message))
   })
 })
+
+describe('eqprop-hil analyse', () => {
+  it('prints the minima and the spectrum, writes pictures, and refuses a bad flag with exit 2', async () => {
+    const { execFile } = await import('node:child_process')
+    const { mkdtempSync, readFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const bin = new URL('../../bin/eqprop-hil.js', import.meta.url).pathname
+    const run = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [bin, ...args], { env: { ...process.env, EQPROP_HIL_FROM_SOURCE: '1' }, timeout: 120_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }))
+    })
+    const dir = mkdtempSync(join(tmpdir(), 'eqp-analyse-'))
+    const r = await run(['analyse', '--network', 'lattice:3x3:std=0.8', '--task', 'xor', '--samples', '1', '--starts', '6', '--plots', dir, '--json'])
+    assert.equal(r.code, 0, r.stderr)
+    const report = JSON.parse(r.stdout)
+    assert.equal(report.samples.length, 1)
+    assert.ok(report.samples[0].spectrum.smallest[0] > 0)
+    const png = readFileSync(join(dir, 'soft-mode-s0.png'))
+    assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG')
+    const text = await run(['analyse', '--network', 'lattice:3x3:std=0.8', '--task', 'xor', '--samples', '1', '--starts', '6'])
+    assert.match(text.stdout, /sample 0: \d+ distinct minim/)
+    assert.match(text.stdout, /condition/)
+    const bad = await run(['analyse', '--network', 'lattice:3x3', '--task', 'xor', '--starts', '0'])
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /starts/)
+  })
+})
