@@ -13,6 +13,9 @@ export function f32Range(r: Range): Range {
   return { min: Math.fround(r.min), max: Math.fround(r.max), levels: r.levels }
 }
 
+/** The virtual board's relaxation solver unless told otherwise; `train --device sim-wire` relaxes with it too. */
+export const BOARD_SOLVER: SolverName = 'flow-newton'
+
 export interface XyBoardCoreOptions {
   coupling?: Range
   bias?: Range
@@ -75,7 +78,7 @@ export class XyBoardCore {
     this.nudgeable = [...this.network.outputs]
     this.coupling = f32Range(opts.coupling ?? { min: -8, max: 8, levels: 0 })
     this.bias = f32Range(opts.bias ?? { min: -8, max: 8, levels: 0 })
-    this.solver = opts.solver ?? 'flow-newton'
+    this.solver = opts.solver ?? BOARD_SOLVER
     if (!SOLVER_NAMES.includes(this.solver)) throw new RangeError(`unknown solver '${this.solver}'`)
     this.tol = opts.tol ?? 1e-6
     this.maxEvals = opts.maxEvals ?? 20_000

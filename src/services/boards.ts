@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { firmwareTopology } from '../../drivers/board/firmware-topology.ts'
+import { BOARD_SOLVER } from '../../drivers/board/xy-board-core.ts'
 import { VirtualBoard, VirtualBoardOptions } from '../../drivers/board/virtual-board.ts'
 import { openRemoteSubstrate, type DeviceStatus, type RemoteSubstrate } from '../../drivers/remote/index.ts'
 import { QuantisedXySubstrate } from '../../drivers/sim/quantised-xy.ts'
@@ -109,7 +110,8 @@ export async function trainOnDevice(network: Network, target: DeviceTargetInput,
   if (network.model !== 'xy') throw new EqpError('EQP_ERR_TASK_MISMATCH', [`boards and sim-wire train xy networks, this one is ${network.model}`])
   const data = jobData(job)
   const sub: Substrate = t.kind === 'serial' ? await openSerialBoard(t, onStatus)
-    : new QuantisedXySubstrate(Network.parse(network), { solver: job.sim.solver, tol: job.sim.tol, coupling: t.coupling, bias: t.bias })
+    // sim-wire stands in for the virtual board: its solver unless one is named
+    : new QuantisedXySubstrate(Network.parse(network), { solver: job.sim.solver === 'auto' ? BOARD_SOLVER : job.sim.solver, tol: job.sim.tol, coupling: t.coupling, bias: t.bias })
   let device: DeviceStatus | null = null
   const status = () => { if ('status' in sub) device = (sub as RemoteSubstrate).status(); return 0 }
   const r = await trainOnSubstrate(sub, network, data, job, onEvent, status)
