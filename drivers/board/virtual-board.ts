@@ -34,7 +34,7 @@ export const VirtualBoardOptions = z.strictObject({
   /** RELAX maxSteps is clamped to this (force evaluations per sample) */
   maxStepsLimit: z.int().positive().max(0xffffffff).default(10_000_000),
   /** RELAX budgetUs = 0 means this (us, whole batch) */
-  defaultBudgetUs: z.int().positive().max(0xffffffff).default(10_000_000),
+  defaultBudgetUs: z.int().positive().max(0xffffffff).default(60_000_000),
   /** RELAX budgetUs is clamped to this (us) */
   budgetLimitUs: z.int().positive().max(0xffffffff).default(60_000_000),
   /** answer a frame with a bad CRC by NACK BAD_CRC (SPEC 3.4 says MAY) */

@@ -28,7 +28,7 @@
 #endif
 /* RELAX budgets (SPEC 6.5): budgetUs = 0 means the default; both are clamped to the limits */
 #ifndef EQP_BOARD_DEFAULT_BUDGET_US
-#define EQP_BOARD_DEFAULT_BUDGET_US 10000000u
+#define EQP_BOARD_DEFAULT_BUDGET_US 60000000u
 #endif
 #ifndef EQP_BOARD_BUDGET_LIMIT_US
 #define EQP_BOARD_BUDGET_LIMIT_US 60000000u
