@@ -172,7 +172,7 @@ export const BoardJob = z.strictObject({
   baud: z.int().positive().default(115200),
   /** pace the board's writes to baud / 10 bytes per second */
   pace: z.boolean().default(false),
-  /** the TS board's options (the C firmware takes uid, maxBatch, maxFrame, coupling, bias, faults.protocolMajor) */
+  /** the TS board's options (the C firmware takes uid, maxBatch, maxFrame, coupling, bias, tol, the RELAX budget limits, faults.protocolMajor) */
   board: VirtualBoardOptions.prefault({}),
   /** boot counter file of the C firmware (its "non-volatile memory") */
   bootFile: z.string().optional(),
@@ -336,7 +336,8 @@ async function startFirmware(job: BoardJob, path: string, log: (l: string) => vo
   }
   const r = (x: Range) => `${x.min},${x.max},${x.levels}`
   const args = ['--path', path, '--topology', topo, '--uid', b.uid, '--max-batch', String(Math.min(b.maxBatch, 16)), '--max-frame', String(Math.min(b.maxFrame, 1024)),
-    '--coupling', r(b.coupling), '--bias', r(b.bias), '--boot-file', job.bootFile ?? join(dir, 'boot')]
+    '--coupling', r(b.coupling), '--bias', r(b.bias), '--boot-file', job.bootFile ?? join(dir, 'boot'), '--tol', String(b.tol),
+    '--max-steps-limit', String(b.maxStepsLimit), '--default-budget-us', String(b.defaultBudgetUs), '--budget-limit-us', String(b.budgetLimitUs)]
   if (job.pace) args.push('--baud', String(job.baud), '--pace')
   if (f.protocolMajor !== undefined) args.push('--major', String(f.protocolMajor))
   const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
