@@ -22,6 +22,10 @@ describe('read tokens', () => {
         assert.match(r.json().message, /reads are protected/)
       }
       assert.equal((await get('/health')).statusCode, 200, '/health stays open for probes')
+      // the dashboard page and bundle hold no data: they load, then ask for a token (200 with a bundle, 503 without)
+      assert.notEqual((await get('/')).statusCode, 401, 'the dashboard page loads without a token')
+      assert.notEqual((await get('/ui/app.js')).statusCode, 401, 'the dashboard bundle loads without a token')
+      assert.equal((await get('/ui/../devices')).statusCode, 401, 'nothing else under /ui/')
       const made = await d.app.inject({ method: 'POST', url: '/devices', payload: dev, headers: W })
       assert.equal(made.statusCode, 201, made.body)
       const id = made.json().id

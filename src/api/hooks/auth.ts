@@ -19,8 +19,10 @@ export interface Auth {
   clientOf: (req: FastifyRequest) => string
 }
 
-/** Paths anyone may read even when reads are protected: liveness probes. */
-const ALWAYS_OPEN = new Set(['/health'])
+/** Paths anyone may read even when reads are protected: liveness probes, and the dashboard's static
+ *  page and bundle (no data: the page asks for a token and sends it with every API request). */
+const ALWAYS_OPEN = new Set(['/health', '/'])
+const isOpen = (path: string) => ALWAYS_OPEN.has(path) || /^\/ui\/[\w.-]+$/.test(path)
 
 /** The auth hook and client naming for these tokens; protectReads makes GETs need a token too. */
 export function makeAuth(tokens: readonly Token[], protectReads = false): Auth {
@@ -44,7 +46,7 @@ export function makeAuth(tokens: readonly Token[], protectReads = false): Auth {
       const mutating = MUTATING.has(req.method)
       if (t === undefined && mutating) throw new EqpError('EQP_ERR_UNAUTHORIZED', [`authorization: ${req.method} needs 'Authorization: Bearer <token>'`])
       if (t && !t.write && mutating) throw new EqpError('EQP_ERR_UNAUTHORIZED', [`authorization: token '${t.name}' may only read; ${req.method} needs a write token`])
-      if (t === undefined && protectReads && !ALWAYS_OPEN.has(req.url.split('?')[0])) {
+      if (t === undefined && protectReads && !isOpen(req.url.split('?')[0])) {
         throw new EqpError('EQP_ERR_UNAUTHORIZED', [`authorization: reads are protected on this daemon; ${req.method} needs 'Authorization: Bearer <token>' (a read or write token)`])
       }
     },
