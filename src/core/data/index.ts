@@ -9,3 +9,4 @@ export { areaDownsample, decodeIdx, encodeImages, idxImageSet, imageDataset, str
 export type { IdxArray, ImageSet } from './images.ts'
 export { IMAGE_SOURCE_NAMES, imageSource, registerImageSource } from './sources.ts'
 export type { ImageSourceName } from './sources.ts'
+export { SK_DIGITS_SPLIT, skDigitsDataset, skDigitsSplit } from './sk-digits.ts'

@@ -2,6 +2,7 @@
 import type { Dataset } from './dataset.ts'
 import { digitsDataset, fashionDataset } from './digits.ts'
 import { irisDataset } from './iris.ts'
+import { skDigitsDataset } from './sk-digits.ts'
 import { xorDataset } from './xor.ts'
 
 /** A named task; load(seed) is deterministic in the seed (splits, not encodings). */
@@ -31,6 +32,10 @@ export const DATASETS = {
   fashion: {
     description: 'Fashion-MNIST (Debian dataset-fashion-mnist), 28x28 -> 10 classes; 60,000 / 10,000',
     load: () => fashionDataset(), sizes: { nIn: 784, nOut: 10, classes: 10, trainRows: 60000, testRows: 10000 },
+  },
+  'sk-digits': {
+    description: "scikit-learn's 8x8 digits (Debian python3-sklearn), 64 -> 10 classes; per class rows 0..99 train, 100..169 test (the reference's split: 1,000 / 700; no seed)",
+    load: () => skDigitsDataset(), sizes: { nIn: 64, nOut: 10, classes: 10, trainRows: 1000, testRows: 700 },
   },
 } as const satisfies Record<string, DatasetEntry>
 

@@ -2,7 +2,7 @@
 // registers a loader per source (src/services/datasets/sources.ts) and core calls it lazily, once.
 import type { ImageSet } from './images.ts'
 
-export const IMAGE_SOURCE_NAMES = ['mnist', 'fashion-mnist/train', 'fashion-mnist/test'] as const
+export const IMAGE_SOURCE_NAMES = ['mnist', 'fashion-mnist/train', 'fashion-mnist/test', 'sklearn-digits'] as const
 export type ImageSourceName = (typeof IMAGE_SOURCE_NAMES)[number]
 
 const loaders = new Map<ImageSourceName, () => ImageSet>()
