@@ -5,8 +5,12 @@ export interface BatchMetrics {
   distance: number
   /** mean cost C over the free equilibria */
   cost: number
-  /** fraction of the batch's free equilibria classified correctly */
+  /** fraction of the batch's free equilibria classified correctly (patterns: whole pattern right; regression: 0, read mse and r2) */
   accuracy: number
+  /** regression and pattern tasks: mean squared error of the output values in [-1, 1] (XY sin phi) against the targets' */
+  mse?: number
+  /** regression tasks: 1 - SSE/SST of the output values, SST about the batch's (split's) mean target per output */
+  r2?: number
   /** fraction of free relaxations that settled */
   settled: number
   /** fraction of samples left out of the gradient: no usable nudged equilibrium at all */
@@ -15,7 +19,7 @@ export interface BatchMetrics {
   fallback: number
 }
 
-export interface EvalMetrics { split: 'train' | 'test'; accuracy: number; distance: number; cost: number; settled: number; samples: number }
+export interface EvalMetrics { split: 'train' | 'test'; accuracy: number; distance: number; cost: number; settled: number; samples: number; mse?: number; r2?: number }
 
 export type EngineEvent =
   | { type: 'batch'; epoch: number; batch: number; batches: number; step: number; metrics: BatchMetrics }

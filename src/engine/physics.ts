@@ -10,7 +10,7 @@ import { contrastBlocks, CosContrast } from '../core/eqprop/cos-contrast.ts'
 import type { DenseMatMul } from '../core/physics/dense-xy.ts'
 import type { ModelName, Network } from '../core/network/network.ts'
 import { compileOim, oimAddCostGrad, oimCost, oimNodeObservable, oimPredict, oimVectorsInto, type OimNet } from '../core/physics/oim.ts'
-import { compileIsing, isingCost, isingDistance, isingEdgeObservable, isingNodeObservable, isingNudgeFields, isingPredict, type IsingNet } from '../core/physics/ising.ts'
+import { compileIsing, isingCost, isingGroupMeans, isingDistance, isingEdgeObservable, isingNodeObservable, isingNudgeFields, isingPredict, type IsingNet } from '../core/physics/ising.ts'
 import { compileResistor, resistorBiasObservable, resistorCost, resistorEdgeObservable, resistorPredict, type ResNet } from '../core/physics/resistor.ts'
 import { compileXy, refreshBias, xyCost, xyDistance, type XyNet } from '../core/physics/xy.ts'
 
@@ -38,6 +38,10 @@ export interface EnginePhysics {
   cost(states: Float64Array, off: number, targets: Float64Array, tOff: number): number
   predict(states: Float64Array, off: number): number
   targetClass(targets: Float64Array, off: number): number
+  /** the outputs as values in [-1, 1] (XY sin phi, OIM cos phi, resistor V, Ising spin means) into out[0..nOut): regression and pattern metrics */
+  outputValues(states: Float64Array, off: number, out: Float64Array): Float64Array
+  /** encoded targets as the same values (XY sin tau; value models' targets already are) into out[0..nOut) */
+  targetValues(targets: Float64Array, off: number, out: Float64Array): Float64Array
   /** a Params for [w | h | second] values */
   toParams(w: Float64Array, h?: Float64Array, second?: Float64Array): Params
   /** copies parameters as applied by the device into the live arrays */
@@ -64,6 +68,8 @@ function xyPhysics(network: Network, compute: EngineCompute): EnginePhysics & { 
     cost: (s, off, t, to) => xyCost(net, s, off, t, to),
     predict: (s, off) => predictClass(s, off, net.outputs),
     targetClass: (t, off) => targetClass(t, off, nOut),
+    outputValues: (s, off, out) => { for (let k = 0; k < nOut; k++) out[k] = Math.sin(s[off + net.outputs[k]]); return out },
+    targetValues: (t, off, out) => { for (let k = 0; k < nOut; k++) out[k] = Math.sin(t[off + k]); return out },
     toParams: (w, h, second) => ({ weights: w, ...(h ? { h } : {}), ...(second ? { psi: second } : {}) }),
     adopt(p) {
       net.w.set(p.weights)
@@ -126,6 +132,8 @@ function oimPhysics(network: Network, compute: EngineCompute): EnginePhysics & {
     cost: (s, off, t, to) => oimCost(net, s, off, t, to),
     predict: (s, off) => oimPredict(net, s, off),
     targetClass: (t, off) => valueClass(t, off, nOut),
+    outputValues: (s, off, out) => { for (let k = 0; k < nOut; k++) out[k] = Math.cos(s[off + net.outputs[k]]); return out },
+    targetValues: valuesOf(nOut),
     toParams: (w, h, second) => ({ weights: w, ...(h ? { h } : {}), ...(second ? { s: second } : {}) }),
     adopt(p) {
       net.w.set(p.weights)
@@ -184,6 +192,8 @@ function resistorPhysics(network: Network): EnginePhysics & { readonly net: ResN
     cost: (s, off, t, to) => resistorCost(net, s, off, t, to),
     predict: (s, off) => resistorPredict(net, s, off),
     targetClass: (t, off) => valueClass(t, off, nOut),
+    outputValues: (s, off, out) => { for (let k = 0; k < nOut; k++) out[k] = s[off + net.outputs[k]]; return out },
+    targetValues: valuesOf(nOut),
     toParams: (w, h) => ({ weights: w, ...(h ? { h } : {}) }),
     adopt(p) {
       net.w.set(p.weights)
@@ -218,6 +228,8 @@ function isingPhysics(network: Network): EnginePhysics & { readonly net: IsingNe
     cost: (s, off, t, to) => isingCost(net, s, off, t, to),
     predict: (s, off) => isingPredict(net, s, off, means),
     targetClass: (t, off) => valueClass(t, off, nOut),
+    outputValues: (s, off, out) => isingGroupMeans(net, s, off, out),
+    targetValues: valuesOf(nOut),
     toParams: (w, h) => ({ weights: w, ...(h ? { h } : {}) }),
     adopt(p) {
       net.w.set(p.weights)
@@ -245,4 +257,10 @@ function valueClass(t: Float64Array, off: number, nOut: number): number {
   let best = 0
   for (let k = 1; k < nOut; k++) if (t[off + k] > t[off + best]) best = k
   return best
+}
+
+/** targetValues of a value model: its encoded targets are the values already. */
+const valuesOf = (nOut: number) => (t: Float64Array, off: number, out: Float64Array): Float64Array => {
+  for (let k = 0; k < nOut; k++) out[k] = t[off + k]
+  return out
 }

@@ -58,6 +58,9 @@ export class Trainer {
   private started = false
   private readonly grad: Float64Array
   private readonly delta: Float64Array
+  /** scratch of one sample's output and target values (regression and pattern metrics) */
+  private readonly outVals: Float64Array
+  private readonly tgtVals: Float64Array
 
   constructor(readonly sub: Substrate, readonly network: Network, readonly data: Dataset, readonly cfg: TrainConfig, opts: TrainerOptions = {}) {
     this.phys = enginePhysics(network, { matmul: opts.matmul })
@@ -96,6 +99,8 @@ export class Trainer {
       throw new EqpError('EQP_ERR_BAD_INPUT', ['state.opt', `holds ${this.state.opt.m.length} parameters, the network trains ${this.P}`])
     }
     this.grad = new Float64Array(this.P)
+    this.outVals = new Float64Array(this.nOut)
+    this.tgtVals = new Float64Array(this.nOut)
     this.delta = new Float64Array(this.P)
     const full = m + (cfg.trainBias ? 2 * n : 0)
     this.edgeGrad = this.tied ? new Float64Array(full) : this.grad
@@ -164,11 +169,16 @@ export class Trainer {
       this.emit({ type: 'batch', epoch: this.state.epoch + 1, batch: b + 1, batches, step: this.state.step, metrics: m })
       acc.distance += m.distance * idx.length; acc.cost += m.cost * idx.length
       acc.accuracy += m.accuracy * idx.length; acc.settled += m.settled * idx.length; acc.dropped += m.dropped * idx.length; acc.fallback += m.fallback * idx.length
+      if (m.mse !== undefined) acc.mse = (acc.mse ?? 0) + m.mse * idx.length
       seen += idx.length
     }
     this.state.batch = 0
     this.state.epoch++
     acc.distance /= seen; acc.cost /= seen; acc.accuracy /= seen; acc.settled /= seen; acc.dropped /= seen; acc.fallback /= seen
+    if (acc.mse !== undefined) {
+      acc.mse /= seen
+      if (this.data.kind === 'regression') acc.r2 = 1 - acc.mse / this.trainVariance()
+    }
     return acc
   }
 
@@ -299,16 +309,50 @@ export class Trainer {
     return out
   }
 
-  private metrics(r: RelaxResult, targets: Float64Array, B: number): BatchMetrics {
-    const ph = this.phys, n = ph.n
-    let d = 0, c = 0, ok = 0, st = 0
+  /**
+   * Metrics of free equilibria against encoded targets. Regression and pattern tasks add the MSE of the
+   * output values; regression adds R^2 = 1 - MSE / variance, the variance of the target values over
+   * `variance` (the split's; the training split's for a batch, so batch and epoch R^2 share a scale).
+   */
+  private metrics(r: RelaxResult, targets: Float64Array, B: number, variance?: number): BatchMetrics {
+    const ph = this.phys, n = ph.n, K = this.nOut, kind = this.data.kind ?? 'classification'
+    let d = 0, c = 0, ok = 0, st = 0, se = 0
     for (let b = 0; b < B; b++) {
-      d += ph.distance(r.states, b * n, targets, b * this.nOut)
-      c += ph.cost(r.states, b * n, targets, b * this.nOut)
-      if (ph.predict(r.states, b * n) === ph.targetClass(targets, b * this.nOut)) ok++
+      d += ph.distance(r.states, b * n, targets, b * K)
+      c += ph.cost(r.states, b * n, targets, b * K)
       st += r.settled[b]
+      if (kind === 'classification') {
+        if (ph.predict(r.states, b * n) === ph.targetClass(targets, b * K)) ok++
+        continue
+      }
+      const v = ph.outputValues(r.states, b * n, this.outVals), t = ph.targetValues(targets, b * K, this.tgtVals)
+      let right = true
+      for (let k = 0; k < K; k++) {
+        se += (v[k] - t[k]) ** 2
+        if (v[k] > 0 !== t[k] > 0) right = false
+      }
+      if (kind === 'patterns' && right) ok++
     }
-    return { distance: d / B, cost: c / B, accuracy: ok / B, settled: st / B, dropped: 0, fallback: 0 }
+    const m: BatchMetrics = { distance: d / B, cost: c / B, accuracy: ok / B, settled: st / B, dropped: 0, fallback: 0 }
+    if (kind === 'classification') return m
+    m.mse = se / (B * K)
+    if (kind === 'regression') m.r2 = 1 - m.mse / (variance ?? this.trainVariance())
+    return m
+  }
+
+  /** Pooled variance of the target values of encoded targets [rows, nOut] (per-output means); 0 -> tiny, so R^2 stays finite. */
+  private targetVariance(targets: Float64Array, rows: number): number {
+    const K = this.nOut, mean = new Float64Array(K), t = this.tgtVals
+    for (let b = 0; b < rows; b++) { this.phys.targetValues(targets, b * K, t); for (let k = 0; k < K; k++) mean[k] += t[k] / rows }
+    let ss = 0
+    for (let b = 0; b < rows; b++) { this.phys.targetValues(targets, b * K, t); for (let k = 0; k < K; k++) ss += (t[k] - mean[k]) ** 2 }
+    return Math.max(ss / (rows * K), 1e-12)
+  }
+
+  private trainVar: number | null = null
+  private trainVariance(): number {
+    this.trainVar ??= this.targetVariance(this.phys.encodeTargets(this.data.train.y), this.data.train.rows)
+    return this.trainVar
   }
 
   /** Free-phase inference on a split from fresh random starts (evalRestarts each); training RNG untouched. */
@@ -326,7 +370,8 @@ export class Trainer {
     // a seed of its own per epoch, so evaluating does not change the training stream
     const seed = new Rng((this.cfg.seed ^ 0x5bd1e995) + this.state.epoch * 7919).nextU32()
     const r = await this.relax({ batch: B, inputs: this.phys.encodeInputs(inputs), phase: 'free', start: { kind: 'random', seed } })
-    const { dropped: _d, fallback: _f, ...m } = this.metrics(r, this.phys.encodeTargets(targets), B)
+    const enc = this.phys.encodeTargets(targets)
+    const { dropped: _d, fallback: _f, ...m } = this.metrics(r, enc, B, this.data.kind === 'regression' ? this.targetVariance(enc, B) : undefined)
     return { split: name, samples: split.rows, ...m }
   }
 }

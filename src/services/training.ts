@@ -60,7 +60,7 @@ export function jobData(job: TrainJob): Dataset {
 export interface TrainOutcome {
   network: Network
   final: EvalMetrics | null
-  train: { distance: number; accuracy: number } | null
+  train: { distance: number; accuracy: number; mse?: number; r2?: number } | null
   epochs: number
   /** first epoch whose mean training D was below 0.01 (null if none) */
   epochsToD01: number | null
@@ -124,7 +124,7 @@ export async function trainOnSubstrate(sub: Substrate, network: Network, data: D
     const trainer = new Trainer(sub, network, data, job.train, {
       onEvent: (e) => {
         if (e.type === 'epoch') {
-          lastEpoch = { distance: e.metrics.distance, accuracy: e.metrics.accuracy }
+          lastEpoch = { distance: e.metrics.distance, accuracy: e.metrics.accuracy, ...(e.metrics.mse !== undefined ? { mse: e.metrics.mse } : {}), ...(e.metrics.r2 !== undefined ? { r2: e.metrics.r2 } : {}) }
           if (epochsToD01 === null && e.metrics.distance < 0.01) epochsToD01 = e.epoch
           const every = hooks.epochNetwork
           if (every && e.epoch % every.every === 0) every.onNetwork(e.epoch, trainer.trainedNetwork())

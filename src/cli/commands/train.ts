@@ -17,7 +17,7 @@ import { parseDeviceArg, trainOnDevice } from '../../services/boards.ts'
 import { CurveRecorder, STATE_PLOTS, writePlots, writeRunPlots } from '../../services/plots/run-plots.ts'
 import { countParameters } from '../../core/topology/index.ts'
 import type { Network } from '../../core/network/network.ts'
-import { progressPrinter } from '../progress.ts'
+import { fitText, progressPrinter } from '../progress.ts'
 import { num, oneOf, parseFlags, required, UsageError } from '../usage.ts'
 
 export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.json [options]
@@ -191,14 +191,14 @@ export async function trainCommand(args: string[]): Promise<number> {
     if (!f.json) process.stderr.write(`plots written: ${files.join(', ')}\n`)
   }
   const summary = {
-    task, seed, couplings: counts.couplings, parameters: counts.parameters, epochs: r.epochs, epochs_to_d_0_01: r.epochsToD01, train: r.train, test: r.final && { accuracy: r.final.accuracy, distance: r.final.distance },
+    task, seed, couplings: counts.couplings, parameters: counts.parameters, epochs: r.epochs, epochs_to_d_0_01: r.epochsToD01, train: r.train, test: r.final && { accuracy: r.final.accuracy, distance: r.final.distance, ...fitExtras(r.final) },
     wall_s: Number(r.wallS.toFixed(3)), force_evals: r.forceEvals, out, kernels,
     ...(r.device ? { device: { uid: r.device.uid, state: r.device.state, counters: r.device.counters, diagnostics: r.device.diagnostics } } : {}),
   }
   if (f.json) process.stdout.write(JSON.stringify(summary) + '\n')
   else {
-    process.stdout.write(`final train D ${r.train?.distance.toExponential(3)}  train accuracy ${r.train?.accuracy.toFixed(3)}\n`)
-    if (r.final) process.stdout.write(`final test  D ${r.final.distance.toExponential(3)}  test accuracy ${r.final.accuracy.toFixed(3)}\n`)
+    process.stdout.write(`final train D ${r.train?.distance.toExponential(3)}  train ${r.train ? fitText(r.train, 'accuracy') : ''}\n`)
+    if (r.final) process.stdout.write(`final test  D ${r.final.distance.toExponential(3)}  test ${fitText(r.final, 'accuracy')}\n`)
     process.stdout.write(`wall ${r.wallS.toFixed(2)} s, ${r.forceEvals} force evaluations; trained network written to ${out}\n`)
     if (r.device) {
       const c = r.device.counters
@@ -243,4 +243,9 @@ function deviceNotes(): (s: { state: string; lastError: { code: string; message:
     if (line !== last) process.stderr.write(`${line}\n`)
     last = line
   }
+}
+
+/** MSE and R^2 of regression and pattern tasks, for the JSON summary (absent for classification). */
+function fitExtras(m: { mse?: number; r2?: number }): { mse?: number; r2?: number } {
+  return { ...(m.mse !== undefined ? { mse: m.mse } : {}), ...(m.r2 !== undefined ? { r2: m.r2 } : {}) }
 }

@@ -11,9 +11,18 @@ export interface Split {
   rows: number
 }
 
+/**
+ * What a task asks of the outputs, so metrics fit it: 'classification' (argmax readout, accuracy),
+ * 'regression' (continuous targets: MSE and R^2 on output values; accuracy means nothing) or
+ * 'patterns' (a +-pi/2 pattern over all outputs: accuracy counts whole patterns with every sign right).
+ */
+export type TaskKind = 'classification' | 'regression' | 'patterns'
+
 /** A task: its sizes and its train and test splits. */
 export interface Dataset {
   name: string
+  /** absent: classification */
+  kind?: TaskKind
   nIn: number
   nOut: number
   classes: number

