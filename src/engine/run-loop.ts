@@ -10,7 +10,7 @@ import { paramsToJson, SlicedSubstrate, yieldToLoop, type ParamsJson } from './s
 import { Trainer, type TrainState } from './trainer.ts'
 
 /** Batch metrics of the current epoch, summed with each batch weighted by its sample count. */
-export interface EpochAcc { distance: number; cost: number; accuracy: number; settled: number; dropped: number; fallback: number; seen: number }
+export interface EpochAcc { distance: number; cost: number; accuracy: number; settled: number; dropped: number; fallback: number; seen: number; mse?: number }
 
 /** Everything a run needs to continue exactly where it stopped (plain JSON). */
 export interface RunCheckpoint {
@@ -88,6 +88,7 @@ export class RunLoop {
     // the same order of operations as Trainer.runEpoch, so epoch means match an uninterrupted run
     a.distance += m.distance * s; a.cost += m.cost * s
     a.accuracy += m.accuracy * s; a.settled += m.settled * s; a.dropped += m.dropped * s; a.fallback += m.fallback * s
+    if (m.mse !== undefined) a.mse = (a.mse ?? 0) + m.mse * s
     a.seen += s
     this.batchInEpoch = e.batch
     this.opts.onEvent({ ...e, type: 'batch', samples: s })
@@ -136,6 +137,10 @@ export class RunLoop {
       }
       const a = this.acc, n = a.seen
       const metrics: BatchMetrics = { distance: a.distance / n, cost: a.cost / n, accuracy: a.accuracy / n, settled: a.settled / n, dropped: a.dropped / n, fallback: a.fallback / n }
+      if (a.mse !== undefined) {
+        metrics.mse = a.mse / n
+        if (this.data.kind === 'regression') metrics.r2 = 1 - metrics.mse / this.trainer.trainVariance()
+      }
       this.acc = emptyAcc()
       this.batchInEpoch = 0
       this.lastEpochDistance = metrics.distance

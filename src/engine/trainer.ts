@@ -350,7 +350,8 @@ export class Trainer {
   }
 
   private trainVar: number | null = null
-  private trainVariance(): number {
+  /** Pooled variance of the training split's target values: the R^2 scale of batch and epoch metrics. */
+  trainVariance(): number {
     this.trainVar ??= this.targetVariance(this.phys.encodeTargets(this.data.train.y), this.data.train.rows)
     return this.trainVar
   }

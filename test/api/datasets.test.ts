@@ -40,6 +40,33 @@ describe('dataset tables', () => {
   })
 })
 
+/** A regression table: y = x1 - x2 / 2 on a grid of 36 points in [0, 1]^2. */
+function plane(): string {
+  const lines = ['x1,x2,y']
+  for (let a = 0; a < 6; a++) for (let b = 0; b < 6; b++) lines.push(`${a / 5},${b / 5},${a / 5 - b / 10}`)
+  return lines.join('\n') + '\n'
+}
+
+describe('regression tables', () => {
+  it('keeps a numeric target and encodes it as asin(t), t scaled to [-1, 1] on train', () => {
+    const t = tableFromUpload(DatasetUpload.parse({ name: 'plane', csv: plane(), kind: 'regression', testFraction: 0.25 }))
+    assert.deepEqual([t.kind, t.featureNames, t.classNames, t.targetName, t.target?.length], ['regression', ['x1', 'x2'], [], 'y', 36])
+    const d = tableDataset('plane', t, 1)
+    assert.deepEqual([d.kind, d.nIn, d.nOut, d.classes, d.train.rows, d.test.rows], ['regression', 2, 1, 0, 27, 9])
+    // the target column is a function of the features: sin(target phase) = (y - lo) / (hi - lo) * 2 - 1
+    const sinY = Array.from(d.train.y, Math.sin)
+    assert.ok(Math.abs(Math.min(...sinY) + 1) < 1e-12 && Math.abs(Math.max(...sinY) - 1) < 1e-12)
+    assert.notDeepEqual(tableDataset('plane', t, 2).test.x, d.test.x)
+  })
+
+  it('refuses a non-numeric or constant target, naming the line or field', () => {
+    const bad = (csv: string) => () => tableFromUpload(DatasetUpload.parse({ name: 'p', csv, kind: 'regression' }))
+    assert.throws(bad('a,y\n1,2\n2,high\n3,4\n'), /csv\.line 3.*column 'y': 'high' is not a finite number/)
+    assert.throws(bad('a,y\n1,2\n2,2\n3,2\n'), /same value on every row/)
+    assert.throws(() => tableFromUpload(DatasetUpload.parse({ name: 'p', kind: 'regression', rows: [{ features: [1], label: 1 }, { features: [2], label: 'b' }] })), /rows\.1\.label.*must be a number/)
+  })
+})
+
 describe('datasets API', () => {
   let d: Daemon
   before(async () => { d = await inProcessDaemon() })
@@ -74,6 +101,22 @@ describe('datasets API', () => {
     const r = await d.app.inject({ method: 'POST', url: '/datasets?name=big', payload: big, headers: { 'content-type': 'text/csv' } })
     assert.equal(r.statusCode, 413)
     assert.equal(r.json().code, 'EQP_ERR_BODY_TOO_LARGE')
+  })
+
+  it('trains a run on an uploaded regression table (text/csv, kind=regression): R^2 reported and high', async () => {
+    const up = await d.app.inject({ method: 'POST', url: '/datasets?name=plane&kind=regression&testFraction=0.25', payload: plane(), headers: { 'content-type': 'text/csv' } })
+    assert.equal(up.statusCode, 201, up.body)
+    assert.deepEqual([up.json().classes, up.json().nOut, up.json().trainRows, up.json().testRows], [0, 1, 27, 9])
+    const dev = await d.app.inject({ method: 'POST', url: '/devices', payload: { kind: 'sim-xy', builder: 'layered:2,8,1', task: 'plane', seed: 1 } })
+    assert.equal(dev.statusCode, 201, dev.body)
+    const r = await d.app.inject({ method: 'POST', url: '/runs', payload: { device: dev.json().id, task: 'plane', epochs: 40, batchSize: 4, seed: 1, evalEvery: 0, optimiser: { kind: 'adam' }, lr: 0.02 } })
+    assert.equal(r.statusCode, 202, r.body)
+    await d.services.runs.idle(r.json().id)
+    const v = d.services.runs.get(r.json().id)
+    assert.equal(v.state, 'done')
+    const f = v.result?.final
+    assert.ok(f?.r2 !== undefined && f.r2 > 0.8, `test R^2 ${f?.r2}`)
+    assert.ok(f.mse !== undefined && f.mse < 0.1, `test MSE ${f.mse}`)
   })
 
   it('trains a run on an uploaded dataset to full test accuracy', async () => {

@@ -47,7 +47,11 @@ export const EventsQuery = z.strictObject({
   since: Count.optional(),
 })
 
-export const EvalMetricsView = z.object({ split: z.enum(['train', 'test']), samples: z.int(), accuracy: z.number(), distance: z.number(), cost: z.number(), settled: z.number() })
+export const EvalMetricsView = z.object({
+  split: z.enum(['train', 'test']), samples: z.int(), accuracy: z.number(), distance: z.number(), cost: z.number(), settled: z.number(),
+  /** regression and pattern tasks: MSE of the output values in [-1, 1]; regression: R^2 */
+  mse: z.number().optional(), r2: z.number().optional(),
+})
 
 /** One metrics row: a batch, an epoch mean, or a test evaluation. */
 export const MetricRow = z.object({
