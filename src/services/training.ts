@@ -53,6 +53,7 @@ export function loadTask(name: string, seed: number): Dataset {
 export function jobData(job: TrainJob): Dataset {
   const data = loadTask(job.task, job.dataSeed ?? job.train.seed)
   if (job.trainPerClass === undefined) return data
+  if (data.kind === 'regression') throw new EqpError('EQP_ERR_BAD_INPUT', ['trainPerClass', `task '${data.name}' is a regression task: it has no classes to take rows from`])
   // the split is the loader's (stratified by seed), so the first rows of each class are a random pick
   return { ...data, train: subsetPerClass(data.train, data.classes, job.trainPerClass) }
 }

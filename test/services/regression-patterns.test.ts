@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { buildNetwork, parseBuilderString } from '../../src/core/topology/index.ts'
+import { EqpError } from '../../src/errors.ts'
 import { evaluateOnSimulator, trainOnSimulator } from '../../src/services/training.ts'
 
 const net = (b: string, inputs: number, outputs: number) => buildNetwork(parseBuilderString(b), { inputs, outputs }, 1)
@@ -19,6 +20,11 @@ describe('regression and pattern tasks train end to end', () => {
     assert.ok(f.mse < 0.1, `test MSE ${f.mse} (targets scaled to [-1, 1])`)
     assert.ok(r.train?.r2 !== undefined && r.train.r2 > 0.7, `train R^2 ${r.train?.r2}`)
     assert.ok(f.mse < before.mse!, `MSE fell: ${before.mse} -> ${f.mse}`)
+  })
+
+  it('refuses trainPerClass on a regression task (no classes), naming the field', async () => {
+    await assert.rejects(trainOnSimulator(net('layered:2,4,1', 2, 1), { task: 'sine-product', train: { epochs: 1 }, trainPerClass: 5 }),
+      (e: unknown) => e instanceof EqpError && e.code === 'EQP_ERR_BAD_INPUT' && /trainPerClass/.test(e.message) && /regression/.test(e.message))
   })
 
   it('patterns: layered 4-16-8 gets >= 90% of test patterns wholly right, from under 50% untrained', async () => {
