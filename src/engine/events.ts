@@ -9,7 +9,7 @@ export interface BatchMetrics {
   accuracy: number
   /** regression and pattern tasks: mean squared error of the output values in [-1, 1] (XY sin phi) against the targets' */
   mse?: number
-  /** regression tasks: 1 - SSE/SST of the output values, SST about the batch's (split's) mean target per output */
+  /** regression tasks: 1 - mse / variance of the target values over the split (the training split for batches and epochs) */
   r2?: number
   /** fraction of free relaxations that settled */
   settled: number
