@@ -2,6 +2,8 @@
 import { EqpError } from '../errors.ts'
 import { BOARD_HELP, boardCommand } from './commands/board.ts'
 import { BRIDGE_HELP, bridgeCommand } from './commands/bridge.ts'
+import { DATASETS_HELP, datasetsCommand } from './commands/datasets.ts'
+import { DEVICES_HELP, devicesCommand } from './commands/devices.ts'
 import { EVAL_HELP, evalCommand } from './commands/eval.ts'
 import { GRAD_HELP, gradCommand } from './commands/grad.ts'
 import { RUNS_HELP, runsCommand } from './commands/runs.ts'
@@ -18,6 +20,8 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help:
   bridge: { run: bridgeCommand, help: BRIDGE_HELP },
   serve: { run: serveCommand, help: SERVE_HELP },
   runs: { run: runsCommand, help: RUNS_HELP },
+  devices: { run: devicesCommand, help: DEVICES_HELP },
+  datasets: { run: datasetsCommand, help: DATASETS_HELP },
   study: { run: studyCommand, help: STUDY_HELP },
 }
 
@@ -33,6 +37,8 @@ commands:
   bridge  put a serial board on an MQTT broker
   serve   run the daemon (REST API, durable runs, live streams)
   runs    list, create and steer runs on a running daemon
+  devices attach, list and detach the devices of a running daemon
+  datasets list the datasets of a running daemon, and upload a CSV table to it
   study   train several networks for several seeds and write a comparison table
 `
 
