@@ -1,10 +1,13 @@
 // `eqprop-hil devices ...` and `eqprop-hil datasets ...` against a daemon (in this process), through the real CLI binary.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import type { Daemon } from '../../src/api/daemon.ts'
+import { DATASETS_HELP } from '../../src/cli/commands/datasets.ts'
+import { DEVICES_HELP } from '../../src/cli/commands/devices.ts'
 import { BIN, inProcessDaemon, tempDir } from '../support/daemon.ts'
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -94,5 +97,11 @@ describe('eqprop-hil devices and datasets', () => {
     const cell = await cli(['datasets', 'upload', path, '--name', 'ok', '--url', d.url])
     assert.equal(cell.code, 2)
     assert.match(cell.stderr, /EQP_ERR_BAD_INPUT: csv\.line 3: column 'x': 'zz' is not a finite number/)
+  })
+
+  it('docs/reference/cli-daemon-commands.md quotes both commands\' --help word for word', () => {
+    const doc = readFileSync(fileURLToPath(new URL('../../docs/reference/cli-daemon-commands.md', import.meta.url)), 'utf8')
+    assert.ok(doc.includes('```text\n' + DEVICES_HELP + '\n```'), 'devices --help')
+    assert.ok(doc.includes('```text\n' + DATASETS_HELP + '\n```'), 'datasets --help')
   })
 })
