@@ -1,5 +1,6 @@
 """The entry point: a Client holds the daemon's address, the token and one HTTP session."""
 import json
+import os
 
 import requests
 
@@ -12,13 +13,16 @@ from .runs import Runs
 class Client:
     """A connection to an eqprop-hil daemon.
 
-    ``url`` is the daemon's address (``http://127.0.0.1:8765`` by default, as ``eqprop-hil serve``
-    prints it); ``token`` the bearer secret when the daemon was started with ``--token NAME=SECRET``;
+    ``url`` is the daemon's address, as ``eqprop-hil serve`` prints it (default: $EQP_URL, else
+    ``http://127.0.0.1:8765``, as for the CLI); ``token`` the bearer secret when the daemon was started
+    with ``--token NAME=SECRET`` (default: $EQP_TOKEN);
     ``name`` the client name runs record when there is no token; ``timeout`` the seconds one request
     may take. ``devices``, ``datasets`` and ``runs`` hold the calls on each resource.
     """
 
-    def __init__(self, url="http://127.0.0.1:8765", token=None, name="python", timeout=30.0):
+    def __init__(self, url=None, token=None, name="python", timeout=30.0):
+        url = url or os.environ.get("EQP_URL") or "http://127.0.0.1:8765"
+        token = token if token is not None else os.environ.get("EQP_TOKEN")
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()

@@ -29,8 +29,9 @@ class Runs:
         """Queues a run (POST /runs, 202) and returns it. ``fields`` are the run's settings (``epochs``,
         ``seed``, ``lr``, ``beta``, ``estimator``, ``optimiser``, ``batch_size`` or ``batchSize``,
         ``m_init``, ``data_seed``, ``checkpoint_every``, ``label``, ``fleet``, ...); ``optimiser="adam"``
-        is short for ``{"kind": "adam"}``. Bad fields raise EqpError 400 naming the field."""
-        body = {"device": device, "task": task}
+        is short for ``{"kind": "adam"}``. ``device`` is an id or a device dict (as ``devices.attach``
+        returns it). Bad fields raise EqpError 400 naming the field."""
+        body = {"device": device["id"] if isinstance(device, dict) else device, "task": task}
         for k, v in fields.items():
             body[_camel(k)] = v
         if isinstance(body.get("optimiser"), str):

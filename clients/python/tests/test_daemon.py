@@ -32,6 +32,12 @@ class DaemonTest(unittest.TestCase):
     def test_health_answers_ok(self):
         self.assertEqual(self.c.health()["status"], "ok")
 
+    def test_takes_the_address_and_token_from_the_environment_by_default(self):
+        with Client() as c:
+            self.assertEqual(c.url, URL.rstrip("/"))
+            self.assertEqual(c.session.headers.get("Authorization"), "Bearer " + TOKEN if TOKEN else None)
+            self.assertEqual(c.health()["status"], "ok")
+
     def test_attaches_lists_reads_params_and_detaches_a_device(self):
         d = self.c.devices.attach(kind="sim-xy", builder="all-to-all:5", io={"inputs": 2, "outputs": 1}, seed=3)
         self.assertIn(d["id"], [x["id"] for x in self.c.devices.list()])
@@ -90,7 +96,7 @@ class DaemonTest(unittest.TestCase):
         d = self.c.datasets.upload("py-frame", frame)
         self.assertEqual((d["nIn"], d["nOut"], d["classes"]), (2, 1, 2))
         dev = self.c.devices.attach(kind="sim-xy", builder="all-to-all:5:std=0.7:bias=random", task="py-frame", seed=1)
-        run = self.c.runs.create(dev["id"], "py-frame", epochs=4, seed=2, batch_size=8, optimiser="adam", lr=0.05, label="frame")
+        run = self.c.runs.create(dev, "py-frame", epochs=4, seed=2, batch_size=8, optimiser="adam", lr=0.05, label="frame")
         self.assertEqual(run.wait(timeout=120).state, "done")
         self.assertEqual(run["config"]["batchSize"], 8)
         m = run.metrics()
@@ -156,7 +162,7 @@ class DaemonTest(unittest.TestCase):
 @unittest.skipUnless(URL and TOKEN, "the daemon has no token (EQP_TOKEN)")
 class TokenTest(unittest.TestCase):
     def test_a_write_without_the_token_is_refused_with_401(self):
-        with Client(URL) as anonymous, self.assertRaises(EqpError) as cm:
+        with Client(URL, token="") as anonymous, self.assertRaises(EqpError) as cm:
             anonymous.devices.attach(kind="sim-xy", builder="lattice:3x3", task="iris")
         self.assertEqual(cm.exception.status, 401)
         self.assertTrue(cm.exception.code.startswith("EQP_ERR_"), cm.exception.code)
