@@ -1,18 +1,9 @@
 // A validation split carved out of the training rows, so a checkpoint can be chosen without looking at the test split.
 import type { Dataset, Split } from './dataset.ts'
-import { stratifiedSplit } from './images.ts'
+import { pickRows, stratifiedSplit } from './images.ts'
 
-/** The rows of a split at the given indices, in that order. */
-export function pickRows(s: Split, rows: readonly number[]): Split {
-  const nIn = s.x.length / s.rows, nOut = s.y.length / s.rows
-  const x = new Float64Array(rows.length * nIn), y = new Float64Array(rows.length * nOut), label = new Int32Array(rows.length)
-  rows.forEach((r, k) => {
-    x.set(s.x.subarray(r * nIn, (r + 1) * nIn), k * nIn)
-    y.set(s.y.subarray(r * nOut, (r + 1) * nOut), k * nOut)
-    label[k] = s.label[r]
-  })
-  return { x, y, label, rows: rows.length }
-}
+export { pickRows }
+
 
 /**
  * Holds out `fraction` of the training rows (stratified by class, chosen by seed) as a validation
