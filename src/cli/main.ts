@@ -15,6 +15,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => { const m = await import('./commands/serve.ts'); return { run: m.serveCommand, help: m.SERVE_HELP } },
   runs: async () => { const m = await import('./commands/runs.ts'); return { run: m.runsCommand, help: m.RUNS_HELP } },
   study: async () => { const m = await import('./commands/study.ts'); return { run: m.studyCommand, help: m.STUDY_HELP } },
+  devices: async () => { const m = await import('./commands/devices.ts'); return { run: m.devicesCommand, help: m.DEVICES_HELP } },
+  datasets: async () => { const m = await import('./commands/datasets.ts'); return { run: m.datasetsCommand, help: m.DATASETS_HELP } },
   analyse: async () => { const m = await import('./commands/analyse.ts'); return { run: m.analyseCommand, help: m.ANALYSE_HELP } },
 }
 
@@ -30,6 +32,8 @@ commands:
   bridge  put a serial board on an MQTT broker
   serve   run the daemon (REST API, durable runs, live streams)
   runs    list, create and steer runs on a running daemon
+  devices attach, list and detach the devices of a running daemon
+  datasets list the datasets of a running daemon, and upload a CSV table to it
   study   train several networks for several seeds and write a comparison table
   analyse minima over random starts, Hessian spectrum and input response of a trained XY network
 `

@@ -20,7 +20,7 @@ import { Network } from '../core/network/network.ts'
 import { EqpError } from '../errors.ts'
 import { PACKAGE_ROOT } from '../package-root.ts'
 import type { EngineEvent } from '../engine/events.ts'
-import { jobData, trainOnSubstrate, TrainJob, type TrainJobInput, type TrainOutcome } from './training.ts'
+import { jobData, loadTask, trainOnSubstrate, TrainJob, type TaskLoader, type TrainJobInput, type TrainOutcome } from './training.ts'
 
 // ---- attaching a board -------------------------------------------------------------------------
 
@@ -103,12 +103,12 @@ export interface DeviceTrainOutcome extends TrainOutcome {
 
 /** Trains a network on a board (or the simulator at board resolution) with the Trainer, unchanged. */
 export async function trainOnDevice(network: Network, target: DeviceTargetInput, jobIn: TrainJobInput, onEvent?: (e: EngineEvent) => void,
-  onStatus?: (s: DeviceStatus) => void): Promise<DeviceTrainOutcome> {
+  onStatus?: (s: DeviceStatus) => void, load: TaskLoader = loadTask): Promise<DeviceTrainOutcome> {
   const job = TrainJob.parse(jobIn)
   const t = DeviceTarget.parse(target)
   // the wire protocol carries any model, but the boards and the reference here are XY
   if (network.model !== 'xy') throw new EqpError('EQP_ERR_TASK_MISMATCH', [`boards and sim-wire train xy networks, this one is ${network.model}`])
-  const data = jobData(job)
+  const data = jobData(job, load)
   const sub: Substrate = t.kind === 'serial' ? await openSerialBoard(t, onStatus)
     // sim-wire stands in for the virtual board: its solver unless one is named
     : new QuantisedXySubstrate(Network.parse(network), { solver: job.sim.solver === 'auto' ? BOARD_SOLVER : job.sim.solver, tol: job.sim.tol, coupling: t.coupling, bias: t.bias })

@@ -118,10 +118,8 @@ export function imageDataset(name: string, set: ImageSet, split: { train: ArrayL
   return { name, nIn, nOut: classes, classes, train: encodeImages(set, split.train, classes, side), test: encodeImages(set, split.test, classes, side) }
 }
 
-/** The first `perClass` rows of each class of a split, in split order (CI-sized runs on large tasks). */
-export function subsetPerClass(s: Split, classes: number, perClass: number): Split {
-  const seen = new Array<number>(classes).fill(0), rows: number[] = []
-  for (let r = 0; r < s.rows; r++) if (seen[s.label[r]]++ < perClass) rows.push(r)
+/** The rows of a split at the given indices, in that order. */
+export function pickRows(s: Split, rows: readonly number[]): Split {
   const nIn = s.x.length / s.rows, nOut = s.y.length / s.rows
   const x = new Float64Array(rows.length * nIn), y = new Float64Array(rows.length * nOut), label = new Int32Array(rows.length)
   rows.forEach((r, k) => {
@@ -130,4 +128,11 @@ export function subsetPerClass(s: Split, classes: number, perClass: number): Spl
     label[k] = s.label[r]
   })
   return { x, y, label, rows: rows.length }
+}
+
+/** The first `perClass` rows of each class of a split, in split order (CI-sized runs on large tasks). */
+export function subsetPerClass(s: Split, classes: number, perClass: number): Split {
+  const seen = new Array<number>(classes).fill(0), rows: number[] = []
+  for (let r = 0; r < s.rows; r++) if (seen[s.label[r]]++ < perClass) rows.push(r)
+  return pickRows(s, rows)
 }
