@@ -88,7 +88,7 @@ async function trainStepScaling(): Promise<void> {
     const sub = new SimXySubstrate(net)
     const tr = new Trainer(sub, net, oneSample(), TrainConfig.parse({ epochs: 1000, batchSize: 1, mInit: 1, seed: 0, evalEvery: 0 }))
     await tr.start()
-    const steps = L <= 20 ? 6 : L <= 40 ? 3 : 1
+    const steps = L <= 20 ? 6 : L <= 40 ? 4 : 2
     const t0 = performance.now(), c0 = cpu()
     for (let s = 0; s < steps; s++) await tr.runEpoch()
     const s = (cpu() - c0) / steps, wall = (performance.now() - t0) / 1000 / steps
