@@ -88,7 +88,7 @@ const only = process.env.BENCH_ONLY
 if (!only || only === 'force') forceKernel()
 if (!only || only === 'solvers') solvers()
 if (!only || only === 'xor') for (const solver of ['fire-newton', 'flow-newton'] as const) {
-  // the 5x5 configuration that trains (README results): central sites, frozen nudge, Adam
+  // the 5x5 configuration that trains (docs/explanation/results.md): central sites, frozen nudge, Adam
   await xorTraining('lattice:5x5:in=1,1;1,3:out=3,2', '5x5', solver, { estimator: 'frozen-nudge', optimiser: { kind: 'adam' }, lr: 0.01 })
   await xorTraining('all-to-all:6:std=0.7:bias=random', 'a2a6', solver, {})
 }

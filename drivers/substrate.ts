@@ -27,7 +27,7 @@ export const SubstrateInfo = z.strictObject({
   onBoardLearning: z.boolean(),
   /** whether bias fields (h, psi) exist and can be written */
   hasBias: z.boolean(),
-  /** sampling substrates (Ising annealers) only: how one relax call anneals (README, Ising annealer) */
+  /** sampling substrates (Ising annealers) only: how one relax call anneals (docs/explanation/substrates.md, Ising annealer) */
   sampler: z.strictObject({
     kind: z.literal('annealer'),
     /** Metropolis sweeps of one forward anneal, and reads (independent anneals) per sample */

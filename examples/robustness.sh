@@ -7,7 +7,7 @@ set -euo pipefail
 nx=${1:-10}; ni=${2:-5}; n15=${3:-0}
 here=$(cd "$(dirname "$0")/.." && pwd)
 XOR=(--task xor --network 'lattice:5x5:in=1,1;1,3:out=3,2' --epochs 2000 --m-init 5 --solver fire-newton --estimator frozen-nudge --optimiser adam --lr 0.01 --stop-at-d 0.005)
-# the paper's 15x15 placement with the README's Results settings (it does not learn XOR even when ideal)
+# the paper's 15x15 placement with the settings of docs/explanation/results.md (it does not learn XOR even when ideal)
 XOR15=(--task xor --network 'lattice:15x15:in=6,6;7,10:out=10,8' --epochs 1000 --m-init 5 --solver fire-newton --estimator frozen-nudge --optimiser adam --lr 0.01 --stop-at-d 0.005)
 IRIS=(--task iris --network lattice:4x4:n8 --epochs 300 --optimiser adam --lr 0.01 --solver fire-newton)
 conditions=(

@@ -10,6 +10,7 @@ import { codes, EqpError, type ErrorCode } from '../../src/errors.ts'
 import { checkRelaxRequest } from './check-request.ts'
 import { emptyResult, putResult, sliceRequest, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 import { openDeterministicSimulator, type SimOptionsInput } from './open-sim.ts'
+import { kernelInfo } from './tf-backend.ts'
 
 /** Rebuilds a worker's error on this side, as an EqpError when it carried one of our codes. */
 function revive(err: { message: string; code?: string; statusCode?: number }): Error {
@@ -69,8 +70,11 @@ export class ParallelSimSubstrate implements Substrate {
     // validates network and options, and gives the info a single simulator would announce
     const local = openDeterministicSimulator(network, options)
     const url = new URL('./parallel-worker.js', import.meta.url)
+    // workers fold with the backend this thread chose, so the results do not depend on the thread count
+    const dense = kernelInfo().dense
+    const backend = dense === 'typed-array' ? 'none' : dense
     const handles = Array.from({ length: Math.max(1, workers) }, () =>
-      new WorkerHandle(new Worker(url, { workerData: { network, options } })))
+      new WorkerHandle(new Worker(url, { workerData: { network, options, backend } })))
     await local.close()
     const sub = new ParallelSimSubstrate(handles, local.info)
     await Promise.all(handles.map((h) => h.call('getParams', undefined)))

@@ -1,7 +1,11 @@
 // One worker thread of ParallelSimSubstrate: the network's simulator answering method calls by message.
 import { parentPort, workerData } from 'node:worker_threads'
 import { openDeterministicSimulator } from './open-sim.ts'
+import { initDenseBackend } from './tf-backend.ts'
 
+// the parent's matrix-product backend: a float32 fold here and a Float64 fold there would make the
+// results depend on the number of threads
+if (workerData.backend !== 'none') await initDenseBackend(workerData.backend)
 const sim = openDeterministicSimulator(workerData.network, workerData.options)
 const port = parentPort!
 

@@ -23,7 +23,7 @@ export function simulatorInfo(model: ModelName, net: Network, o: { uid?: string;
  * Couplings from which kernel 'auto' takes the folded / dense path (XY and OIM). The folded path
  * reaches the same equilibria but rounds differently; below this the gain is milliseconds, so small
  * networks (XOR, Iris, the published runs) stay bit-for-bit on the per-edge path
- * (measurements in docs/readme-dense.md and docs/readme-fold.md).
+ * (measurements in docs/explanation/dense-kernels.md).
  */
 export const FOLD_AUTO_MIN_EDGES = 4096
 

@@ -168,6 +168,7 @@ export class SimXySubstrate implements Substrate {
       sys.tauOff = b * nOut
       sys.extOff = off
       if (sys.ext) sys.markSlipReference(x)
+      let folded = false
       if (performance.now() < deadline) {
         let st
         if (dense) {
@@ -181,6 +182,8 @@ export class SimXySubstrate implements Substrate {
             ? relaxLangevin(ds, xc, lo, noiseStream(start.kind === 'random' ? start.seed : null, callSeed, b), dense.ws.f)
             : relaxBy(this.opts, ds, xc, o, dense.ws)
           plan.scatter(xc, x, 0)
+          energy[b] = plan.energy(xc, req.inputs, b)
+          folded = true
         } else {
           st = lo
             ? relaxLangevin(sys, x, lo, noiseStream(start.kind === 'random' ? start.seed : null, callSeed, b), this.ws.f)
@@ -191,7 +194,8 @@ export class SimXySubstrate implements Substrate {
         this.forceEvals += st.forceEvals
       }
       states.set(x, off)
-      energy[b] = xyEnergy(this.net, x, 0)
+      // the dense path has its energy from the compact system; the full sum costs O(all couplings)
+      if (!folded) energy[b] = xyEnergy(this.net, x, 0)
     }
     sys.setFree()
     dense?.sys.setFree()

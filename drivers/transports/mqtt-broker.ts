@@ -33,10 +33,17 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions = {}): Promis
     s.on('close', () => sockets.delete(s))
     aedes.handle(s)
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => reject(new EqpError('EQP_ERR_MQTT_CONNECT', [`mqtt://${host}:${o.port ?? 0}`, `cannot listen: ${e.code ?? e.message}`], { cause: e })))
-    server.listen(o.port ?? 0, host, () => resolve())
-  })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) => reject(new EqpError('EQP_ERR_MQTT_CONNECT', [`mqtt://${host}:${o.port ?? 0}`,
+        `cannot listen: ${e.code === 'EADDRINUSE' ? 'the port is in use (EADDRINUSE)' : e.code ?? e.message}`], { cause: e })))
+      server.listen(o.port ?? 0, host, () => resolve())
+    })
+  } catch (e) {
+    // aedes' timers would keep the process alive after a failed start
+    await new Promise<void>((r) => aedes.close(() => r()))
+    throw e
+  }
   const port = (server.address() as AddressInfo).port
   let closed = false
   return {

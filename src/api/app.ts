@@ -18,6 +18,7 @@ import { boardRoutes } from './routes/boards.ts'
 import { deviceRoutes } from './routes/devices.ts'
 import { runRoutes } from './routes/runs.ts'
 import { systemRoutes } from './routes/system.ts'
+import { DEFAULT_UI_DIR, uiRoutes } from './routes/ui.ts'
 import { SseHub } from './sse.ts'
 
 export interface AppServices { devices: DeviceService; runs: RunService; datasets: DatasetService; telemetry: Telemetry }
@@ -32,6 +33,8 @@ export interface AppOptions {
   bodyLimit: number
   uploadLimit: number
   version: string
+  /** folder of the dashboard bundle (npm run build:ui); default dist/ui in the package */
+  uiDir?: string
 }
 
 export interface App { app: FastifyInstance; sse: SseHub }
@@ -75,6 +78,7 @@ export async function buildApp(s: AppServices, o: AppOptions): Promise<App> {
   await app.register(boardRoutes, { prefix: '/boards', devices: s.devices })
   await app.register(runRoutes, { prefix: '/runs', runs: s.runs, auth, sse })
   await app.register(datasetRoutes, { prefix: '/datasets', datasets: s.datasets, uploadLimit: o.uploadLimit })
+  await app.register(uiRoutes, { dir: o.uiDir ?? DEFAULT_UI_DIR })
   await app.ready()
   return { app: app as unknown as FastifyInstance, sse }
 }

@@ -45,6 +45,8 @@ export const ServeConfig = z.strictObject({
   mqttHost: z.string().min(1).default('127.0.0.1'),
   /** port of the embedded broker (0 = any free one; default 1883, MQTT's) */
   mqttPort: z.int().min(0).max(65535).default(1883),
+  /** folder of the dashboard bundle served at / (default: dist/ui in the package, written by npm run build:ui) */
+  uiDir: z.string().min(1).optional(),
 })
 export type ServeConfig = z.infer<typeof ServeConfig>
 export type ServeConfigInput = z.input<typeof ServeConfig>

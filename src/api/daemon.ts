@@ -14,6 +14,7 @@ import { Store } from '../services/store/index.ts'
 import { Telemetry } from '../services/telemetry.ts'
 import { describeKernels, initDenseBackend } from '../services/kernels.ts'
 import { buildApp, type AppServices } from './app.ts'
+import { DEFAULT_UI_DIR, uiBuilt } from './routes/ui.ts'
 import type { ServeConfig } from './config.ts'
 
 const require = createRequire(import.meta.url)
@@ -87,15 +88,17 @@ export async function startDaemon(cfg: ServeConfig & { dataDir: string }, logger
     }
     await devices.restore((id, e) => log.warn({ device: id, err: e.message }, 'device not restored (it stays stored; a later restart tries again)'))
     const { app } = await buildApp(services, {
-      logger, tokens: cfg.tokens, relaxRate: cfg.relaxRate, relaxBurst: cfg.relaxBurst, bodyLimit: cfg.bodyLimit, uploadLimit: cfg.uploadLimit, version: versions['eqprop-hil'],
+      logger, tokens: cfg.tokens, relaxRate: cfg.relaxRate, relaxBurst: cfg.relaxBurst, bodyLimit: cfg.bodyLimit, uploadLimit: cfg.uploadLimit, version: versions['eqprop-hil'], uiDir: cfg.uiDir,
     })
     await runs.init()
     const kernels = await initDenseBackend()
-    log.info({ kernels }, describeKernels(kernels))
+    log.info({ kernels }, describeKernels(kernels, false))   // why faster backends were skipped stays in the kernels field
     await app.listen({ host: cfg.host, port: cfg.port })
     const addr = app.server.address()
     const port = typeof addr === 'object' && addr ? addr.port : cfg.port
     const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host
+    const uiDir = cfg.uiDir ?? DEFAULT_UI_DIR
+    log.info({ uiDir }, uiBuilt(uiDir) ? `dashboard at http://${host}:${port}/` : 'no dashboard bundle: run `npm run build:ui` to serve the dashboard at /')
     let closing: Promise<void> | null = null
     const close = () => (closing ??= (async () => {
       await runs.shutdown()

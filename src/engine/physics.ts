@@ -6,8 +6,10 @@
 import type { Nudge, Params } from '../../drivers/substrate.ts'
 import { predictClass, targetClass } from '../core/data/readout.ts'
 import { accumulateContrast, createContrastScratch, frozenNudgeForce, type ContrastScratch } from '../core/eqprop/contrast.ts'
+import { contrastBlocks, CosContrast } from '../core/eqprop/cos-contrast.ts'
+import type { DenseMatMul } from '../core/physics/dense-xy.ts'
 import type { ModelName, Network } from '../core/network/network.ts'
-import { compileOim, oimAddCostGrad, oimCost, oimEdgeObservable, oimNodeObservable, oimPredict, type OimNet } from '../core/physics/oim.ts'
+import { compileOim, oimAddCostGrad, oimCost, oimNodeObservable, oimPredict, oimVectorsInto, type OimNet } from '../core/physics/oim.ts'
 import { compileIsing, isingCost, isingDistance, isingEdgeObservable, isingNodeObservable, isingNudgeFields, isingPredict, type IsingNet } from '../core/physics/ising.ts'
 import { compileResistor, resistorBiasObservable, resistorCost, resistorEdgeObservable, resistorPredict, type ResNet } from '../core/physics/resistor.ts'
 import { compileXy, refreshBias, xyCost, xyDistance, type XyNet } from '../core/physics/xy.ts'
@@ -44,7 +46,10 @@ export interface EnginePhysics {
   network(base: Network): Network
 }
 
-function xyPhysics(network: Network): EnginePhysics & { readonly net: XyNet } {
+/** How the engine computes: a float32 matrix-product backend for the dense blocks of the contrast, or none. */
+export interface EngineCompute { matmul?: DenseMatMul | null }
+
+function xyPhysics(network: Network, compute: EngineCompute): EnginePhysics & { readonly net: XyNet } {
   const net = compileXy(network)
   const scratch: ContrastScratch = createContrastScratch(net)
   const nOut = net.outputs.length
@@ -52,7 +57,7 @@ function xyPhysics(network: Network): EnginePhysics & { readonly net: XyNet } {
     model: 'xy', net, n: net.n, m: net.m, nOut, w: net.w, h: net.h, second: net.psi, secondClipped: false,
     encodeInputs: (x) => x,
     encodeTargets: (y) => y,
-    accumulate: (states, B, c, withBias, g, keep) => accumulateContrast(net, states, B, c, withBias, g, scratch, keep),
+    accumulate: (states, B, c, withBias, g, keep) => accumulateContrast(net, states, B, c, withBias, g, scratch, keep, compute.matmul ?? null),
     costNudge: (beta, targets) => ({ kind: 'cost', cost: 'log-cos', beta, targets }),
     frozenForce: (free, targets, B, beta) => frozenNudgeForce(net, free, targets, B, beta),
     distance: (s, off, t, to) => xyDistance(net, s, off, t, to),
@@ -80,15 +85,33 @@ const sinOf = (a: Float64Array): Float64Array => Float64Array.from(a, Math.sin)
 const inputsOf = (net: Network): ((a: Float64Array) => Float64Array) =>
   net.inputValues === 'unit' ? (a) => Float64Array.from(a, (v) => 0.5 + 0.5 * Math.sin(v)) : sinOf
 
-function oimPhysics(network: Network): EnginePhysics & { readonly net: OimNet } {
+function oimPhysics(network: Network, compute: EngineCompute): EnginePhysics & { readonly net: OimNet } {
   const net = compileOim(network)
   const { n, m } = net
   const nOut = net.outputs.length
+  const cos = new CosContrast({ n, m, ei: net.ei, ej: net.ej, blocks: contrastBlocks(net) })
+  const sh = new Float64Array(n), ss = new Float64Array(n)
   return {
     model: 'oim', net, n, m, nOut, w: net.w, h: net.h, second: net.s, secondClipped: true,
     encodeInputs: inputsOf(network),
     encodeTargets: sinOf,
-    accumulate: accumulator(n, m, (x, off, out) => oimEdgeObservable(net, x, off, out), (x, off, h, s2) => oimNodeObservable(net, x, off, h, s2), true),
+    accumulate(states, B, c, withBias, g, keep) {
+      if (c === 0) return
+      cos.reserve(B)
+      let R = 0
+      for (let b = 0; b < B; b++) {
+        if (keep && !keep[b]) continue
+        oimVectorsInto(net, states, b * n, cos.cs.subarray(R * n), cos.sn.subarray(R * n))
+        cos.rows[R++] = b
+      }
+      cos.add(R, c, g, compute.matmul ?? null)
+      if (!withBias) return
+      for (let r = 0; r < R; r++) {
+        oimNodeObservable(net, states, cos.rows[r] * n, sh, ss)
+        for (let i = 0; i < n; i++) g[m + i] += c * sh[i]
+        for (let i = 0; i < n; i++) g[m + n + i] += c * ss[i]
+      }
+    },
     costNudge: (beta, targets) => ({ kind: 'cost', cost: 'log-cos', beta, targets }),
     frozenForce(free, targets, B, beta) {
       const f = new Float64Array(B * n), g = new Float64Array(n)
@@ -207,10 +230,10 @@ function isingPhysics(network: Network): EnginePhysics & { readonly net: IsingNe
 }
 
 /** The engine physics for a network's model. */
-export function enginePhysics(network: Network): EnginePhysics {
+export function enginePhysics(network: Network, compute: EngineCompute = {}): EnginePhysics {
   switch (network.model) {
-    case 'xy': return xyPhysics(network)
-    case 'oim': return oimPhysics(network)
+    case 'xy': return xyPhysics(network, compute)
+    case 'oim': return oimPhysics(network, compute)
     case 'resistor': return resistorPhysics(network)
     case 'ising': return isingPhysics(network)
   }

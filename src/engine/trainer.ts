@@ -7,6 +7,7 @@ import { estimatorPlan, type EstimatorPlan } from '../core/eqprop/estimators.ts'
 import { initOptimiserState, optimiserDelta, type OptimiserState } from '../core/eqprop/optimisers.ts'
 import { expandTied, sumTiedGradient, tiedCount } from '../core/eqprop/tied.ts'
 import type { Network } from '../core/network/network.ts'
+import type { DenseMatMul } from '../core/physics/dense-xy.ts'
 import { Rng } from '../core/rng/rng.ts'
 import { EqpError } from '../errors.ts'
 import type { TrainConfig } from './config.ts'
@@ -32,6 +33,8 @@ export interface TrainerOptions {
   onEvent?: (e: EngineEvent) => void
   /** resume from this state instead of the network's parameters */
   state?: TrainState
+  /** a float32 matrix-product backend for the contrast of dense layer blocks (TensorFlow.js); none = Float64 loops */
+  matmul?: DenseMatMul | null
 }
 
 /** Trains one network on one substrate with EqProp. */
@@ -57,7 +60,7 @@ export class Trainer {
   private readonly delta: Float64Array
 
   constructor(readonly sub: Substrate, readonly network: Network, readonly data: Dataset, readonly cfg: TrainConfig, opts: TrainerOptions = {}) {
-    this.phys = enginePhysics(network)
+    this.phys = enginePhysics(network, { matmul: opts.matmul })
     this.nIn = network.inputs.length
     this.nOut = network.outputs.length
     if (data.nIn !== this.nIn || data.nOut !== this.nOut) {

@@ -1,10 +1,12 @@
 // Local training on the built-in simulator: what `eqprop-hil train` runs, and what the daemon's
 // runs will wrap. One schema describes a job, whether it comes from flags, a file or a request.
+import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 import { FleetSubstrate } from '../../drivers/fleet/fleet-substrate.ts'
 import { ParallelSimSubstrate } from '../../drivers/sim/parallel-sim.ts'
 import { IsingAnneal } from '../../drivers/sim/ising.ts'
 import { SimXyOptions } from '../../drivers/sim/xy.ts'
+import { denseMatMul } from '../../drivers/sim/tf-backend.ts'
 import { loadDataset, type Dataset } from '../core/data/index.ts'
 import { subsetPerClass } from '../core/data/images.ts'
 import type { Network } from '../core/network/network.ts'
@@ -24,8 +26,8 @@ export const TrainJob = z.strictObject({
   dataSeed: z.int().min(0).optional(),
   /** stop early once an epoch's mean training distance D falls below this */
   stopAtDistance: z.number().positive().optional(),
-  /** relax on this many worker threads (1 = in this thread); results are identical either way */
-  workers: z.int().min(1).max(64).default(1),
+  /** relax on this many worker threads (1 = in this thread), or 'auto' (resolveWorkers); results are identical either way */
+  workers: z.union([z.int().min(1).max(64), z.literal('auto')]).default('auto'),
   /** data-parallel over this many simulated boards, board k with device seed deviceSeed + k (their
    *  variation and drift differ like real boards'); without imperfections identical to one board */
   fleet: z.int().min(1).max(64).default(1),
@@ -77,17 +79,35 @@ export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, o
   const job = TrainJob.parse(jobIn)
   const data = jobData(job)
   if (job.anneal && network.model !== 'ising') throw new EqpError('EQP_ERR_BAD_INPUT', ['anneal', `an anneal schedule is for an Ising network (the model is '${network.model}')`])
+  const workers = resolveWorkers(job, network)
   // drift and noise streams live in one simulator: worker threads would each drift on their own
-  if (job.workers > 1 && (job.sim.drift > 0 || (job.sim.noise?.sigma ?? 0) > 0)) throw new EqpError('EQP_ERR_BAD_INPUT', ['workers', 'coupling drift and Langevin noise need a single simulator thread (workers 1)'])
+  if (workers > 1 && (job.sim.drift > 0 || (job.sim.noise?.sigma ?? 0) > 0)) throw new EqpError('EQP_ERR_BAD_INPUT', ['workers', 'coupling drift and Langevin noise need a single simulator thread (workers 1)'])
   if (job.fleet > 1) {
-    if (job.workers > 1) throw new EqpError('EQP_ERR_BAD_INPUT', ['workers', 'a fleet relaxes its boards concurrently already; give fleet or workers, not both'])
+    if (workers > 1) throw new EqpError('EQP_ERR_BAD_INPUT', ['workers', 'a fleet relaxes its boards concurrently already; give fleet or workers, not both'])
     const boards = Array.from({ length: job.fleet }, (_, k) => openSimulator(network, { ...job.sim, deviceSeed: (job.sim.deviceSeed + k) >>> 0 }, job.anneal))
     const fleet = new FleetSubstrate(boards.map((sub, k) => ({ name: `sim-${k}`, sub })))
     return trainOnSubstrate(fleet, network, data, job, onEvent, () => boards.reduce((s, b) => s + b.forceEvals, 0), hooks)
   }
   // worker threads run the deterministic simulators (XY, OIM, resistor); the annealer samples in this thread
-  const sub = job.workers > 1 && network.model !== 'ising' ? await ParallelSimSubstrate.create(network, job.sim, job.workers) : openSimulator(network, job.sim, job.anneal)
+  const sub = workers > 1 && network.model !== 'ising' ? await ParallelSimSubstrate.create(network, job.sim, workers) : openSimulator(network, job.sim, job.anneal)
   return trainOnSubstrate(sub, network, data, job, onEvent, () => sub.forceEvals, hooks)
+}
+
+/** Couplings from which 'auto' relaxes on worker threads: below, a thread's start-up (~1 s) costs more than it saves. */
+export const AUTO_WORKERS_MIN_EDGES = 20_000
+
+/**
+ * The worker threads a job relaxes on. 'auto' means the machine's cores for a deterministic simulator
+ * (XY, OIM, resistor) of at least AUTO_WORKERS_MIN_EDGES couplings with batches of at least two
+ * samples per core, and one thread otherwise (small networks, fleets, drift or Langevin noise, the
+ * Ising annealer). The results are the same for every thread count.
+ */
+export function resolveWorkers(job: TrainJob, network: Network): number {
+  if (job.workers !== 'auto') return job.workers
+  const cores = availableParallelism()
+  const single = network.model === 'ising' || job.fleet > 1 || job.sim.drift > 0 || (job.sim.noise?.sigma ?? 0) > 0
+  if (single || cores < 2 || network.edges.length < AUTO_WORKERS_MIN_EDGES || job.train.batchSize < 2 * cores) return 1
+  return cores
 }
 
 /**
@@ -111,6 +131,8 @@ export async function trainOnSubstrate(sub: Substrate, network: Network, data: D
         }
         onEvent?.(e)
       },
+      // the contrast of big layer blocks as float32 products when a TensorFlow.js backend is up
+      matmul: denseMatMul(),
     })
     const stop = job.stopAtDistance
     let final = await trainer.train(() => stop !== undefined && lastEpoch !== null && lastEpoch.distance < stop)

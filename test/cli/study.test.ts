@@ -71,6 +71,47 @@ describe('eqprop-hil study', () => {
     assert.equal(r.stdout.startsWith('# tiny'), true, 'the table is printed too')
   })
 
+  it('resumes: unchanged runs are read back, changed entries retrain, --fresh retrains all; ETA and partial tables', async () => {
+    const out = join(dir, 'resume')
+    const cfg = { name: 'resume', entries: [{ ...TINY.entries[0], seeds: 2 }] }
+    const first = await run(['study', '--config', write('resume.json', cfg), '--out', out, '--workers', '1'])
+    assert.equal(first.code, 0, first.stderr)
+    assert.match(first.stderr, /\[1\/2\] a2a6 seed 0: .*; ETA \d+/)
+    // mark a finished run: a resumed study must keep it as it is
+    const f0 = join(out, 'a2a6-seed0.json')
+    const marked = { ...JSON.parse(readFileSync(f0, 'utf8')), wallS: 12345 }
+    writeFileSync(f0, JSON.stringify(marked))
+    const again = await run(['study', '--config', write('resume.json', cfg), '--out', out, '--workers', '1'])
+    assert.equal(again.code, 0, again.stderr)
+    assert.doesNotMatch(again.stderr, /\] a2a6 seed/, 'nothing retrained')
+    assert.equal(JSON.parse(readFileSync(f0, 'utf8')).wallS, 12345)
+    assert.match(readFileSync(join(out, 'results.csv'), 'utf8'), /12345/)
+    // a changed setting retrains that entry
+    const changed = { name: 'resume', entries: [{ ...cfg.entries[0], lr: 0.05 }] }
+    const re = await run(['study', '--config', write('resume2.json', changed), '--out', out, '--workers', '1'])
+    assert.equal(re.code, 0, re.stderr)
+    assert.match(re.stderr, /\[2\/2\] a2a6 seed 1/)
+    assert.notEqual(JSON.parse(readFileSync(f0, 'utf8')).wallS, 12345)
+    writeFileSync(f0, JSON.stringify({ ...JSON.parse(readFileSync(f0, 'utf8')), wallS: 12345 }))
+    const fresh = await run(['study', '--config', write('resume2.json', changed), '--out', out, '--workers', '1', '--fresh'])
+    assert.equal(fresh.code, 0, fresh.stderr)
+    assert.notEqual(JSON.parse(readFileSync(f0, 'utf8')).wallS, 12345)
+    assert.doesNotMatch(readFileSync(join(out, 'results.md'), 'utf8'), /Partial/, 'a finished study has a whole table')
+  })
+
+  it('writes a partial table while a study runs', async () => {
+    const { runStudy } = await import('../../src/services/study/run.ts')
+    const { parseStudyConfig } = await import('../../src/services/study/config.ts')
+    const out = join(dir, 'partial')
+    const seen: string[] = []
+    await runStudy(parseStudyConfig({ name: 'partial', entries: [{ ...TINY.entries[0], seeds: 2 }] }, 'partial'), {
+      outDir: out, workers: 1, onRun: () => { seen.push(readFileSync(join(out, 'results.md'), 'utf8')) },
+    })
+    assert.match(seen[0], /Partial: 1 of 2 runs finished/)
+    assert.match(seen[0], /\| a2a6 \| .* \| 1 \|/)
+    assert.doesNotMatch(seen[1], /Partial/)
+  })
+
   it('a bad config exits with code 2 and names the field', async () => {
     const bad = { name: 'bad', entries: [{ ...TINY.entries[0], lr: -1 }] }
     const r = await run(['study', '--config', write('bad.json', bad), '--out', join(dir, 'bad')])

@@ -12,8 +12,8 @@ const dir = fileURLToPath(new URL('../../examples/', import.meta.url))
 const files = readdirSync(dir).filter((f) => /^study-.*\.json$/.test(f)).sort()
 
 describe('examples/study-*.json', () => {
-  it('ships the XOR lattice, Iris size and MNIST studies', () => {
-    assert.deepEqual(files, ['study-iris-size.json', 'study-mnist.json', 'study-xor-lattice.json'])
+  it('ships the XOR lattice, Iris size, MNIST and quick studies', () => {
+    assert.deepEqual(files, ['study-iris-size.json', 'study-mnist.json', 'study-quick.json', 'study-xor-lattice.json'])
   })
   for (const f of files) {
     it(`${f} parses and every network builds for its task`, () => {
@@ -29,4 +29,34 @@ describe('examples/study-*.json', () => {
       }
     })
   }
+})
+
+const paperDir = fileURLToPath(new URL('../../examples/paper/', import.meta.url))
+
+describe('examples/paper/ (one study per paper figure)', () => {
+  const paper = readdirSync(paperDir).filter((f) => f.endsWith('.json')).sort()
+  it('ships the XOR 15x15, Iris size and MNIST hidden-layer studies', () => {
+    assert.deepEqual(paper, ['a-xor-15x15.json', 'c-iris-size.json', 'd-mnist-hidden.json'])
+  })
+  for (const f of paper) {
+    it(`${f} parses and every network builds for its task`, () => {
+      const cfg = readStudyConfig(paperDir + f)
+      for (const e of cfg.entries) {
+        const data = loadTask(e.task, 0)
+        const net = networkFromArg(e.network, { inputs: data.nIn, outputs: data.nOut }, 0)
+        assert.equal(net.inputs.length, data.nIn, `${e.label}: inputs`)
+        assert.equal(net.outputs.length, data.nOut, `${e.label}: outputs`)
+      }
+    })
+  }
+  it('the XOR study compares converged equilibria with reference dynamics for every lattice, 100 initialisations each', () => {
+    const cfg = readStudyConfig(paperDir + 'a-xor-15x15.json')
+    const kinds = new Set(cfg.entries.map((e) => e.label.replace(/-(converged|reference)$/, '')))
+    for (const k of kinds) {
+      const pair = cfg.entries.filter((e) => e.label.startsWith(k + '-'))
+      assert.deepEqual(pair.map((e) => e.dynamics).sort(), ['converged', 'reference'], k)
+      for (const e of pair) assert.equal(entrySeeds(e).length, 100)
+    }
+    assert.ok(kinds.size >= 4, 'n4, n8, skip and stacked lattices')
+  })
 })

@@ -15,7 +15,7 @@ export const Health = z.object({
   uptimeS: z.number(),
   devices: z.int(),
   runs: z.record(z.string(), z.int()),
-  /** backend of the dense XY kernels (docs/readme-dense.md) */
+  /** backend of the dense XY kernels (docs/explanation/dense-kernels.md) */
   kernels: z.object({ dense: z.enum(['node', 'wasm', 'cpu', 'typed-array']), simd: z.boolean().optional(), fallback: z.string().optional() }),
 })
 

@@ -1,6 +1,7 @@
 // eqprop-hil serve: the daemon. Prints its address on stdout, logs (pino) on stderr.
 import type { Logger } from 'pino'
 import { configFromEnv, parseTokens, readConfigFile, resolveConfig, type ServeConfig } from '../../api/config.ts'
+import { EqpError } from '../../errors.ts'
 import { num, parseFlags } from '../usage.ts'
 
 export const SERVE_HELP = `eqprop-hil serve [options]
@@ -64,7 +65,18 @@ export async function serveCommand(args: string[]): Promise<number> {
   const logger = await makeLogger(cfg)
   // loaded here, so other commands do not pay for fastify and SQLite
   const { startDaemon } = await import('../../api/daemon.ts')
-  const d = await startDaemon(cfg, logger)
+  let d: Awaited<ReturnType<typeof startDaemon>>
+  try {
+    d = await startDaemon(cfg, logger)
+  } catch (e) {
+    // a daemon that cannot start (port in use, broker unreachable) needs another setting, not a stack trace
+    const why = e instanceof EqpError ? `${e.code}: ${e.message}` : (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `EQP_ERR_BAD_INPUT: port: ${cfg.host}:${cfg.port} is in use (give another --port, or 0 for any free one)` : null
+    if (why === null) throw e
+    const hint = cfg.mqttEmbedded && /in use/.test(why) && !why.includes('--port') ? ' (a broker already runs there? use it with --mqtt URL, or give --mqtt-port 0)' : ''
+    process.stderr.write(`eqprop-hil serve: ${why}${hint}\n`)
+    logger.flush?.()
+    return 2
+  }
   // handlers first: a supervisor may signal as soon as it reads the address
   const stopped = new Promise<void>((resolve) => {
     let stopping = false

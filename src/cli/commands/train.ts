@@ -12,7 +12,7 @@ import { replicateOutputs } from '../../core/topology/replicas.ts'
 import { SCHEDULE_KINDS } from '../../core/solvers/anneal.ts'
 import { MODEL_NAMES } from '../../core/network/network.ts'
 import { loadTask, trainOnSimulator, TrainJob, type TrainJobInput } from '../../services/training.ts'
-import { describeKernels, initDenseBackend } from '../../services/kernels.ts'
+import { describeKernels, initDenseBackend, kernelsWorthSaying } from '../../services/kernels.ts'
 import { parseDeviceArg, trainOnDevice } from '../../services/boards.ts'
 import { CurveRecorder, STATE_PLOTS, writePlots, writeRunPlots } from '../../services/plots/run-plots.ts'
 import { countParameters } from '../../core/topology/index.ts'
@@ -26,16 +26,16 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --network N         builder string (all-to-all:6, layered:4,10,3, lattice:5x5, lattice:15x15:n8:skip=2,
                       lattice:15x15:in=6,6;7,10:out=10,8, with :std=X and :bias=directions|zero|random) or a network JSON file;
                       stacked:LxRxC[:n0|n4|n8][:r=R] and lcl:HxW:cCkKsS[,...][:pad=same][:tied] (:tied shares kernels, CNN-like;
-                      see the README, Paper scale, and docs/readme-study.md)
+                      see docs/reference/network-builders.md)
   --network-seed S    seed of the network's random couplings (default: --seed)
   --substrate M       ${MODEL_NAMES.join(' | ')}: simulate this substrate (default: the network file's model, else xy);
-                      oim, resistor and ising read inputs and targets through sin (+-pi/2 -> +-1), see the README, Substrates
-  --input-gain G      resistor: the input stage drives the sources at G x (default 1; docs/readme-resistor-gain.md)
+                      oim, resistor and ising read inputs and targets through sin (+-pi/2 -> +-1), see docs/explanation/substrates.md
+  --input-gain G      resistor: the input stage drives the sources at G x (default 1; docs/explanation/substrates.md)
   --layer-gain A      resistor: bidirectional amplifiers (voltage gain A forward, current gain 1/A back) between
                       consecutive free layers, one value for every boundary or A1,A2,... (default none)
   --input-values V    oim | resistor | ising: clamp dataset values as signed (sin v in [-1, 1], default) or unit
                       ((1 + sin v)/2 in [0, 1]: a blank pixel clamps 0, as the OIM anchors feed pixels)
-  --copies K          ising: K spins per output, read out by their mean (default 1; docs/readme-ising.md)
+  --copies K          ising: K spins per output, read out by their mean (default 1; docs/explanation/substrates.md)
   --sweeps N          ising: Metropolis sweeps of one forward anneal (default 100)
   --reads N           ising: anneals per sample, the lowest-energy read returned (default 1)
   --anneal-schedule S ising: geometric | linear inverse-temperature schedule (default geometric)
@@ -59,8 +59,8 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
                       gradient flow for a fixed time with no convergence test, as the published XY code does
                       (docs/explanation/relaxation-dynamics.md)
   --dynamics-t T      reference dynamics: model time to integrate (default 100)
-  --kernel K          auto | dense | typed: XY force kernel (default auto; docs/readme-dense.md)
-  --workers N         relax on N worker threads: XY, OIM and resistor networks (default 1; same results, more cores)
+  --kernel K          auto | dense | typed: XY force kernel (default auto; docs/explanation/dense-kernels.md)
+  --workers N|auto    relax on N worker threads: XY, OIM and resistor networks (default auto: all cores from 20,000 couplings; same results)
   --train-per-class K train on the first K training rows of each class (the test split stays whole)
   --fleet N           data-parallel over N simulated boards, board k with device seed --device-seed + k
                       (each relaxes a shard of every batch; all apply the same averaged update)
@@ -85,6 +85,7 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --seed S            run seed (default 0)
   --out FILE          trained network JSON (default out/<task>-seed<S>.json)
   --json              print one JSON summary line on stdout instead of text
+  --verbose           also print the dense-kernel backend on stderr, and why faster ones were skipped
   --plots DIR         write curve.png, phases.png, couplings.png and response.png into DIR at the end
   --plots-every K     also write DIR/epoch-<e>/phases.png, couplings.png, response.png after every K-th epoch (simulator runs)`
 
@@ -99,7 +100,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' },
     'readout-bits': { type: 'string' }, noise: { type: 'string' }, variation: { type: 'string' }, 'device-seed': { type: 'string' }, drift: { type: 'string' },
     solver: { type: 'string' }, dynamics: { type: 'string' }, 'dynamics-t': { type: 'string' }, kernel: { type: 'string' }, tol: { type: 'string' }, workers: { type: 'string' }, fleet: { type: 'string' }, 'train-per-class': { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
-    'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+    'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
     serial: { type: 'string' }, device: { type: 'string' }, baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' },
   })
   const task = required(f.task, 'task')
@@ -114,7 +115,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     layers: f['layer-gain'] === undefined ? undefined : f['layer-gain'].split(',').map((v) => gainFlag(v, 'layer-gain')),
   }, { input: '--input-gain', layers: '--layer-gain' }), f['input-values'] === undefined ? undefined : oneOf(f['input-values'], 'input-values', ['signed', 'unit'] as const, 'signed'), '--input-values')
   if (!f.json && network.model === 'oim' && network.inputValues === undefined && data.nIn >= 64) {
-    // signed pixels put every blank pixel at -1; their common field locks the hidden layer (README, OIM)
+    // signed pixels put every blank pixel at -1; their common field locks the hidden layer (docs/explanation/substrates.md, OIM)
     process.stderr.write('note: an OIM on images learns with --input-values unit (a blank pixel clamps 0); signed values saturate the hidden layer\n')
   }
   const annealed = annealFlags(f)
@@ -157,15 +158,18 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (!f.json) process.stderr.write(`training ${task} on ${network.nodes} nodes / ${network.edges.length} couplings / ${counts.parameters} trainable parameters (${f.serial !== undefined ? `serial ${f.serial}` : f.device ?? 'sim'}, ${sim.solver}), ${cfg.epochs} epochs\n`)
   // backend for the dense XY kernels (EQP_TF_BACKEND overrides); reported in the summary too
   const kernels = await initDenseBackend()
-  if (!f.json) process.stderr.write(describeKernels(kernels) + '\n')
+  // a small run never takes the dense path: the backend line would only be noise there
+  if (!f.json && kernelsWorthSaying({ verbose: f.verbose === true, kernel: sim.kernel, couplings: network.edges.length })) {
+    process.stderr.write(describeKernels(kernels, f.verbose === true) + '\n')
+  }
   const curve = f.plots === undefined ? null : new CurveRecorder()
   const progress = curve ? curve.tap(f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)) : f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)
   const stopAtDistance = f['stop-at-d'] === undefined ? undefined : num(f['stop-at-d'], 'stop-at-d', 0, { gt: 0 })
-  const workers = num(f.workers, 'workers', 1, { int: true, min: 1, max: 64 })
+  const workers = f.workers === undefined || f.workers === 'auto' ? 'auto' as const : num(f.workers, 'workers', 1, { int: true, min: 1, max: 64 })
   if (f.serial !== undefined && f.device !== undefined) throw new UsageError('give --serial or --device, not both')
   const device = f.serial !== undefined ? { kind: 'serial' as const, path: f.serial } : f.device === undefined || f.device === 'sim' ? null : parseDeviceArg(f.device)
   const fleet = num(f.fleet, 'fleet', 1, { int: true, min: 1, max: 64 })
-  if (fleet > 1 && (device !== null || workers > 1)) throw new UsageError('--fleet simulates its own boards: not with --serial, --device or --workers')
+  if (fleet > 1 && (device !== null || (workers !== 'auto' && workers > 1))) throw new UsageError('--fleet simulates its own boards: not with --serial, --device or --workers')
   const trainPerClass = f['train-per-class'] === undefined ? undefined : num(f['train-per-class'], 'train-per-class', 0, { int: true, min: 1 })
   const job = { task, train: cfg, sim, dataSeed: seed, stopAtDistance, workers, fleet, trainPerClass, ...(anneal ? { anneal } : {}) }
   // per-epoch pictures: the networks are kept (parameters only change) and drawn after the run

@@ -1,26 +1,37 @@
 // The local contrast EqProp measures: observables dE/dtheta at equilibria, weighted and summed.
-import { xyBiasObservable, xyEdgeObservable, type XyNet } from '../physics/xy.ts'
+import { sinCosInto } from '../physics/sincos.ts'
+import type { DenseMatMul } from '../physics/dense-xy.ts'
+import { xyBiasObservable, type XyNet } from '../physics/xy.ts'
+import { CosContrast } from './cos-contrast.ts'
 
-/** Scratch for accumulateContrast, made once per network. */
-export interface ContrastScratch { w: Float64Array; h: Float64Array; psi: Float64Array }
+/** Scratch for accumulateContrast, made once per network; the trig rows grow with the batch. */
+export interface ContrastScratch { h: Float64Array; psi: Float64Array; cos: CosContrast }
 
 export function createContrastScratch(net: XyNet): ContrastScratch {
-  return { w: new Float64Array(net.m), h: new Float64Array(net.n), psi: new Float64Array(net.n) }
+  return { h: new Float64Array(net.n), psi: new Float64Array(net.n), cos: new CosContrast(net) }
 }
 
 /**
  * g += c * sum_b dE/dtheta(states_b) over a [B, n] batch, over the samples with keep[b] = 1 (all
- * when keep is null). g holds [W (m) | h (n) | psi (n)] when withBias, else W only.
+ * when keep is null). g holds [W (m) | h (n) | psi (n)] when withBias, else W only. A float32
+ * matrix-product backend `mm` takes the dense layer blocks (see CosContrast).
  */
-export function accumulateContrast(net: XyNet, states: Float64Array, B: number, c: number, withBias: boolean, g: Float64Array, s: ContrastScratch, keep: Uint8Array | null = null): void {
+export function accumulateContrast(net: XyNet, states: Float64Array, B: number, c: number, withBias: boolean, g: Float64Array, s: ContrastScratch,
+  keep: Uint8Array | null = null, mm: DenseMatMul | null = null): void {
   if (c === 0) return
   const { n, m } = net
+  const cc = s.cos
+  cc.reserve(B)
+  let R = 0
   for (let b = 0; b < B; b++) {
     if (keep && !keep[b]) continue
-    xyEdgeObservable(net, states, b * n, s.w)
-    for (let k = 0; k < m; k++) g[k] += c * s.w[k]
-    if (withBias) {
-      xyBiasObservable(net, states, b * n, s.h, s.psi)
+    sinCosInto(states, b * n, n, cc.cs.subarray(R * n), cc.sn.subarray(R * n))
+    cc.rows[R++] = b
+  }
+  cc.add(R, c, g, mm)
+  if (withBias) {
+    for (let r = 0; r < R; r++) {
+      xyBiasObservable(net, states, cc.rows[r] * n, s.h, s.psi)
       for (let i = 0; i < n; i++) { g[m + i] += c * s.h[i]; g[m + n + i] += c * s.psi[i] }
     }
   }

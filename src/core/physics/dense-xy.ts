@@ -6,8 +6,11 @@
 // where C = cos phi, S = sin phi (rows = samples of a batch). The matrix products go through a
 // pluggable DenseMatMul: plain Float64 loops here (core imports no third-party code), TensorFlow.js
 // in drivers/sim/tf-dense.ts.
-import type { XyNet } from './xy.ts'
+import { xyEnergy, type XyNet } from './xy.ts'
 import { sinCosInto } from './sincos.ts'
+import { findDenseBlocks, type DenseBlock } from './dense-blocks.ts'
+
+export { findDenseBlocks, type DenseBlock }
 
 /** Names of the matrix-product backends, as /health reports them. */
 export type DenseBackendName = 'node' | 'wasm' | 'cpu' | 'typed-array'
@@ -68,48 +71,6 @@ export const typedMatMul: DenseMatMul = {
       dispose() {},
     }
   },
-}
-
-/** A dense block: edge edgeOff + i*b + j couples node aOff + i to node bOff + j (i < a, j < b). */
-export interface DenseBlock {
-  readonly aOff: number
-  readonly a: number
-  readonly bOff: number
-  readonly b: number
-  readonly edgeOff: number
-}
-
-/**
- * Finds the dense blocks in an edge list (as the layered builder emits them: row-major runs
- * (aOff+i, bOff+j)); blocks smaller than minSize edges or with overlapping node ranges are left out.
- * Detected from the edges themselves, so any builder that emits such runs benefits.
- */
-export function findDenseBlocks(net: Pick<XyNet, 'm' | 'ei' | 'ej'>, minSize = 2): DenseBlock[] {
-  const { m, ei, ej } = net
-  const out: DenseBlock[] = []
-  let k = 0
-  while (k < m) {
-    const i0 = ei[k], j0 = ej[k]
-    let b = 1
-    while (k + b < m && ei[k + b] === i0 && ej[k + b] === j0 + b) b++
-    let a = 1
-    for (;;) {
-      const base = k + a * b
-      if (base + b > m) break
-      let ok = true
-      for (let t = 0; t < b && ok; t++) ok = ei[base + t] === i0 + a && ej[base + t] === j0 + t
-      if (!ok) break
-      a++
-    }
-    const overlap = i0 < j0 + b && j0 < i0 + a
-    if (a * b >= minSize && !overlap) {
-      out.push({ aOff: i0, a, bOff: j0, b, edgeOff: k })
-      k += a * b
-    } else {
-      k++
-    }
-  }
-  return out
 }
 
 /** Copies the couplings of a block out of the edge weights into W [a, b]. */
@@ -244,6 +205,10 @@ export class DenseXyPlan {
   private readonly sparseFold: { k: Uint32Array; col: Uint32Array; loc: Uint32Array }
   /** full edge index of each residual compact edge */
   private readonly restEdge: Uint32Array
+  /** edges between two clamped nodes: constant energy that no free node feels */
+  private readonly fixedEdge: Uint32Array
+  /** input column of each clamped node (-1 elsewhere) */
+  private readonly inputCol: Int32Array
   /** per compact node: 2 sum |W| + |h| over the full network (XySystem.stiffness's Gershgorin row) */
   readonly rowBound: Float64Array
   /** half-bandwidth of all free-free couplings in compact ids */
@@ -266,6 +231,7 @@ export class DenseXyPlan {
     this.local = local
     const col = new Int32Array(n).fill(-1)
     inputs.forEach((i, c) => { col[i] = c })
+    this.inputCol = col
     const handled = new Uint8Array(m)
     const all = (off: number, len: number, v: number) => { for (let t = 0; t < len; t++) if (clamped[off + t] !== v) return false; return true }
     for (const blk of blocks) {
@@ -282,16 +248,17 @@ export class DenseXyPlan {
       } else continue
       handled.fill(1, edgeOff, edgeOff + a * b)
     }
-    const fk: number[] = [], fc: number[] = [], fl: number[] = [], rest: number[] = []
+    const fk: number[] = [], fc: number[] = [], fl: number[] = [], rest: number[] = [], fixed: number[] = []
     for (let k = 0; k < m; k++) {
       if (handled[k]) continue
       const i = ei[k], j = ej[k]
-      if (clamped[i] && clamped[j]) continue // constant energy, no force on anyone
+      if (clamped[i] && clamped[j]) { fixed.push(k); continue } // constant energy, no force on anyone
       if (clamped[i] || clamped[j]) { fk.push(k); fc.push(clamped[i] ? col[i] : col[j]); fl.push(clamped[i] ? local[j] : local[i]) }
       else rest.push(k)
     }
     this.sparseFold = { k: Uint32Array.from(fk), col: Uint32Array.from(fc), loc: Uint32Array.from(fl) }
     this.restEdge = Uint32Array.from(rest)
+    this.fixedEdge = Uint32Array.from(fixed)
     const nf = free.length, mr = rest.length
     const cei = new Uint32Array(mr), cej = new Uint32Array(mr)
     rest.forEach((k, t) => { cei[t] = local[ei[k]]; cej[t] = local[ej[k]] })
@@ -405,6 +372,33 @@ export class DenseXyPlan {
     if (b >= this.rows) throw new RangeError(`sample ${b}: the last fold had ${this.rows} rows`)
     const c = this.compact, nf = this.free.length, o = b * nf
     for (let i = 0; i < nf; i++) { c.hx[i] = this.baseHx[i] + this.fx[o + i]; c.hy[i] = this.baseHy[i] + this.fy[o + i] }
+  }
+
+  /**
+   * Internal energy E of the full network for sample b of the last fold (after setSample(b)), from
+   * its compact state xc and clamped phases inputs[B, nIn] (rad): the compact energy already holds the
+   * free nodes' bias and every clamped-free coupling (the folded field); the clamped nodes' own bias and
+   * clamped-clamped couplings are added here. Costs O(free nodes + step blocks), not O(all couplings).
+   */
+  energy(xc: Float64Array, inputs: ArrayLike<number>, b: number): number {
+    const c = this.compact, f = this.full
+    let e = xyEnergy(c, xc, 0) + stepBlockEnergy(this, c.cs, c.sn)
+    const nIn = f.inputs.length, o = b * nIn
+    if (f.hasBias) {
+      for (let t = 0; t < nIn; t++) {
+        const i = f.inputs[t], x = inputs[o + t]
+        e -= f.hx[i] * Math.cos(x) + f.hy[i] * Math.sin(x)
+      }
+    }
+    const fe = this.fixedEdge
+    if (fe.length > 0) {
+      const col = this.inputCol
+      for (let t = 0; t < fe.length; t++) {
+        const k = fe[t]
+        e -= f.w[k] * Math.cos(inputs[o + col[f.ei[k]]] - inputs[o + col[f.ej[k]]])
+      }
+    }
+    return e
   }
 
   /** xc[t] = x[free[t]]: full state to compact state. */

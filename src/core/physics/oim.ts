@@ -43,8 +43,13 @@ export function compileOim(net: Network): OimNet {
 }
 
 function fillTrig(net: OimNet, st: Float64Array, off: number): void {
-  sinCosInto(st, off, net.n, net.cs, net.sn)
-  const { inputs, cs, sn } = net
+  oimVectorsInto(net, st, off, net.cs, net.sn)
+}
+
+/** Per-node vectors (cos phi, sin phi) of a state, (x, 0) on clamped inputs, into cs[0..n), sn[0..n). */
+export function oimVectorsInto(net: OimNet, st: Float64Array, off: number, cs: Float64Array, sn: Float64Array): void {
+  sinCosInto(st, off, net.n, cs, sn)
+  const { inputs } = net
   for (let k = 0; k < inputs.length; k++) { const i = inputs[k]; cs[i] = st[off + i]; sn[i] = 0 }
 }
 

@@ -4,6 +4,7 @@ import type { Network } from '../network/network.ts'
 import { compileTopology } from '../network/compile.ts'
 import type { HessianSink } from '../solvers/band.ts'
 import { sinCosInto } from './sincos.ts'
+import { findDenseBlocks, type DenseBlock } from './dense-blocks.ts'
 
 /** A network compiled to typed arrays; the hot loops read only this. */
 export interface XyNet {
@@ -29,7 +30,12 @@ export interface XyNet {
   /** per-node cos/sin scratch: trig once per node, not once per edge */
   readonly cs: Float64Array
   readonly sn: Float64Array
+  /** dense layer blocks of the edge list in edge order (absent = none): walked without index gathers */
+  readonly blocks?: readonly DenseBlock[]
 }
+
+/** Smallest block (couplings) that the energy and observable loops walk as a block. */
+const BLOCK_MIN_EDGES = 64
 
 /** Compiles a validated network description into typed arrays. */
 export function compileXy(net: Network): XyNet {
@@ -41,6 +47,7 @@ export function compileXy(net: Network): XyNet {
     n, m, ei, ej, w: Float64Array.from(net.weights), h, psi,
     inputs: Uint32Array.from(net.inputs), outputs: Uint32Array.from(net.outputs), clamped,
     hasBias: false, hx: new Float64Array(n), hy: new Float64Array(n), cs: new Float64Array(n), sn: new Float64Array(n),
+    blocks: findDenseBlocks({ m, ei, ej }, BLOCK_MIN_EDGES),
   }
   refreshBias(x)
   return x
@@ -67,7 +74,20 @@ export function xyEnergy(net: XyNet, phi: Float64Array, off: number): number {
   fillTrig(net, phi, off)
   const { m, ei, ej, w, cs, sn } = net
   let e = 0
-  for (let k = 0; k < m; k++) {
+  // edge order is kept (blocks are contiguous runs), so the sum is the same to the bit as a plain loop
+  let k = 0
+  for (const blk of net.blocks ?? []) {
+    for (; k < blk.edgeOff; k++) {
+      const i = ei[k], j = ej[k]
+      e -= w[k] * (cs[i] * cs[j] + sn[i] * sn[j])
+    }
+    const { aOff, a, bOff, b } = blk
+    for (let i = 0; i < a; i++) {
+      const ci = cs[aOff + i], si = sn[aOff + i]
+      for (let j = 0; j < b; j++, k++) e -= w[k] * (ci * cs[bOff + j] + si * sn[bOff + j])
+    }
+  }
+  for (; k < m; k++) {
     const i = ei[k], j = ej[k]
     e -= w[k] * (cs[i] * cs[j] + sn[i] * sn[j])
   }
@@ -129,7 +149,19 @@ export function xyDistance(net: XyNet, phi: Float64Array, off: number, tau: Arra
 export function xyEdgeObservable(net: XyNet, phi: Float64Array, off: number, out: Float64Array): Float64Array {
   fillTrig(net, phi, off)
   const { m, ei, ej, cs, sn } = net
-  for (let k = 0; k < m; k++) {
+  let k = 0
+  for (const blk of net.blocks ?? []) {
+    for (; k < blk.edgeOff; k++) {
+      const i = ei[k], j = ej[k]
+      out[k] = -(cs[i] * cs[j] + sn[i] * sn[j])
+    }
+    const { aOff, a, bOff, b } = blk
+    for (let i = 0; i < a; i++) {
+      const ci = cs[aOff + i], si = sn[aOff + i]
+      for (let j = 0; j < b; j++, k++) out[k] = -(ci * cs[bOff + j] + si * sn[bOff + j])
+    }
+  }
+  for (; k < m; k++) {
     const i = ei[k], j = ej[k]
     out[k] = -(cs[i] * cs[j] + sn[i] * sn[j])
   }

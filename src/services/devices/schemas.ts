@@ -46,7 +46,7 @@ function checkSimDevice(v: { network?: unknown; builder?: unknown; io?: unknown;
 const simDeviceCreate = <K extends 'sim-xy' | 'sim-oim' | 'sim-resistor'>(kind: K) => z.strictObject(simDeviceShape(kind)).superRefine(checkSimDevice)
 export const SimXyDeviceCreate = simDeviceCreate('sim-xy')
 export type SimXyDeviceCreate = z.infer<typeof SimXyDeviceCreate>
-/** A simulated oscillator Ising machine; a description or builder network becomes model 'oim' (README, Substrates). */
+/** A simulated oscillator Ising machine; a description or builder network becomes model 'oim' (docs/explanation/substrates.md). */
 export const SimOimDeviceCreate = simDeviceCreate('sim-oim')
 export type SimOimDeviceCreate = z.infer<typeof SimOimDeviceCreate>
 /** A simulated resistor network (model 'resistor'; sim readoutBits are ADC bits over +-sim.readoutRange V, noise is thermal noise on the voltages).
@@ -58,7 +58,7 @@ export const SimResistorDeviceCreate = z.strictObject({
   gain: ResistorGain.optional(),
 }).superRefine(checkSimDevice)
 /** A simulated Ising annealer (model 'ising'): `anneal` sets its schedule, `copies` the spins per output
- *  (a builder's outputs are replicated); readoutBits and noise are refused (README, Ising annealer). */
+ *  (a builder's outputs are replicated); readoutBits and noise are refused (docs/explanation/substrates.md, Ising annealer). */
 export const SimIsingDeviceCreate = z.strictObject({
   ...simDeviceShape('sim-ising'),
   anneal: IsingAnneal.partial().optional(),

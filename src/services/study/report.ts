@@ -55,10 +55,11 @@ const pct = (x: { mean: number; std: number } | null) => (x ? `${(100 * x.mean).
 const targetText = (t: EntrySummary['target']) => (t ? (t.metric === 'test_acc' ? `test acc >= ${t.value}` : `D < ${t.value}`) : '-')
 
 /** The markdown report: a heading, the table, and what the columns mean. */
-export function studyMarkdown(name: string, rows: EntrySummary[]): string {
+export function studyMarkdown(name: string, rows: EntrySummary[], progress?: { done: number; total: number }): string {
   const head = ['entry', 'network', 'task', 'couplings', 'trainable params', 'seeds', 'test acc % (mean ± std)', 'train acc % (mean ± std)', 'target', 'reached', 'median epochs to target', 'wall s']
   const lines = [
     `# ${name}`, '',
+    ...(progress && progress.done < progress.total ? [`Partial: ${progress.done} of ${progress.total} runs finished; the table grows as runs finish.`, ''] : []),
     `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`,
     ...rows.map((r) => `| ${[
       r.label, `\`${r.network}\``, r.task, r.couplings, r.parameters, r.seeds, pct(r.testAcc), pct(r.trainAcc), targetText(r.target),

@@ -1,6 +1,7 @@
 // Runs a study: every (entry, seed) through the same training service `eqprop-hil train` uses, on this
 // thread or on a pool of worker threads (each run is seeded, so the results do not depend on the pool).
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { countParameters } from '../../core/topology/index.ts'
@@ -30,10 +31,21 @@ export interface StudyRun {
   epochsToTarget: number | null
   wallS: number
   forceEvals: number
+  /** fingerprint of the entry's settings (entryKey): a resumed study keeps a run file only if it matches */
+  entryKey: string
 }
 
-/** Trains one seed of one entry (what a worker thread runs); the seed is the run, network and data seed, as `train --seed`. */
-export async function runStudySeed(entry: StudyEntry, seed: number): Promise<StudyRun> {
+/** A fingerprint of everything that shapes an entry's runs (its parsed settings), so changed settings retrain. */
+export function entryKey(entry: StudyEntry): string {
+  const { seeds: _seeds, ...settings } = entry
+  return createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 16)
+}
+
+/**
+ * Trains one seed of one entry (what a worker thread runs); the seed is the run, network and data seed,
+ * as `train --seed`. `workers` relax threads for this run: 1 inside a pool of runs, which uses the cores already.
+ */
+export async function runStudySeed(entry: StudyEntry, seed: number, workers: number | 'auto' = 1): Promise<StudyRun> {
   const data = loadTask(entry.task, seed)
   const network = networkFromArg(entry.network, { inputs: data.nIn, outputs: data.nOut }, seed)
   const { label, network: spec, task, seeds: _s, solver, dynamics, dynamicsT, tol, stopAtDistance, target, ...train } = entry
@@ -46,11 +58,11 @@ export async function runStudySeed(entry: StudyEntry, seed: number): Promise<Stu
     if (target.metric === 'distance' && e.type === 'epoch' && e.metrics.distance < target.value) epochsToTarget = e.epoch
     if (target.metric === 'test_acc' && e.type === 'eval' && e.metrics.split === 'test' && e.metrics.accuracy >= target.value) epochsToTarget = e.epoch
   }
-  const r = await trainOnSimulator(network, { task, train: { ...train, seed }, sim: { solver, dynamics, dynamicsT, tol }, dataSeed: seed, stopAtDistance }, onEvent)
+  const r = await trainOnSimulator(network, { task, train: { ...train, seed }, sim: { solver, dynamics, dynamicsT, tol }, dataSeed: seed, stopAtDistance, workers }, onEvent)
   return {
     label, seed, network: spec, task, nodes: network.nodes, couplings: counts.couplings, parameters, epochs: r.epochs,
     train: r.train, test: r.final && { accuracy: r.final.accuracy, distance: r.final.distance },
-    target: target ?? null, epochsToTarget, wallS: r.wallS, forceEvals: r.forceEvals,
+    target: target ?? null, epochsToTarget, wallS: r.wallS, forceEvals: r.forceEvals, entryKey: entryKey(entry),
   }
 }
 
@@ -59,8 +71,10 @@ export interface StudyOptions {
   outDir: string
   /** runs trained at once, each on its own worker thread (1 = on this thread) */
   workers?: number
-  /** called after each run */
-  onRun?: (run: StudyRun, done: number, total: number) => void
+  /** keep the run files an earlier, interrupted study wrote for the same settings (default true) */
+  resume?: boolean
+  /** called after each run; etaS estimates the time left from this session's runs (null before the first) */
+  onRun?: (run: StudyRun, done: number, total: number, etaS: number | null) => void
 }
 
 export interface StudyResult { runs: StudyRun[]; summaries: EntrySummary[]; markdown: string; files: string[]; wallS: number }
@@ -74,30 +88,53 @@ export async function runStudy(config: StudyConfig, opts: StudyOptions): Promise
     networkFromArg(e.network, { inputs: data.nIn, outputs: data.nOut }, entrySeeds(e)[0])
   }
   mkdirSync(opts.outDir, { recursive: true })
-  const jobs = config.entries.flatMap((entry) => entrySeeds(entry).map((seed) => ({ entry, seed })))
-  const runs: StudyRun[] = new Array(jobs.length)
+  const all = config.entries.flatMap((entry) => entrySeeds(entry).map((seed) => ({ entry, seed })))
+  const runs: (StudyRun | undefined)[] = new Array(all.length)
   const files: string[] = []
-  let done = 0
-  const record = (k: number, run: StudyRun) => {
-    runs[k] = run
-    const path = join(opts.outDir, `${run.label}-seed${run.seed}.json`)
+  const runPath = (label: string, seed: number) => join(opts.outDir, `${label}-seed${seed}.json`)
+  // an interrupted study resumes: finished runs of unchanged entries are read back, not retrained
+  const todo: number[] = []
+  all.forEach(({ entry, seed }, k) => {
+    const old = opts.resume === false ? null : readRun(runPath(entry.label, seed))
+    if (old && old.entryKey === entryKey(entry)) { runs[k] = old; files.push(runPath(entry.label, seed)) }
+    else todo.push(k)
+  })
+  let done = all.length - todo.length, fresh = 0
+  const md = join(opts.outDir, 'results.md'), csv = join(opts.outDir, 'results.csv')
+  const tables = () => {
+    const finished = runs.filter((r): r is StudyRun => r !== undefined)
+    const summaries = config.entries.map((e) => summarise(e, finished.filter((r) => r.label === e.label)))
+    const markdown = studyMarkdown(config.name, summaries, { done: finished.length, total: all.length })
+    writeFileSync(md, markdown)
+    writeFileSync(csv, studyCsv(summaries))
+    return { finished, summaries, markdown }
+  }
+  const record = (t: number, run: StudyRun) => {
+    runs[todo[t]] = run
+    const path = runPath(run.label, run.seed)
     writeFileSync(path, JSON.stringify(run, null, 2) + '\n')
     files.push(path)
-    opts.onRun?.(run, ++done, jobs.length)
+    tables() // partial tables as runs finish, so a long study can be read (and resumed) midway
+    fresh++
+    const elapsed = (performance.now() - t0) / 1000
+    opts.onRun?.(run, ++done, all.length, (elapsed / fresh) * (all.length - done))
   }
+  const jobs = todo.map((k) => all[k])
   const workers = Math.max(1, Math.min(opts.workers ?? 1, jobs.length))
   if (workers === 1) {
-    for (let k = 0; k < jobs.length; k++) record(k, await runStudySeed(jobs[k].entry, jobs[k].seed))
-  } else {
+    for (let t = 0; t < jobs.length; t++) record(t, await runStudySeed(jobs[t].entry, jobs[t].seed, 'auto'))
+  } else if (jobs.length > 0) {
     await runPool(jobs, workers, record)
   }
-  const summaries = config.entries.map((e) => summarise(e, runs.filter((r) => r.label === e.label)))
-  const md = join(opts.outDir, 'results.md'), csv = join(opts.outDir, 'results.csv')
-  const markdown = studyMarkdown(config.name, summaries)
-  writeFileSync(md, markdown)
-  writeFileSync(csv, studyCsv(summaries))
+  const { finished, summaries, markdown } = tables()
   files.push(md, csv)
-  return { runs, summaries, markdown, files, wallS: (performance.now() - t0) / 1000 }
+  return { runs: finished, summaries, markdown, files, wallS: (performance.now() - t0) / 1000 }
+}
+
+/** A run file of an earlier study, or null when it is missing or unreadable (then the run is trained again). */
+function readRun(path: string): StudyRun | null {
+  if (!existsSync(path)) return null
+  try { return JSON.parse(readFileSync(path, 'utf8')) as StudyRun } catch { return null }
 }
 
 /** Hands jobs to `size` worker threads, one at a time each, until none are left. */

@@ -134,7 +134,10 @@ describe('dense XY kernels', () => {
       assert.deepEqual([...b.settled], [1, 1, 1])
       assert.deepEqual([...a.settled], [1, 1, 1])
       for (let k = 0; k < a.states.length; k++) assert.ok(Math.abs(Math.sin((a.states[k] - b.states[k]) / 2)) < 1e-5, `${solver} node ${k}`)
-      for (let s = 0; s < 3; s++) assert.ok(Math.abs(a.energy[s] - b.energy[s]) < 1e-9)
+      // the dense path reports the energy of its folded (compact) system; with a float32 TensorFlow.js
+      // fold its fields, like its equilibria, carry float32 rounding (~1e-8 relative)
+      const eTol = dense.kernelInUse().matmul === 'typed-array' ? 1e-9 : 1e-7
+      for (let s = 0; s < 3; s++) assert.ok(Math.abs(a.energy[s] - b.energy[s]) < eTol * Math.max(1, Math.abs(a.energy[s])), `${solver} energy ${a.energy[s]} ${b.energy[s]}`)
       // and the nudged phase from there, with cost targets
       const nreq = { batch: 3, inputs, phase: 'nudged' as const, nudge: { kind: 'cost' as const, cost: 'log-cos' as const, beta: 0.5, targets: new Float64Array(12).fill(0.4) }, start: { kind: 'previous' as const } }
       const an = await typed.relax(nreq), bn = await dense.relax(nreq)

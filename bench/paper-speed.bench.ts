@@ -1,0 +1,67 @@
+// Paper-scale training speed (issue 12): EqProp training samples/s on the layered 784-500-10 network
+// (the OIM peer's shape), batch 64 of MNIST digits, XY and OIM, one thread and every core, with the
+// TensorFlow.js backend the CLI uses. Side by side, in the same run: the OIM peer's fixed-step method
+// (20 free + 4 nudged Euler steps, no convergence test) restated in numpy (bench/peer/oim_euler.py),
+// when python3 with numpy is present. Our relaxations run to max|force| < 1e-6; the peer's do not
+// converge, so the ratio compares methods, not kernels (force_evals_per_sample says how far apart).
+import { spawnSync } from 'node:child_process'
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { ParallelSimSubstrate } from '../drivers/sim/parallel-sim.ts'
+import { denseMatMul, initDenseBackend } from '../drivers/sim/tf-backend.ts'
+import { loadDataset } from '../src/core/data/index.ts'
+import { buildNetwork, parseBuilderString } from '../src/core/topology/index.ts'
+import { TrainConfig } from '../src/engine/config.ts'
+import { Trainer } from '../src/engine/trainer.ts'
+import { asModel, openSimulator, withInputValues } from '../src/services/substrates.ts'
+import '../src/services/datasets/sources.ts'
+
+const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
+const SPEC = 'layered:784,500,10', B = 64, STEPS = Number(process.env.EQP_BENCH_STEPS ?? 3)
+const kernels = await initDenseBackend()
+const data = loadDataset('digits', 0)
+const base = buildNetwork(parseBuilderString(SPEC), { inputs: 784, outputs: 10 }, 0)
+
+const results: Record<string, number> = {}
+for (const model of ['xy', 'oim'] as const) {
+  const net = model === 'oim' ? withInputValues(asModel(base, 'oim'), 'unit') : base
+  for (const workers of [1, availableParallelism()]) {
+    if (workers === 1 && workers === availableParallelism() && results[model]) continue
+    const opts = { solver: 'fire-newton' as const }
+    const sub = workers > 1 ? await ParallelSimSubstrate.create(net, opts, workers) : openSimulator(net, opts)
+    try {
+      const cfg = TrainConfig.parse({ epochs: 1, lr: 0.01, batchSize: B, mInit: 1, evalEvery: 0, seed: 0, optimiser: { kind: 'adam' } })
+      const tr = new Trainer(sub, net, data, cfg, { matmul: denseMatMul() })
+      await tr.start()
+      await tr.step(Array.from({ length: B }, (_, k) => k)) // warm-up: JIT, WASM, worker start
+      const evals0 = sub.forceEvals
+      const c0 = process.cpuUsage(), t0 = performance.now()
+      for (let s = 1; s <= STEPS; s++) await tr.step(Array.from({ length: B }, (_, k) => s * B + k))
+      const wall = (performance.now() - t0) / 1000, cu = process.cpuUsage(c0), cpu = (cu.user + cu.system) / 1e6
+      const sps = (STEPS * B) / wall
+      results[`${model}-${workers}`] = sps
+      emit({
+        bench: `train-${model}-784-500-10-batch64-workers${workers}`, samples_per_s: +sps.toFixed(1), samples_per_cpu_s: +((STEPS * B) / cpu).toFixed(1),
+        force_evals_per_sample: Math.round((sub.forceEvals - evals0) / (STEPS * B)), solver: 'fire-newton', tol: 1e-6, workers,
+        contrast: denseMatMul().name, fold: kernels.dense, wall_s: +wall.toFixed(2), goal_samples_per_s: 600,
+      })
+    } finally {
+      await sub.close()
+    }
+  }
+}
+
+// the peer's method in numpy, same shape, batch and machine, measured now
+const peerScript = fileURLToPath(new URL('./peer/oim_euler.py', import.meta.url))
+const py = spawnSync('python3', [peerScript, '784,500,10', String(B), '6'], { encoding: 'utf8' })
+if (py.status === 0) {
+  const peer = JSON.parse(py.stdout.trim().split('\n').pop()!) as { samples_per_s: number; samples_per_cpu_s: number; force_evals_per_sample: number; numpy: string }
+  const best = Math.max(results[`oim-1`] ?? 0, results[`oim-${availableParallelism()}`] ?? 0)
+  emit({
+    bench: 'train-oim-784-500-10-batch64-peer-method-numpy', samples_per_s: peer.samples_per_s, samples_per_cpu_s: peer.samples_per_cpu_s,
+    force_evals_per_sample: peer.force_evals_per_sample, method: '20 free + 4 nudged Euler steps (eps 0.1), unconverged', numpy: peer.numpy,
+    ratio_ours_to_peer: +(best / peer.samples_per_s).toFixed(3),
+  })
+} else {
+  emit({ bench: 'train-oim-784-500-10-batch64-peer-method-numpy', skipped: 'python3 with numpy not found', stderr: (py.stderr ?? '').slice(0, 200) })
+}
