@@ -15,7 +15,7 @@ import { SOLVER_NAMES } from '../../src/core/solvers/system.ts'
 import { Range } from '../substrate.ts'
 import { systemClock, type ByteStream, type Clock } from '../transports/transport.ts'
 import { BoardFaults, corruptBytes } from './faults.ts'
-import { XyBoardCore, type SampleJob } from './xy-board-core.ts'
+import { BOARD_SOLVER, XyBoardCore, type SampleJob } from './xy-board-core.ts'
 
 export const BOARD_FIRMWARE = 'eqprop-hil-vboard 0.1.0'
 
@@ -27,7 +27,7 @@ export const VirtualBoardOptions = z.strictObject({
   maxFrame: z.int().min(MIN_FRAME_LIMIT).max(65535).default(4096),
   coupling: Range.default({ min: -8, max: 8, levels: 0 }),
   bias: Range.default({ min: -8, max: 8, levels: 0 }),
-  solver: z.enum(SOLVER_NAMES).default('flow-newton'),
+  solver: z.enum(SOLVER_NAMES).default(BOARD_SOLVER),
   tol: z.number().positive().default(1e-6),
   maxEvals: z.int().positive().default(20_000),
   /** answer a frame with a bad CRC by NACK BAD_CRC (SPEC 3.4 says MAY) */

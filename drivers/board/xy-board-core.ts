@@ -8,6 +8,9 @@ import { SOLVER_NAMES, type SolverName } from '../../src/core/solvers/system.ts'
 import { SimXySubstrate } from '../sim/xy.ts'
 import { applyRange, type Range } from '../substrate.ts'
 
+/** What a board relaxes with (the C firmware ports flow-newton), and what 'auto' means on a board or sim-wire run. */
+export const BOARD_SOLVER: SolverName = 'flow-newton'
+
 /** A range as a board announces it on the wire: bounds rounded to f32. */
 export function f32Range(r: Range): Range {
   return { min: Math.fround(r.min), max: Math.fround(r.max), levels: r.levels }
@@ -75,7 +78,7 @@ export class XyBoardCore {
     this.nudgeable = [...this.network.outputs]
     this.coupling = f32Range(opts.coupling ?? { min: -8, max: 8, levels: 0 })
     this.bias = f32Range(opts.bias ?? { min: -8, max: 8, levels: 0 })
-    this.solver = opts.solver ?? 'flow-newton'
+    this.solver = opts.solver ?? BOARD_SOLVER
     if (!SOLVER_NAMES.includes(this.solver)) throw new RangeError(`unknown solver '${this.solver}'`)
     this.tol = opts.tol ?? 1e-6
     this.maxEvals = opts.maxEvals ?? 20_000

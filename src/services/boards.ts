@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { firmwareTopology } from '../../drivers/board/firmware-topology.ts'
+import { BOARD_SOLVER } from '../../drivers/board/xy-board-core.ts'
 import { VirtualBoard, VirtualBoardOptions } from '../../drivers/board/virtual-board.ts'
 import { openRemoteSubstrate, type DeviceStatus, type RemoteSubstrate } from '../../drivers/remote/index.ts'
 import { QuantisedXySubstrate } from '../../drivers/sim/quantised-xy.ts'
@@ -108,8 +109,9 @@ export async function trainOnDevice(network: Network, target: DeviceTargetInput,
   // the wire protocol carries any model, but the boards and the reference here are XY
   if (network.model !== 'xy') throw new EqpError('EQP_ERR_TASK_MISMATCH', [`boards and sim-wire train xy networks, this one is ${network.model}`])
   const data = jobData(job)
+  // sim-wire reproduces a board to the bit, so 'auto' means the board's solver here
   const sub: Substrate = t.kind === 'serial' ? await openSerialBoard(t, onStatus)
-    : new QuantisedXySubstrate(Network.parse(network), { solver: job.sim.solver, tol: job.sim.tol, coupling: t.coupling, bias: t.bias })
+    : new QuantisedXySubstrate(Network.parse(network), { solver: job.sim.solver === 'auto' ? BOARD_SOLVER : job.sim.solver, tol: job.sim.tol, coupling: t.coupling, bias: t.bias })
   let device: DeviceStatus | null = null
   const status = () => { if ('status' in sub) device = (sub as RemoteSubstrate).status(); return 0 }
   const r = await trainOnSubstrate(sub, network, data, job, onEvent, status)
