@@ -65,7 +65,7 @@ async function run(impl: 'c' | 'ts', baud: number): Promise<void> {
     emit({
       bench: 'serial-train-step', board: impl === 'c' ? 'C reference firmware' : 'TS virtual board', network: 'lattice 15x15 (225 nodes, 420 couplings), XOR, batch 4',
       baud, frame_limit_bytes: MAX_FRAME, steps_per_s: Number((STEPS / s).toFixed(3)),
-      link_bound_steps_per_s: Number((rate / (out + inb)).toFixed(3)), bytes_per_step: { host_to_board: Math.round(out), board_to_host: Math.round(inb) },
+      link_bound_steps_per_s: Number((rate / (out + inb)).toFixed(3)), ratio_to_link_bound: Number(((STEPS / s) / (rate / (out + inb))).toFixed(3)), bytes_per_step: { host_to_board: Math.round(out), board_to_host: Math.round(inb) },
       commands_per_step: Math.round((c1.commands - c0.commands) / STEPS), resends: c1.retries - c0.retries,
       host_cpu_ms_per_step: Number(((cpu.user + cpu.system) / 1000 / STEPS).toFixed(2)),
       board_cpu_ms_per_step: Number.isNaN(boardCpu) ? null : Number(((boardCpu * 1000) / STEPS).toFixed(1)),

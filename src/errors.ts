@@ -25,6 +25,7 @@ export const codes = {
   EQP_ERR_UNAUTHORIZED: def(401, (reason: string) => `unauthorized: ${reason}`),
   EQP_ERR_RATE_LIMITED: def(429, (route: string, perS: number) => `${route} is limited to ${perS} requests/s per client; retry later`),
   EQP_ERR_BODY_TOO_LARGE: def(413, (limit: number) => `body: larger than the limit of ${limit} bytes`),
+  EQP_ERR_UPLOAD_LIMIT: def(413, (what: string, limit: number, line: number) => `csv: more than ${limit} ${what}, the upload limit; refused at line ${line}, before reading further`),
   EQP_ERR_MEDIA_TYPE: def(415, (type: string) => `content-type: '${type}' is not accepted here`),
   EQP_ERR_INSECURE_BIND: def(400, (host: string) => `refusing to listen on non-loopback address '${host}' without a bearer token (give --token or EQP_TOKENS)`),
   EQP_ERR_SHUTTING_DOWN: def(503, () => 'the daemon is shutting down'),

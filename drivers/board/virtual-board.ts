@@ -15,7 +15,7 @@ import { SOLVER_NAMES } from '../../src/core/solvers/system.ts'
 import { Range } from '../substrate.ts'
 import { systemClock, type ByteStream, type Clock } from '../transports/transport.ts'
 import { BoardFaults, corruptBytes } from './faults.ts'
-import { BOARD_SOLVER, XyBoardCore, type SampleJob } from './xy-board-core.ts'
+import { XyBoardCore, type SampleJob } from './xy-board-core.ts'
 
 export const BOARD_FIRMWARE = 'eqprop-hil-vboard 0.1.0'
 
@@ -27,9 +27,16 @@ export const VirtualBoardOptions = z.strictObject({
   maxFrame: z.int().min(MIN_FRAME_LIMIT).max(65535).default(4096),
   coupling: Range.default({ min: -8, max: 8, levels: 0 }),
   bias: Range.default({ min: -8, max: 8, levels: 0 }),
-  solver: z.enum(SOLVER_NAMES).default(BOARD_SOLVER),
+  solver: z.enum(SOLVER_NAMES).default('flow-newton'),
   tol: z.number().positive().default(1e-6),
+  /** RELAX maxSteps = 0: force evaluations per sample; also the slice between two looks at the link */
   maxEvals: z.int().positive().default(20_000),
+  /** RELAX maxSteps is clamped to this (force evaluations per sample) */
+  maxStepsLimit: z.int().positive().max(0xffffffff).default(10_000_000),
+  /** RELAX budgetUs = 0 means this (us, whole batch) */
+  defaultBudgetUs: z.int().positive().max(0xffffffff).default(60_000_000),
+  /** RELAX budgetUs is clamped to this (us) */
+  budgetLimitUs: z.int().positive().max(0xffffffff).default(60_000_000),
   /** answer a frame with a bad CRC by NACK BAD_CRC (SPEC 3.4 says MAY) */
   nackBadCrc: z.boolean().default(true),
   faults: BoardFaults.prefault({}),
@@ -170,7 +177,8 @@ export class VirtualBoard {
     this.stats.framesIn++
     let msg: DecodedMessage
     try {
-      msg = decodeMessage(frame, { maxFrame: this.opts.maxFrame, role: 'board' })
+      // the session's limit, not the buffer's: a frame the host may not send is dropped (SPEC 3.5)
+      msg = decodeMessage(frame, { maxFrame: this.sessionMaxFrame, role: 'board' })
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e
       this.refuseFrame(e)
@@ -361,24 +369,36 @@ export class VirtualBoard {
     void this.runRelax(key, b, token)
   }
 
+  /** The step and time budgets of a RELAX after the board's defaults and clamps (SPEC 6.5). */
+  relaxBudget(b: Pick<MessageBodies['RELAX'], 'budgetUs' | 'maxSteps'>): { budgetUs: number; maxSteps: number } {
+    const o = this.opts
+    return {
+      budgetUs: b.budgetUs === 0 ? Math.min(o.defaultBudgetUs, o.budgetLimitUs) : Math.min(b.budgetUs, o.budgetLimitUs),
+      maxSteps: b.maxSteps === 0 ? Math.min(o.maxEvals, o.maxStepsLimit) : Math.min(b.maxSteps, o.maxStepsLimit),
+    }
+  }
+
   private async runRelax(key: Omit<CacheEntry, 'reply'>, b: MessageBodies['RELAX'], token: number): Promise<void> {
     const t0 = performance.now()
-    const deadline = b.budgetUs > 0 ? t0 + b.budgetUs / 1000 : Infinity
+    const { budgetUs, maxSteps } = this.relaxBudget(b)
+    const deadline = t0 + budgetUs / 1000
+    // between slices the board reads its link: HELLO or STOP may abort, heartbeats and signals get through
+    const between = async () => {
+      await new Promise<void>((r) => setImmediate(r))
+      return token === this.relaxToken
+    }
     let settled = 0
     for (let i = 0; i < b.batch; i++) {
-      // between samples the board reads its link: HELLO or STOP may abort, heartbeats go out
-      await new Promise<void>((r) => setImmediate(r))
-      if (token !== this.relaxToken) return
+      if (!(await between())) return
       const s = this.samples[i]
       const job: SampleJob = {
         clamps: s.clamps,
         start: b.start === 'random' ? { kind: 'random', seed: (b.seed + i) >>> 0 } : { kind: 'given', states: b.start === 'given' ? s.start : s.prev! },
         nudge: b.phase === 'free' ? undefined : b.nudge === 'cost' ? { kind: 'cost', beta: b.beta, targets: s.targets } : { kind: 'force', force: s.force },
-        maxEvals: b.maxSteps > 0 ? b.maxSteps : undefined,
-        maxTimeS: deadline === Infinity ? undefined : Math.max(0, (deadline - performance.now()) / 1000),
+        maxEvals: maxSteps, deadline, between,
       }
       const r = await this.core.relaxSample(job)
-      if (token !== this.relaxToken) return
+      if (r === null || token !== this.relaxToken) return
       s.prev = r.state
       s.settled = r.settled
       s.steps = r.steps

@@ -8,13 +8,13 @@ import { SOLVER_NAMES, type SolverName } from '../../src/core/solvers/system.ts'
 import { SimXySubstrate } from '../sim/xy.ts'
 import { applyRange, type Range } from '../substrate.ts'
 
-/** What a board relaxes with (the C firmware ports flow-newton), and what 'auto' means on a board or sim-wire run. */
-export const BOARD_SOLVER: SolverName = 'flow-newton'
-
 /** A range as a board announces it on the wire: bounds rounded to f32. */
 export function f32Range(r: Range): Range {
   return { min: Math.fround(r.min), max: Math.fround(r.max), levels: r.levels }
 }
+
+/** The virtual board's relaxation solver unless told otherwise; `train --device sim-wire` relaxes with it too. */
+export const BOARD_SOLVER: SolverName = 'flow-newton'
 
 export interface XyBoardCoreOptions {
   coupling?: Range
@@ -31,8 +31,15 @@ export interface SampleJob {
   clamps: Float64Array
   start: { kind: 'random'; seed: number } | { kind: 'given'; states: Float64Array }
   nudge?: { kind: 'cost'; beta: number; targets: Float64Array } | { kind: 'force'; force: Float64Array }
+  /** step budget for the sample (force evaluations); default the core's maxEvals */
   maxEvals?: number
-  maxTimeS?: number
+  /** wall-time deadline (performance.now() ms); checked before each slice */
+  deadline?: number
+  /**
+   * Runs between slices, so a board can service its link; resolves false to abandon the sample
+   * (HELLO or STOP arrived). Without it the slices run back to back.
+   */
+  between?: () => Promise<boolean>
 }
 
 export interface SampleResult {
@@ -109,17 +116,38 @@ export class XyBoardCore {
     this.version++
   }
 
-  /** Relaxes one sample; unclamped clampable nodes move freely. */
-  async relaxSample(job: SampleJob): Promise<SampleResult> {
+  /**
+   * Relaxes one sample in slices of at most maxEvals force evaluations (the default budget), each
+   * continuing from where the last stopped, until it settles, its step budget or deadline is spent,
+   * or `between` says stop (then null). A relaxation within the default budget is one slice, so the
+   * slicing changes no result that an unsliced run would give; the C firmware slices the same way.
+   */
+  async relaxSample(job: SampleJob): Promise<SampleResult | null> {
+    const budget = job.maxEvals ?? this.maxEvals
+    let start = job.start, steps = 0
+    for (;;) {
+      const allow = Math.min(this.maxEvals, budget - steps)
+      const r = await this.relaxSlice(job, start, allow, job.deadline)
+      steps += r.steps
+      // settled, stopped short of its allowance (a singularity, or a deadline already past), or out of steps
+      if (r.settled || r.steps < allow || steps >= budget) return { ...r, steps }
+      if (job.between && !(await job.between())) return null
+      if (job.deadline !== undefined && performance.now() >= job.deadline) return { ...r, steps }
+      start = { kind: 'given', states: r.state }
+    }
+  }
+
+  private async relaxSlice(job: SampleJob, start: SampleJob['start'], maxEvals: number, deadline: number | undefined): Promise<SampleResult> {
     const clamped: number[] = [], inputs: number[] = []
     this.clampable.forEach((node, k) => {
       if (!Number.isNaN(job.clamps[k])) { clamped.push(node); inputs.push(job.clamps[k]) }
     })
     const sim = await this.simFor(clamped)
     const nudge = job.nudge?.kind === 'cost' ? { kind: 'cost' as const, cost: 'log-cos' as const, beta: job.nudge.beta, targets: job.nudge.targets } : job.nudge
+    const maxTimeS = deadline === undefined ? undefined : Math.max(0, (deadline - performance.now()) / 1000)
     const r = await sim.relax({
-      batch: 1, inputs: Float64Array.from(inputs), phase: nudge ? 'nudged' : 'free', nudge, start: job.start,
-      budget: { maxEvals: job.maxEvals ?? this.maxEvals, maxTimeS: job.maxTimeS },
+      batch: 1, inputs: Float64Array.from(inputs), phase: nudge ? 'nudged' : 'free', nudge, start,
+      budget: { maxEvals, maxTimeS },
     })
     return { state: r.states, settled: r.settled[0] === 1, steps: r.steps[0], energy: r.energy[0] }
   }

@@ -13,6 +13,44 @@ import { addRtt } from './diagnostics.ts'
 
 /** Sends of one command before the link counts as lost even though the board still talks. */
 const MAX_SENDS = 64
+/** A RELAX not yet measured: wait this long (s) before the first probe, as TCP's initial RTO. */
+const RELAX_INITIAL_RTO_S = 1
+
+/**
+ * Round-trip estimates per command (RFC 6298: smoothed RTT and its variation from first-attempt
+ * replies only, Karn's rule), so each command waits as long as it has been seen to take: a RELAX that
+ * takes 0.3 s on a healthy link is never resent, while a lost GET_STATE is resent after its own
+ * few milliseconds and not after the slowest command's time.
+ */
+export class RttEstimator {
+  private readonly est = new Map<string, { srtt: number; rttvar: number }>()
+  /** per command: the timeout doubles at each timeout until a first-send reply is measured again */
+  private readonly backoffs = new Map<string, number>()
+
+  /** Adds a round trip (s) of a command answered at its first send. */
+  sample(name: string, r: number): void {
+    this.backoffs.delete(name)
+    const e = this.est.get(name)
+    if (!e) { this.est.set(name, { srtt: r, rttvar: r / 2 }); return }
+    e.rttvar = 0.75 * e.rttvar + 0.25 * Math.abs(e.srtt - r)
+    e.srtt = 0.875 * e.srtt + 0.125 * r
+  }
+
+  /** A send of this command timed out: the next waits twice as long (at most 64 times), as TCP does. */
+  backoff(name: string): void {
+    this.backoffs.set(name, Math.min(64, (this.backoffs.get(name) ?? 1) * 2))
+  }
+
+  /** The retransmission timeout of a command (s): srtt + 4 rttvar, never below floorS, `initialS` until measured; times the backoff. */
+  rto(name: string, floorS: number, initialS = floorS): number {
+    const e = this.est.get(name)
+    const base = e ? Math.max(floorS, e.srtt + 4 * e.rttvar) : Math.max(floorS, initialS)
+    return base * (this.backoffs.get(name) ?? 1)
+  }
+
+  /** The smoothed round trip of a command (s), or undefined before its first sample. */
+  srtt(name: string): number | undefined { return this.est.get(name)?.srtt }
+}
 
 /** The reply each command expects (besides NACK); checked against the table when this module loads. */
 export const REPLY_OF = {
@@ -96,10 +134,14 @@ export class Session {
   private pending: Pending | null = null
   private queue: Promise<unknown> = Promise.resolve()
   private lastRx: number
+  /** when the last valid frame came (-Infinity: none yet); lastRx starts at the session's birth instead */
+  private heardAt = -Infinity
   private lastTx: number
   private dead: Error | null = null
   private cancelTick: (() => void) | null = null
   private readonly receiver: FrameReceiver
+  /** measured round trips per command, for the reply timeouts */
+  readonly rtt = new RttEstimator()
 
   constructor(readonly transport: Transport, private opts: SessionOptions, private readonly hooks: SessionHooks) {
     // a fresh random start per session, so a reply cached from an earlier session never matches
@@ -179,21 +221,28 @@ export class Session {
     )
   }
 
+  /** How long one send of p waits for its answer (s): the measured round trip, at least replyTimeoutS. */
+  private attemptTimeout(p: Pending): number {
+    return this.rtt.rto(p.name, this.opts.replyTimeoutS, p.name === 'RELAX' ? RELAX_INITIAL_RTO_S : undefined)
+  }
+
   private arm(p: Pending): void {
     p.cancel?.()
-    p.cancel = this.opts.clock.after(this.opts.replyTimeoutS, () => {
+    p.cancel = this.opts.clock.after(this.attemptTimeout(p), () => {
       if (this.pending !== p) return
       if (p.name === 'RELAX' && this.opts.clock.now() - Math.max(this.lastRx, p.firstSentAt) < p.timeoutS) {
         // a RELAX answers when done; until then, probe: a board that is working on it ignores the
         // copy (SPEC 5.4), one that never got it starts now. Only quiet beyond the allowance times out.
+        this.rtt.backoff(p.name)
         this.send(p)
         return
       }
       this.hooks.counters.timeouts++
+      this.rtt.backoff(p.name)
       // on a noisy line commands get lost while the board is plainly alive: keep resending as long as
       // valid frames come from it (true silence ends the session in tick()); give up after `retries`
       // timeouts only when nothing valid came since the command was first sent
-      const heardSince = this.lastRx >= p.firstSentAt
+      const heardSince = this.heardAt >= p.firstSentAt
       if ((++p.timeouts > this.opts.retries && !heardSince) || p.attempts >= MAX_SENDS) {
         this.fail(new LinkLost('timeout', `no reply to ${p.name} after ${p.attempts} sends`))
       } else this.send(p)
@@ -205,7 +254,11 @@ export class Session {
     this.pending = null
     if (err) p.reject(err)
     else {
-      if (p.attempts === 1) addRtt(this.hooks.counters, this.opts.clock.now() - p.firstSentAt)
+      if (p.attempts === 1) {
+        const r = this.opts.clock.now() - p.firstSentAt
+        addRtt(this.hooks.counters, r)
+        this.rtt.sample(p.name, r)
+      }
       p.resolve(m!)
     }
   }
@@ -221,7 +274,7 @@ export class Session {
       this.onNoise(r.error.message)
       return
     }
-    this.lastRx = this.opts.clock.now()
+    this.lastRx = this.heardAt = this.opts.clock.now()
     const m = r.message
     const p = this.pending
     switch (m.name) {

@@ -69,6 +69,9 @@ export class ParallelSimSubstrate implements Substrate {
   static async create(network: Network, options: SimOptionsInput = {}, workers = availableParallelism()): Promise<ParallelSimSubstrate> {
     // validates network and options, and gives the info a single simulator would announce
     const local = openDeterministicSimulator(network, options)
+    // From source, parallel-worker.js is the wrapper that registers tsx before loading parallel-worker.ts; compiled
+    // (dist/), tsc emits parallel-worker.ts under that same name and the wrapper is not copied, so the
+    // compiled worker starts with no transpiling.
     const url = new URL('./parallel-worker.js', import.meta.url)
     // workers fold with the backend this thread chose, so the results do not depend on the thread count
     const dense = kernelInfo().dense

@@ -79,6 +79,8 @@ export class QuantisedXySubstrate implements Substrate {
     if (nudge?.kind === 'cost' && nudge.targets.length !== B * nOut) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge.targets', `expected batch x ${nOut} values, got ${nudge.targets.length}`])
     if (nudge?.kind === 'force' && nudge.force.length !== B * n) throw new EqpError('EQP_ERR_BAD_INPUT', ['nudge.force', `expected batch x ${n} values, got ${nudge.force.length}`])
     const q = (x: number) => stateAtResolution(x, lsb, true)
+    // the budget is for the whole batch, as a board's budgetUs is
+    const deadline = req.budget?.maxTimeS !== undefined ? t0 + req.budget.maxTimeS * 1000 : undefined
     const states = new Float64Array(B * n), exact = new Float64Array(B * n), energy = new Float64Array(B), settled = new Uint8Array(B), steps = new Float64Array(B)
     for (let b = 0; b < B; b++) {
       const clamps = Float64Array.from({ length: nIn }, (_, k) => q(req.inputs[b * nIn + k]))
@@ -86,7 +88,7 @@ export class QuantisedXySubstrate implements Substrate {
         : { kind: 'given' as const, states: req.start.kind === 'given' ? Float64Array.from({ length: n }, (_, i) => q((req.start as { states: Float64Array }).states[b * n + i])) : this.prev!.states.slice(b * n, (b + 1) * n) }
       const nu = nudge?.kind === 'cost' ? { kind: 'cost' as const, beta: f32(nudge.beta), targets: Float64Array.from({ length: nOut }, (_, k) => q(nudge.targets[b * nOut + k])) }
         : nudge?.kind === 'force' ? { kind: 'force' as const, force: Float64Array.from(nudge.force.subarray(b * n, (b + 1) * n), f32) } : undefined
-      const r = await this.core.relaxSample({ clamps, start, nudge: nu, maxEvals: req.budget?.maxEvals, maxTimeS: req.budget?.maxTimeS })
+      const r = (await this.core.relaxSample({ clamps, start, nudge: nu, maxEvals: req.budget?.maxEvals, deadline }))!
       for (let i = 0; i < n; i++) states[b * n + i] = q(r.state[i])
       exact.set(r.state, b * n)
       energy[b] = f32(r.energy)

@@ -26,6 +26,8 @@ export interface AppServices { devices: DeviceService; runs: RunService; dataset
 export interface AppOptions {
   logger?: Logger
   tokens: readonly Token[]
+  /** GETs need a token too (all but /health) */
+  protectReads?: boolean
   /** relax requests per second per client (0 = unlimited), and the burst allowed */
   relaxRate: number
   relaxBurst: number
@@ -56,7 +58,7 @@ export async function buildApp(s: AppServices, o: AppOptions): Promise<App> {
     const e = new EqpError('EQP_ERR_ROUTE_NOT_FOUND', [req.method, req.url.split('?')[0]])
     return reply.code(404).send({ code: e.code, message: e.message })
   })
-  const auth = makeAuth(o.tokens)
+  const auth = makeAuth(o.tokens, o.protectReads ?? false)
   app.addHook('onRequest', auth.hook)
   app.addHook('onResponse', async (_req, reply) => { s.telemetry.httpResponse(reply.statusCode) })
   const sse = new SseHub()

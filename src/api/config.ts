@@ -14,7 +14,17 @@ export const ServeConfig = z.strictObject({
   port: z.int().min(0).max(65535).default(8765),
   /** holds eqprop-hil.sqlite; default: the user's data directory */
   dataDir: z.string().min(1).optional(),
-  tokens: z.array(z.strictObject({ name: z.string().regex(/^[A-Za-z0-9_.@:-]{1,64}$/, 'not a client name'), token: z.string().min(8).max(512) })).default([]),
+  /** bearer tokens; scope 'write' (default) reads and writes, 'read' only reads */
+  tokens: z.array(z.strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_.@:-]{1,64}$/, 'not a client name'),
+    token: z.string().min(8).max(512),
+    scope: z.enum(['write', 'read']).default('write'),
+  })).default([]),
+  /**
+   * whether GET requests need a token too (any scope; /health stays open): auto = when a read token
+   * exists. Beyond loopback, give a read token or `protectReads: true` to keep reads private.
+   */
+  protectReads: z.union([z.boolean(), z.literal('auto')]).default('auto'),
   /** resume interrupted runs at start-up */
   autoResume: z.boolean().default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -63,13 +73,19 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
-/** "name=secret,name2=secret2" (EQP_TOKENS, --token); a bare secret is named 'token<k>'. */
-export function parseTokens(text: string, where: string): { name: string; token: string }[] {
+/** "name=secret,name2=secret2" (EQP_TOKENS, --token; EQP_READ_TOKENS, --read-token); a bare secret is named '<scope>token<k>'. */
+export function parseTokens(text: string, where: string, scope: 'write' | 'read' = 'write'): { name: string; token: string; scope: 'write' | 'read' }[] {
   return text.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s, k) => {
     const eq = s.indexOf('=')
     if (eq === 0) throw new EqpError('EQP_ERR_BAD_INPUT', [where, `token ${k + 1} has an empty name`])
-    return eq < 0 ? { name: `token${k + 1}`, token: s } : { name: s.slice(0, eq), token: s.slice(eq + 1) }
+    const bare = scope === 'read' ? `readtoken${k + 1}` : `token${k + 1}`
+    return eq < 0 ? { name: bare, token: s, scope } : { name: s.slice(0, eq), token: s.slice(eq + 1), scope }
   })
+}
+
+/** Whether reads need a token: protectReads, where auto means "when a read token exists". */
+export function readsProtected(cfg: Pick<ServeConfig, 'tokens' | 'protectReads'>): boolean {
+  return cfg.protectReads === 'auto' ? cfg.tokens.some((t) => t.scope === 'read') : cfg.protectReads
 }
 
 /** Settings from the environment (EQP_*), as config-file fields. */
@@ -78,7 +94,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.EQP_HOST) out.host = env.EQP_HOST
   if (env.EQP_PORT) out.port = /^\d+$/.test(env.EQP_PORT) ? Number(env.EQP_PORT) : env.EQP_PORT
   if (env.EQP_DATA_DIR) out.dataDir = env.EQP_DATA_DIR
-  if (env.EQP_TOKENS) out.tokens = parseTokens(env.EQP_TOKENS, 'EQP_TOKENS')
+  if (env.EQP_TOKENS || env.EQP_READ_TOKENS) {
+    out.tokens = [...parseTokens(env.EQP_TOKENS ?? '', 'EQP_TOKENS'), ...parseTokens(env.EQP_READ_TOKENS ?? '', 'EQP_READ_TOKENS', 'read')]
+  }
+  if (env.EQP_PROTECT_READS) out.protectReads = ['1', 'true', 'yes'].includes(env.EQP_PROTECT_READS.toLowerCase())
   if (env.EQP_AUTO_RESUME) out.autoResume = ['1', 'true', 'yes'].includes(env.EQP_AUTO_RESUME.toLowerCase())
   if (env.EQP_LOG_LEVEL) out.logLevel = env.EQP_LOG_LEVEL
   if (env.EQP_MQTT_URL) out.mqtt = { url: env.EQP_MQTT_URL, ...(env.EQP_MQTT_USERNAME ? { username: env.EQP_MQTT_USERNAME, password: env.EQP_MQTT_PASSWORD } : {}) }
@@ -99,7 +118,12 @@ export function readConfigFile(path: string): Record<string, unknown> {
 export function resolveConfig(file: Record<string, unknown>, env: Record<string, unknown>, flags: Record<string, unknown>): ServeConfig & { dataDir: string } {
   const merged = { ...file, ...env, ...flags }
   const cfg = parseInput(ServeConfig, merged, 'config')
-  if (!isLoopback(cfg.host) && cfg.tokens.length === 0) throw new EqpError('EQP_ERR_INSECURE_BIND', [cfg.host])
+  // a read token alone cannot guard writes: beyond loopback a write token is needed
+  if (!isLoopback(cfg.host) && !cfg.tokens.some((t) => t.scope === 'write')) throw new EqpError('EQP_ERR_INSECURE_BIND', [cfg.host])
+  if (cfg.tokens.some((t) => t.scope === 'read') && !cfg.tokens.some((t) => t.scope === 'write')) {
+    throw new EqpError('EQP_ERR_BAD_INPUT', ['tokens', 'a read token needs a write token beside it (--token), or nobody could write'])
+  }
+  if (cfg.protectReads === true && cfg.tokens.length === 0) throw new EqpError('EQP_ERR_BAD_INPUT', ['protectReads', 'needs at least one token (--token or --read-token)'])
   // the embedded broker lets anyone in: it must not listen beyond this machine
   if (cfg.mqttEmbedded && !isLoopback(cfg.mqttHost)) throw new EqpError('EQP_ERR_BAD_INPUT', ['mqttHost', `the embedded broker takes anonymous clients and listens on loopback only, not '${cfg.mqttHost}'; run mosquitto with authentication and give --mqtt URL`])
   if (cfg.mqttEmbedded && cfg.mqtt) throw new EqpError('EQP_ERR_BAD_INPUT', ['mqttEmbedded', 'give an mqtt url or mqttEmbedded, not both'])

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { EqpError } from '../errors.ts'
+import { PACKAGE_ROOT } from '../package-root.ts'
 import { DatasetService } from '../services/datasets/service.ts'
 import { DeviceService } from '../services/devices/service.ts'
 import { MqttService } from '../services/mqtt/service.ts'
@@ -15,7 +16,7 @@ import { Telemetry } from '../services/telemetry.ts'
 import { describeKernels, initDenseBackend } from '../services/kernels.ts'
 import { buildApp, type AppServices } from './app.ts'
 import { DEFAULT_UI_DIR, uiBuilt } from './routes/ui.ts'
-import type { ServeConfig } from './config.ts'
+import { readsProtected, type ServeConfig } from './config.ts'
 
 const require = createRequire(import.meta.url)
 const versionOf = (pkg: string): string => {
@@ -25,7 +26,7 @@ const versionOf = (pkg: string): string => {
 /** Versions recorded in each run's provenance. */
 export function softwareVersions(): Record<string, string> {
   return {
-    'eqprop-hil': (require('../../package.json') as { version: string }).version,
+    'eqprop-hil': (require(join(PACKAGE_ROOT, 'package.json')) as { version: string }).version,
     node: process.version,
     fastify: versionOf('fastify'),
     zod: versionOf('zod'),
@@ -88,7 +89,7 @@ export async function startDaemon(cfg: ServeConfig & { dataDir: string }, logger
     }
     await devices.restore((id, e) => log.warn({ device: id, err: e.message }, 'device not restored (it stays stored; a later restart tries again)'))
     const { app } = await buildApp(services, {
-      logger, tokens: cfg.tokens, relaxRate: cfg.relaxRate, relaxBurst: cfg.relaxBurst, bodyLimit: cfg.bodyLimit, uploadLimit: cfg.uploadLimit, version: versions['eqprop-hil'], uiDir: cfg.uiDir,
+      logger, tokens: cfg.tokens, protectReads: readsProtected(cfg), relaxRate: cfg.relaxRate, relaxBurst: cfg.relaxBurst, bodyLimit: cfg.bodyLimit, uploadLimit: cfg.uploadLimit, version: versions['eqprop-hil'], uiDir: cfg.uiDir,
     })
     await runs.init()
     const kernels = await initDenseBackend()

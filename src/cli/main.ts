@@ -1,24 +1,23 @@
 // The eqprop-hil command line: one verb per file in commands/, each a thin adapter over services.
 import { EqpError } from '../errors.ts'
-import { BOARD_HELP, boardCommand } from './commands/board.ts'
-import { BRIDGE_HELP, bridgeCommand } from './commands/bridge.ts'
-import { EVAL_HELP, evalCommand } from './commands/eval.ts'
-import { GRAD_HELP, gradCommand } from './commands/grad.ts'
-import { RUNS_HELP, runsCommand } from './commands/runs.ts'
-import { SERVE_HELP, serveCommand } from './commands/serve.ts'
-import { STUDY_HELP, studyCommand } from './commands/study.ts'
-import { TRAIN_HELP, trainCommand } from './commands/train.ts'
 import { UsageError } from './usage.ts'
 
-const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help: string }> = {
-  train: { run: trainCommand, help: TRAIN_HELP },
-  eval: { run: evalCommand, help: EVAL_HELP },
-  grad: { run: gradCommand, help: GRAD_HELP },
-  board: { run: boardCommand, help: BOARD_HELP },
-  bridge: { run: bridgeCommand, help: BRIDGE_HELP },
-  serve: { run: serveCommand, help: SERVE_HELP },
-  runs: { run: runsCommand, help: RUNS_HELP },
-  study: { run: studyCommand, help: STUDY_HELP },
+interface Command { run: (args: string[]) => Promise<number>; help: string }
+
+// Each verb is imported only when it is asked for: loading all of them (fastify, sqlite, the
+// simulators, ...) would cost `eqprop-hil --help` most of its start-up time.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  train: async () => { const m = await import('./commands/train.ts'); return { run: m.trainCommand, help: m.TRAIN_HELP } },
+  eval: async () => { const m = await import('./commands/eval.ts'); return { run: m.evalCommand, help: m.EVAL_HELP } },
+  grad: async () => { const m = await import('./commands/grad.ts'); return { run: m.gradCommand, help: m.GRAD_HELP } },
+  board: async () => { const m = await import('./commands/board.ts'); return { run: m.boardCommand, help: m.BOARD_HELP } },
+  bridge: async () => { const m = await import('./commands/bridge.ts'); return { run: m.bridgeCommand, help: m.BRIDGE_HELP } },
+  serve: async () => { const m = await import('./commands/serve.ts'); return { run: m.serveCommand, help: m.SERVE_HELP } },
+  runs: async () => { const m = await import('./commands/runs.ts'); return { run: m.runsCommand, help: m.RUNS_HELP } },
+  study: async () => { const m = await import('./commands/study.ts'); return { run: m.studyCommand, help: m.STUDY_HELP } },
+  devices: async () => { const m = await import('./commands/devices.ts'); return { run: m.devicesCommand, help: m.DEVICES_HELP } },
+  datasets: async () => { const m = await import('./commands/datasets.ts'); return { run: m.datasetsCommand, help: m.DATASETS_HELP } },
+  analyse: async () => { const m = await import('./commands/analyse.ts'); return { run: m.analyseCommand, help: m.ANALYSE_HELP } },
 }
 
 const HELP = `eqprop-hil: Equilibrium Propagation for physical learning machines
@@ -33,7 +32,10 @@ commands:
   bridge  put a serial board on an MQTT broker
   serve   run the daemon (REST API, durable runs, live streams)
   runs    list, create and steer runs on a running daemon
+  devices attach, list and detach the devices of a running daemon
+  datasets list the datasets of a running daemon, and upload a CSV table to it
   study   train several networks for several seeds and write a comparison table
+  analyse minima over random starts, Hessian spectrum and input response of a trained XY network
 `
 
 /** Runs the CLI; returns the exit code (2 for bad input, 1 for failures). */
@@ -43,11 +45,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP)
     return cmd ? 0 : 2
   }
-  const c = COMMANDS[cmd]
-  if (!c) {
+  const load = Object.hasOwn(COMMANDS, cmd) ? COMMANDS[cmd] : undefined
+  if (!load) {
     process.stderr.write(`eqprop-hil: unknown command '${cmd}'\n\n${HELP}`)
     return 2
   }
+  const c = await load()
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(c.help + '\n')
     return 0

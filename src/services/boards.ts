@@ -5,7 +5,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { firmwareTopology } from '../../drivers/board/firmware-topology.ts'
 import { BOARD_SOLVER } from '../../drivers/board/xy-board-core.ts'
@@ -19,8 +18,9 @@ import { openSerialStream, serialConnector } from '../../drivers/transports/seri
 import type { ByteStream } from '../../drivers/transports/transport.ts'
 import { Network } from '../core/network/network.ts'
 import { EqpError } from '../errors.ts'
+import { PACKAGE_ROOT } from '../package-root.ts'
 import type { EngineEvent } from '../engine/events.ts'
-import { jobData, trainOnSubstrate, TrainJob, type TrainJobInput, type TrainOutcome } from './training.ts'
+import { jobData, loadTask, trainOnSubstrate, TrainJob, type TaskLoader, type TrainJobInput, type TrainOutcome } from './training.ts'
 
 // ---- attaching a board -------------------------------------------------------------------------
 
@@ -103,14 +103,14 @@ export interface DeviceTrainOutcome extends TrainOutcome {
 
 /** Trains a network on a board (or the simulator at board resolution) with the Trainer, unchanged. */
 export async function trainOnDevice(network: Network, target: DeviceTargetInput, jobIn: TrainJobInput, onEvent?: (e: EngineEvent) => void,
-  onStatus?: (s: DeviceStatus) => void): Promise<DeviceTrainOutcome> {
+  onStatus?: (s: DeviceStatus) => void, load: TaskLoader = loadTask): Promise<DeviceTrainOutcome> {
   const job = TrainJob.parse(jobIn)
   const t = DeviceTarget.parse(target)
   // the wire protocol carries any model, but the boards and the reference here are XY
   if (network.model !== 'xy') throw new EqpError('EQP_ERR_TASK_MISMATCH', [`boards and sim-wire train xy networks, this one is ${network.model}`])
-  const data = jobData(job)
-  // sim-wire reproduces a board to the bit, so 'auto' means the board's solver here
+  const data = jobData(job, load)
   const sub: Substrate = t.kind === 'serial' ? await openSerialBoard(t, onStatus)
+    // sim-wire stands in for the virtual board: its solver unless one is named
     : new QuantisedXySubstrate(Network.parse(network), { solver: job.sim.solver === 'auto' ? BOARD_SOLVER : job.sim.solver, tol: job.sim.tol, coupling: t.coupling, bias: t.bias })
   let device: DeviceStatus | null = null
   const status = () => { if ('status' in sub) device = (sub as RemoteSubstrate).status(); return 0 }
@@ -172,7 +172,7 @@ export const BoardJob = z.strictObject({
   baud: z.int().positive().default(115200),
   /** pace the board's writes to baud / 10 bytes per second */
   pace: z.boolean().default(false),
-  /** the TS board's options (the C firmware takes uid, maxBatch, maxFrame, coupling, bias, faults.protocolMajor) */
+  /** the TS board's options (the C firmware takes uid, maxBatch, maxFrame, coupling, bias, tol, the RELAX budget limits, faults.protocolMajor) */
   board: VirtualBoardOptions.prefault({}),
   /** boot counter file of the C firmware (its "non-volatile memory") */
   bootFile: z.string().optional(),
@@ -194,7 +194,7 @@ export interface RunningBoard {
   close(): Promise<void>
 }
 
-const C_DIR = fileURLToPath(new URL('../../firmware-protocol/c', import.meta.url))
+const C_DIR = join(PACKAGE_ROOT, 'firmware-protocol', 'c')
 /** The host build of the reference firmware. */
 export const FIRMWARE_BINARY = join(C_DIR, 'build', 'eqp-board')
 
@@ -336,7 +336,8 @@ async function startFirmware(job: BoardJob, path: string, log: (l: string) => vo
   }
   const r = (x: Range) => `${x.min},${x.max},${x.levels}`
   const args = ['--path', path, '--topology', topo, '--uid', b.uid, '--max-batch', String(Math.min(b.maxBatch, 16)), '--max-frame', String(Math.min(b.maxFrame, 1024)),
-    '--coupling', r(b.coupling), '--bias', r(b.bias), '--boot-file', job.bootFile ?? join(dir, 'boot')]
+    '--coupling', r(b.coupling), '--bias', r(b.bias), '--boot-file', job.bootFile ?? join(dir, 'boot'), '--tol', String(b.tol),
+    '--max-steps-limit', String(b.maxStepsLimit), '--default-budget-us', String(b.defaultBudgetUs), '--budget-limit-us', String(b.budgetLimitUs)]
   if (job.pace) args.push('--baud', String(job.baud), '--pace')
   if (f.protocolMajor !== undefined) args.push('--major', String(f.protocolMajor))
   const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -76,3 +76,16 @@ export async function gradCheck(network: Network, sample: GradSample, opts: { be
     await sub.close()
   }
 }
+
+/** How close an estimate is to the exact gradient, over all parameters (couplings, h, psi) together:
+ *  relative error |g - exact| / |exact| (Euclidean norms), cosine of the angle, and the largest |g - exact|. */
+export function gradientAgreement(exact: Gradient, g: Gradient): { relError: number; cosine: number; maxAbsError: number } {
+  const a = [...exact.weights, ...exact.h, ...exact.psi], b = [...g.weights, ...g.h, ...g.psi]
+  let dd = 0, aa = 0, bb = 0, ab = 0, max = 0
+  for (let i = 0; i < a.length; i++) {
+    const d = b[i] - a[i]
+    dd += d * d; aa += a[i] * a[i]; bb += b[i] * b[i]; ab += a[i] * b[i]
+    max = Math.max(max, Math.abs(d))
+  }
+  return { relError: aa > 0 ? Math.sqrt(dd / aa) : Math.sqrt(dd), cosine: aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : NaN, maxAbsError: max }
+}

@@ -9,6 +9,7 @@ import { SimXyOptions } from '../../drivers/sim/xy.ts'
 import { denseMatMul } from '../../drivers/sim/tf-backend.ts'
 import { loadDataset, type Dataset } from '../core/data/index.ts'
 import { subsetPerClass } from '../core/data/images.ts'
+import { holdOutValidation } from '../core/data/validation.ts'
 import type { Network } from '../core/network/network.ts'
 import { EqpError } from '../errors.ts'
 import { TrainConfig } from '../engine/config.ts'
@@ -35,6 +36,9 @@ export const TrainJob = z.strictObject({
   trainPerClass: z.int().positive().optional(),
   /** Ising networks only: the annealer's schedule (IsingAnneal fields; absent ones keep their defaults) */
   anneal: IsingAnneal.partial().optional(),
+  /** share of the training rows held out (stratified, by the data seed) as the validation split that the
+   *  periodic evaluations and the best checkpoint use; 0: they use the test split */
+  valFraction: z.number().min(0).max(0.5).default(0),
 })
 export type TrainJob = z.infer<typeof TrainJob>
 export type TrainJobInput = z.input<typeof TrainJob>
@@ -49,9 +53,12 @@ export function loadTask(name: string, seed: number): Dataset {
   }
 }
 
+/** Finds a task's dataset by name and split seed; loadTask (the built-in tasks) unless a command resolved it otherwise. */
+export type TaskLoader = (name: string, seed: number) => Dataset
+
 /** The job's task, its training split cut to trainPerClass rows per class when asked. */
-export function jobData(job: TrainJob): Dataset {
-  const data = loadTask(job.task, job.dataSeed ?? job.train.seed)
+export function jobData(job: TrainJob, load: TaskLoader = loadTask): Dataset {
+  const data = load(job.task, job.dataSeed ?? job.train.seed)
   if (job.trainPerClass === undefined) return data
   // the split is the loader's (stratified by seed), so the first rows of each class are a random pick
   return { ...data, train: subsetPerClass(data.train, data.classes, job.trainPerClass) }
@@ -66,7 +73,16 @@ export interface TrainOutcome {
   epochsToD01: number | null
   wallS: number
   forceEvals: number
+  /** the network at the periodic evaluation with the highest accuracy (ties: the lower distance, then
+   *  the earlier epoch), and that evaluation; on the validation split when the job holds one out */
+  best: BestCheckpoint | null
 }
+
+/** The best network seen at a periodic evaluation. */
+export interface BestCheckpoint { epoch: number; split: 'validation' | 'test'; metrics: EvalMetrics; network: Network }
+
+/** Whether evaluation a beats b: higher accuracy, then lower distance. */
+const beats = (a: EvalMetrics, b: EvalMetrics | undefined) => b === undefined || a.accuracy > b.accuracy || (a.accuracy === b.accuracy && a.distance < b.distance)
 
 /** Observers of a run beyond its events. */
 export interface TrainHooks {
@@ -75,9 +91,9 @@ export interface TrainHooks {
 }
 
 /** Trains a network on the simulator of its model (XY or OIM); events go to onEvent. */
-export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, onEvent?: (e: EngineEvent) => void, hooks: TrainHooks = {}): Promise<TrainOutcome> {
+export async function trainOnSimulator(network: Network, jobIn: TrainJobInput, onEvent?: (e: EngineEvent) => void, hooks: TrainHooks = {}, load: TaskLoader = loadTask): Promise<TrainOutcome> {
   const job = TrainJob.parse(jobIn)
-  const data = jobData(job)
+  const data = jobData(job, load)
   if (job.anneal && network.model !== 'ising') throw new EqpError('EQP_ERR_BAD_INPUT', ['anneal', `an anneal schedule is for an Ising network (the model is '${network.model}')`])
   const workers = resolveWorkers(job, network)
   // drift and noise streams live in one simulator: worker threads would each drift on their own
@@ -119,10 +135,22 @@ export async function trainOnSubstrate(sub: Substrate, network: Network, data: D
   count: () => number = () => 0, hooks: TrainHooks = {}): Promise<TrainOutcome> {
   let lastEpoch: TrainOutcome['train'] = null
   let epochsToD01: number | null = null
+  let best: BestCheckpoint | null = null
   const t0 = performance.now()
   try {
-    const trainer = new Trainer(sub, network, data, job.train, {
+    // with a validation split the trainer's periodic evaluations run on it, and the test split is used once, at the end
+    let held: ReturnType<typeof holdOutValidation> | null = null
+    if (job.valFraction > 0) {
+      try { held = holdOutValidation(data, job.valFraction, job.dataSeed ?? job.train.seed) } catch (e) {
+        if (e instanceof RangeError) throw new EqpError('EQP_ERR_BAD_INPUT', ['valFraction', e.message])
+        throw e
+      }
+    }
+    const split = held ? 'validation' : 'test'
+    const trainerData = held ? { ...data, train: held.train, test: held.validation } : data
+    const trainer = new Trainer(sub, network, trainerData, job.train, {
       onEvent: (e) => {
+        if (e.type === 'eval' && beats(e.metrics, best?.metrics)) best = { epoch: e.epoch, split, metrics: e.metrics, network: trainer.trainedNetwork() }
         if (e.type === 'epoch') {
           lastEpoch = { distance: e.metrics.distance, accuracy: e.metrics.accuracy }
           if (epochsToD01 === null && e.metrics.distance < 0.01) epochsToD01 = e.epoch
@@ -136,16 +164,17 @@ export async function trainOnSubstrate(sub: Substrate, network: Network, data: D
     })
     const stop = job.stopAtDistance
     let final = await trainer.train(() => stop !== undefined && lastEpoch !== null && lastEpoch.distance < stop)
-    if (final === null) final = await trainer.evaluate(data.test, 'test')
-    return { network: trainer.trainedNetwork(), final, train: lastEpoch, epochs: trainer.epoch, epochsToD01, wallS: (performance.now() - t0) / 1000, forceEvals: count() }
+    if (final === null || held) final = await trainer.evaluate(data.test, 'test')
+    return { network: trainer.trainedNetwork(), final, train: lastEpoch, epochs: trainer.epoch, epochsToD01, wallS: (performance.now() - t0) / 1000, forceEvals: count(), best }
   } finally {
     await sub.close()
   }
 }
 
 /** Evaluates a network on a task's split with the simulator. */
-export async function evaluateOnSimulator(network: Network, task: string, opts: { split: 'train' | 'test'; restarts: number; seed: number; dataSeed?: number; sim?: z.input<typeof SimXyOptions> }): Promise<EvalMetrics> {
-  const data = loadTask(task, opts.dataSeed ?? opts.seed)
+export async function evaluateOnSimulator(network: Network, task: string, opts: { split: 'train' | 'test'; restarts: number; seed: number; dataSeed?: number; sim?: z.input<typeof SimXyOptions> },
+  load: TaskLoader = loadTask): Promise<EvalMetrics> {
+  const data = load(task, opts.dataSeed ?? opts.seed)
   const sub = openSimulator(network, opts.sim ?? {})
   try {
     const cfg = TrainConfig.parse({ seed: opts.seed, evalRestarts: opts.restarts, trainBias: false, epochs: 1 })

@@ -64,7 +64,7 @@ describe('datasets API', () => {
     assert.equal(j.statusCode, 201, j.body)
     assert.deepEqual([j.json().nOut, j.json().classNames, j.json().testRows], [3, ['0', '1', '2'], 6])
     const names = (await d.app.inject({ method: 'GET', url: '/datasets' })).json().datasets.map((x: { name: string }) => x.name)
-    assert.deepEqual(names, ['xor', 'iris', 'digits', 'digits14', 'digits8', 'fashion', 'blobs', 'blobs-raw', 'three'])
+    assert.deepEqual(names, ['xor', 'iris', 'digits', 'mnist', 'digits14', 'digits8', 'fashion', 'blobs', 'blobs-raw', 'three'])
     const again = await d.app.inject({ method: 'POST', url: '/datasets', payload: { name: 'blobs', csv: blobs(3) } })
     assert.equal(again.statusCode, 409)
   })

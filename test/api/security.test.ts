@@ -51,7 +51,7 @@ describe('serve config', () => {
     assert.ok(isLoopback('127.0.0.1') && isLoopback('::1') && isLoopback('localhost') && !isLoopback('0.0.0.0'))
     assert.throws(() => resolveConfig({}, {}, { host: '0.0.0.0' }), (e: unknown) => e instanceof EqpError && e.code === 'EQP_ERR_INSECURE_BIND')
     const c = resolveConfig({}, configFromEnv({ EQP_TOKENS: 'lab=0123456789abcdef' }), { host: '0.0.0.0' })
-    assert.deepEqual(c.tokens, [{ name: 'lab', token: '0123456789abcdef' }])
+    assert.deepEqual(c.tokens, [{ name: 'lab', token: '0123456789abcdef', scope: 'write' }])
   })
 
   it('lets flags override the environment, which overrides the file, and names a bad field', () => {

@@ -30,8 +30,8 @@ describe('eqprop-hil CLI', () => {
   const netFile = write('net.json', net)
   const sampleFile = write('sample.json', { x: [Math.PI / 2, -Math.PI / 2], target: [Math.PI / 2] })
 
-  it('grad prints the exact gradient and every estimator, each close to it at small beta', async () => {
-    const r = await run(['grad', '--network', netFile, '--sample', sampleFile, '--beta', '1e-4', '--seed', '2'])
+  it('grad --json prints the exact gradient and every estimator, each close to it at small beta', async () => {
+    const r = await run(['grad', '--network', netFile, '--sample', sampleFile, '--beta', '1e-4', '--seed', '2', '--json'])
     assert.equal(r.code, 0, r.stderr)
     const out = JSON.parse(r.stdout)
     assert.equal(out.free.length, 5)
@@ -79,7 +79,7 @@ describe('eqprop-hil CLI', () => {
     assert.ok(summary.train.distance < 0.01, `D ${summary.train.distance}`)
     const trained = Network.parse(JSON.parse(readFileSync(out, 'utf8')))
     assert.equal(trained.edges.length, 15)
-    const e = await run(['eval', '--network', out, '--task', 'xor', '--restarts', '3'])
+    const e = await run(['eval', '--network', out, '--task', 'xor', '--restarts', '3', '--json'])
     assert.equal(e.code, 0, e.stderr)
     const m = JSON.parse(e.stdout)
     assert.equal(m.samples, 4)

@@ -35,8 +35,8 @@ const paperDir = fileURLToPath(new URL('../../examples/paper/', import.meta.url)
 
 describe('examples/paper/ (one study per paper figure)', () => {
   const paper = readdirSync(paperDir).filter((f) => f.endsWith('.json')).sort()
-  it('ships the XOR 15x15, Iris size and MNIST hidden-layer studies', () => {
-    assert.deepEqual(paper, ['a-xor-15x15.json', 'c-iris-size.json', 'd-mnist-hidden.json'])
+  it('ships the XOR 15x15, Iris size, MNIST hidden-layer and fixed-T studies', () => {
+    assert.deepEqual(paper, ['a-xor-15x15.json', 'c-iris-size.json', 'd-mnist-hidden.json', 'e-fixed-t-hypothesis.json'])
   })
   for (const f of paper) {
     it(`${f} parses and every network builds for its task`, () => {

@@ -274,7 +274,7 @@ static void start_sample(eqp_board_t *b)
   const eqp_relax_body_t *r = &b->relax;
   uint16_t s = b->relax_sample, k;
   eqp_relax_job_t job;
-  uint32_t elapsed_us = (now(b) - b->relax_t0_ms) * 1000u;
+  uint64_t elapsed_us = (uint64_t)(now(b) - b->relax_t0_ms) * 1000u;
   for (k = 0; k < c->clampable_count; k++) {
     uint16_t node = c->clampable[k];
     b->hal->clamp(b->hal->ctx, node, b->clamped[s][node] != 0u, b->clamp_raw[s][node]);
@@ -292,7 +292,7 @@ static void start_sample(eqp_board_t *b)
   job.force = b->force[s];
   job.max_steps = r->max_steps;
   job.expired = r->budget_us > 0u && elapsed_us >= r->budget_us;
-  job.budget_us = r->budget_us > 0u && !job.expired ? r->budget_us - elapsed_us : 0u;
+  job.budget_us = r->budget_us > 0u && !job.expired ? (uint32_t)(r->budget_us - elapsed_us) : 0u;
   if (!b->hal->start_relax(b->hal->ctx, &job)) {
     /* a hardware failure: safe state, as every fault */
     enter_safe(b);
@@ -432,7 +432,10 @@ static int dispatch(eqp_board_t *b, const eqp_frame_t *f, uint32_t crc, uint32_t
     return EQP_OK;
   }
   case EQP_MSG_RELAX: {
-    const eqp_relax_body_t *r = &m->relax;
+    eqp_relax_body_t *r = &m->relax;
+    uint32_t def_budget = c->default_budget_us ? c->default_budget_us : EQP_BOARD_DEFAULT_BUDGET_US;
+    uint32_t budget_lim = c->budget_limit_us ? c->budget_limit_us : EQP_BOARD_BUDGET_LIMIT_US;
+    uint32_t steps_lim = c->max_steps_limit ? c->max_steps_limit : EQP_BOARD_MAX_STEPS_LIMIT;
     bool nudged = r->phase == EQP_PHASE_NUDGED;
     if (r->batch == 0u || r->batch > c->max_batch) { *detail = r->batch; return EQP_ERR_OUT_OF_RANGE; }
     if (nudged && r->nudge == EQP_NUDGE_COST && !(c->costs & (1u << r->cost))) { *detail = 0; return EQP_ERR_UNSUPPORTED; }
@@ -442,6 +445,10 @@ static int dispatch(eqp_board_t *b, const eqp_frame_t *f, uint32_t crc, uint32_t
     if (r->start == EQP_START_PREVIOUS)
       for (i = 0; i < r->batch; i++)
         if (!b->has_result[i]) { *detail = i; return EQP_ERR_NO_PREVIOUS; }
+    /* the board's own clamps (SPEC 6.5): no RELAX may keep the board busy for longer than its limit */
+    if (r->budget_us == 0u) r->budget_us = def_budget;
+    if (r->budget_us > budget_lim) r->budget_us = budget_lim;
+    if (r->max_steps > steps_lim) r->max_steps = steps_lim;
     b->relax = *r;
     b->relax_sample = 0;
     b->relax_settled = 0;
@@ -547,7 +554,8 @@ static void handle_frame(eqp_board_t *b, const uint8_t *buf, size_t n)
 {
   eqp_frame_t f;
   uint32_t detail = 0, crc;
-  int rc = eqp_message_decode(buf, n, b->cfg->max_frame, EQP_ROLE_BOARD, &f, &b->body, &detail);
+  /* the session's limit, not the buffer's: a frame the host may not send is dropped (SPEC 3.5) */
+  int rc = eqp_message_decode(buf, n, b->session_max_frame, EQP_ROLE_BOARD, &f, &b->body, &detail);
   b->stats.frames_in++;
   switch (rc) {
   case EQP_OK: break;

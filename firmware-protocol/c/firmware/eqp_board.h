@@ -26,6 +26,16 @@
 #ifndef EQP_BOARD_MAX_BATCH
 #define EQP_BOARD_MAX_BATCH 16u
 #endif
+/* RELAX budgets (SPEC 6.5): budgetUs = 0 means the default; both are clamped to the limits */
+#ifndef EQP_BOARD_DEFAULT_BUDGET_US
+#define EQP_BOARD_DEFAULT_BUDGET_US 60000000u
+#endif
+#ifndef EQP_BOARD_BUDGET_LIMIT_US
+#define EQP_BOARD_BUDGET_LIMIT_US 60000000u
+#endif
+#ifndef EQP_BOARD_MAX_STEPS_LIMIT
+#define EQP_BOARD_MAX_STEPS_LIMIT 10000000u
+#endif
 #define EQP_BOARD_MAX_PARAMS (EQP_BOARD_MAX_EDGES + 2u * EQP_BOARD_MAX_NODES)
 
 /* What the board is: fixed at build or boot time. */
@@ -50,6 +60,8 @@ typedef struct {
   /* EQP_PROTO_MAJOR; any other value makes a firmware that speaks that major (for tests of the
    * host's version check): it answers every frame with NACK UNSUPPORTED_MAJOR in its own major */
   uint8_t wire_major;
+  /* RELAX budgets; 0 = the EQP_BOARD_* macro */
+  uint32_t default_budget_us, budget_limit_us, max_steps_limit;
 } eqp_board_config_t;
 
 /* Counters since boot (rx_bad is what HEARTBEAT reports). */

@@ -28,8 +28,8 @@ typedef struct {
   float beta;
   const int16_t *target_raw;
   const float *force;
-  uint32_t max_steps;  /* 0 = the board's default */
-  uint32_t budget_us;  /* wall time left for this sample, 0 = no limit */
+  uint32_t max_steps;  /* 0 = the board's default; already clamped to the board's limit */
+  uint32_t budget_us;  /* wall time left for the batch, 0 = no limit: poll_relax ends the sample unsettled once it is spent */
   bool expired;        /* the batch budget is spent: do not relax, report the start state unsettled */
 } eqp_relax_job_t;
 
@@ -53,7 +53,9 @@ typedef struct {
   void (*clamp)(void *ctx, uint16_t node, bool on, int16_t raw);
   /* start relaxing one sample; false on a hardware error (answered NACK INTERNAL) */
   bool (*start_relax)(void *ctx, const eqp_relax_job_t *job);
-  /* true once the relaxation started last has finished, with its result */
+  /* true once the relaxation started last has finished, with its result. Each call must return
+   * within a few milliseconds (relax in slices), so that the board keeps reading its link and a
+   * HELLO or STOP can abort a relaxation that would not settle */
   bool (*poll_relax)(void *ctx, eqp_relax_result_t *out);
   /* the settled state of a node, state_lsb units (phases wrapped to (-pi, pi] first) */
   int16_t (*read_state)(void *ctx, uint16_t node);

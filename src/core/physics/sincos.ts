@@ -26,7 +26,8 @@ export function sinCosInto(phi: Float64Array, off: number, n: number, cs: Float6
   for (let i = 0; i < n; i++) {
     const x = phi[off + i]
     if (!(x < LIMIT && x > -LIMIT)) { cs[i] = Math.cos(x); sn[i] = Math.sin(x); continue }
-    const k = Math.round(x * TWO_OVER_PI)
+    // floor(v + 0.5), not Math.round: V8 compiles Math.round here into code twice as slow
+    const k = Math.floor(x * TWO_OVER_PI + 0.5)
     const r = x - k * PIO2_HI - k * PIO2_MID - k * PIO2_LO
     const z = r * r
     const s = r + r * z * (S3 + z * (S5 + z * (S7 + z * (S9 + z * (S11 + z * (S13 + z * (S15 + z * S17)))))))

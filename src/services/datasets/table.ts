@@ -3,6 +3,7 @@
 import type { Dataset, Split } from '../../core/data/dataset.ts'
 import { Rng } from '../../core/rng/rng.ts'
 import { EqpError } from '../../errors.ts'
+import { checkCsvLimits } from './csv-limits.ts'
 import { DATASET_LIMITS, type DatasetUpload, type StoredTable } from './schemas.ts'
 
 const H = Math.PI / 2
@@ -52,6 +53,8 @@ export function tableFromUpload(u: DatasetUpload): StoredTable {
   let featureNames: string[]
   const raw: { x: number[]; label: string }[] = []
   if (u.csv !== undefined) {
+    // CSV inside a JSON body: the limits are checked by a scan that stops at the first one crossed
+    checkCsvLimits(u.csv)
     const recs = parseCsv(u.csv)
     if (recs.length < 3) bad('csv', `needs a header and at least 2 data rows, got ${Math.max(0, recs.length - 1)} data rows`)
     const header = recs[0].fields.map((h) => h.trim())

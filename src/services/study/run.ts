@@ -140,6 +140,9 @@ function readRun(path: string): StudyRun | null {
 /** Hands jobs to `size` worker threads, one at a time each, until none are left. */
 async function runPool(jobs: { entry: StudyEntry; seed: number }[], size: number, record: (k: number, run: StudyRun) => void): Promise<void> {
   let next = 0
+  // From source, worker.js is the wrapper that registers tsx before loading worker.ts; compiled
+  // (dist/), tsc emits worker.ts under that same name and the wrapper is not copied, so the
+  // compiled worker starts with no transpiling.
   const url = new URL('./worker.js', import.meta.url)
   const one = (w: Worker) => new Promise<void>((resolve, reject) => {
     const feed = () => {

@@ -110,7 +110,7 @@ describe('dataset registry', () => {
   })
 
   it('throws a RangeError listing the known names for an unknown one', () => {
-    assert.throws(() => loadDataset('mnist', 0), (e: unknown) => e instanceof RangeError && /known: xor, iris/.test(e.message))
+    assert.throws(() => loadDataset('cifar10', 0), (e: unknown) => e instanceof RangeError && /known: xor, iris/.test(e.message))
     assert.throws(() => loadDataset('toString', 0), RangeError)
   })
 })

@@ -4,9 +4,12 @@
  *
  * usage: eqp-board --path DEV --topology FILE [--uid UID] [--boot-file FILE] [--max-batch N]
  *                  [--max-frame N] [--coupling MIN,MAX,LEVELS] [--bias MIN,MAX,LEVELS]
- *                  [--baud N --pace] [--major M]
+ *                  [--baud N --pace] [--major M] [--tol T] [--max-steps-limit N]
+ *                  [--default-budget-us N] [--budget-limit-us N]
  *        eqp-board --print-rng SEED N      (N uniforms in (-pi, pi), for the cross-language check)
- * SIGUSR1 reboots the board (boot counter + 1); SIGTERM and SIGINT end the process.
+ * SIGUSR1 reboots the board (boot counter + 1); SIGTERM and SIGINT end the process within one
+ * relaxation slice, closing the port. --tol sets the settling tolerance of the simulated physics
+ * (a tiny value makes relaxations that never settle, for tests of the RELAX budgets).
  *
  * Topology file: "nodes N", "clampable i j ...", "nudgeable i j ...", "edges M" and M lines "a b". */
 #define _DEFAULT_SOURCE
@@ -218,6 +221,7 @@ int main(int argc, char **argv)
   double baud = 0.0;
   int pace = 0, i;
   const char *err;
+  double tol = 0.0;
   struct sigaction sa;
   double last_open_try = 0.0;
 
@@ -257,6 +261,10 @@ int main(int argc, char **argv)
     else if (strcmp(a, "--bias") == 0) cfg.bias = parse_range(v);
     else if (strcmp(a, "--baud") == 0) baud = atof(v);
     else if (strcmp(a, "--major") == 0) cfg.wire_major = (uint8_t)atoi(v);
+    else if (strcmp(a, "--tol") == 0) tol = atof(v);
+    else if (strcmp(a, "--max-steps-limit") == 0) cfg.max_steps_limit = (uint32_t)strtoul(v, NULL, 10);
+    else if (strcmp(a, "--default-budget-us") == 0) cfg.default_budget_us = (uint32_t)strtoul(v, NULL, 10);
+    else if (strcmp(a, "--budget-limit-us") == 0) cfg.budget_limit_us = (uint32_t)strtoul(v, NULL, 10);
     else die("unknown option (see the comment at the top of host/main.c)");
   }
   if (!host.path || !topology) die("--path and --topology are required");
@@ -276,6 +284,9 @@ int main(int argc, char **argv)
   signal(SIGPIPE, SIG_IGN);
 
   eqp_sim_xy_init(&host.sim, &cfg);
+  if (tol > 0.0) host.sim.tol = tol;
+  host.sim.now_ms = hal_now_ms;
+  host.sim.clock_ctx = &host;
   try_open(&host);
   eqp_board_init(&board, &cfg, &hal, next_boot(boot_file));
   printf("eqp-board: ready uid=%s boot=%u nodes=%u edges=%u\n", uid, (unsigned)board.boot_counter, cfg.node_count, (unsigned)cfg.edge_count);

@@ -394,16 +394,15 @@ bool eqp_sim_xy_start_relax(eqp_sim_xy_t *s, const eqp_relax_job_t *job)
   memcpy(s->job_target, job->target_raw, s->n_out * sizeof s->job_target[0]);
   memcpy(s->job_force, job->force, s->n * sizeof s->job_force[0]);
   s->pending = true;
+  s->running = false;
   return true;
 }
 
-bool eqp_sim_xy_poll_relax(eqp_sim_xy_t *s, eqp_relax_result_t *out)
+/* the start of a job: its start state, clamps and nudge (SimXySubstrate's order of draws) */
+static void begin_job(eqp_sim_xy_t *s)
 {
   const eqp_relax_job_t *j = &s->job;
   unsigned i, k;
-  uint32_t evals = 0;
-  if (!s->pending) return false;
-  s->pending = false;
   /* the start, as SimXySubstrate draws it: n uniforms in node order, then the clamps */
   if (j->start == EQP_START_RANDOM) {
     eqp_rng_t r;
@@ -426,18 +425,48 @@ bool eqp_sim_xy_poll_relax(eqp_sim_xy_t *s, eqp_relax_result_t *out)
   } else if (j->phase == EQP_PHASE_NUDGED && j->nudge == EQP_NUDGE_FORCE) {
     s->has_ext = true;
     for (i = 0; i < s->n; i++) s->ext[i] = (double)s->job_force[i];
-    for (k = 0; k < s->n_out; k++) s->slip_ref[k] = s->x[s->outputs[k]];
   }
   s->band = (uint16_t)bandwidth(s);
-  out->settled = false;
-  out->steps = 0;
-  if (!j->expired) {
-    out->settled = relax_flow_newton(s, s->x, j->max_steps ? j->max_steps : s->default_max_evals, &evals);
-    out->steps = evals;
-  }
+  s->evals_done = 0;
+  s->evals_budget = j->max_steps ? j->max_steps : s->default_max_evals;
+  s->t0_ms = s->now_ms ? s->now_ms(s->clock_ctx) : 0u;
+}
+
+static bool finish(eqp_sim_xy_t *s, eqp_relax_result_t *out, bool settled)
+{
+  s->pending = false;
+  s->running = false;
+  out->settled = settled;
+  out->steps = s->evals_done;
   out->energy = (float)xy_energy(s, s->x);
   s->relaxations++;
   return true;
+}
+
+bool eqp_sim_xy_poll_relax(eqp_sim_xy_t *s, eqp_relax_result_t *out)
+{
+  const eqp_relax_job_t *j = &s->job;
+  uint32_t evals = 0, allow;
+  unsigned k;
+  bool settled;
+  if (!s->pending) return false;
+  if (!s->running) {
+    begin_job(s);
+    s->running = true;
+    if (j->expired) return finish(s, out, false);
+  }
+  /* every slice starts a fresh solve from the state reached; a frozen-torque nudge measures its
+   * slip from there, as the TS simulator does for each call */
+  if (s->has_ext)
+    for (k = 0; k < s->n_out; k++) s->slip_ref[k] = s->x[s->outputs[k]];
+  allow = s->evals_budget - s->evals_done;
+  if (allow > s->default_max_evals) allow = s->default_max_evals;
+  settled = relax_flow_newton(s, s->x, allow, &evals);
+  s->evals_done += evals;
+  /* settled, stopped short of its allowance (a singularity), or out of steps */
+  if (settled || evals < allow || s->evals_done >= s->evals_budget) return finish(s, out, settled);
+  if (s->now_ms && j->budget_us > 0u && (uint64_t)(s->now_ms(s->clock_ctx) - s->t0_ms) * 1000u >= j->budget_us) return finish(s, out, false);
+  return false;
 }
 
 int16_t eqp_sim_xy_read_state(eqp_sim_xy_t *s, uint16_t node)
@@ -453,13 +482,14 @@ int16_t eqp_sim_xy_read_state(eqp_sim_xy_t *s, uint16_t node)
   return (int16_t)(r < -32768.0 ? -32768.0 : r > 32767.0 ? 32767.0 : r);
 }
 
-void eqp_sim_xy_abort_relax(eqp_sim_xy_t *s) { s->pending = false; }
+void eqp_sim_xy_abort_relax(eqp_sim_xy_t *s) { s->pending = false; s->running = false; }
 
 void eqp_sim_xy_safe_state(eqp_sim_xy_t *s)
 {
   unsigned i;
   uint32_t k;
   s->pending = false;
+  s->running = false;
   for (k = 0; k < s->m; k++) s->w[k] = 0.0;
   for (i = 0; i < s->n; i++) { s->h[i] = 0.0; s->psi[i] = 0.0; s->clamped[i] = 0u; }
   refresh_bias(s);

@@ -41,8 +41,15 @@ typedef struct {
   double y[EQP_BOARD_MAX_NODES], dx[EQP_BOARD_MAX_NODES];
   uint16_t band;
   double hess[EQP_BOARD_MAX_NODES * EQP_BOARD_MAX_NODES];
-  /* the job started last */
+  /* the job started last; a relaxation runs in slices of default_max_evals evaluations, one per
+   * poll, each continuing from where the last stopped (as the TS board's XyBoardCore does), so the
+   * board reads its link between slices */
   bool pending;
+  bool running;
+  uint32_t evals_done, evals_budget, t0_ms;
+  /* the board's clock, for job.budget_us (NULL: no wall-time budget) */
+  uint32_t (*now_ms)(void *ctx);
+  void *clock_ctx;
   eqp_relax_job_t job;
   int16_t job_start[EQP_BOARD_MAX_NODES];
   int16_t job_target[EQP_BOARD_MAX_NODES];

@@ -145,7 +145,8 @@ static size_t gen_command(uint16_t seq)
     b.relax.start = (uint8_t)below(3);
     b.relax.beta = (float)below(100) / 100.0f;
     b.relax.seed = next();
-    b.relax.max_steps = below(3) ? 0 : below(500);
+    b.relax.max_steps = below(3) ? 0 : below(4) ? below(500) : next();
+    b.relax.budget_us = below(2) ? 0 : below(4) ? next() : below(5000000);
     break;
   case EQP_MSG_GET_STATE: b.get_state.sample = (uint16_t)below(20); b.get_state.kind = (uint8_t)below(2); b.get_state.offset = below(8); b.get_state.count = (uint16_t)below(8); break;
   default: break;
@@ -198,6 +199,10 @@ int main(int argc, char **argv)
   if (eqp_board_check_config(&cfg)) { printf("FAIL: config\n"); return 1; }
   eqp_cobs_rx_init(&host_rx, host_rx_buf, sizeof host_rx_buf, EQP_MAX_FRAME);
   eqp_sim_xy_init(&sim, &cfg);
+  /* short slices and the fake clock: relaxations span many polls and meet their budgets, so HELLO,
+   * STOP, the watchdog and retries land in the middle of them */
+  sim.default_max_evals = 40u;
+  sim.now_ms = hal_now;
   eqp_board_init(&board, &cfg, &hal, 1);
 
   for (i = 0; i < iters; i++) {
