@@ -119,7 +119,7 @@ export class RunLoop {
     this.opts.onEvent({ type: 'checkpoint', reason, checkpoint: this.checkpointNow(boundary) })
   }
 
-  /** Asks the run to stop at the next step boundary; run() then resolves with { kind: 'stopped' }. */
+  /** Asks the run to stop before its next relax call (a step under way is abandoned); run() then resolves with { kind: 'stopped' }. */
   requestStop(reason: StopReason): void {
     if (this.stop === null) this.stop = reason
   }

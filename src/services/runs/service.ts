@@ -339,7 +339,7 @@ export class RunService {
     this.releaseAll(run)
   }
 
-  /** Pauses a running run at its next step boundary (after a checkpoint). */
+  /** Pauses a running run when its relax call in flight returns (a step under way is redone on resume), after a checkpoint. */
   async pause(id: string): Promise<RunView> {
     const run = this.row(id)
     const a = this.active.get(id)
@@ -370,7 +370,7 @@ export class RunService {
     return this.get(id)
   }
 
-  /** Cancels a run in any non-final state; a running one stops at its next step boundary. */
+  /** Cancels a run in any non-final state; a running one stops when its relax call in flight returns. */
   async cancel(id: string): Promise<RunView> {
     for (;;) {
       const run = this.row(id)
@@ -388,7 +388,7 @@ export class RunService {
     }
   }
 
-  /** Stops every running run at its next step boundary with a checkpoint; they show as interrupted. */
+  /** Stops every running run when its relax call in flight returns, with a checkpoint; they show as interrupted. */
   async shutdown(): Promise<void> {
     this.closing = true
     const waits: Promise<void>[] = []
