@@ -11,7 +11,7 @@ import { checkTransition, HOLDS_DEVICE, isTerminal, type RunState } from '../../
 import { EqpError } from '../../errors.ts'
 import type { DatasetService } from '../datasets/service.ts'
 import type { DeviceService } from '../devices/service.ts'
-import type { RunRow, Store } from '../store/index.ts'
+import type { RunRow, RunSummaryRow, Store } from '../store/index.ts'
 import { sqliteVersion } from '../store/index.ts'
 import { metricsCsv } from './csv.ts'
 import type { CheckpointInfo, LastMetrics, MetricRow, Progress, Provenance, RunCreate, RunSnapshot, RunStreamEvent, RunSummary, RunView } from './schemas.ts'
@@ -129,16 +129,16 @@ export class RunService {
 
   // ---- views
 
-  private summary(r: RunRow): RunSummary {
+  private summary(r: RunSummaryRow): RunSummary {
     return {
       id: r.id, label: r.label, device: r.deviceId, task: r.task, client: r.client, state: r.state, stateReason: r.stateReason,
       interrupted: r.interrupted, createdAt: r.createdAt, startedAt: r.startedAt, endedAt: r.endedAt, updatedAt: r.updatedAt,
-      progress: r.progress, lastMetrics: r.lastMetrics, checkpoint: this.store.runs.lastCheckpoint(r.id)?.info ?? null, error: r.error,
+      progress: r.progress, lastMetrics: r.lastMetrics, checkpoint: this.store.runs.lastCheckpointInfo(r.id), error: r.error,
     }
   }
 
   list(filter: { state?: string; device?: string } = {}): RunSummary[] {
-    return this.store.runs.list(filter).map((r) => this.summary(r))
+    return this.store.runs.summaries(filter).map((r) => this.summary(r))
   }
 
   get(id: string): RunView {
