@@ -13,7 +13,7 @@ import { openDeterministicSimulator, type SimOptionsInput } from './open-sim.ts'
 import { kernelInfo } from './tf-backend.ts'
 
 /** Rebuilds a worker's error on this side, as an EqpError when it carried one of our codes. */
-function revive(err: { message: string; code?: string; statusCode?: number }): Error {
+export function revive(err: { message: string; code?: string; statusCode?: number }): Error {
   const code = err.code as ErrorCode | undefined
   if (!code || !(code in codes)) return new Error(err.message)
   return Object.assign(Object.create(EqpError.prototype) as EqpError, {

@@ -40,6 +40,8 @@ export const ServeConfig = z.strictObject({
   keepCheckpoints: z.int().min(1).max(1000).default(3),
   /** samples per relax call between yields to the event loop */
   slice: z.int().min(1).max(4096).default(8),
+  /** run simulated devices in simulator threads, off the event loop that serves HTTP (false: in the main thread, as a reference) */
+  simThreads: z.boolean().default(true),
   /** an MQTT broker where boards announce themselves (mqtt://, mqtts://, ws://; credentials and TLS in the fields) */
   mqtt: z.strictObject({
     url: z.string().regex(/^(mqtts?|wss?):\/\/[^/]+/, 'mqtt://, mqtts://, ws:// or wss:// followed by a host'),

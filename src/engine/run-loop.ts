@@ -1,12 +1,14 @@
-// Drives one Trainer for a daemon run: checkpoints at a step cadence and at epoch ends, stops at step
-// boundaries on request (pause, cancel, shutdown), and yields to the event loop between relaxation
-// slices. A run resumed from any of its checkpoints ends with bit-identical parameters and metrics.
+// Drives one Trainer for a daemon run: checkpoints at a step cadence and at epoch ends, stops on request
+// (pause, cancel, shutdown) before its next relax call, and yields to the event loop between relaxation
+// slices. A stop in the middle of a step abandons that step and checkpoints the boundary before it; a
+// stop in an epoch's evaluation checkpoints the epoch with the evaluation still to do. A run resumed
+// from any of its checkpoints ends with bit-identical parameters and metrics.
 import type { Substrate } from '../../drivers/substrate.ts'
 import type { Dataset } from '../core/data/dataset.ts'
 import type { Network } from '../core/network/network.ts'
 import type { TrainConfig } from './config.ts'
 import type { BatchMetrics, EvalMetrics } from './events.ts'
-import { paramsToJson, SlicedSubstrate, yieldToLoop, type ParamsJson } from './sliced-substrate.ts'
+import { paramsToJson, SlicedSubstrate, StepAborted, yieldToLoop, type ParamsJson } from './sliced-substrate.ts'
 import { Trainer, type TrainState } from './trainer.ts'
 
 /** Batch metrics of the current epoch, summed with each batch weighted by its sample count. */
@@ -22,6 +24,8 @@ export interface RunCheckpoint {
   phases: number[] | null
   lastEval: EvalMetrics | null
   lastEpochDistance: number | null
+  /** the epoch just finished still owes its evaluation (a stop came during it) */
+  evalPending?: boolean
 }
 
 export type CheckpointReason = 'start' | 'periodic' | 'epoch' | 'stop'
@@ -64,10 +68,12 @@ export class RunLoop {
   private batchInEpoch: number
   private stop: StopReason | null = null
   private readonly resumed: boolean
+  private evalPending: boolean
 
   constructor(device: Substrate, readonly network: Network, readonly data: Dataset, readonly cfg: TrainConfig, private readonly opts: RunLoopOptions) {
-    this.sub = new SlicedSubstrate(device, opts.slice)
+    this.sub = new SlicedSubstrate(device, opts.slice, () => this.stop !== null)
     const cp = opts.checkpoint
+    this.evalPending = cp?.evalPending === true
     this.resumed = cp !== undefined
     this.acc = cp ? { ...cp.epochAcc } : emptyAcc()
     this.lastEval = cp?.lastEval ?? null
@@ -97,23 +103,24 @@ export class RunLoop {
     if (every > 0 && e.step % every === 0 && e.batch < e.batches) this.checkpoint('periodic')
   }
 
-  /** The run's resumable state now (between steps). */
-  checkpointNow(): RunCheckpoint {
+  /** The run's resumable state now (between steps), or at the boundary before the step under way. */
+  checkpointNow(boundary = false): RunCheckpoint {
     return {
-      state: this.trainer.snapshot(),
+      state: boundary ? this.trainer.boundarySnapshot() : this.trainer.snapshot(),
       epochAcc: { ...this.acc },
       applied: this.sub.applied ? paramsToJson(this.sub.applied) : null,
       phases: this.sub.lastFree?.phases ?? null,
       lastEval: this.lastEval,
       lastEpochDistance: this.lastEpochDistance,
+      ...(this.evalPending ? { evalPending: true } : {}),
     }
   }
 
-  private checkpoint(reason: CheckpointReason): void {
-    this.opts.onEvent({ type: 'checkpoint', reason, checkpoint: this.checkpointNow() })
+  private checkpoint(reason: CheckpointReason, boundary = false): void {
+    this.opts.onEvent({ type: 'checkpoint', reason, checkpoint: this.checkpointNow(boundary) })
   }
 
-  /** Asks the run to stop at the next step boundary; run() then resolves with { kind: 'stopped' }. */
+  /** Asks the run to stop before its next relax call (a step under way is abandoned); run() then resolves with { kind: 'stopped' }. */
   requestStop(reason: StopReason): void {
     if (this.stop === null) this.stop = reason
   }
@@ -127,10 +134,22 @@ export class RunLoop {
     // stopping is only allowed once an epoch has begun: a stop before its first batch would leave the
     // epoch's shuffle consumed from the RNG without the order being used
     const shouldStop = () => this.stop !== null && this.batchInEpoch > 0
+    if (this.evalPending) {
+      const end = await this.closeEpoch(this.isEarly(this.lastEpochDistance))
+      if (end !== 'next') return end === 'stopped' ? { kind: 'stopped', reason: this.stop ?? 'pause' } : this.done()
+    }
     while (!this.trainer.done) {
       if (this.stop !== null) return { kind: 'stopped', reason: this.stop }
       const t0 = performance.now()
-      const m = await this.trainer.runEpoch(shouldStop)
+      let m: BatchMetrics | null
+      try {
+        m = await this.trainer.runEpoch(shouldStop)
+      } catch (e) {
+        if (!(e instanceof StepAborted)) throw e
+        // the abandoned step changed nothing but the RNG: checkpoint the boundary before it
+        this.checkpoint('stop', true)
+        return { kind: 'stopped', reason: this.stop ?? 'pause' }
+      }
       if (m === null) {
         this.checkpoint('stop')
         return { kind: 'stopped', reason: this.stop ?? 'pause' }
@@ -146,15 +165,41 @@ export class RunLoop {
       this.lastEpochDistance = metrics.distance
       const ep = this.trainer.epoch
       this.opts.onEvent({ type: 'epoch', epoch: ep, epochs: this.cfg.epochs, metrics, timeS: (performance.now() - t0) / 1000 })
-      const early = this.opts.stopAtDistance !== undefined && metrics.distance < this.opts.stopAtDistance
-      if ((this.cfg.evalEvery > 0 && ep % this.cfg.evalEvery === 0) || ep === this.cfg.epochs || early) {
-        await yieldToLoop()
-        this.lastEval = await this.trainer.evaluate(this.data.test, 'test')
-        this.opts.onEvent({ type: 'eval', epoch: ep, metrics: this.lastEval })
-      }
-      this.checkpoint('epoch')
-      if (early) break
+      const end = await this.closeEpoch(this.isEarly(metrics.distance))
+      if (end === 'stopped') return { kind: 'stopped', reason: this.stop ?? 'pause' }
+      if (end === 'early') break
     }
+    return this.done()
+  }
+
+  private isEarly(distance: number | null): boolean {
+    return this.opts.stopAtDistance !== undefined && distance !== null && distance < this.opts.stopAtDistance
+  }
+
+  /** An epoch's end: its evaluation when due, then its checkpoint. A stop during the evaluation
+   *  checkpoints the epoch with the evaluation pending, so a resume evaluates it first. */
+  private async closeEpoch(early: boolean): Promise<'next' | 'early' | 'stopped'> {
+    const ep = this.trainer.epoch
+    if ((this.cfg.evalEvery > 0 && ep % this.cfg.evalEvery === 0) || ep === this.cfg.epochs || early) {
+      await yieldToLoop()
+      this.evalPending = true
+      let ev: EvalMetrics
+      try {
+        ev = await this.trainer.evaluate(this.data.test, 'test')
+      } catch (e) {
+        if (!(e instanceof StepAborted)) throw e
+        this.checkpoint('stop')
+        return 'stopped'
+      }
+      this.evalPending = false
+      this.lastEval = ev
+      this.opts.onEvent({ type: 'eval', epoch: ep, metrics: ev })
+    }
+    this.checkpoint('epoch')
+    return early ? 'early' : 'next'
+  }
+
+  private done(): RunLoopOutcome {
     return { kind: 'done', final: this.lastEval, network: this.trainer.trainedNetwork(), applied: this.sub.applied ? paramsToJson(this.sub.applied) : null }
   }
 }

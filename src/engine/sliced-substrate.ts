@@ -1,6 +1,8 @@
 // A Substrate wrapper for runs inside a long-lived process: it hands the event loop back before every
 // relaxation and caps each call at `slice` samples, so HTTP requests are served between slices. It also
-// keeps what a live view needs: the last free equilibrium and the parameters as last applied.
+// keeps what a live view needs: the last free equilibrium and the parameters as last applied. A stop
+// request abandons the step under way before its next relax call (StepAborted), so a step made of many
+// slow relax calls stops within one of them.
 import type { Params, RelaxRequest, RelaxResult, Substrate, SubstrateInfo } from '../../drivers/substrate.ts'
 
 /** Resolves on the next turn of the event loop, after pending I/O callbacks. */
@@ -14,6 +16,11 @@ export function paramsToJson(p: Params): ParamsJson {
   return { weights: Array.from(p.weights), h: p.h ? Array.from(p.h) : [], psi: p.psi ? Array.from(p.psi) : [], ...(p.s ? { s: Array.from(p.s) } : {}) }
 }
 
+/** Thrown by SlicedSubstrate.relax when the run asked to stop in the middle of a step. */
+export class StepAborted extends Error {
+  constructor() { super('step abandoned on a stop request') }
+}
+
 export class SlicedSubstrate implements Substrate {
   readonly info: SubstrateInfo
   /** phases (rad) of sample 0 of the last free relaxation, and the inputs it was clamped to */
@@ -21,7 +28,8 @@ export class SlicedSubstrate implements Substrate {
   /** parameters as last applied by the device */
   applied: Params | null = null
 
-  constructor(private readonly inner: Substrate, slice: number) {
+  /** @param abort polled before each relax call: true abandons the step (StepAborted) */
+  constructor(private readonly inner: Substrate, slice: number, private readonly abort: () => boolean = () => false) {
     // the Trainer splits larger batches into maxBatch chunks; per-sample start seeds make that exact
     this.info = { ...inner.info, maxBatch: Math.max(1, Math.min(inner.info.maxBatch, slice)) }
   }
@@ -41,6 +49,7 @@ export class SlicedSubstrate implements Substrate {
 
   async relax(req: RelaxRequest): Promise<RelaxResult> {
     await yieldToLoop()
+    if (this.abort()) throw new StepAborted()
     const r = await this.inner.relax(req)
     if (req.phase === 'free' && req.batch > 0) {
       const n = this.info.nodes, k = this.info.clampable.length

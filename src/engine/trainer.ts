@@ -56,6 +56,8 @@ export class Trainer {
   private rng: Rng
   private readonly emit: (e: EngineEvent) => void
   private started = false
+  /** the RNG state at the last step boundary while a step (or an epoch's shuffle) is under way; null between steps */
+  private boundaryRng: number[] | null = null
   private readonly grad: Float64Array
   private readonly delta: Float64Array
   /** scratch of one sample's output and target values (regression and pattern metrics) */
@@ -113,6 +115,17 @@ export class Trainer {
     return structuredClone(this.state)
   }
 
+  /**
+   * The resumable state as it was at the last step boundary, valid while a step is in its relaxations
+   * (before its parameter update): a step abandoned there has changed only the RNG (its start seed, and
+   * at batch 0 the epoch's shuffle, which a resume at batch 0 redraws from the restored RNG).
+   */
+  boundarySnapshot(): TrainState {
+    const s = this.snapshot()
+    if (this.boundaryRng) s.rng = [...this.boundaryRng]
+    return s
+  }
+
   /** The network with the parameters as applied by the device. */
   trainedNetwork(): Network {
     return this.phys.network(this.network)
@@ -153,6 +166,7 @@ export class Trainer {
     const bs = Math.min(this.cfg.batchSize, rows)
     const batches = Math.ceil(rows / bs)
     if (this.state.batch === 0) {
+      this.boundaryRng = this.rng.state()
       const order = Array.from({ length: rows }, (_, i) => i)
       if (bs < rows) this.rng.shuffle(order)
       this.state.order = order
@@ -163,7 +177,9 @@ export class Trainer {
       if (shouldStop()) return null
       const b = this.state.batch
       const idx = this.state.order.slice(b * bs, Math.min(rows, (b + 1) * bs))
+      if (b > 0) this.boundaryRng = this.rng.state()
       const m = await this.step(idx)
+      this.boundaryRng = null
       this.state.batch++
       this.state.step++
       this.emit({ type: 'batch', epoch: this.state.epoch + 1, batch: b + 1, batches, step: this.state.step, metrics: m })

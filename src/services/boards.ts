@@ -16,7 +16,7 @@ import { attachBoardToBroker, MqttOptions, mqttConnector, mqttWhere, type Attach
 import { startMqttBridge, type Bridge, type BridgeOptions } from '../../drivers/transports/mqtt-bridge.ts'
 import { openSerialStream, serialConnector } from '../../drivers/transports/serial.ts'
 import type { ByteStream } from '../../drivers/transports/transport.ts'
-import { Network } from '../core/network/network.ts'
+import { formatIssues, Network } from '../core/network/network.ts'
 import { EqpError } from '../errors.ts'
 import { PACKAGE_ROOT } from '../package-root.ts'
 import type { EngineEvent } from '../engine/events.ts'
@@ -50,9 +50,6 @@ export const SimWireDevice = z.strictObject({
   bias: Range.optional(),
 })
 
-export const DeviceTarget = z.discriminatedUnion('kind', [SerialDevice, SimWireDevice])
-export type DeviceTarget = z.infer<typeof DeviceTarget>
-export type DeviceTargetInput = z.input<typeof DeviceTarget>
 
 /** Opens a board on a serial port (a USB CDC device or a pty) as a Substrate. */
 export async function openSerialBoard(d: Omit<z.input<typeof SerialDevice>, 'kind'>, onStatus?: (s: DeviceStatus) => void): Promise<RemoteSubstrate> {
@@ -67,7 +64,7 @@ export async function openSerialBoard(d: Omit<z.input<typeof SerialDevice>, 'kin
 export { MqttOptions } from '../../drivers/transports/mqtt.ts'
 export type { MqttOptionsInput } from '../../drivers/transports/mqtt.ts'
 
-/** A board on an MQTT broker, by uid (SPEC 10). Not yet in DeviceTarget: the daemon wires it. */
+/** A board on an MQTT broker, by uid (SPEC 10): `train --mqtt URL --uid U`, or a daemon device. */
 export const MqttDevice = z.strictObject({
   kind: z.literal('mqtt'),
   uid: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'uid: 1..32 of [A-Za-z0-9._-]'),
@@ -79,6 +76,11 @@ export const MqttDevice = z.strictObject({
   maxFrame: z.int().min(256).max(65535).default(4096),
 })
 export type MqttDevice = z.infer<typeof MqttDevice>
+
+/** What `train` can run on besides its own simulator: a serial board, a board on a broker, or sim-wire. */
+export const DeviceTarget = z.discriminatedUnion('kind', [SerialDevice, SimWireDevice, MqttDevice])
+export type DeviceTarget = z.infer<typeof DeviceTarget>
+export type DeviceTargetInput = z.input<typeof DeviceTarget>
 
 /** Opens a board on an MQTT broker as a Substrate (it must be online there: retained status). */
 export async function openMqttBoard(d: Omit<z.input<typeof MqttDevice>, 'kind'>, onStatus?: (s: DeviceStatus) => void): Promise<RemoteSubstrate> {
@@ -105,11 +107,14 @@ export interface DeviceTrainOutcome extends TrainOutcome {
 export async function trainOnDevice(network: Network, target: DeviceTargetInput, jobIn: TrainJobInput, onEvent?: (e: EngineEvent) => void,
   onStatus?: (s: DeviceStatus) => void, load: TaskLoader = loadTask): Promise<DeviceTrainOutcome> {
   const job = TrainJob.parse(jobIn)
-  const t = DeviceTarget.parse(target)
+  const parsed = DeviceTarget.safeParse(target)
+  if (!parsed.success) throw new EqpError('EQP_ERR_BAD_INPUT', ['device', formatIssues(parsed.error)])
+  const t = parsed.data
   // the wire protocol carries any model, but the boards and the reference here are XY
   if (network.model !== 'xy') throw new EqpError('EQP_ERR_TASK_MISMATCH', [`boards and sim-wire train xy networks, this one is ${network.model}`])
   const data = jobData(job, load)
   const sub: Substrate = t.kind === 'serial' ? await openSerialBoard(t, onStatus)
+    : t.kind === 'mqtt' ? await openMqttBoard(t, onStatus)
     // sim-wire stands in for the virtual board: its solver unless one is named
     : new QuantisedXySubstrate(Network.parse(network), { solver: job.sim.solver === 'auto' ? BOARD_SOLVER : job.sim.solver, tol: job.sim.tol, coupling: t.coupling, bias: t.bias })
   let device: DeviceStatus | null = null

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { after, before, describe, it } from 'node:test'
 import type { Daemon } from '../../src/api/daemon.ts'
+import { main } from '../../src/cli/main.ts'
 import { BIN, inProcessDaemon, tempDir } from '../support/daemon.ts'
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -10,6 +11,18 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })
     })
   })
+}
+
+/** The CLI in this process (no start-up cost), its stderr captured: for calls that fail before any work. */
+async function runHere(args: string[]): Promise<{ code: number; stderr: string }> {
+  const chunks: string[] = []
+  const write = process.stderr.write
+  process.stderr.write = ((c: string | Uint8Array) => { chunks.push(String(c)); return true }) as typeof process.stderr.write
+  try {
+    return { code: await main(args), stderr: chunks.join('') }
+  } finally {
+    process.stderr.write = write
+  }
 }
 
 describe('--solver implicit-flow and --dynamics on the CLI', () => {
@@ -33,14 +46,14 @@ describe('--solver implicit-flow and --dynamics on the CLI', () => {
     ['an unknown solver', ['--solver', 'implicit'], '--solver'],
   ] as const) {
     it(`exits 2 naming the flag on ${name}`, async () => {
-      const r = await run([...base, ...extra])
+      const r = await runHere([...base, ...extra])
       assert.equal(r.code, 2, r.stderr)
       assert.ok(r.stderr.includes(flag), r.stderr)
     })
   }
 
   it('eval validates --dynamics too', async () => {
-    const r = await run(['eval', '--task', 'xor', '--network', 'all-to-all:6', '--dynamics', 'fixed'])
+    const r = await runHere(['eval', '--task', 'xor', '--network', 'all-to-all:6', '--dynamics', 'fixed'])
     assert.equal(r.code, 2, r.stderr)
     assert.ok(r.stderr.includes('--dynamics'), r.stderr)
   })

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import type { Substrate } from '../../drivers/substrate.ts'
 import { SimXySubstrate } from '../../drivers/sim/xy.ts'
 import { loadDataset } from '../../src/core/data/index.ts'
 import { buildNetwork, parseBuilderString } from '../../src/core/topology/index.ts'
@@ -69,6 +70,54 @@ describe('RunLoop', () => {
       }
       assert.equal(loops, 2, 'the run was stopped once')
       assert.deepEqual(epochMetrics, ref.epochs.map((e) => e.type === 'epoch' && e.metrics), `epoch means after stop at ${stopAfter}`)
+    }
+  })
+
+  it('a stop between the relax calls of a step or an evaluation abandons it, and the resumed run ends bit-identical', async () => {
+    const ref = await reference()
+    // a trace of one run: for each relax call, what the run had finished before it
+    const trace: { batches: number; epochs: number; evals: number }[] = []
+    let seen = { batches: 0, epochs: 0, evals: 0 }
+    const inner = new SimXySubstrate(net)
+    const recorder: Substrate = { info: inner.info, setParams: (p) => inner.setParams(p), updateParams: (d) => inner.updateParams(d), getParams: () => inner.getParams(), close: () => inner.close(), relax: (r) => { trace.push({ ...seen }); return inner.relax(r) } }
+    await new RunLoop(recorder, net, data, cfg, { checkpointEvery: 0, slice: 5, onEvent: (e) => {
+      if (e.type === 'batch') seen = { ...seen, batches: seen.batches + 1 }
+      if (e.type === 'epoch') seen = { ...seen, epochs: seen.epochs + 1 }
+      if (e.type === 'eval') seen = { ...seen, evals: seen.evals + 1 }
+    } }).run()
+    const at = (f: (t: typeof trace[number], k: number) => boolean) => trace.findIndex(f) + 1
+    const calls = {
+      'the first step, after its first relax call': 2,
+      'a step in the middle of an epoch': at((t, k) => t.batches === 3 && trace[k - 1]?.batches === 3),
+      'the evaluation of epoch 1': at((t) => t.epochs === 1 && t.evals === 0),
+      'the first step of epoch 2 (after its shuffle)': at((t) => t.evals === 1 && t.epochs === 1),
+    }
+    assert.ok(new Set(Object.values(calls)).size === 4 && Object.values(calls).every((k) => k > 1 && k <= trace.length))
+    for (const [where, k] of Object.entries(calls)) {
+      let cp: RunCheckpoint | undefined, relaxed = 0, loops = 0
+      const epochs: unknown[] = [], evals: unknown[] = []
+      for (;;) {
+        loops++
+        let loop: RunLoop | undefined
+        const dev = new SimXySubstrate(net)
+        const sub: Substrate = { info: dev.info, setParams: (p) => dev.setParams(p), updateParams: (d) => dev.updateParams(d), getParams: () => dev.getParams(), close: () => dev.close(),
+          relax: (r) => { if (++relaxed === k) loop!.requestStop('pause'); return dev.relax(r) } }
+        loop = new RunLoop(sub, net, data, cfg, { checkpoint: cp, checkpointEvery: 0, slice: 5, onEvent: (e) => {
+          if (e.type === 'checkpoint') cp = JSON.parse(JSON.stringify(e.checkpoint))
+          if (e.type === 'epoch') epochs.push(e.metrics)
+          if (e.type === 'eval') evals.push(e.metrics)
+        } })
+        const out = await loop.run()
+        if (out.kind === 'done') {
+          assert.deepEqual(out.network, ref.network, where)
+          break
+        }
+        assert.equal(out.reason, 'pause')
+        assert.ok(loops < 3, where)
+      }
+      assert.equal(loops, 2, `${where}: the run was stopped once`)
+      assert.deepEqual(epochs, ref.epochs.map((e) => e.type === 'epoch' && e.metrics), where)
+      assert.deepEqual(evals, ref.evals.map((e) => e.type === 'eval' && e.metrics), where)
     }
   })
 

@@ -55,4 +55,18 @@ describe('store', () => {
     assert.deepEqual(s.runs.metrics('run-1').map((m) => `${m.kind}${m.step}`), ['batch1', 'batch2', 'batch3', 'batch4', 'epoch3'])
     s.close()
   })
+
+  it('lists run summaries and the last checkpoint info without their heavy JSON, equal to the full rows', () => {
+    const s = new Store(':memory:')
+    s.devices.insert(device)
+    s.runs.insert(run(1))
+    s.runs.insert({ ...run(2), state: 'done', config: { lr: 0.1 }, provenance: { network: { nodes: 3 } } as never, result: { epochs: 1 } as never })
+    s.runs.insertCheckpoint('run-2', { seq: 1, reason: 'epoch', epoch: 1, batch: 0, step: 3, at: 'then' }, { big: [1, 2, 3] }, 3)
+    const full = s.runs.list().map(({ request: _q, config: _c, provenance: _p, result: _r, ...rest }) => rest)
+    assert.deepEqual(s.runs.summaries(), full)
+    assert.deepEqual(s.runs.summaries({ state: 'done' }).map((r) => r.id), ['run-2'])
+    assert.deepEqual(s.runs.lastCheckpointInfo('run-2'), s.runs.lastCheckpoint('run-2')?.info)
+    assert.equal(s.runs.lastCheckpointInfo('run-1'), null)
+    s.close()
+  })
 })

@@ -76,6 +76,8 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris|mnist|FILE.csv|UPLOA
   --fleet N           data-parallel over N simulated boards, board k with device seed --device-seed + k
                       (each relaxes a shard of every batch; all apply the same averaged update)
   --serial PATH       train a board on this serial port or pty instead of the simulator
+  --mqtt URL --uid U  train the board with uid U on the MQTT broker at URL (mqtt://host:port,
+                      mqtt://user:password@host:port, mqtts://...; the board must be online there)
   --device D          sim (default) | serial:PATH (same as --serial) | sim-wire: the simulator at a board's
                       resolution (f32 parameters, 2^-13 rad states), what a board run must reproduce exactly
   --baud N            serial line rate (default 115200); sets the default reply timeout
@@ -113,7 +115,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     'readout-bits': { type: 'string' }, noise: { type: 'string' }, variation: { type: 'string' }, 'device-seed': { type: 'string' }, drift: { type: 'string' },
     solver: { type: 'string' }, dynamics: { type: 'string' }, 'dynamics-t': { type: 'string' }, kernel: { type: 'string' }, tol: { type: 'string' }, workers: { type: 'string' }, fleet: { type: 'string' }, 'train-per-class': { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
     'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
-    serial: { type: 'string' }, device: { type: 'string' }, baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' },
+    serial: { type: 'string' }, mqtt: { type: 'string' }, uid: { type: 'string' }, device: { type: 'string' }, baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' },
     label: { type: 'string' }, 'test-fraction': { type: 'string' }, 'data-dir': { type: 'string' }, regression: { type: 'boolean' }, 'val-fraction': { type: 'string' },
   })
   const taskArg = required(f.task, 'task')
@@ -174,7 +176,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   const out = f.out ?? `out/${task}-seed${seed}.json`
   const counts = countParameters(network)
-  if (!f.json) process.stderr.write(`training ${task} on ${network.nodes} nodes / ${network.edges.length} couplings / ${counts.parameters} trainable parameters (${f.serial !== undefined ? `serial ${f.serial}` : f.device ?? 'sim'}, ${sim.solver}), ${cfg.epochs} epochs\n`)
+  if (!f.json) process.stderr.write(`training ${task} on ${network.nodes} nodes / ${network.edges.length} couplings / ${counts.parameters} trainable parameters (${f.serial !== undefined ? `serial ${f.serial}` : f.mqtt !== undefined ? `mqtt ${f.uid}` : f.device ?? 'sim'}, ${sim.solver}), ${cfg.epochs} epochs\n`)
   // backend for the dense XY kernels (EQP_TF_BACKEND overrides); reported in the summary too
   const kernels = await initDenseBackend()
   // a small run never takes the dense path: the backend line would only be noise there
@@ -185,8 +187,11 @@ export async function trainCommand(args: string[]): Promise<number> {
   const progress = curve ? curve.tap(f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)) : f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)
   const stopAtDistance = f['stop-at-d'] === undefined ? undefined : num(f['stop-at-d'], 'stop-at-d', 0, { gt: 0 })
   const workers = f.workers === undefined || f.workers === 'auto' ? 'auto' as const : num(f.workers, 'workers', 1, { int: true, min: 1, max: 64 })
-  if (f.serial !== undefined && f.device !== undefined) throw new UsageError('give --serial or --device, not both')
-  const device = f.serial !== undefined ? { kind: 'serial' as const, path: f.serial } : f.device === undefined || f.device === 'sim' ? null : parseDeviceArg(f.device)
+  if ([f.serial, f.mqtt, f.device].filter((v) => v !== undefined).length > 1) throw new UsageError('give one of --serial, --mqtt or --device')
+  if ((f.mqtt === undefined) !== (f.uid === undefined)) throw new UsageError('--mqtt URL and --uid U go together')
+  const device = f.serial !== undefined ? { kind: 'serial' as const, path: f.serial }
+    : f.mqtt !== undefined ? { kind: 'mqtt' as const, uid: f.uid!, mqtt: { url: f.mqtt } }
+    : f.device === undefined || f.device === 'sim' ? null : parseDeviceArg(f.device)
   const fleet = num(f.fleet, 'fleet', 1, { int: true, min: 1, max: 64 })
   if (fleet > 1 && (device !== null || (workers !== 'auto' && workers > 1))) throw new UsageError('--fleet simulates its own boards: not with --serial, --device or --workers')
   const trainPerClass = f['train-per-class'] === undefined ? undefined : num(f['train-per-class'], 'train-per-class', 0, { int: true, min: 1 })
@@ -199,6 +204,10 @@ export async function trainCommand(args: string[]): Promise<number> {
   const r = device === null ? { ...(await trainOnSimulator(network, job, progress, hooks, source.load)), device: null }
     : await trainOnDevice(network, device.kind === 'serial' ? {
       ...device, baud: num(f.baud, 'baud', 115200, { int: true, min: 1 }), pace: f.pace === true,
+      replyTimeoutS: f['reply-timeout'] === undefined ? undefined : num(f['reply-timeout'], 'reply-timeout', 0, { gt: 0, max: 60 }),
+      maxOutageS: f['outage-timeout'] === undefined ? undefined : num(f['outage-timeout'], 'outage-timeout', 0, { gt: 0 }),
+    } : device.kind === 'mqtt' ? {
+      ...device,
       replyTimeoutS: f['reply-timeout'] === undefined ? undefined : num(f['reply-timeout'], 'reply-timeout', 0, { gt: 0, max: 60 }),
       maxOutageS: f['outage-timeout'] === undefined ? undefined : num(f['outage-timeout'], 'outage-timeout', 0, { gt: 0 }),
     } : { ...device, coupling: f['coupling-range'] !== undefined ? sim.coupling : undefined }, job, progress, f.json ? undefined : deviceNotes(), source.load)

@@ -12,6 +12,8 @@ import type { RelaxWorkspace } from './workspace.ts'
 
 const D = 1 / (2 + Math.SQRT2)
 const E32 = 6 + Math.SQRT2
+/** Newton steps from the start are taken while each moves every node by at most this (rad). */
+export const NEWTON_START_RADIUS = 0.3
 
 /**
  * Integrates the gradient flow of sys from x (in place) until max|force| < o.tol or a budget ends,
@@ -31,6 +33,29 @@ export function relaxImplicitFlow(sys: RelaxSystem, x: Float64Array, o: SolveOpt
   let t = 0
   let h = Math.min(0.5 / Math.sqrt(sys.stiffness()), 1)
   let loaded = false
+  // A nudged phase starts next to its minimum, in a region where H is positive definite: there the
+  // flow and Newton's method end in the same minimum, and Newton gets there in a few steps where
+  // the flow would first have to grow its step from h0. Newton runs only while H is positive
+  // definite and every step is short; otherwise the flow carries on from the last accepted point.
+  while (res >= o.tol && counts.evals < o.maxEvals) {
+    lin.load(sys, x)
+    counts.hevals++
+    loaded = true
+    if (!lin.factor(0)) break
+    k1.set(F0)
+    if (!lin.solve(k1)) break
+    let big = 0
+    for (let i = 0; i < n; i++) { const a = free[i] ? Math.abs(k1[i]) : 0; if (a > big) big = a }
+    if (!(big <= NEWTON_START_RADIUS)) break
+    for (let i = 0; i < n; i++) y[i] = free[i] ? x[i] + k1[i] : x[i]
+    const r = sys.force(y, F2)
+    counts.evals++
+    if (!(r < res)) break
+    x.set(y)
+    F0.set(F2)
+    res = r
+    loaded = false
+  }
   while (res >= o.tol && counts.evals < o.maxEvals && t < o.tMax) {
     if (!loaded) { lin.load(sys, x); counts.hevals++; loaded = true }
     if (t + h > o.tMax) h = o.tMax - t

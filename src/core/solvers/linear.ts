@@ -85,9 +85,10 @@ export class PcgShifted implements ShiftedSolver {
 /**
  * PCG is chosen when a Cholesky factor would cost this many times the stored Hessian entries or more
  * (about the cost of that many CG iterations). Measured on XY lattices (docs/explanation/relaxation-dynamics.md):
- * the two are about even at 40x40 (b = 40, ~5 entries per row: ratio ~160); PCG wins beyond.
+ * per implicit step on 20x20 (ratio ~42) Cholesky 0.28 ms vs PCG 0.36 ms CPU, on 40x40 (ratio ~160) 3.5 vs
+ * 2.2 ms, on 80x80 37 vs 9.9 ms (bench/solvers.bench.ts): the switch lies between, from ~28x28.
  */
-export const PCG_MIN_FILL_RATIO = 200
+export const PCG_MIN_FILL_RATIO = 80
 
 /**
  * Picks the linear solver for a system: 'cholesky' for envelope storage (layered nets, whose factor

@@ -13,6 +13,7 @@ import { paramsToJson, yieldToLoop } from '../../engine/sliced-substrate.ts'
 import { EqpError } from '../../errors.ts'
 import type { DatasetService } from '../datasets/service.ts'
 import type { Store } from '../store/index.ts'
+import { ThreadedSim } from './threaded-sim.ts'
 import type { Telemetry } from '../telemetry.ts'
 import { DEVICE_LIMITS, type BoardList, type DeviceCreate, type DeviceDetail, type MqttDeviceCreate, type SerialDeviceCreate, type SimDeviceCreate, type DeviceView, type Lease, type ParamsBody, type ParamsView, type RelaxBody, type RelaxView } from './schemas.ts'
 
@@ -86,7 +87,8 @@ export class DeviceService {
   /** the daemon's broker, for mqtt devices that name none and for GET /boards */
   mqtt: MqttService | null = null
 
-  constructor(private readonly store: Store, private readonly telemetry: Telemetry, private readonly datasets: DatasetService) {}
+  /** @param opts.simThreads run simulators in the daemon's simulator threads (default), not the main thread */
+  constructor(private readonly store: Store, private readonly telemetry: Telemetry, private readonly datasets: DatasetService, private readonly opts: { simThreads?: boolean } = {}) {}
 
   /** Re-attaches the devices stored in the database, with the parameters they last had. A serial board
    *  is reopened by its path; one that cannot be opened is reported to onFail and stays stored (not
@@ -109,7 +111,10 @@ export class DeviceService {
   }
 
   private open(id: string, spec: SimDeviceCreate, description: Network, name: string | null, createdAt: string): DeviceHandle {
-    return this.register(id, spec.kind, description, name, createdAt, openSimulator(description, spec.sim, spec.kind === 'sim-ising' ? spec.anneal : undefined), null)
+    const anneal = spec.kind === 'sim-ising' ? spec.anneal : undefined
+    // boards stay here: their I/O is asynchronous and their compute is on the board
+    const sub = this.opts.simThreads === false ? openSimulator(description, spec.sim, anneal) : new ThreadedSim(description, spec.sim, anneal)
+    return this.register(id, spec.kind, description, name, createdAt, sub, null)
   }
 
   private register(id: string, kind: string, description: Network, name: string | null, createdAt: string, sub: Substrate, board: RemoteSubstrate | null): DeviceHandle {

@@ -11,7 +11,7 @@ import { checkTransition, HOLDS_DEVICE, isTerminal, type RunState } from '../../
 import { EqpError } from '../../errors.ts'
 import type { DatasetService } from '../datasets/service.ts'
 import type { DeviceService } from '../devices/service.ts'
-import type { RunRow, Store } from '../store/index.ts'
+import type { RunRow, RunSummaryRow, Store } from '../store/index.ts'
 import { sqliteVersion } from '../store/index.ts'
 import { metricsCsv } from './csv.ts'
 import type { CheckpointInfo, LastMetrics, MetricRow, Progress, Provenance, RunCreate, RunSnapshot, RunStreamEvent, RunSummary, RunView } from './schemas.ts'
@@ -129,16 +129,16 @@ export class RunService {
 
   // ---- views
 
-  private summary(r: RunRow): RunSummary {
+  private summary(r: RunSummaryRow): RunSummary {
     return {
       id: r.id, label: r.label, device: r.deviceId, task: r.task, client: r.client, state: r.state, stateReason: r.stateReason,
       interrupted: r.interrupted, createdAt: r.createdAt, startedAt: r.startedAt, endedAt: r.endedAt, updatedAt: r.updatedAt,
-      progress: r.progress, lastMetrics: r.lastMetrics, checkpoint: this.store.runs.lastCheckpoint(r.id)?.info ?? null, error: r.error,
+      progress: r.progress, lastMetrics: r.lastMetrics, checkpoint: this.store.runs.lastCheckpointInfo(r.id), error: r.error,
     }
   }
 
   list(filter: { state?: string; device?: string } = {}): RunSummary[] {
-    return this.store.runs.list(filter).map((r) => this.summary(r))
+    return this.store.runs.summaries(filter).map((r) => this.summary(r))
   }
 
   get(id: string): RunView {
@@ -339,7 +339,7 @@ export class RunService {
     this.releaseAll(run)
   }
 
-  /** Pauses a running run at its next step boundary (after a checkpoint). */
+  /** Pauses a running run when its relax call in flight returns (a step under way is redone on resume), after a checkpoint. */
   async pause(id: string): Promise<RunView> {
     const run = this.row(id)
     const a = this.active.get(id)
@@ -370,7 +370,7 @@ export class RunService {
     return this.get(id)
   }
 
-  /** Cancels a run in any non-final state; a running one stops at its next step boundary. */
+  /** Cancels a run in any non-final state; a running one stops when its relax call in flight returns. */
   async cancel(id: string): Promise<RunView> {
     for (;;) {
       const run = this.row(id)
@@ -388,7 +388,7 @@ export class RunService {
     }
   }
 
-  /** Stops every running run at its next step boundary with a checkpoint; they show as interrupted. */
+  /** Stops every running run when its relax call in flight returns, with a checkpoint; they show as interrupted. */
   async shutdown(): Promise<void> {
     this.closing = true
     const waits: Promise<void>[] = []

@@ -1,5 +1,5 @@
 export { openDb, sqliteVersion, type Db } from './db.ts'
 export { DatasetTable, type DatasetRow } from './datasets.ts'
 export { DeviceTable, type DeviceRow } from './devices.ts'
-export { RunTable, type RunRow } from './runs.ts'
+export { RunTable, type RunRow, type RunSummaryRow } from './runs.ts'
 export { Store } from './store.ts'

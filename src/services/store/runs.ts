@@ -27,6 +27,9 @@ export interface RunRow {
   error: string | null
 }
 
+/** A run row without its heavy JSON fields (list views). */
+export type RunSummaryRow = Omit<RunRow, 'request' | 'config' | 'provenance' | 'result'>
+
 const JSON_COLS = { request: 'request', config: 'config', provenance: 'provenance', progress: 'progress', lastMetrics: 'last_metrics', result: 'result' } as const
 const PLAIN_COLS = { deviceId: 'device_id', label: 'label', client: 'client', task: 'task', state: 'state', stateReason: 'state_reason', interrupted: 'interrupted', createdAt: 'created_at', startedAt: 'started_at', endedAt: 'ended_at', updatedAt: 'updated_at', error: 'error' } as const
 
@@ -94,6 +97,20 @@ export class RunTable {
     return (this.q(sql).all(...args) as Raw[]).map(fromRaw)
   }
 
+  /** Runs as list views need them: without request, config, provenance and result, whose JSON (two
+   *  networks among them) would be parsed for nothing on every GET /runs. */
+  summaries(filter: { state?: string; device?: string } = {}): RunSummaryRow[] {
+    const where: string[] = [], args: string[] = []
+    if (filter.state) { where.push('state = ?'); args.push(filter.state) }
+    if (filter.device) { where.push('device_id = ?'); args.push(filter.device) }
+    const cols = ['id', 'n', ...Object.values(PLAIN_COLS), 'progress', 'last_metrics'].join(', ')
+    const sql = `SELECT ${cols} FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY n`
+    return (this.q(sql).all(...args) as Raw[]).map((r) => {
+      const { request: _q, config: _c, provenance: _p, result: _r, ...rest } = fromRaw({ ...r, request: null, config: null, provenance: null, result: null })
+      return rest
+    })
+  }
+
   countByState(): Record<string, number> {
     const rows = this.q('SELECT state, COUNT(*) AS c FROM runs GROUP BY state').all() as { state: string; c: number }[]
     return Object.fromEntries(rows.map((r) => [r.state, r.c]))
@@ -129,6 +146,13 @@ export class RunTable {
     this.q('INSERT INTO checkpoints (run_id, seq, reason, epoch, batch, step, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(runId, c.seq, c.reason, c.epoch, c.batch, c.step, JSON.stringify(data), c.at)
     this.q('DELETE FROM checkpoints WHERE run_id = ? AND seq <= ?').run(runId, c.seq - keep)
+  }
+
+  /** The newest checkpoint's info, without reading its data. */
+  lastCheckpointInfo(runId: string): CheckpointInfo | null {
+    const r = this.q('SELECT seq, reason, epoch, batch, step, created_at FROM checkpoints WHERE run_id = ? ORDER BY seq DESC LIMIT 1').get(runId) as
+      { seq: number; reason: string; epoch: number; batch: number; step: number; created_at: string } | undefined
+    return r ? { seq: r.seq, reason: r.reason, epoch: r.epoch, batch: r.batch, step: r.step, at: r.created_at } : null
   }
 
   lastCheckpoint(runId: string): { info: CheckpointInfo; data: unknown } | null {
