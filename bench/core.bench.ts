@@ -9,6 +9,7 @@ import { createRelaxWorkspace, DEFAULT_SOLVE, relaxWith, SOLVER_NAMES } from '..
 import { buildNetwork, parseBuilderString } from '../src/core/topology/index.ts'
 import { TrainConfig, type TrainConfigInput } from '../src/engine/config.ts'
 import { Trainer } from '../src/engine/trainer.ts'
+import { randomStarts } from './random-starts.ts'
 
 const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
@@ -41,12 +42,8 @@ function solvers(): void {
     const net = compileXy(p.net)
     const sys = new XySystem(net)
     const ws = createRelaxWorkspace(net.n, sys.bandwidth)
-    const starts = 10, rng = new Rng(2)
-    const x0s = Array.from({ length: starts }, () => {
-      const x = Float64Array.from({ length: net.n }, () => rng.uniform(-Math.PI, Math.PI))
-      net.inputs.forEach((i, k) => { x[i] = k % 2 ? Math.PI / 2 : -Math.PI / 2 })
-      return x
-    })
+    const starts = 10
+    const x0s = randomStarts(net, starts, 2)
     const ref: Float64Array[] = []
     const polish = { ...DEFAULT_SOLVE, tol: 1e-10 }
     for (const solver of SOLVER_NAMES) {

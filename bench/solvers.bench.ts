@@ -11,6 +11,7 @@ import { autoSolver, createRelaxWorkspace, DEFAULT_SOLVE, relaxImplicitFlow, rel
 import { buildNetwork, parseBuilderString } from '../src/core/topology/index.ts'
 import { TrainConfig } from '../src/engine/config.ts'
 import { Trainer } from '../src/engine/trainer.ts'
+import { randomStarts } from './random-starts.ts'
 
 const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
 const XOR15 = 'lattice:15x15:in=6,6;7,10:out=10,8'
@@ -38,12 +39,8 @@ function settleOnXor15(): void {
   const net = compileXy(buildNetwork(parseBuilderString(XOR15), { inputs: 2, outputs: 1 }, 0))
   const sys = new XySystem(net)
   const ws = createRelaxWorkspace(net.n, sys.bandwidth)
-  const starts = 10, rng = new Rng(2)
-  const x0s = Array.from({ length: starts }, () => {
-    const x = Float64Array.from({ length: net.n }, () => rng.uniform(-Math.PI, Math.PI))
-    net.inputs.forEach((i, k) => { x[i] = k % 2 ? Math.PI / 2 : -Math.PI / 2 })
-    return x
-  })
+  const starts = 10
+  const x0s = randomStarts(net, starts, 2)
   // rk45 at rtol = atol = 1e-8 with no Newton stage: the gradient flow itself
   const o = { ...DEFAULT_SOLVE, tol: 1e-6, maxEvals: 1e7 }
   const polish = { ...DEFAULT_SOLVE, tol: 1e-10 }
