@@ -35,8 +35,8 @@ const paperDir = fileURLToPath(new URL('../../examples/paper/', import.meta.url)
 
 describe('examples/paper/ (one study per paper figure)', () => {
   const paper = readdirSync(paperDir).filter((f) => f.endsWith('.json')).sort()
-  it('ships the XOR 15x15, Iris size, MNIST hidden-layer and fixed-T studies', () => {
-    assert.deepEqual(paper, ['a-xor-15x15.json', 'c-iris-size.json', 'd-mnist-hidden.json', 'e-fixed-t-hypothesis.json'])
+  it('ships the XOR 15x15, Iris size, MNIST hidden-layer, fixed-T and accuracy studies', () => {
+    assert.deepEqual(paper, ['a-xor-15x15.json', 'c-iris-size.json', 'd-mnist-hidden.json', 'e-fixed-t-hypothesis.json', 'f-accuracy.json'])
   })
   for (const f of paper) {
     it(`${f} parses and every network builds for its task`, () => {
@@ -49,6 +49,17 @@ describe('examples/paper/ (one study per paper figure)', () => {
       }
     })
   }
+  it('a study entry trains the substrate it names, with its input values, and refuses input values on XY', async () => {
+    const { runStudySeed, entryKey } = await import('../../src/services/study/run.ts')
+    const { StudyEntry } = await import('../../src/services/study/config.ts')
+    const base = { label: 'x', network: 'layered:4,6,3', task: 'iris', epochs: 2, seeds: 1, evalEvery: 0, optimiser: 'adam', lr: 0.02 }
+    const oim = StudyEntry.parse({ ...base, substrate: 'oim', inputValues: 'unit' })
+    assert.notEqual(entryKey(oim), entryKey(StudyEntry.parse(base)), 'the substrate is part of the fingerprint')
+    const run = await runStudySeed(oim, 0)
+    assert.ok(run.test !== null && run.test.accuracy >= 0 && run.test.accuracy <= 1)
+    assert.equal(run.nodes, 13)
+    await assert.rejects(runStudySeed(StudyEntry.parse({ ...base, inputValues: 'unit' }), 0), (e: Error & { code?: string }) => e.code === 'EQP_ERR_BAD_INPUT' && /inputValues/.test(e.message))
+  })
   it('the XOR study compares converged equilibria with reference dynamics for every lattice, 100 initialisations each', () => {
     const cfg = readStudyConfig(paperDir + 'a-xor-15x15.json')
     const kinds = new Set(cfg.entries.map((e) => e.label.replace(/-(converged|reference)$/, '')))

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { SimXyOptions } from '../../../drivers/sim/xy.ts'
 import { Optimiser } from '../../core/eqprop/optimisers.ts'
-import { formatIssues } from '../../core/network/network.ts'
+import { formatIssues, MODEL_NAMES } from '../../core/network/network.ts'
 import { parseBuilderString } from '../../core/topology/index.ts'
 import { TrainConfig } from '../../engine/config.ts'
 import { EqpError } from '../../errors.ts'
@@ -20,6 +20,12 @@ export const StudyEntry = TrainConfig.omit({ seed: true }).extend({
   /** builder string (lattice:5x5, lcl:8x8:c4k3s1:tied, ...) or a network JSON file */
   network: z.string().min(1),
   task: z.string().min(1),
+  /** simulate this substrate (as `train --substrate`); absent = the network's own model (xy for builders) */
+  substrate: z.enum(MODEL_NAMES).optional(),
+  /** value models: clamp dataset values signed (sin v) or unit ((1 + sin v)/2), as `train --input-values` */
+  inputValues: z.enum(['signed', 'unit']).optional(),
+  /** resistor networks: the input stage's voltage gain, as `train --input-gain` */
+  inputGain: z.number().positive().finite().optional(),
   /** the run seeds (network, data split and training all use the run seed, as `train --seed`), or a count n for seeds 0..n-1 */
   seeds: z.union([z.array(z.int().min(0).max(2 ** 32 - 1)).min(1), z.int().positive().max(1000)]),
   /** as TrainConfig's, or just its kind: "adam" */

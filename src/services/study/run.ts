@@ -7,6 +7,8 @@ import { Worker } from 'node:worker_threads'
 import { countParameters } from '../../core/topology/index.ts'
 import type { EngineEvent } from '../../engine/events.ts'
 import { networkFromArg } from '../networks.ts'
+import { asModel, withInputValues, withResistorGain } from '../substrates.ts'
+import type { Network } from '../../core/network/network.ts'
 import { loadTask, trainOnSimulator } from '../training.ts'
 import { entrySeeds, type StudyConfig, type StudyEntry } from './config.ts'
 import { studyCsv, studyMarkdown, summarise, type EntrySummary } from './report.ts'
@@ -35,6 +37,14 @@ export interface StudyRun {
   entryKey: string
 }
 
+/** The network an entry trains: built (or read), as its substrate, with its input values and gain. */
+function studyNetwork(entry: StudyEntry, io: { inputs: number; outputs: number }, seed: number): Network {
+  const built = networkFromArg(entry.network, io, seed)
+  const modelled = entry.substrate ? asModel(built, entry.substrate) : built
+  const gained = entry.inputGain === undefined ? modelled : withResistorGain(modelled, { input: entry.inputGain }, { input: 'inputGain', layers: 'layerGain' })
+  return withInputValues(gained, entry.inputValues)
+}
+
 /** A fingerprint of everything that shapes an entry's runs (its parsed settings), so changed settings retrain. */
 export function entryKey(entry: StudyEntry): string {
   const { seeds: _seeds, ...settings } = entry
@@ -47,8 +57,8 @@ export function entryKey(entry: StudyEntry): string {
  */
 export async function runStudySeed(entry: StudyEntry, seed: number, workers: number | 'auto' = 1): Promise<StudyRun> {
   const data = loadTask(entry.task, seed)
-  const network = networkFromArg(entry.network, { inputs: data.nIn, outputs: data.nOut }, seed)
-  const { label, network: spec, task, seeds: _s, solver, dynamics, dynamicsT, tol, stopAtDistance, target, ...train } = entry
+  const network = studyNetwork(entry, { inputs: data.nIn, outputs: data.nOut }, seed)
+  const { label, network: spec, task, seeds: _s, solver, dynamics, dynamicsT, tol, stopAtDistance, target, substrate: _m, inputValues: _v, inputGain: _g, ...train } = entry
   const counts = countParameters(network)
   // trainable parameters as the trainer counts them: the bias fields only when they are trained
   const parameters = counts.couplingParameters + (train.trainBias ? 2 * network.nodes : 0)
@@ -85,7 +95,7 @@ export async function runStudy(config: StudyConfig, opts: StudyOptions): Promise
   // a task or network that cannot load fails here, with its error code, before any training
   for (const e of config.entries) {
     const data = loadTask(e.task, entrySeeds(e)[0])
-    networkFromArg(e.network, { inputs: data.nIn, outputs: data.nOut }, entrySeeds(e)[0])
+    studyNetwork(e, { inputs: data.nIn, outputs: data.nOut }, entrySeeds(e)[0])
   }
   mkdirSync(opts.outDir, { recursive: true })
   const all = config.entries.flatMap((entry) => entrySeeds(entry).map((seed) => ({ entry, seed })))
