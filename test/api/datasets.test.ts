@@ -65,6 +65,13 @@ describe('regression tables', () => {
     assert.throws(bad('a,y\n1,2\n2,2\n3,2\n'), /same value on every row/)
     assert.throws(() => tableFromUpload(DatasetUpload.parse({ name: 'p', kind: 'regression', rows: [{ features: [1], label: 1 }, { features: [2], label: 'b' }] })), /rows\.1\.label.*must be a number/)
   })
+
+  it('takes fractional targets in JSON rows for regression, and refuses them as class labels', () => {
+    const rows = [{ features: [1], label: 0.25 }, { features: [2], label: -0.75 }, { features: [3], label: 1.5 }]
+    const t = tableFromUpload(DatasetUpload.parse({ name: 'p', kind: 'regression', rows }))
+    assert.deepEqual(t.target, [0.25, -0.75, 1.5])
+    assert.throws(() => tableFromUpload(DatasetUpload.parse({ name: 'p', rows })), /rows\.0\.label: a class label is text or a whole number/)
+  })
 })
 
 describe('datasets API', () => {

@@ -18,20 +18,23 @@ class Datasets:
         """One dataset: inputs, outputs, classes, class and feature names, split sizes."""
         return self._c.request("GET", "/datasets/" + quote(name, safe=""))
 
-    def upload(self, name, data, label=None, test_fraction=None, description=None):
+    def upload(self, name, data, label=None, test_fraction=None, description=None, kind=None):
         """Uploads a table of numeric features and a class label per row; returns the stored dataset.
 
         ``data`` is a pandas DataFrame (its columns are the features and the label), a CSV file path
         (a header row, then one row per sample), or a list of rows, each ``{"features": [...], "label": L}``,
         ``(features, label)`` or ``[x1, ..., xn, label]``. ``label`` names the label column of a
         DataFrame or CSV (default: a column named 'label', else the last one). ``test_fraction`` is the
-        share of each class held out for testing (daemon default 0.2).
+        share of each class held out for testing (daemon default 0.2). ``kind="regression"`` makes the
+        label a numeric target, trained as a continuous output (MSE, R^2); default classification.
         """
         body = {"name": name}
         if description is not None:
             body["description"] = description
         if test_fraction is not None:
             body["testFraction"] = float(test_fraction)
+        if kind is not None:
+            body["kind"] = str(kind)
         if hasattr(data, "to_csv") and hasattr(data, "columns"):
             body["csv"] = data.to_csv(index=False)
         elif isinstance(data, (str, bytes, os.PathLike)):
@@ -40,14 +43,14 @@ class Datasets:
         else:
             if label is not None:
                 raise ValueError("label names a column of a DataFrame or CSV; rows carry their own label")
-            body["rows"] = [_row(r, k) for k, r in enumerate(data)]
+            body["rows"] = [_row(r, k, kind == "regression") for k, r in enumerate(data)]
         if label is not None:
             body["labelColumn"] = str(label)
         return self._c.request("POST", "/datasets", json_body=body)
 
 
-def _row(r, k):
-    """One upload row as the daemon takes it: {features: [float], label: int | str}."""
+def _row(r, k, numeric=False):
+    """One upload row as the daemon takes it: {features: [float], label: int | str}, or a float target (numeric)."""
     if isinstance(r, dict):
         if set(r) != {"features", "label"}:
             raise ValueError("rows[%d]: a dict row has exactly the keys 'features' and 'label'" % k)
@@ -56,7 +59,7 @@ def _row(r, k):
         features, label = r
     else:
         features, label = list(r[:-1]), r[-1]
-    return {"features": [float(x) for x in features], "label": _label(label)}
+    return {"features": [float(x) for x in features], "label": float(label) if numeric else _label(label)}
 
 
 def _label(v):

@@ -79,6 +79,16 @@ class DaemonTest(unittest.TestCase):
             self.c.datasets.upload("py-rows", ROWS)
         self.assertEqual((cm.exception.status, cm.exception.code), (409, "EQP_ERR_DATASET_EXISTS"))
 
+    def test_uploads_a_regression_table_with_numeric_targets(self):
+        rows = [([x / 10, 1 - x / 10], 0.3 * x - 1) for x in range(10)]
+        d = self.c.datasets.upload("py-reg", rows, kind="regression")
+        self.assertIn("regression", d["description"])
+        self.assertEqual(d["nOut"], 1)
+        with self.assertRaises(EqpError) as cm:
+            self.c.datasets.upload("py-reg2", rows, kind="sorting")
+        self.assertEqual((cm.exception.status, cm.exception.code), (400, "EQP_ERR_BAD_INPUT"))
+        self.assertIn("kind", cm.exception.message)
+
     def test_a_bad_csv_cell_is_refused_naming_line_and_column(self):
         path = os.path.join(tempfile.mkdtemp(), "bad.csv")
         with open(path, "w") as f:

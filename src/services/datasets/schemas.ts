@@ -15,7 +15,8 @@ export const DatasetUpload = z
     csv: z.string().max(DATASET_LIMITS.bytes).optional(),
     rows: z.array(z.strictObject({
       features: z.array(z.number()).min(1).max(DATASET_LIMITS.features),
-      label: z.union([z.string().min(1).max(200), z.int()]),
+      /** a class (text or a whole number), or with kind 'regression' a numeric target */
+      label: z.union([z.string().min(1).max(200), z.number().finite()]),
     })).max(DATASET_LIMITS.rows).optional(),
     /** CSV only: the label column (default: a column named 'label', else the last one) */
     labelColumn: z.string().min(1).max(200).optional(),

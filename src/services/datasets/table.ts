@@ -87,7 +87,10 @@ export function tableFromUpload(u: DatasetUpload): StoredTable {
     const nf = rows[0].features.length
     rows.forEach((r, k) => { if (r.features.length !== nf) bad(`rows.${k}.features`, `has ${r.features.length} values, row 0 has ${nf}`) })
     featureNames = Array.from({ length: nf }, (_, k) => `x${k}`)
-    rows.forEach((r, k) => { if (u.kind === 'regression' && typeof r.label !== 'number') bad(`rows.${k}.label`, 'a regression target must be a number') })
+    rows.forEach((r, k) => {
+      if (u.kind === 'regression' && typeof r.label !== 'number') bad(`rows.${k}.label`, 'a regression target must be a number')
+      if (u.kind !== 'regression' && typeof r.label === 'number' && !Number.isInteger(r.label)) bad(`rows.${k}.label`, 'a class label is text or a whole number (kind "regression" takes numeric targets)')
+    })
     for (const r of rows) raw.push({ x: r.features, label: String(r.label) })
   }
   if (u.kind === 'regression') {
