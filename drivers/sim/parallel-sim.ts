@@ -74,8 +74,7 @@ export class ParallelSimSubstrate implements Substrate {
     // compiled worker starts with no transpiling.
     const url = new URL('./parallel-worker.js', import.meta.url)
     // workers fold with the backend this thread chose, so the results do not depend on the thread count
-    const dense = kernelInfo().dense
-    const backend = dense === 'typed-array' ? 'none' : dense
+    const backend = kernelInfo().dense
     const handles = Array.from({ length: Math.max(1, workers) }, () =>
       new WorkerHandle(new Worker(url, { workerData: { network, options, backend } })))
     await local.close()

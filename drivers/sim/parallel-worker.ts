@@ -5,7 +5,7 @@ import { initDenseBackend } from './tf-backend.ts'
 
 // the parent's matrix-product backend: a float32 fold here and a Float64 fold there would make the
 // results depend on the number of threads
-if (workerData.backend !== 'none') await initDenseBackend(workerData.backend)
+if (workerData.backend !== 'typed-array') await initDenseBackend(workerData.backend)
 const sim = openDeterministicSimulator(workerData.network, workerData.options)
 const port = parentPort!
 

@@ -29,9 +29,14 @@ export function kernelInfo(): KernelInfo { return { ...current.info } }
 /** The matrix-product provider of the chosen backend. */
 export function denseMatMul(): DenseMatMul { return current.mm }
 
-/** Parses an EQP_TF_BACKEND value; unknown values are a bad-input error. */
+/**
+ * Parses an EQP_TF_BACKEND value; unknown values are a bad-input error. A reported backend name
+ * (kernelInfo().dense) is accepted too, so a worker thread can ask for exactly its parent's backend:
+ * 'typed-array' means 'none'.
+ */
 export function parseTfBackend(v: string | undefined): TfBackendChoice {
-  const s = (v ?? 'auto').trim().toLowerCase() || 'auto'
+  const t = (v ?? 'auto').trim().toLowerCase() || 'auto'
+  const s = t === 'typed-array' ? 'none' : t
   if (!(TF_BACKEND_CHOICES as readonly string[]).includes(s)) throw new EqpError('EQP_ERR_BAD_INPUT', ['EQP_TF_BACKEND', `'${v}' is not one of ${TF_BACKEND_CHOICES.join(', ')}`])
   return s as TfBackendChoice
 }

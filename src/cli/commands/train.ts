@@ -203,14 +203,8 @@ export async function trainCommand(args: string[]): Promise<number> {
   const hooks = plotsEvery > 0 ? { epochNetwork: { every: plotsEvery, onNetwork: (epoch: number, n: Network) => { epochNets.push({ epoch, network: n }) } } } : {}
   const r = device === null ? { ...(await trainOnSimulator(network, job, progress, hooks, source.load)), device: null }
     : await trainOnDevice(network, device.kind === 'serial' ? {
-      ...device, baud: num(f.baud, 'baud', 115200, { int: true, min: 1 }), pace: f.pace === true,
-      replyTimeoutS: f['reply-timeout'] === undefined ? undefined : num(f['reply-timeout'], 'reply-timeout', 0, { gt: 0, max: 60 }),
-      maxOutageS: f['outage-timeout'] === undefined ? undefined : num(f['outage-timeout'], 'outage-timeout', 0, { gt: 0 }),
-    } : device.kind === 'mqtt' ? {
-      ...device,
-      replyTimeoutS: f['reply-timeout'] === undefined ? undefined : num(f['reply-timeout'], 'reply-timeout', 0, { gt: 0, max: 60 }),
-      maxOutageS: f['outage-timeout'] === undefined ? undefined : num(f['outage-timeout'], 'outage-timeout', 0, { gt: 0 }),
-    } : { ...device, coupling: f['coupling-range'] !== undefined ? sim.coupling : undefined }, job, progress, f.json ? undefined : deviceNotes(), source.load)
+      ...device, ...linkTimeouts(f), baud: num(f.baud, 'baud', 115200, { int: true, min: 1 }), pace: f.pace === true,
+    } : device.kind === 'mqtt' ? { ...device, ...linkTimeouts(f) } : { ...device, coupling: f['coupling-range'] !== undefined ? sim.coupling : undefined }, job, progress, f.json ? undefined : deviceNotes(), source.load)
   mkdirSync(dirname(out), { recursive: true })
   writeFileSync(out, JSON.stringify(r.network) + '\n')
   const best = r.best && await bestCheckpoint(r.best, out, device === null ? async (n) => {
@@ -288,6 +282,14 @@ function gainFlag(v: string, flag: string): number {
 }
 
 /** Prints a line on stderr whenever a board's connection changes state or reports a new diagnostic. */
+/** --reply-timeout and --outage-timeout (s) of a board link, serial or MQTT. */
+function linkTimeouts(f: { 'reply-timeout'?: string; 'outage-timeout'?: string }): { replyTimeoutS?: number; maxOutageS?: number } {
+  return {
+    replyTimeoutS: f['reply-timeout'] === undefined ? undefined : num(f['reply-timeout'], 'reply-timeout', 0, { gt: 0, max: 60 }),
+    maxOutageS: f['outage-timeout'] === undefined ? undefined : num(f['outage-timeout'], 'outage-timeout', 0, { gt: 0 }),
+  }
+}
+
 function deviceNotes(): (s: { state: string; lastError: { code: string; message: string; count: number } | null }) => void {
   let last = ''
   return (s) => {

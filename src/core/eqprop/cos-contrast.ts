@@ -3,13 +3,13 @@
 // layer block is a matrix product, G[a, b] += c * -(C_a^T C_b + S_a^T S_b) over the batch rows, which a
 // DenseMatMul backend (TensorFlow.js WASM SIMD) computes far faster than scalar loops; without one
 // the loops run edges outer, samples inner, so a block's gradient row stays in cache over the batch.
-import { findDenseBlocks, type DenseBlock } from '../physics/dense-blocks.ts'
+import { findDenseBlocks, WALK_MIN_EDGES, type DenseBlock } from '../physics/dense-blocks.ts'
 import type { DenseMatMul } from '../physics/dense-xy.ts'
 
 /** Smallest block (couplings) handed to a matrix-product backend: below, the call overhead dominates. */
 export const CONTRAST_MATMUL_MIN_EDGES = 4096
 
-/** An edge list with its dense blocks in edge order (blocks of at least 64 edges). */
+/** An edge list with its dense blocks in edge order (blocks of at least WALK_MIN_EDGES edges). */
 export interface ContrastTopology {
   readonly n: number
   readonly m: number
@@ -20,7 +20,7 @@ export interface ContrastTopology {
 
 /** The blocks of an edge list as the contrast walks them. */
 export function contrastBlocks(net: Pick<ContrastTopology, 'm' | 'ei' | 'ej'>): DenseBlock[] {
-  return findDenseBlocks(net, 64)
+  return findDenseBlocks(net, WALK_MIN_EDGES)
 }
 
 /** Per-batch scratch: trig rows [R, n] (filled by the caller) and the matrix-product operands. */

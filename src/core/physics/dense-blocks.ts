@@ -3,6 +3,9 @@
 // gathering both ends of every edge.
 import type { XyNet } from './xy.ts'
 
+/** Smallest block (couplings) the energy, observable and contrast loops walk as a block rather than edge by edge. */
+export const WALK_MIN_EDGES = 64
+
 /** A dense block: edge edgeOff + i*b + j couples node aOff + i to node bOff + j (i < a, j < b). */
 export interface DenseBlock {
   readonly aOff: number

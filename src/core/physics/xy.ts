@@ -4,7 +4,7 @@ import type { Network } from '../network/network.ts'
 import { compileTopology } from '../network/compile.ts'
 import type { HessianSink } from '../solvers/band.ts'
 import { sinCosInto } from './sincos.ts'
-import { findDenseBlocks, type DenseBlock } from './dense-blocks.ts'
+import { findDenseBlocks, WALK_MIN_EDGES, type DenseBlock } from './dense-blocks.ts'
 
 /** A network compiled to typed arrays; the hot loops read only this. */
 export interface XyNet {
@@ -34,8 +34,6 @@ export interface XyNet {
   readonly blocks?: readonly DenseBlock[]
 }
 
-/** Smallest block (couplings) that the energy and observable loops walk as a block. */
-const BLOCK_MIN_EDGES = 64
 
 /** Compiles a validated network description into typed arrays. */
 export function compileXy(net: Network): XyNet {
@@ -47,7 +45,7 @@ export function compileXy(net: Network): XyNet {
     n, m, ei, ej, w: Float64Array.from(net.weights), h, psi,
     inputs: Uint32Array.from(net.inputs), outputs: Uint32Array.from(net.outputs), clamped,
     hasBias: false, hx: new Float64Array(n), hy: new Float64Array(n), cs: new Float64Array(n), sn: new Float64Array(n),
-    blocks: findDenseBlocks({ m, ei, ej }, BLOCK_MIN_EDGES),
+    blocks: findDenseBlocks({ m, ei, ej }, WALK_MIN_EDGES),
   }
   refreshBias(x)
   return x
@@ -149,19 +147,7 @@ export function xyDistance(net: XyNet, phi: Float64Array, off: number, tau: Arra
 export function xyEdgeObservable(net: XyNet, phi: Float64Array, off: number, out: Float64Array): Float64Array {
   fillTrig(net, phi, off)
   const { m, ei, ej, cs, sn } = net
-  let k = 0
-  for (const blk of net.blocks ?? []) {
-    for (; k < blk.edgeOff; k++) {
-      const i = ei[k], j = ej[k]
-      out[k] = -(cs[i] * cs[j] + sn[i] * sn[j])
-    }
-    const { aOff, a, bOff, b } = blk
-    for (let i = 0; i < a; i++) {
-      const ci = cs[aOff + i], si = sn[aOff + i]
-      for (let j = 0; j < b; j++, k++) out[k] = -(ci * cs[bOff + j] + si * sn[bOff + j])
-    }
-  }
-  for (; k < m; k++) {
+  for (let k = 0; k < m; k++) {
     const i = ei[k], j = ej[k]
     out[k] = -(cs[i] * cs[j] + sn[i] * sn[j])
   }

@@ -30,7 +30,7 @@ async function handle(m: SimThreadRequest): Promise<unknown> {
   // make results depend on where the simulator runs
   if (m.dense !== dense) {
     dense = m.dense
-    await initDenseBackend(m.dense === 'typed-array' ? 'none' : m.dense)
+    await initDenseBackend(m.dense)
   }
   return sim[m.method](m.arg as never)
 }
