@@ -4,6 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { EqpError } from '../errors.ts'
 import { DaemonClient, DaemonError } from './daemon-client.ts'
 import { UsageError } from './usage.ts'
+import { issueLines, type IssueLike } from '../services/issues.ts'
 
 export const DAEMON_FLAGS = { url: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' } } as const
 
@@ -49,4 +50,20 @@ export async function withDaemonErrors(cmd: string, action: () => Promise<number
     }
     throw e
   }
+}
+
+/**
+ * A request body built from flags, with `--set '{...}'` merged over it, checked against the daemon's
+ * own schema so a mistake is a usage error (exit 2 naming the field) before anything is sent.
+ */
+export function checkedBody<B extends Record<string, unknown>>(body: B, set: string | undefined, schema: { safeParse(v: unknown): { success: boolean; error?: { issues: unknown[] } } }, what: string): B {
+  if (set !== undefined) {
+    let extra: unknown
+    try { extra = JSON.parse(set) } catch (e) { throw new UsageError(`--set: not valid JSON (${(e as Error).message})`) }
+    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new UsageError('--set: expected a JSON object')
+    Object.assign(body, extra)
+  }
+  const checked = schema.safeParse(body)
+  if (!checked.success) throw new UsageError(issueLines(checked.error!.issues as unknown as IssueLike[], what).join('; '))
+  return body
 }

@@ -1,8 +1,7 @@
 // eqprop-hil devices ...: attach, list, inspect and detach the devices of a running daemon.
-import { issueLines, type IssueLike } from '../../services/issues.ts'
 import { DeviceCreate } from '../../services/devices/schemas.ts'
 import { readNetworkFile } from '../../services/networks.ts'
-import { DAEMON_FLAGS, DAEMON_FLAGS_HELP, daemonClient, onePositional, parseAction, printOut, withDaemonErrors } from '../daemon-command.ts'
+import { checkedBody, DAEMON_FLAGS, DAEMON_FLAGS_HELP, daemonClient, onePositional, parseAction, printOut, withDaemonErrors } from '../daemon-command.ts'
 import { num, UsageError } from '../usage.ts'
 
 export const DEVICES_HELP = `eqprop-hil devices <action> [options]      (talks to a running 'eqprop-hil serve')
@@ -93,13 +92,5 @@ function attachBody(f: Partial<Record<'kind' | 'builder' | 'network' | 'task' | 
   if (f.path !== undefined) body.path = f.path
   if (f.uid !== undefined) body.uid = f.uid
   if (f.broker !== undefined) body.url = f.broker
-  if (f.set !== undefined) {
-    let extra: unknown
-    try { extra = JSON.parse(f.set) } catch (e) { throw new UsageError(`--set: not valid JSON (${(e as Error).message})`) }
-    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new UsageError('--set: expected a JSON object')
-    Object.assign(body, extra)
-  }
-  const checked = DeviceCreate.safeParse(body)
-  if (!checked.success) throw new UsageError(issueLines(checked.error.issues as unknown as IssueLike[], 'device').join('; '))
-  return body
+  return checkedBody(body, f.set, DeviceCreate, 'device')
 }

@@ -1,8 +1,7 @@
 // eqprop-hil runs ...: list, inspect, create and steer runs on a running daemon.
 import { ESTIMATOR_NAMES } from '../../core/eqprop/estimators.ts'
-import { issueLines, type IssueLike } from '../../services/issues.ts'
 import { RunCreate } from '../../services/runs/schemas.ts'
-import { DAEMON_FLAGS, DAEMON_FLAGS_HELP, daemonClient as client, onePositional, parseAction, printOut as out, withDaemonErrors } from '../daemon-command.ts'
+import { checkedBody, DAEMON_FLAGS, DAEMON_FLAGS_HELP, daemonClient as client, onePositional, parseAction, printOut as out, withDaemonErrors } from '../daemon-command.ts'
 import { num, oneOf, required, UsageError } from '../usage.ts'
 
 export const RUNS_HELP = `eqprop-hil runs <action> [options]      (talks to a running 'eqprop-hil serve')
@@ -80,15 +79,7 @@ export async function runsCommand(args: string[]): Promise<number> {
         if (f.batch !== undefined) body.batchSize = num(f.batch, 'batch', 0, { int: true, min: 1 })
         if (f['m-init'] !== undefined) body.mInit = num(f['m-init'], 'm-init', 0, { int: true, min: 1 })
         if (f.label !== undefined) body.label = f.label
-        if (f.set !== undefined) {
-          let extra: unknown
-          try { extra = JSON.parse(f.set) } catch (e) { throw new UsageError(`--set: not valid JSON (${(e as Error).message})`) }
-          if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new UsageError('--set: expected a JSON object')
-          Object.assign(body, extra)
-        }
-        // the daemon's own schema, so mistakes are caught before the request
-        const checked = RunCreate.safeParse(body)
-        if (!checked.success) throw new UsageError(issueLines(checked.error.issues as unknown as IssueLike[], 'run').join('; '))
+        checkedBody(body, f.set, RunCreate, 'run')
         const r = await client(f).request<Summary>('POST', '/runs', body)
         out(f.json ? r : line(r))
         return 0
