@@ -4,6 +4,7 @@
 // stop in an epoch's evaluation checkpoints the epoch with the evaluation still to do. A run resumed
 // from any of its checkpoints ends with bit-identical parameters and metrics.
 import type { Substrate } from '../../drivers/substrate.ts'
+import type { DenseMatMul } from '../core/physics/dense-xy.ts'
 import type { Dataset } from '../core/data/dataset.ts'
 import type { Network } from '../core/network/network.ts'
 import type { TrainConfig } from './config.ts'
@@ -53,6 +54,8 @@ export interface RunLoopOptions {
   stopAtDistance?: number
   /** called synchronously for each event, so a store can persist it before training goes on */
   onEvent: (e: RunLoopEvent) => void
+  /** a float32 matrix-product backend for the contrast of dense layer blocks (TrainerOptions.matmul) */
+  matmul?: DenseMatMul | null
 }
 
 const emptyAcc = (): EpochAcc => ({ distance: 0, cost: 0, accuracy: 0, settled: 0, dropped: 0, fallback: 0, seen: 0 })
@@ -80,7 +83,7 @@ export class RunLoop {
     this.lastEpochDistance = cp?.lastEpochDistance ?? null
     this.batchInEpoch = cp?.state.batch ?? 0
     if (cp?.phases) this.sub.lastFree = { phases: cp.phases, inputs: [] }
-    this.trainer = new Trainer(this.sub, network, data, cfg, { state: cp?.state, onEvent: (e) => { if (e.type === 'batch') this.onBatch(e) } })
+    this.trainer = new Trainer(this.sub, network, data, cfg, { state: cp?.state, matmul: opts.matmul, onEvent: (e) => { if (e.type === 'batch') this.onBatch(e) } })
   }
 
   /** Samples in batch b (1-based) of an epoch, as the trainer slices its shuffled order. */

@@ -3,6 +3,7 @@
 // a device fault or a daemon restart with bit-identical results.
 import { checkSameTopology, FleetSubstrate } from '../../../drivers/fleet/fleet-substrate.ts'
 import type { Substrate } from '../../../drivers/substrate.ts'
+import { denseMatMul } from '../../../drivers/sim/tf-backend.ts'
 import type { Dataset } from '../../core/data/dataset.ts'
 import type { Network } from '../../core/network/network.ts'
 import { TrainConfig } from '../../engine/config.ts'
@@ -253,6 +254,8 @@ export class RunService {
         const loop = new RunLoop(this.substrateOf(run, live), network, data, cfg, {
           checkpoint: cp, checkpointEvery: extra.checkpointEvery, slice: this.opts.slice * this.members(run).length, stopAtDistance: extra.stopAtDistance ?? undefined,
           onEvent: (e) => this.onLoopEvent(run.id, live, e),
+          // as train does: the contrast of big layer blocks as float32 products when a TF backend is up
+          matmul: denseMatMul(),
         })
         a.loop = loop
         if (a.stop) loop.requestStop(a.stop)
