@@ -59,11 +59,12 @@ function procCpuS(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100
 }
 
-async function startWorker(queue: string): Promise<ChildProcess> {
-  const c = spawn(process.execPath, [BIN, 'worker', '--queue', `nats://127.0.0.1:4222/${queue}`, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, EQPROP_HIL_FROM_SOURCE: '1' } })
+async function startWorker(queue: string, quiet = true): Promise<ChildProcess> {
+  const c = spawn(process.execPath, [BIN, 'worker', '--queue', `nats://127.0.0.1:4222/${queue}`, ...(quiet ? ['--quiet'] : [])], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, EQPROP_HIL_FROM_SOURCE: '1' } })
   await new Promise<void>((resolve, reject) => {
     let out = ''
-    c.stderr!.on('data', (d: Buffer) => { out += d; if (out.includes('worker ready')) resolve() })
+    const on = (d: Buffer) => { out += d; if (out.includes('worker ready')) { c.stderr!.off('data', on); resolve() } }
+    c.stderr!.on('data', on)
     c.once('exit', (code) => reject(new Error(`worker exited ${code}: ${out}`)))
   })
   return c
@@ -97,8 +98,36 @@ async function throughput(workers: number, base: number | null): Promise<number>
   }
 }
 
+/** Seconds from SIGKILL of a worker mid-trial until a second worker starts the same trial again (ack wait 2 s). */
+async function redelivery(): Promise<void> {
+  const queue = `bench${process.pid}-kill`, ackWaitS = 2
+  made.push(queueNames(queue).trialStream, queueNames(queue).resultStream)
+  const q = parseQueueUrl(`nats://127.0.0.1:4222/${queue}`)
+  const cfg = { name: 'kill', entries: [{ label: 'slow', network: 'lattice:4x4', task: 'xor', epochs: 60, seeds: 1, batchSize: 4, mInit: 3 }] }
+  const doomed = await startWorker(queue, false)
+  const study = runStudy(parseStudyConfig(cfg, 'bench'), { outDir: join(dir, 'kill'), runner: queueRunner(q, { studyId: 'kill', ackWaitS }) })
+  await lineFrom(doomed, /^start slow seed 0 \(delivery 1\)/)
+  const survivor = await startWorker(queue, false)
+  doomed.kill('SIGKILL')
+  const t0 = performance.now()
+  await lineFrom(survivor, /^start slow seed 0 \(delivery 2\)/)
+  const s = (performance.now() - t0) / 1000
+  await study
+  survivor.kill('SIGTERM')
+  emit({ bench: 'study-queue-redelivery-after-sigkill', workload: `a worker killed with SIGKILL mid-trial, a second worker waiting; consumer ack wait ${ackWaitS} s`, redelivered_after_s: Number(s.toFixed(2)), ack_wait_s: ackWaitS })
+}
+
+function lineFrom(c: ChildProcess, re: RegExp): Promise<void> {
+  return new Promise((resolve) => {
+    let out = ''
+    const on = (d: Buffer) => { out += d; if (out.split('\n').some((l) => re.test(l))) { c.stderr!.off('data', on); resolve() } }
+    c.stderr!.on('data', on)
+  })
+}
+
 try {
   await latency()
+  await redelivery()
   const one = await throughput(1, null)
   await throughput(2, one)
   await throughput(4, one)

@@ -125,6 +125,29 @@ describe('distributed studies on NATS JetStream', () => {
     assert.equal(x.csv, y.csv)
   })
 
+  it('a study killed mid-way and run again collects the results that arrived meanwhile; nothing trains twice', async () => {
+    const cfg = { name: 'restart', entries: [{ label: 'r', network: 'lattice:4x4', task: 'xor', epochs: 15, seeds: 4, batchSize: 4, mInit: 2 }] }
+    const local = join(dir, 'restart-local'), viaQueue = join(dir, 'restart-queue')
+    const q = fresh('restart')
+    const w = worker(q)
+    await w.waitFor(/worker ready/)
+    const args = ['study', '--config', write('restart.json', cfg), '--out', viaQueue, '--queue', `${NATS}/${q}`]
+    const first = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+    children.push(first)
+    await new Promise<void>((resolve) => { let e = ''; first.stderr!.on('data', (d: Buffer) => { e += d; if (/\[1\/4\]/.test(e)) resolve() }) })
+    first.kill('SIGKILL')
+    // the worker trains the rest with no study listening; the results wait in their stream
+    await w.waitFor(/^done r seed 3 /)
+    await runStudy(parseStudyConfig(cfg, 'restart'), { outDir: local, workers: 1 })
+    const again = await cli(args)
+    assert.equal(again.code, 0, again.stderr)
+    assert.match(again.stderr, /\[4\/4\]/)
+    assert.equal(w.lines.filter((l) => l.startsWith('done ')).length, 4, 'each trial trained once')
+    const x = outputs(viaQueue), y = outputs(local)
+    assert.deepEqual(x.runs, y.runs)
+    assert.equal(x.md, y.md)
+  })
+
   it('a bad --queue is a usage error naming the flag (exit code 2); redis:// says why', async () => {
     assert.throws(() => parseQueueUrl('redis://127.0.0.1:6379'), /EQP_ERR_BAD_INPUT|--queue: redis:\/\/ \(BullMQ\) is not supported/)
     assert.throws(() => parseQueueUrl('nats://127.0.0.1:4222/bad.name'), /queue name 'bad\.name'/)
