@@ -125,6 +125,20 @@ describe('distributed studies on NATS JetStream', () => {
     assert.equal(x.csv, y.csv)
   })
 
+  it('a live worker keeps its trial past the ack wait: heartbeats, no second delivery', async () => {
+    const cfg = { name: 'long', entries: [{ label: 'long', network: 'lattice:4x4', task: 'xor', epochs: 100, seeds: 1, batchSize: 4, mInit: 3 }] }
+    const q = fresh('long')
+    // the workers create the queue with the default 30 s; the study then shortens it to 1 s
+    const [a, b] = [worker(q), worker(q)]
+    await Promise.all([a.waitFor(/worker ready.*ack wait 30 s/), b.waitFor(/worker ready/)])
+    const r = await cli(['study', '--config', write('long.json', cfg), '--out', join(dir, 'long'), '--queue', `${NATS}/${q}`, '--ack-wait', '1'])
+    assert.equal(r.code, 0, r.stderr)
+    const trained = JSON.parse(readFileSync(join(dir, 'long', 'long-seed0.json'), 'utf8'))
+    assert.ok(trained.wallS > 1.5, `the trial outlasted the ack wait (${trained.wallS} s)`)
+    const starts = [...a.lines, ...b.lines].filter((l) => l.startsWith('start '))
+    assert.deepEqual(starts, ['start long seed 0 (delivery 1)'])
+  })
+
   it('a study killed mid-way and run again collects the results that arrived meanwhile; nothing trains twice', async () => {
     const cfg = { name: 'restart', entries: [{ label: 'r', network: 'lattice:4x4', task: 'xor', epochs: 15, seeds: 4, batchSize: 4, mInit: 2 }] }
     const local = join(dir, 'restart-local'), viaQueue = join(dir, 'restart-queue')

@@ -23,8 +23,8 @@ export const STUDY_HELP = `eqprop-hil study --config STUDY.json [--out DIR] [--w
   --workers N    train N runs at once on worker threads (default auto: one per core; the results do not depend on N)
   --queue URL    run the trials on \`eqprop-hil worker\` processes (any host) through NATS JetStream:
                  nats://HOST:4222[/NAME] (NAME defaults to eqprop-study); same table as a local run
-  --ack-wait S   with --queue: seconds without a heartbeat before a worker's trial goes to another worker
-                 (default: keep the queue's setting, 30 s for a new queue)
+  --ack-wait S   with --queue: seconds (1-3600) without a heartbeat before a worker's trial goes to another
+                 worker (default: keep the queue's setting, 30 s for a new queue)
   --fresh        retrain every run; by default a study resumes, keeping the run files in DIR whose entry
                  settings are unchanged (results.md and results.csv are rewritten as each run finishes)
   --json         print the summaries as one JSON line on stdout instead of the markdown table`
@@ -37,7 +37,7 @@ export async function studyCommand(args: string[]): Promise<number> {
   if (f.queue !== undefined && f.workers !== undefined) throw new UsageError('--workers and --queue exclude each other (with --queue, workers are `eqprop-hil worker` processes)')
   if (f.queue === undefined && f['ack-wait'] !== undefined) throw new UsageError('--ack-wait needs --queue')
   const queue = f.queue === undefined ? undefined : parseQueueUrl(f.queue)
-  const ackWaitS = f['ack-wait'] === undefined ? undefined : num(f['ack-wait'], 'ack-wait', 30, { gt: 0, max: 3600 })
+  const ackWaitS = f['ack-wait'] === undefined ? undefined : num(f['ack-wait'], 'ack-wait', 30, { min: 1, max: 3600 })
   const config = readStudyConfig(required(f.config, 'config'))
   const outDir = f.out ?? `out/study-${config.name.replace(/[^A-Za-z0-9._-]+/g, '-')}`
   const workers = f.workers === undefined || f.workers === 'auto' ? availableParallelism() : num(f.workers, 'workers', 1, { int: true, min: 1, max: 64 })

@@ -58,7 +58,8 @@ export async function runQueueWorker(q: QueueUrl, opts: QueueWorkerOptions): Pro
   const stopped = () => opts.signal?.aborted === true || (opts.maxTrials !== undefined && claimed >= opts.maxTrials)
   try {
     const jsm = await ensureQueue(nc, q)
-    const ackWaitS = (await jsm.consumers.info(n.trialStream, n.workers)).config.ack_wait! / 1e9
+    const currentAckWaitS = async () => (await jsm.consumers.info(n.trialStream, n.workers)).config.ack_wait! / 1e9
+    const ackWaitS = await currentAckWaitS()
     const consumer = await nc.jetstream().consumers.get(n.trialStream, n.workers)
     opts.onEvent?.({ type: 'ready', queue: q.name, concurrency: opts.concurrency, ackWaitS })
     // a stopped worker hands its running trials back at once instead of after the ack wait
@@ -82,8 +83,10 @@ export async function runQueueWorker(q: QueueUrl, opts: QueueWorkerOptions): Pro
         const t = parsed.data, delivery = m.info.deliveryCount
         const base = { label: t.entry.label, seed: t.seed, entryKey: t.entryKey, worker: me, delivery }
         running.add(m)
-        // heartbeats well inside the ack wait, so a live worker keeps its trial however long it trains
-        const beat = setInterval(() => m.working(), Math.max(100, (ackWaitS * 1000) / 3))
+        // heartbeats well inside the ack wait, so a live worker keeps its trial however long it trains;
+        // the wait is read per trial because a study may have changed it (--ack-wait) since this worker started
+        const waitS = await currentAckWaitS().catch(() => ackWaitS)
+        const beat = setInterval(() => m.working(), Math.min(5000, (waitS * 1000) / 3))
         opts.onEvent?.({ type: 'start', label: base.label, seed: t.seed, delivery })
         let result: ResultMessage
         try {
