@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url'
 import { connect } from 'nats'
 import { parseStudyConfig } from '../../src/services/study/config.ts'
 import { runStudy } from '../../src/services/study/run.ts'
-import { parseQueueUrl, queueNames } from '../../src/services/study/trial-queue.ts'
+import { queueRunner } from '../../src/services/study/queue-study.ts'
+import { jc, parseQueueUrl, queueNames, type TrialMessage } from '../../src/services/study/trial-queue.ts'
 
 const BIN = fileURLToPath(new URL('../../bin/eqprop-hil.js', import.meta.url))
 const NATS = 'nats://127.0.0.1:4222'
@@ -59,6 +60,14 @@ function worker(queue: string) {
     c.once('exit', (code, sig) => reject(new Error(`worker exited (${code ?? sig}) before ${re}: ${lines.join('\n')}`)))
   })
   return { c, lines, waitFor }
+}
+
+/** The consumer once the study has created it. */
+async function waitConsumer(nc: Awaited<ReturnType<typeof connect>>, stream: string, name: string) {
+  for (let k = 0; k < 100; k++) {
+    try { return await nc.jetstream().consumers.get(stream, name) } catch { await new Promise((r) => setTimeout(r, 100)) }
+  }
+  throw new Error(`no consumer ${stream}/${name}`)
 }
 
 const write = (name: string, value: unknown) => { const p = join(dir, name); writeFileSync(p, JSON.stringify(value)); return p }
@@ -160,6 +169,38 @@ describe('distributed studies on NATS JetStream', () => {
     const x = outputs(viaQueue), y = outputs(local)
     assert.deepEqual(x.runs, y.runs)
     assert.equal(x.md, y.md)
+  })
+
+  it('a trial that keeps losing its workers, or fails on one, stops the study with EQP_ERR_QUEUE_TRIAL_FAILED', { timeout: 60_000 }, async () => {
+    const cfg = parseStudyConfig({ name: 'doomed', entries: [{ label: 'd', network: 'all-to-all:4', task: 'xor', epochs: 1, seeds: 1 }] }, 'doomed')
+    const nc = await connect({ servers: '127.0.0.1:4222' })
+    try {
+      // a "worker" that takes the trial and hands it back every time, as workers dying on it would
+      const q1 = fresh('maxdeliver'), n1 = queueNames(q1)
+      const s1 = runStudy(cfg, { outDir: join(dir, 'doomed1'), runner: queueRunner(parseQueueUrl(`${NATS}/${q1}`), { studyId: 'doomed1', ackWaitS: 1 }) })
+      const c1 = await waitConsumer(nc, n1.trialStream, n1.workers)
+      let settled = false, deliveries = 0
+      const s1settled = s1.then(() => { settled = true }, () => { settled = true })
+      // the server notices the limit when it would deliver once more, so keep pulling as live workers do
+      const nakAll = (async () => {
+        while (!settled) { const m = await c1.next({ expires: 1000 }); if (m) { deliveries++; m.nak() } }
+      })()
+      await assert.rejects(s1, /trial d seed 0 failed on the queue: delivered 5 times/)
+      await s1settled
+      await nakAll
+      assert.equal(deliveries, 5)
+      // a worker that cannot run the trial answers with the error
+      const q2 = fresh('error'), n2 = queueNames(q2)
+      const s2 = runStudy(cfg, { outDir: join(dir, 'doomed2'), runner: queueRunner(parseQueueUrl(`${NATS}/${q2}`), { studyId: 'doomed2' }) })
+      const c2 = await waitConsumer(nc, n2.trialStream, n2.workers)
+      const m = (await c2.next({ expires: 5000 }))!
+      const t = m.json<TrialMessage>()
+      await nc.jetstream().publish(n2.resultSubject(t.studyId), jc.encode({ label: t.entry.label, seed: t.seed, entryKey: t.entryKey, worker: 'lab-7:42', delivery: 1, error: "cannot read 'net.json'" }))
+      m.term()
+      await assert.rejects(s2, (e: Error) => /trial d seed 0 failed on lab-7:42: cannot read 'net\.json'/.test(e.message))
+    } finally {
+      await nc.close()
+    }
   })
 
   it('a bad --queue is a usage error naming the flag (exit code 2); redis:// says why', async () => {

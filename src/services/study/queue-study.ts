@@ -68,29 +68,30 @@ export function queueRunner(q: QueueUrl, opts: QueueRunnerOptions): TrialRunner 
         const msg: TrialMessage = { studyId: id, entry: jobs[k].entry, seed: jobs[k].seed, entryKey: keys[k] }
         seqJob.set((await js.publish(n.trialSubject(id), jc.encode(msg))).seq, k)
       }
-      if (pending.size === 0) return
-      const results = await collector.consume()
-      // JetStream gives up on a trial after MAX_DELIVER deliveries without an ack and says so on this subject
-      const advisories = nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${n.trialStream}.${n.workers}`, {
-        callback: (_e, m) => {
-          const a = jc.decode(m.data) as { stream_seq?: number }
-          const k = a.stream_seq === undefined ? undefined : seqJob.get(a.stream_seq)
-          if (k === undefined || !pending.has(tag(jobs[k].entry.label, jobs[k].seed))) return
-          failure ??= new EqpError('EQP_ERR_QUEUE_TRIAL_FAILED', [jobs[k].entry.label, jobs[k].seed, 'the queue', `delivered ${MAX_DELIVER} times, never acknowledged (workers died or stalled)`])
+      if (pending.size > 0) {
+        const results = await collector.consume()
+        // JetStream gives up on a trial after MAX_DELIVER deliveries without an ack and says so on this subject
+        const advisories = nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${n.trialStream}.${n.workers}`, {
+          callback: (_e, m) => {
+            const a = jc.decode(m.data) as { stream_seq?: number }
+            const k = a.stream_seq === undefined ? undefined : seqJob.get(a.stream_seq)
+            if (k === undefined || !pending.has(tag(jobs[k].entry.label, jobs[k].seed))) return
+            failure ??= new EqpError('EQP_ERR_QUEUE_TRIAL_FAILED', [jobs[k].entry.label, jobs[k].seed, 'the queue', `delivered ${MAX_DELIVER} times, never acknowledged (workers died or stalled)`])
+            results.stop()
+          },
+        })
+        try {
+          for await (const m of results) {
+            take(m)
+            if (pending.size === 0 || failure) break
+          }
+        } finally {
+          advisories.unsubscribe()
           results.stop()
-        },
-      })
-      try {
-        for await (const m of results) {
-          take(m)
-          if (pending.size === 0 || failure) break
         }
-      } finally {
-        advisories.unsubscribe()
-        results.stop()
+        if (failure) throw failure
+        if (pending.size > 0) throw new EqpError('EQP_ERR_QUEUE_CONNECT', [q.url, `the result stream ended with ${pending.size} trials outstanding`])
       }
-      if (failure) throw failure
-      if (pending.size > 0) throw new EqpError('EQP_ERR_QUEUE_CONNECT', [q.url, `the result stream ended with ${pending.size} trials outstanding`])
       await jsm.consumers.delete(n.resultStream, name).catch(() => undefined)
     } finally {
       await nc.drain().catch(() => nc.close())

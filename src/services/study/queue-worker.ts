@@ -70,7 +70,12 @@ export async function runQueueWorker(q: QueueUrl, opts: QueueWorkerOptions): Pro
     opts.signal?.addEventListener('abort', onAbort, { once: true })
     const slot = async (thread: TrialThread) => {
       while (!stopped()) {
-        const m = await consumer.next({ expires: 2000 })
+        let m: JsMsg | null
+        try { m = await consumer.next({ expires: 2000 }) } catch {
+          // the server restarting or the connection reconnecting: pull again shortly
+          await new Promise((r) => setTimeout(r, 1000))
+          continue
+        }
         if (!m) continue
         if (stopped()) { m.nak(); break }
         const parsed = TrialMessage.safeParse(m.json())
