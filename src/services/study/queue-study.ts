@@ -6,7 +6,7 @@ import { resolve } from 'node:path'
 import { AckPolicy, type JsMsg } from 'nats'
 import { EqpError } from '../../errors.ts'
 import { entryKey, type StudyRun, type TrialRunner } from './run.ts'
-import { connectQueue, ensureQueue, jc, MAX_DELIVER, queueNames, type QueueUrl, type ResultMessage, type TrialMessage } from './trial-queue.ts'
+import { connectQueue, ensureQueue, jc, MAX_DELIVER, queueNames, ResultMessage, type QueueUrl, type TrialMessage } from './trial-queue.ts'
 
 /** A study's identity on the queue: this host and its output directory, so a rerun of the same command finds its results. */
 export function studyIdFor(outDir: string): string {
@@ -38,14 +38,16 @@ export function queueRunner(q: QueueUrl, opts: QueueRunnerOptions): TrialRunner 
       const keys = jobs.map((j) => entryKey(j.entry))
       let failure: Error | null = null
       const take = (m: JsMsg) => {
-        const r = m.json<ResultMessage>()
-        const k = pending.get(tag(r.label, r.seed))
-        // a result of another session's settings, or a duplicate of one already recorded, is dropped
-        if (k !== undefined && r.entryKey === keys[k]) {
-          if (r.error !== undefined) failure ??= new EqpError('EQP_ERR_QUEUE_TRIAL_FAILED', [r.label, r.seed, r.worker, r.error])
+        let parsed: ReturnType<typeof ResultMessage.safeParse> | null = null
+        try { parsed = ResultMessage.safeParse(m.json()) } catch { /* not JSON */ }
+        const r = parsed?.success ? parsed.data : null
+        const k = r ? pending.get(tag(r.label, r.seed)) : undefined
+        // a malformed message, a result of another session's settings, or a duplicate of one already recorded, is dropped
+        if (r && k !== undefined && r.entryKey === keys[k]) {
+          if (r.error !== undefined || !r.run) failure ??= new EqpError('EQP_ERR_QUEUE_TRIAL_FAILED', [r.label, r.seed, r.worker, r.error ?? 'the result carries no run'])
           else {
             pending.delete(tag(r.label, r.seed))
-            record(k, r.run as StudyRun)
+            record(k, r.run as unknown as StudyRun)
             opts.onResult?.({ label: r.label, seed: r.seed, worker: r.worker, delivery: r.delivery })
           }
         }

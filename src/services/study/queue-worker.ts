@@ -96,7 +96,7 @@ export async function runQueueWorker(q: QueueUrl, opts: QueueWorkerOptions): Pro
         let result: ResultMessage
         try {
           const run = await thread.run({ entry: t.entry, seed: t.seed })
-          result = { ...base, run }
+          result = { ...base, run: run as unknown as ResultMessage['run'] }
           opts.onEvent?.({ type: 'done', label: base.label, seed: t.seed, delivery, wallS: run.wallS })
         } catch (e) {
           if (opts.signal?.aborted) break

@@ -39,17 +39,19 @@ export const TrialMessage = z.strictObject({ studyId: z.string().regex(NAME), en
 export type TrialMessage = z.infer<typeof TrialMessage>
 
 /** A worker's answer: the run (as runStudySeed returns it) or why the trial could not run. */
-export interface ResultMessage {
-  label: string
-  seed: number
-  entryKey: string
+export const ResultMessage = z.object({
+  label: z.string(),
+  seed: z.int().min(0),
+  entryKey: z.string(),
   /** hostname:pid of the worker */
-  worker: string
+  worker: z.string(),
   /** how many times JetStream had delivered this trial when it finished (1 = first try) */
-  delivery: number
-  run?: unknown
-  error?: string
-}
+  delivery: z.int().min(1),
+  /** a StudyRun; its fields are written by runStudySeed of the same code, so only its identity is checked */
+  run: z.looseObject({ label: z.string(), seed: z.number(), entryKey: z.string() }).optional(),
+  error: z.string().optional(),
+})
+export type ResultMessage = z.infer<typeof ResultMessage>
 
 export const jc = JSONCodec()
 
