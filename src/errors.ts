@@ -50,6 +50,9 @@ export const codes = {
   // paper scale
   EQP_ERR_DATASET_MISSING: def(503, (name: string, path: string, install: string) => `dataset '${name}' needs ${path}, which is not installed: ${install}`),
   EQP_ERR_PLOT_NOT_FOUND: def(404, (name: string, known: string) => `plot '${name}' does not exist; known plots: ${known}`),
+  // distributed studies
+  EQP_ERR_QUEUE_CONNECT: def(503, (url: string, reason: string) => `cannot reach the trial queue at ${url}: ${reason}`),
+  EQP_ERR_QUEUE_TRIAL_FAILED: def(502, (label: string, seed: number, where: string, reason: string) => `trial ${label} seed ${seed} failed on ${where}: ${reason}`),
 }
 
 export type ErrorCode = keyof typeof codes

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => { const m = await import('./commands/serve.ts'); return { run: m.serveCommand, help: m.SERVE_HELP } },
   runs: async () => { const m = await import('./commands/runs.ts'); return { run: m.runsCommand, help: m.RUNS_HELP } },
   study: async () => { const m = await import('./commands/study.ts'); return { run: m.studyCommand, help: m.STUDY_HELP } },
+  worker: async () => { const m = await import('./commands/worker.ts'); return { run: m.workerCommand, help: m.WORKER_HELP } },
   devices: async () => { const m = await import('./commands/devices.ts'); return { run: m.devicesCommand, help: m.DEVICES_HELP } },
   datasets: async () => { const m = await import('./commands/datasets.ts'); return { run: m.datasetsCommand, help: m.DATASETS_HELP } },
   analyse: async () => { const m = await import('./commands/analyse.ts'); return { run: m.analyseCommand, help: m.ANALYSE_HELP } },
@@ -35,6 +36,7 @@ commands:
   devices attach, list and detach the devices of a running daemon
   datasets list the datasets of a running daemon, and upload a CSV table to it
   study   train several networks for several seeds and write a comparison table
+  worker  train study trials taken from a queue (study --queue), on any host
   analyse minima over random starts, Hessian spectrum and input response of a trained XY network
 `
 

@@ -76,6 +76,12 @@ export async function runStudySeed(entry: StudyEntry, seed: number, workers: num
   }
 }
 
+/** One trial of a study: an entry and one of its seeds. */
+export interface StudyJob { entry: StudyEntry; seed: number }
+
+/** Runs trials somewhere (threads here, workers on a queue) and calls record(k, run) as each finishes, in any order. */
+export type TrialRunner = (jobs: StudyJob[], record: (k: number, run: StudyRun) => void) => Promise<void>
+
 export interface StudyOptions {
   /** directory for results.md, results.csv and the per-run JSON files */
   outDir: string
@@ -83,6 +89,8 @@ export interface StudyOptions {
   workers?: number
   /** keep the run files an earlier, interrupted study wrote for the same settings (default true) */
   resume?: boolean
+  /** where the trials run instead of this host's threads (queueRunner: workers on a queue); `workers` is then unused */
+  runner?: TrialRunner
   /** called after each run; etaS estimates the time left from this session's runs (null before the first) */
   onRun?: (run: StudyRun, done: number, total: number, etaS: number | null) => void
 }
@@ -131,7 +139,9 @@ export async function runStudy(config: StudyConfig, opts: StudyOptions): Promise
   }
   const jobs = todo.map((k) => all[k])
   const workers = Math.max(1, Math.min(opts.workers ?? 1, jobs.length))
-  if (workers === 1) {
+  if (opts.runner) {
+    if (jobs.length > 0) await opts.runner(jobs, record)
+  } else if (workers === 1) {
     for (let t = 0; t < jobs.length; t++) record(t, await runStudySeed(jobs[t].entry, jobs[t].seed, 'auto'))
   } else if (jobs.length > 0) {
     await runPool(jobs, workers, record)
@@ -148,7 +158,7 @@ function readRun(path: string): StudyRun | null {
 }
 
 /** Hands jobs to `size` worker threads, one at a time each, until none are left. */
-async function runPool(jobs: { entry: StudyEntry; seed: number }[], size: number, record: (k: number, run: StudyRun) => void): Promise<void> {
+async function runPool(jobs: StudyJob[], size: number, record: (k: number, run: StudyRun) => void): Promise<void> {
   let next = 0
   // From source, worker.js is the wrapper that registers tsx before loading worker.ts; compiled
   // (dist/), tsc emits worker.ts under that same name and the wrapper is not copied, so the
