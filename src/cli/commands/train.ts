@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { ESTIMATOR_NAMES } from '../../core/eqprop/estimators.ts'
 import { SOLVER_NAMES } from '../../core/solvers/system.ts'
-import { dynamicsFlags } from '../dynamics-flags.ts'
+import { BOARD_FLAGS, boardFlags, simFlags } from '../board-flags.ts'
 import { TrainConfig } from '../../engine/config.ts'
 import { networkFromArg } from '../../services/networks.ts'
 import { asModel, withInputValues, withResistorGain } from '../../services/substrates.ts'
@@ -15,7 +15,7 @@ import { evaluateOnSimulator, trainOnSimulator, TrainJob, type TrainJobInput, ty
 import { resolveTask } from '../../services/datasets/local.ts'
 import { defaultDataDir } from '../../api/config.ts'
 import { describeKernels, initDenseBackend, kernelsWorthSaying } from '../../services/kernels.ts'
-import { parseDeviceArg, trainOnDevice } from '../../services/boards.ts'
+import { trainOnDevice } from '../../services/boards.ts'
 import { CurveRecorder, STATE_PLOTS, writePlots, writeRunPlots } from '../../services/plots/run-plots.ts'
 import { countParameters } from '../../core/topology/index.ts'
 import type { Network } from '../../core/network/network.ts'
@@ -112,10 +112,9 @@ export async function trainCommand(args: string[]): Promise<number> {
     'reverse-point': { type: 'string' }, 'reverse-hold': { type: 'string' },
     estimator: { type: 'string' }, beta: { type: 'string' }, lr: { type: 'string' }, optimiser: { type: 'string' },
     epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' },
-    'readout-bits': { type: 'string' }, noise: { type: 'string' }, variation: { type: 'string' }, 'device-seed': { type: 'string' }, drift: { type: 'string' },
-    solver: { type: 'string' }, dynamics: { type: 'string' }, 'dynamics-t': { type: 'string' }, kernel: { type: 'string' }, tol: { type: 'string' }, workers: { type: 'string' }, fleet: { type: 'string' }, 'train-per-class': { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
+    ...BOARD_FLAGS, workers: { type: 'string' }, fleet: { type: 'string' }, 'train-per-class': { type: 'string' },
     'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
-    serial: { type: 'string' }, mqtt: { type: 'string' }, uid: { type: 'string' }, device: { type: 'string' }, baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' },
+    baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' },
     label: { type: 'string' }, 'test-fraction': { type: 'string' }, 'data-dir': { type: 'string' }, regression: { type: 'boolean' }, 'val-fraction': { type: 'string' },
   })
   const taskArg = required(f.task, 'task')
@@ -156,24 +155,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     seed,
     evalEvery: num(f['eval-every'], 'eval-every', 10, { int: true, min: 0 }),
   })
-  const levels = num(f['coupling-levels'], 'coupling-levels', 0, { int: true, min: 0 })
-  let range = [-1e6, 1e6]
-  if (f['coupling-range'] !== undefined) {
-    range = f['coupling-range'].split(',').map((v) => num(v, 'coupling-range', NaN))
-    if (range.length !== 2 || !(range[0] < range[1])) throw new UsageError(`--coupling-range: '${f['coupling-range']}' is not MIN,MAX with MIN < MAX`)
-  } else if (levels > 0) throw new UsageError('--coupling-levels needs --coupling-range MIN,MAX')
-  const sim = {
-    solver: oneOf(f.solver, 'solver', SOLVER_NAMES, 'auto'),
-    ...dynamicsFlags(f),
-    ...(f.kernel !== undefined ? { kernel: oneOf(f.kernel, 'kernel', ['auto', 'dense', 'typed'] as const, 'auto') } : {}),
-    tol: num(f.tol, 'tol', 1e-6, { gt: 0 }),
-    coupling: { min: range[0], max: range[1], levels },
-    readoutBits: f['readout-bits'] === undefined ? undefined : num(f['readout-bits'], 'readout-bits', 0, { int: true, min: 1, max: 16 }),
-    noise: f.noise === undefined ? undefined : { sigma: num(f.noise, 'noise', 0, { min: 0 }) },
-    variation: num(f.variation, 'variation', 0, { min: 0 }),
-    deviceSeed: num(f['device-seed'], 'device-seed', 0, { int: true, min: 0, max: 2 ** 32 - 1 }),
-    drift: num(f.drift, 'drift', 0, { min: 0 }),
-  }
+  const sim = simFlags(f)
   const out = f.out ?? `out/${task}-seed${seed}.json`
   const counts = countParameters(network)
   if (!f.json) process.stderr.write(`training ${task} on ${network.nodes} nodes / ${network.edges.length} couplings / ${counts.parameters} trainable parameters (${f.serial !== undefined ? `serial ${f.serial}` : f.mqtt !== undefined ? `mqtt ${f.uid}` : f.device ?? 'sim'}, ${sim.solver}), ${cfg.epochs} epochs\n`)
@@ -187,11 +169,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const progress = curve ? curve.tap(f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)) : f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)
   const stopAtDistance = f['stop-at-d'] === undefined ? undefined : num(f['stop-at-d'], 'stop-at-d', 0, { gt: 0 })
   const workers = f.workers === undefined || f.workers === 'auto' ? 'auto' as const : num(f.workers, 'workers', 1, { int: true, min: 1, max: 64 })
-  if ([f.serial, f.mqtt, f.device].filter((v) => v !== undefined).length > 1) throw new UsageError('give one of --serial, --mqtt or --device')
-  if ((f.mqtt === undefined) !== (f.uid === undefined)) throw new UsageError('--mqtt URL and --uid U go together')
-  const device = f.serial !== undefined ? { kind: 'serial' as const, path: f.serial }
-    : f.mqtt !== undefined ? { kind: 'mqtt' as const, uid: f.uid!, mqtt: { url: f.mqtt } }
-    : f.device === undefined || f.device === 'sim' ? null : parseDeviceArg(f.device)
+  const device = boardFlags(f)
   const fleet = num(f.fleet, 'fleet', 1, { int: true, min: 1, max: 64 })
   if (fleet > 1 && (device !== null || (workers !== 'auto' && workers > 1))) throw new UsageError('--fleet simulates its own boards: not with --serial, --device or --workers')
   const trainPerClass = f['train-per-class'] === undefined ? undefined : num(f['train-per-class'], 'train-per-class', 0, { int: true, min: 1 })
