@@ -6,16 +6,19 @@ import { SOLVER_NAMES } from '../../core/solvers/system.ts'
 import { BOARD_FLAGS, boardFlags, simFlags } from '../board-flags.ts'
 import { TrainConfig } from '../../engine/config.ts'
 import { networkFromArg } from '../../services/networks.ts'
-import { asModel, withInputValues, withResistorGain } from '../../services/substrates.ts'
+import { asModel, openSimulator, withInputValues, withResistorGain } from '../../services/substrates.ts'
 import { EqpError } from '../../errors.ts'
 import { replicateOutputs } from '../../core/topology/replicas.ts'
 import { SCHEDULE_KINDS } from '../../core/solvers/anneal.ts'
 import { MODEL_NAMES } from '../../core/network/network.ts'
-import { evaluateOnSimulator, trainOnSimulator, TrainJob, type TrainJobInput, type TrainOutcome } from '../../services/training.ts'
+import { evaluateOnSimulator, trainOnSimulator, TrainJob, type TaskLoader, type TrainJobInput, type TrainOutcome } from '../../services/training.ts'
 import { resolveTask } from '../../services/datasets/local.ts'
 import { defaultDataDir } from '../../api/config.ts'
 import { describeKernels, initDenseBackend, kernelsWorthSaying } from '../../services/kernels.ts'
-import { trainOnDevice } from '../../services/boards.ts'
+import { deviceStatus, openDeviceTarget, trainOnDevice, type DeviceTargetInput } from '../../services/boards.ts'
+import { trainWithTwin } from '../../services/twin/pretrain.ts'
+import type { IdentifyReport } from '../../services/twin/identify.ts'
+import type { EngineEvent } from '../../engine/events.ts'
 import { CurveRecorder, STATE_PLOTS, writePlots, writeRunPlots } from '../../services/plots/run-plots.ts'
 import { countParameters } from '../../core/topology/index.ts'
 import type { Network } from '../../core/network/network.ts'
@@ -94,6 +97,12 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris|mnist|FILE.csv|UPLOA
   --device-seed S     picks the device's gain errors and drift (default 0)
   --drift D           couplings random-walk by D (std) per relax call (default 0)
   --eval-every K      test evaluation every K epochs (default 10; 0 = only at the end)
+  --pretrain twin     identify the board (as eqprop-hil identify), train on its digital twin, write the learned
+                      couplings as setpoints corrected for the identified gain and offset, then fine-tune on the
+                      board (docs/how-to/digital-twin.md); default none
+  --twin-epochs K     epochs on the twin (default --epochs)
+  --board-epochs K    epochs of fine-tuning on the board (default --epochs; --stop-at-d ends it early)
+  --twin-samples N    free equilibria per setpoint vector when identifying (default 128)
   --stop-at-d D       stop early once an epoch's mean training distance D is below D
   --seed S            run seed (default 0)
   --out FILE          trained network JSON (default out/<task>-seed<S>.json); the network at the best periodic
@@ -116,6 +125,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
     baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' },
     label: { type: 'string' }, 'test-fraction': { type: 'string' }, 'data-dir': { type: 'string' }, regression: { type: 'boolean' }, 'val-fraction': { type: 'string' },
+    pretrain: { type: 'string' }, 'twin-epochs': { type: 'string' }, 'board-epochs': { type: 'string' }, 'twin-samples': { type: 'string' },
   })
   const taskArg = required(f.task, 'task')
   const seed = num(f.seed, 'seed', 0, { int: true, min: 0, max: 2 ** 32 - 1 })
@@ -179,10 +189,15 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (plotsEvery > 0 && (f.plots === undefined || device !== null)) throw new UsageError('--plots-every needs --plots DIR and a simulator run')
   const epochNets: { epoch: number; network: Network }[] = []
   const hooks = plotsEvery > 0 ? { epochNetwork: { every: plotsEvery, onNetwork: (epoch: number, n: Network) => { epochNets.push({ epoch, network: n }) } } } : {}
-  const r = device === null ? { ...(await trainOnSimulator(network, job, progress, hooks, source.load)), device: null }
-    : await trainOnDevice(network, device.kind === 'serial' ? {
-      ...device, ...linkTimeouts(f), baud: num(f.baud, 'baud', 115200, { int: true, min: 1 }), pace: f.pace === true,
-    } : device.kind === 'mqtt' ? { ...device, ...linkTimeouts(f) } : { ...device, coupling: f['coupling-range'] !== undefined ? sim.coupling : undefined }, job, progress, f.json ? undefined : deviceNotes(), source.load)
+  const target = device === null ? null : device.kind === 'serial' ? {
+    ...device, ...linkTimeouts(f), baud: num(f.baud, 'baud', 115200, { int: true, min: 1 }), pace: f.pace === true,
+  } : device.kind === 'mqtt' ? { ...device, ...linkTimeouts(f) } : { ...device, coupling: f['coupling-range'] !== undefined ? sim.coupling : undefined }
+  const pretrain = oneOf(f.pretrain, 'pretrain', ['none', 'twin'] as const, 'none')
+  if (pretrain === 'none' && (f['twin-epochs'] !== undefined || f['board-epochs'] !== undefined || f['twin-samples'] !== undefined)) throw new UsageError('--twin-epochs, --board-epochs and --twin-samples go with --pretrain twin')
+  if (pretrain === 'twin' && (fleet > 1 || plotsEvery > 0)) throw new UsageError('--pretrain twin trains one board: not with --fleet or --plots-every')
+  const r = pretrain === 'twin' ? await twinRun(network, target, job, f, progress, source.load)
+    : target === null ? { ...(await trainOnSimulator(network, job, progress, hooks, source.load)), device: null, twin: null }
+    : { ...(await trainOnDevice(network, target, job, progress, f.json ? undefined : deviceNotes(), source.load)), twin: null }
   mkdirSync(dirname(out), { recursive: true })
   writeFileSync(out, JSON.stringify(r.network) + '\n')
   const best = r.best && await bestCheckpoint(r.best, out, device === null ? async (n) => {
@@ -196,14 +211,20 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   const summary = {
     task, seed, couplings: counts.couplings, parameters: counts.parameters, epochs: r.epochs, epochs_to_d_0_01: r.epochsToD01, train: r.train, test: r.final && { accuracy: r.final.accuracy, distance: r.final.distance, ...fitExtras(r.final) },
-    wall_s: Number(r.wallS.toFixed(3)), force_evals: r.forceEvals, out, kernels, best,
+    wall_s: Number(r.wallS.toFixed(3)), force_evals: r.forceEvals, relaxations: r.relaxations, out, kernels, best,
+    ...(r.twin ? { twin: { identify: twinIdentifySummary(r.twin.identify), epochs: r.twin.twin.epochs, train: r.twin.twin.train, test: r.twin.twin.final && { accuracy: r.twin.twin.final.accuracy, distance: r.twin.twin.final.distance }, board_relaxations: r.twin.boardRelaxations } } : {}),
     ...(r.device ? { device: { uid: r.device.uid, state: r.device.state, counters: r.device.counters, diagnostics: r.device.diagnostics } } : {}),
   }
   if (f.json) process.stdout.write(JSON.stringify(summary) + '\n')
   else {
     process.stdout.write(`final train D ${r.train?.distance.toExponential(3)}  train ${r.train ? fitText(r.train, 'accuracy') : ''}\n`)
     if (r.final) process.stdout.write(`final test  D ${r.final.distance.toExponential(3)}  test ${fitText(r.final, 'accuracy')}\n`)
-    process.stdout.write(`wall ${r.wallS.toFixed(2)} s, ${r.forceEvals} force evaluations; trained network written to ${out}\n`)
+    if (r.twin) {
+      const id = r.twin.identify, tw = r.twin.twin
+      process.stdout.write(`twin: identified ${id.uid} from ${id.relaxations} board relaxations (residual force rms ${id.residualRms.toExponential(2)}); ` +
+        `${tw.epochs} epochs on the twin${tw.final ? `, twin test ${fitText(tw.final, 'accuracy')}` : ''}; then ${r.epochs} epoch${r.epochs === 1 ? '' : 's'} on the board\n`)
+    }
+    process.stdout.write(`wall ${r.wallS.toFixed(2)} s, ${r.forceEvals} force evaluations, ${r.relaxations} board relaxations${r.twin ? ` (identify ${r.twin.boardRelaxations.identify}, fine-tune ${r.twin.boardRelaxations.fineTune})` : ''}; trained network written to ${out}\n`)
     if (best) process.stdout.write(bestLine(best) + '\n')
     if (r.device) {
       const c = r.device.counters
@@ -212,6 +233,26 @@ export async function trainCommand(args: string[]): Promise<number> {
     }
   }
   return 0
+}
+
+/** train --pretrain twin: opens the board (the simulator with its imperfections, or a device) and trains through its twin. */
+async function twinRun(network: Network, target: DeviceTargetInput | null, job: TrainJobInput, f: { json?: boolean; 'twin-epochs'?: string; 'board-epochs'?: string; 'twin-samples'?: string },
+  progress: ((e: EngineEvent) => void) | undefined, load: TaskLoader) {
+  const parsed = TrainJob.parse(job)
+  if (network.model !== 'xy') throw new UsageError(`--pretrain twin identifies XY boards; the network is ${network.model}`)
+  const board = target === null ? openSimulator(network, parsed.sim) : await openDeviceTarget(network, target, parsed, f.json ? undefined : deviceNotes())
+  const simBoard = 'forceEvals' in board ? board as { forceEvals: number } : null
+  const r = await trainWithTwin(board, network, job, {
+    identify: { samples: num(f['twin-samples'], 'twin-samples', 128, { int: true, min: 1, max: 100_000 }), readoutBits: parsed.sim.readoutBits, seed: parsed.train.seed },
+    twinEpochs: f['twin-epochs'] === undefined ? undefined : num(f['twin-epochs'], 'twin-epochs', 1, { int: true, min: 1 }),
+    boardEpochs: f['board-epochs'] === undefined ? undefined : num(f['board-epochs'], 'board-epochs', 1, { int: true, min: 1 }),
+  }, progress, undefined, load)
+  return { ...r, forceEvals: r.forceEvals + (simBoard?.forceEvals ?? 0), device: deviceStatus(board), twin: r }
+}
+
+/** The identification part of a twin run's JSON summary. */
+function twinIdentifySummary(id: IdentifyReport) {
+  return { uid: id.uid, model: id.model, relaxations: id.relaxations, equations: id.equations, unknowns: id.unknowns, residual_rms: id.residualRms, condition: id.condition }
 }
 
 /** The best checkpoint as train reports it: where it was chosen and written, and its test score when measured. */

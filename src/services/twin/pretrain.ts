@@ -22,6 +22,7 @@ export type TwinPretrainInput = z.input<typeof TwinPretrain>
 
 export interface TwinPretrainOutcome extends TrainOutcome {
   identify: IdentifyReport
+  /** (wallS: the whole of it, identification and twin training included) */
   /** the run on the twin: its epochs, last training metrics and test evaluation, its trained network */
   twin: Pick<TrainOutcome, 'epochs' | 'train' | 'final' | 'wallS' | 'network'>
   /** board relaxations by stage; `relaxations` (inherited) is their sum */
@@ -36,6 +37,7 @@ export interface TwinPretrainOutcome extends TrainOutcome {
  */
 export async function trainWithTwin(board: Substrate, network: Network, jobIn: TrainJobInput, pretrainIn: TwinPretrainInput = {},
   onEvent?: (e: EngineEvent) => void, onTwinEvent?: (e: EngineEvent) => void, load: TaskLoader = loadTask): Promise<TwinPretrainOutcome> {
+  const t0 = performance.now()
   const job = TrainJob.parse(jobIn)
   const parsed = TwinPretrain.safeParse(pretrainIn)
   if (!parsed.success) {
@@ -70,6 +72,7 @@ export async function trainWithTwin(board: Substrate, network: Network, jobIn: T
   const fine = await trainOnSubstrate(board, transferred, jobData(boardJob, load), boardJob, onEvent)
   return {
     ...fine,
+    wallS: (performance.now() - t0) / 1000,
     relaxations: id.report.relaxations + fine.relaxations,
     identify: id.report,
     twin: { epochs: twin.epochs, train: twin.train, final: twin.final, wallS: twin.wallS, network: twin.network },
