@@ -20,9 +20,9 @@ export const TwinPretrain = z.strictObject({
 })
 export type TwinPretrainInput = z.input<typeof TwinPretrain>
 
+/** A twin run: the fine-tune's outcome, with wallS covering the whole run and relaxations every board stage. */
 export interface TwinPretrainOutcome extends TrainOutcome {
   identify: IdentifyReport
-  /** (wallS: the whole of it, identification and twin training included) */
   /** the run on the twin: its epochs, last training metrics and test evaluation, its trained network */
   twin: Pick<TrainOutcome, 'epochs' | 'train' | 'final' | 'wallS' | 'network'>
   /** board relaxations by stage; `relaxations` (inherited) is their sum */
