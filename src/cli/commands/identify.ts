@@ -2,14 +2,10 @@
 // network (its digital twin) is written as a network JSON that train, eval and the daemon accept.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { Substrate } from '../../../drivers/substrate.ts'
 import { networkFromArg } from '../../services/networks.ts'
-import { openSimulator } from '../../services/substrates.ts'
-import { openDeviceTarget } from '../../services/boards.ts'
-import { TrainJob } from '../../services/training.ts'
 import { resolveTask } from '../../services/datasets/local.ts'
 import { defaultDataDir } from '../../api/config.ts'
-import { compareWithTruth, identifyBoard, type IdentifyReport, type TruthComparison } from '../../services/twin/identify.ts'
+import { identifyOnTarget } from '../../services/twin/on-target.ts'
 import { BOARD_FLAGS, boardFlags, simFlags } from '../board-flags.ts'
 import { num, oneOf, parseFlags, required, UsageError } from '../usage.ts'
 
@@ -65,18 +61,8 @@ export async function identifyCommand(args: string[]): Promise<number> {
     seed,
   }
   if (opts.model === 'affine' && opts.setpointSets < 2) throw new UsageError('--model affine needs --setpoint-sets 2 or more (gain and offset of each coupling)')
-  const board: Substrate = target === null ? openSimulator(network, sim)
-    : await openDeviceTarget(network, target.kind === 'sim-wire' ? { ...target, coupling: f['coupling-range'] !== undefined ? sim.coupling : undefined } : target, TrainJob.parse({ task: taskArg, train: {}, sim }))
-  let truth: TruthComparison | null = null, report: IdentifyReport, twin
-  try {
-    const r = await identifyBoard(board, network, opts)
-    report = r.report
-    twin = r.twin
-    // a simulated board can be asked for its physical couplings: the fit is checked against them
-    if (target === null) truth = compareWithTruth(report, await board.getParams())
-  } finally {
-    await board.close()
-  }
+  const job = { task: taskArg, train: {}, sim }
+  const { report, twin, truth } = await identifyOnTarget(network, target === null || target.kind !== 'sim-wire' ? target : { ...target, coupling: f['coupling-range'] !== undefined ? sim.coupling : undefined }, job, opts)
   const out = f.out ?? `out/twin-${report.uid.replace(/[^A-Za-z0-9._-]/g, '_')}.json`
   mkdirSync(dirname(out), { recursive: true })
   writeFileSync(out, JSON.stringify(twin) + '\n')

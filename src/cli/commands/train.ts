@@ -6,7 +6,7 @@ import { SOLVER_NAMES } from '../../core/solvers/system.ts'
 import { BOARD_FLAGS, boardFlags, simFlags } from '../board-flags.ts'
 import { TrainConfig } from '../../engine/config.ts'
 import { networkFromArg } from '../../services/networks.ts'
-import { asModel, openSimulator, withInputValues, withResistorGain } from '../../services/substrates.ts'
+import { asModel, withInputValues, withResistorGain } from '../../services/substrates.ts'
 import { EqpError } from '../../errors.ts'
 import { replicateOutputs } from '../../core/topology/replicas.ts'
 import { SCHEDULE_KINDS } from '../../core/solvers/anneal.ts'
@@ -15,8 +15,8 @@ import { evaluateOnSimulator, trainOnSimulator, TrainJob, type TaskLoader, type 
 import { resolveTask } from '../../services/datasets/local.ts'
 import { defaultDataDir } from '../../api/config.ts'
 import { describeKernels, initDenseBackend, kernelsWorthSaying } from '../../services/kernels.ts'
-import { deviceStatus, openDeviceTarget, trainOnDevice, type DeviceTargetInput } from '../../services/boards.ts'
-import { trainWithTwin } from '../../services/twin/pretrain.ts'
+import { trainOnDevice, type DeviceTargetInput } from '../../services/boards.ts'
+import { trainWithTwinOnTarget } from '../../services/twin/on-target.ts'
 import type { IdentifyReport } from '../../services/twin/identify.ts'
 import type { EngineEvent } from '../../engine/events.ts'
 import { CurveRecorder, STATE_PLOTS, writePlots, writeRunPlots } from '../../services/plots/run-plots.ts'
@@ -235,19 +235,17 @@ export async function trainCommand(args: string[]): Promise<number> {
   return 0
 }
 
-/** train --pretrain twin: opens the board (the simulator with its imperfections, or a device) and trains through its twin. */
+/** train --pretrain twin on the simulator with its imperfections, or a device. */
 async function twinRun(network: Network, target: DeviceTargetInput | null, job: TrainJobInput, f: { json?: boolean; 'twin-epochs'?: string; 'board-epochs'?: string; 'twin-samples'?: string },
   progress: ((e: EngineEvent) => void) | undefined, load: TaskLoader) {
   const parsed = TrainJob.parse(job)
   if (network.model !== 'xy') throw new UsageError(`--pretrain twin identifies XY boards; the network is ${network.model}`)
-  const board = target === null ? openSimulator(network, parsed.sim) : await openDeviceTarget(network, target, parsed, f.json ? undefined : deviceNotes())
-  const simBoard = 'forceEvals' in board ? board as { forceEvals: number } : null
-  const r = await trainWithTwin(board, network, job, {
+  const r = await trainWithTwinOnTarget(network, target, job, {
     identify: { samples: num(f['twin-samples'], 'twin-samples', 128, { int: true, min: 1, max: 100_000 }), readoutBits: parsed.sim.readoutBits, seed: parsed.train.seed },
     twinEpochs: f['twin-epochs'] === undefined ? undefined : num(f['twin-epochs'], 'twin-epochs', 1, { int: true, min: 1 }),
     boardEpochs: f['board-epochs'] === undefined ? undefined : num(f['board-epochs'], 'board-epochs', 1, { int: true, min: 1 }),
-  }, progress, undefined, load)
-  return { ...r, forceEvals: r.forceEvals + (simBoard?.forceEvals ?? 0), device: deviceStatus(board), twin: r }
+  }, progress, f.json ? undefined : deviceNotes(), load)
+  return { ...r, twin: r }
 }
 
 /** The identification part of a twin run's JSON summary. */
