@@ -5,7 +5,7 @@
 // through the identified twin. CPU seconds by process.cpuUsage (the machine is shared).
 import { networkFromArg } from '../src/services/networks.ts'
 import { openSimulator } from '../src/services/substrates.ts'
-import { jobData, TrainJob, trainOnSimulator, trainOnSubstrate } from '../src/services/training.ts'
+import { evaluateOnSimulator, jobData, TrainJob, trainOnSimulator, trainOnSubstrate } from '../src/services/training.ts'
 import { compareWithTruth, identifyBoard } from '../src/services/twin/identify.ts'
 import { trainWithTwin } from '../src/services/twin/pretrain.ts'
 import type { SimXySubstrate } from '../drivers/sim/xy.ts'
@@ -15,6 +15,8 @@ const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1
 const r3 = (v: number) => Number(v.toPrecision(3))
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length
 
+const only = process.argv[2]   // 'identify' or 'train': one half
+
 // ---- (1) identification against the truth
 const XOR_NET = 'all-to-all:6:std=0.7:bias=random'
 const cases = [
@@ -23,7 +25,7 @@ const cases = [
   { name: 'variation 0.2, readout 8 bits', sim: { variation: 0.2, readoutBits: 8 } },
   { name: 'variation 0.2, readout 10 bits, drift 1e-3', sim: { variation: 0.2, readoutBits: 10, drift: 1e-3 } },
 ]
-for (const c of cases) {
+for (const c of only === 'train' ? [] : cases) {
   const rows: ReturnType<typeof compareWithTruth>[] = []
   let relax = 0
   const t0 = cpu()
@@ -44,13 +46,15 @@ for (const c of cases) {
 }
 
 // ---- (2) board time with and without the twin
-const BOARD = { solver: 'fire-newton' as const, variation: 0.2, drift: 1e-3, readoutBits: 10 }
+const BOARDS = [0.2, 0.4].map((variation) => ({ solver: 'fire-newton' as const, variation, drift: 1e-3, readoutBits: 10 }))
 const tasks = [
   { task: 'xor', spec: XOR_NET, io: { inputs: 2, outputs: 1 }, seeds: [0, 1, 2, 3, 4], train: { epochs: 300, mInit: 5, batchSize: 4, evalEvery: 0 }, stopAtDistance: 0.01, boardEpochs: undefined },
   { task: 'iris', spec: 'lattice:4x4:n8', io: { inputs: 4, outputs: 3 }, seeds: [1, 2, 3], train: { epochs: 60, batchSize: 16, evalEvery: 0, optimiser: { kind: 'adam' }, lr: 0.02 }, stopAtDistance: undefined, boardEpochs: 5 },
 ] as const
-for (const t of tasks) {
-  const res: Record<string, { relax: number[]; acc: number[]; epochs: number[] }> = { board: { relax: [], acc: [], epochs: [] }, nominal: { relax: [], acc: [], epochs: [] }, twin: { relax: [], acc: [], epochs: [] } }
+for (const BOARD of only === 'identify' ? [] : BOARDS) for (const t of tasks) {
+  const res: Record<string, { relax: number[]; acc: number[]; epochs: number[]; transfer: number[] }> = {
+    board: { relax: [], acc: [], epochs: [], transfer: [] }, nominal: { relax: [], acc: [], epochs: [], transfer: [] }, twin: { relax: [], acc: [], epochs: [], transfer: [] },
+  }
   const t0 = cpu()
   for (const seed of t.seeds) {
     const net = networkFromArg(t.spec, t.io, seed)
@@ -63,15 +67,20 @@ for (const t of tasks) {
     const nominalSim = await trainOnSimulator(net, { ...job, sim: { solver } })
     const nominal = await trainOnSubstrate(openSimulator(net, sim), nominalSim.network, jobData(boardJob), boardJob)
     const twin = await trainWithTwin(openSimulator(net, sim), net, job, { identify: { samples: 64, readoutBits: BOARD.readoutBits, seed }, boardEpochs: t.boardEpochs })
+    // the board's test accuracy right after the transfer, before any fine-tuning: what identification buys
+    const onBoard = { split: 'test' as const, restarts: 1, seed, sim }
+    res.nominal.transfer.push((await evaluateOnSimulator(nominalSim.network, t.task, onBoard)).accuracy)
+    res.twin.transfer.push((await evaluateOnSimulator(twin.transferred, t.task, onBoard)).accuracy)
     for (const [k, r] of [['board', alone], ['nominal', nominal], ['twin', twin]] as const) {
       res[k].relax.push(r.relaxations); res[k].acc.push(r.final?.accuracy ?? NaN); res[k].epochs.push(r.epochs)
     }
   }
   for (const k of ['board', 'nominal', 'twin']) {
     emit({
-      bench: 'twin-train', task: t.task, network: t.spec, board: 'variation 0.2, drift 1e-3, readout 10 bits', strategy: k, seeds: t.seeds.length,
+      bench: 'twin-train', task: t.task, network: t.spec, board: `variation ${BOARD.variation}, drift 1e-3, readout 10 bits`, strategy: k, seeds: t.seeds.length,
       target: t.stopAtDistance ? `train D < ${t.stopAtDistance}` : `${t.train.epochs} epochs (board alone) / ${t.boardEpochs} board epochs after pretraining`,
       board_relaxations: r3(mean(res[k].relax)), board_epochs: r3(mean(res[k].epochs)), test_accuracy: r3(mean(res[k].acc)),
+      ...(k === 'board' ? {} : { test_accuracy_on_board_before_fine_tuning: r3(mean(res[k].transfer)) }),
       cpu_s_all_strategies: r3(cpu() - t0), units: 'relaxed samples on the board (free + nudged + evaluations), mean over seeds',
     })
   }
