@@ -102,6 +102,7 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris|mnist|FILE.csv|UPLOA
                       board (docs/how-to/digital-twin.md); default none
   --twin-epochs K     epochs on the twin (default --epochs)
   --board-epochs K    epochs of fine-tuning on the board (default --epochs; --stop-at-d ends it early)
+  --board-lr L        learning rate of the fine-tuning on the board (default --lr; its optimiser starts afresh)
   --twin-samples N    free equilibria per setpoint vector when identifying (default 128)
   --stop-at-d D       stop early once an epoch's mean training distance D is below D
   --seed S            run seed (default 0)
@@ -125,7 +126,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
     baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' },
     label: { type: 'string' }, 'test-fraction': { type: 'string' }, 'data-dir': { type: 'string' }, regression: { type: 'boolean' }, 'val-fraction': { type: 'string' },
-    pretrain: { type: 'string' }, 'twin-epochs': { type: 'string' }, 'board-epochs': { type: 'string' }, 'twin-samples': { type: 'string' },
+    pretrain: { type: 'string' }, 'twin-epochs': { type: 'string' }, 'board-epochs': { type: 'string' }, 'board-lr': { type: 'string' }, 'twin-samples': { type: 'string' },
   })
   const taskArg = required(f.task, 'task')
   const seed = num(f.seed, 'seed', 0, { int: true, min: 0, max: 2 ** 32 - 1 })
@@ -193,7 +194,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     ...device, ...linkTimeouts(f), baud: num(f.baud, 'baud', 115200, { int: true, min: 1 }), pace: f.pace === true,
   } : device.kind === 'mqtt' ? { ...device, ...linkTimeouts(f) } : { ...device, coupling: f['coupling-range'] !== undefined ? sim.coupling : undefined }
   const pretrain = oneOf(f.pretrain, 'pretrain', ['none', 'twin'] as const, 'none')
-  if (pretrain === 'none' && (f['twin-epochs'] !== undefined || f['board-epochs'] !== undefined || f['twin-samples'] !== undefined)) throw new UsageError('--twin-epochs, --board-epochs and --twin-samples go with --pretrain twin')
+  if (pretrain === 'none' && (f['twin-epochs'] !== undefined || f['board-epochs'] !== undefined || f['board-lr'] !== undefined || f['twin-samples'] !== undefined)) throw new UsageError('--twin-epochs, --board-epochs, --board-lr and --twin-samples go with --pretrain twin')
   if (pretrain === 'twin' && (fleet > 1 || plotsEvery > 0)) throw new UsageError('--pretrain twin trains one board: not with --fleet or --plots-every')
   const r = pretrain === 'twin' ? await twinRun(network, target, job, f, progress, source.load)
     : target === null ? { ...(await trainOnSimulator(network, job, progress, hooks, source.load)), device: null, twin: null }
@@ -236,7 +237,7 @@ export async function trainCommand(args: string[]): Promise<number> {
 }
 
 /** train --pretrain twin on the simulator with its imperfections, or a device. */
-async function twinRun(network: Network, target: DeviceTargetInput | null, job: TrainJobInput, f: { json?: boolean; 'twin-epochs'?: string; 'board-epochs'?: string; 'twin-samples'?: string },
+async function twinRun(network: Network, target: DeviceTargetInput | null, job: TrainJobInput, f: { json?: boolean; 'twin-epochs'?: string; 'board-epochs'?: string; 'board-lr'?: string; 'twin-samples'?: string },
   progress: ((e: EngineEvent) => void) | undefined, load: TaskLoader) {
   const parsed = TrainJob.parse(job)
   if (network.model !== 'xy') throw new UsageError(`--pretrain twin identifies XY boards; the network is ${network.model}`)
@@ -244,6 +245,7 @@ async function twinRun(network: Network, target: DeviceTargetInput | null, job: 
     identify: { samples: num(f['twin-samples'], 'twin-samples', 128, { int: true, min: 1, max: 100_000 }), readoutBits: parsed.sim.readoutBits, seed: parsed.train.seed },
     twinEpochs: f['twin-epochs'] === undefined ? undefined : num(f['twin-epochs'], 'twin-epochs', 1, { int: true, min: 1 }),
     boardEpochs: f['board-epochs'] === undefined ? undefined : num(f['board-epochs'], 'board-epochs', 1, { int: true, min: 1 }),
+    boardLr: f['board-lr'] === undefined ? undefined : num(f['board-lr'], 'board-lr', 0.1, { gt: 0 }),
   }, progress, f.json ? undefined : deviceNotes(), load)
   return { ...r, twin: r }
 }

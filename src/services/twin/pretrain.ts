@@ -17,6 +17,8 @@ export const TwinPretrain = z.strictObject({
   twinEpochs: z.int().min(1).optional(),
   /** epochs of fine-tuning on the board (default: the job's epochs; --stop-at-d ends it early) */
   boardEpochs: z.int().min(1).optional(),
+  /** learning rate of the fine-tuning on the board (default: the job's); the optimiser starts afresh there */
+  boardLr: z.number().positive().optional(),
 })
 export type TwinPretrainInput = z.input<typeof TwinPretrain>
 
@@ -68,7 +70,7 @@ export async function trainWithTwin(board: Substrate, network: Network, jobIn: T
     weights: Array.from(set, (v) => applyRange(v, { ...rc, levels: 0 })),
     ...(twin.network.bias ? { bias: twin.network.bias } : {}),
   })
-  const boardJob = { ...job, train: { ...job.train, epochs: o.boardEpochs ?? job.train.epochs } }
+  const boardJob = { ...job, train: { ...job.train, epochs: o.boardEpochs ?? job.train.epochs, lr: o.boardLr ?? job.train.lr } }
   const fine = await trainOnSubstrate(board, transferred, jobData(boardJob, load), boardJob, onEvent)
   return {
     ...fine,
