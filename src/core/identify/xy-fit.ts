@@ -48,6 +48,8 @@ export interface XyFit {
   cov: Float64Array
   /** standard error per column: sqrt(diag(cov)) */
   sigma: Float64Array
+  /** the textbook standard error sqrt(residual variance x diag (A^T A)^-1), which assumes independent, equally noisy equations */
+  sigmaClassic: Float64Array
   /** equations used, and the residual variance RSS / (rows - p) (force units squared) */
   rows: number
   residualVariance: number
@@ -259,10 +261,10 @@ export function fitXyEquilibria(t: FitTopology, sets: readonly ProbeSet[], model
   const tmp = new Float64Array(p * p), cov = new Float64Array(p * p)
   for (let a = 0; a < p; a++) for (let k = 0; k < p; k++) { const v = inv[a * p + k]; if (v !== 0) for (let b = 0; b < p; b++) tmp[a * p + b] += v * meat[k * p + b] }
   for (let a = 0; a < p; a++) for (let k = 0; k < p; k++) { const v = tmp[a * p + k]; if (v !== 0) for (let b = 0; b < p; b++) cov[a * p + b] += v * inv[k * p + b] * scale }
-  const sigma = new Float64Array(p)
-  for (let c = 0; c < p; c++) sigma[c] = Math.sqrt(cov[c * p + c])
+  const sigma = new Float64Array(p), sigmaClassic = new Float64Array(p)
+  for (let c = 0; c < p; c++) { sigma[c] = Math.sqrt(cov[c * p + c]); sigmaClassic[c] = Math.sqrt(residualVariance * inv[c * p + c]) }
   return {
-    model, columns: lay.columns, theta, cov, sigma, rows, residualVariance, residualRms: Math.sqrt(rss / rows),
+    model, columns: lay.columns, theta, cov, sigma, sigmaClassic, rows, residualVariance, residualRms: Math.sqrt(rss / rows),
     condition: lmax / lmin, unobservedEdges: lay.unobservedEdges,
     edgeColumn: lay.edgeColumn, offsetColumn: lay.offsetColumn, biasColumn: lay.biasColumn,
   }

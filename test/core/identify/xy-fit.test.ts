@@ -74,6 +74,11 @@ describe('fitXyEquilibria', () => {
       if (z < 2) in2++
     }
     assert.ok(in2 >= 11, `${in2} of 14 couplings within 2 sigma`)
+    // the textbook standard error is of the same size here (the robust one also covers correlated equations)
+    for (let k = 1; k < 15; k++) {
+      const c = fit.edgeColumn[k], r = fit.sigmaClassic[c] / fit.sigma[c]
+      assert.ok(r > 0.33 && r < 3, `edge ${k}: classic / robust sigma ${r}`)
+    }
     assert.ok(biggest > 1e-5, 'the noise should be visible in the fit')
   })
 
