@@ -225,7 +225,10 @@ export async function trainCommand(args: string[]): Promise<number> {
       process.stdout.write(`twin: identified ${id.uid} from ${id.relaxations} board relaxations (residual force rms ${id.residualRms.toExponential(2)}); ` +
         `${tw.epochs} epochs on the twin${tw.final ? `, twin test ${fitText(tw.final, 'accuracy')}` : ''}; then ${r.epochs} epoch${r.epochs === 1 ? '' : 's'} on the board\n`)
     }
-    process.stdout.write(`wall ${r.wallS.toFixed(2)} s, ${r.forceEvals} force evaluations, ${r.relaxations} board relaxations${r.twin ? ` (identify ${r.twin.boardRelaxations.identify}, fine-tune ${r.twin.boardRelaxations.fineTune})` : ''}; trained network written to ${out}\n`)
+    // board time is worth a figure where there is a board: a device, or a simulator with a board's flaws
+    const boardLike = target !== null || r.twin !== null || sim.variation > 0 || sim.drift > 0 || sim.readoutBits !== undefined || sim.noise !== undefined
+    const relaxText = boardLike ? `, ${r.relaxations} board relaxations${r.twin ? ` (identify ${r.twin.boardRelaxations.identify}, fine-tune ${r.twin.boardRelaxations.fineTune})` : ''}` : ''
+    process.stdout.write(`wall ${r.wallS.toFixed(2)} s, ${r.forceEvals} force evaluations${relaxText}; trained network written to ${out}\n`)
     if (best) process.stdout.write(bestLine(best) + '\n')
     if (r.device) {
       const c = r.device.counters
