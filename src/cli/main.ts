@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   worker: async () => { const m = await import('./commands/worker.ts'); return { run: m.workerCommand, help: m.WORKER_HELP } },
   devices: async () => { const m = await import('./commands/devices.ts'); return { run: m.devicesCommand, help: m.DEVICES_HELP } },
   datasets: async () => { const m = await import('./commands/datasets.ts'); return { run: m.datasetsCommand, help: m.DATASETS_HELP } },
+  identify: async () => { const m = await import('./commands/identify.ts'); return { run: m.identifyCommand, help: m.IDENTIFY_HELP } },
   analyse: async () => { const m = await import('./commands/analyse.ts'); return { run: m.analyseCommand, help: m.ANALYSE_HELP } },
 }
 

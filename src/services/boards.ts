@@ -107,20 +107,30 @@ export interface DeviceTrainOutcome extends TrainOutcome {
 export async function trainOnDevice(network: Network, target: DeviceTargetInput, jobIn: TrainJobInput, onEvent?: (e: EngineEvent) => void,
   onStatus?: (s: DeviceStatus) => void, load: TaskLoader = loadTask): Promise<DeviceTrainOutcome> {
   const job = TrainJob.parse(jobIn)
+  const data = jobData(job, load)
+  const sub = await openDeviceTarget(network, target, job, onStatus)
+  let device: DeviceStatus | null = null
+  const status = () => { device = deviceStatus(sub); return 0 }
+  const r = await trainOnSubstrate(sub, network, data, job, onEvent, status)
+  return { ...r, device }
+}
+
+/** A board's connection status (null for sim-wire, which has no link). */
+export function deviceStatus(sub: Substrate): DeviceStatus | null {
+  return 'status' in sub ? (sub as RemoteSubstrate).status() : null
+}
+
+/** Opens what `train --serial/--mqtt/--device` names as a Substrate for an XY network (sim-wire: the job's solver at board resolution). */
+export async function openDeviceTarget(network: Network, target: DeviceTargetInput, job: TrainJob, onStatus?: (s: DeviceStatus) => void): Promise<Substrate> {
   const parsed = DeviceTarget.safeParse(target)
   if (!parsed.success) throw new EqpError('EQP_ERR_BAD_INPUT', ['device', formatIssues(parsed.error)])
   const t = parsed.data
   // the wire protocol carries any model, but the boards and the reference here are XY
   if (network.model !== 'xy') throw new EqpError('EQP_ERR_TASK_MISMATCH', [`boards and sim-wire train xy networks, this one is ${network.model}`])
-  const data = jobData(job, load)
-  const sub: Substrate = t.kind === 'serial' ? await openSerialBoard(t, onStatus)
+  return t.kind === 'serial' ? await openSerialBoard(t, onStatus)
     : t.kind === 'mqtt' ? await openMqttBoard(t, onStatus)
     // sim-wire stands in for the virtual board: its solver unless one is named
     : new QuantisedXySubstrate(Network.parse(network), { solver: job.sim.solver === 'auto' ? BOARD_SOLVER : job.sim.solver, tol: job.sim.tol, coupling: t.coupling, bias: t.bias })
-  let device: DeviceStatus | null = null
-  const status = () => { if ('status' in sub) device = (sub as RemoteSubstrate).status(); return 0 }
-  const r = await trainOnSubstrate(sub, network, data, job, onEvent, status)
-  return { ...r, device }
 }
 
 /** A device argument: `serial:PATH` or `sim-wire`. */

@@ -17,6 +17,7 @@ import type { EngineEvent, EvalMetrics } from '../engine/events.ts'
 import { Trainer } from '../engine/trainer.ts'
 import { openSimulator } from './substrates.ts'
 import type { Substrate } from '../../drivers/substrate.ts'
+import { CountingSubstrate } from './twin/counting-substrate.ts'
 import './datasets/sources.ts'   // registers the image-source loaders (paper scale)
 
 export const TrainJob = z.strictObject({
@@ -74,6 +75,8 @@ export interface TrainOutcome {
   epochsToD01: number | null
   wallS: number
   forceEvals: number
+  /** samples the device relaxed in this run (free and nudged phases, evaluations included): the board time a run costs */
+  relaxations: number
   /** the network at the periodic evaluation with the highest accuracy (ties: the lower distance, then
    *  the earlier epoch), and that evaluation; on the validation split when the job holds one out */
   best: BestCheckpoint | null
@@ -139,6 +142,7 @@ export async function trainOnSubstrate(sub: Substrate, network: Network, data: D
   let epochsToD01: number | null = null
   let best: BestCheckpoint | null = null
   const t0 = performance.now()
+  const counted = new CountingSubstrate(sub)
   try {
     // with a validation split the trainer's periodic evaluations run on it, and the test split is used once, at the end
     let held: ReturnType<typeof holdOutValidation> | null = null
@@ -150,7 +154,7 @@ export async function trainOnSubstrate(sub: Substrate, network: Network, data: D
     }
     const split = held ? 'validation' : 'test'
     const trainerData = held ? { ...data, train: held.train, test: held.validation } : data
-    const trainer = new Trainer(sub, network, trainerData, job.train, {
+    const trainer = new Trainer(counted, network, trainerData, job.train, {
       onEvent: (e) => {
         if (e.type === 'eval' && beats(e.metrics, best?.metrics)) best = { epoch: e.epoch, split, metrics: e.metrics, network: trainer.trainedNetwork() }
         if (e.type === 'epoch') {
@@ -167,7 +171,7 @@ export async function trainOnSubstrate(sub: Substrate, network: Network, data: D
     const stop = job.stopAtDistance
     let final = await trainer.train(() => stop !== undefined && lastEpoch !== null && lastEpoch.distance < stop)
     if (final === null || held) final = await trainer.evaluate(data.test, 'test')
-    return { network: trainer.trainedNetwork(), final, train: lastEpoch, epochs: trainer.epoch, epochsToD01, wallS: (performance.now() - t0) / 1000, forceEvals: count(), best }
+    return { network: trainer.trainedNetwork(), final, train: lastEpoch, epochs: trainer.epoch, epochsToD01, wallS: (performance.now() - t0) / 1000, forceEvals: count(), relaxations: counted.counts.relaxations, best }
   } finally {
     await sub.close()
   }

@@ -66,6 +66,24 @@ describe('eqprop-hil devices and datasets', () => {
     assert.match(gone.stderr, /^eqprop-hil devices: EQP_ERR_DEVICE_NOT_FOUND: .*dev-77/)
   })
 
+  it('identifies a device with device variation and writes its twin; a bad option exits 2 naming it', async () => {
+    const a = await cli(['devices', 'attach', '--url', d.url, '--builder', 'all-to-all:5:bias=random', '--io', '2,1', '--json', '--set', '{"sim":{"solver":"fire-newton","variation":0.2,"deviceSeed":3}}'])
+    assert.equal(a.code, 0, a.stderr)
+    const id = JSON.parse(a.stdout).id
+    const out = join(dir, 'twin.json')
+    const r = await cli(['devices', 'identify', id, '--samples', '16', '--out', out, '--url', d.url])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, new RegExp(`^identified ${id} \\(.*\\): 9 couplings, 3 bias fields from 96 relaxations; residual force rms .*; twin written to`))
+    // the simulator reports its physical couplings: the twin must match them
+    const truth = JSON.parse((await cli(['devices', 'params', id, '--url', d.url])).stdout).weights as number[]
+    const twin = JSON.parse(readFileSync(out, 'utf8'))
+    for (let k = 1; k < 10; k++) assert.ok(Math.abs(twin.weights[k] - truth[k]) < 1e-4, `edge ${k}`)
+    const bad = await cli(['devices', 'identify', id, '--setpoint-sets', '1', '--url', d.url])
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /setpointSets/)
+    await cli(['devices', 'detach', id, '--url', d.url])
+  })
+
   it('uploads a CSV file under its file name and lists it among the built-in datasets', async () => {
     const path = join(dir, 'blobs.csv')
     writeFileSync(path, 'a,b,kind\n' + Array.from({ length: 20 }, (_, i) => `${i % 2 ? 1 + i / 40 : -1 - i / 40},${(i % 5) / 5},${i % 2 ? 'up' : 'down'}`).join('\n') + '\n')

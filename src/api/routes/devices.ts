@@ -5,6 +5,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { DeviceCreate, DeviceDetail, DeviceList, DeviceParams, ParamsBody, ParamsView, RelaxBody, RelaxView } from '../../services/devices/schemas.ts'
 import type { DeviceService } from '../../services/devices/service.ts'
+import { IdentifyOptions } from '../../services/twin/identify.ts'
+import { IdentifyView } from '../../services/twin/schemas.ts'
 import { ERROR_REPLIES, NoBody, NoQuery } from '../schemas.ts'
 
 export interface DeviceRouteOptions {
@@ -35,4 +37,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<DeviceRouteOptions> = async (ap
 
   app.post('/:id/relax', { onRequest: relaxLimit, schema: { tags, summary: 'One relaxation of a batch of samples (rate limited)', params: DeviceParams, body: RelaxBody, response: { 200: RelaxView, ...ERROR_REPLIES } } },
     async (req) => devices.relax(req.params.id, req.body))
+
+  app.post('/:id/identify', { onRequest: relaxLimit, schema: { tags, summary: 'Fit the couplings and bias fields an XY device really has; returns the fit and its digital twin network (409 while a run holds it)', params: DeviceParams, body: IdentifyOptions, response: { 200: IdentifyView, ...ERROR_REPLIES } } },
+    async (req) => devices.identify(req.params.id, req.body))
 }

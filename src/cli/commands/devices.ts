@@ -1,8 +1,18 @@
 // eqprop-hil devices ...: attach, list, inspect and detach the devices of a running daemon.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { DeviceCreate } from '../../services/devices/schemas.ts'
 import { readNetworkFile } from '../../services/networks.ts'
 import { checkedBody, DAEMON_FLAGS, DAEMON_FLAGS_HELP, daemonClient, onePositional, parseAction, printOut, withDaemonErrors } from '../daemon-command.ts'
 import { num, UsageError } from '../usage.ts'
+import { IdentifyOptions } from '../../services/twin/identify.ts'
+import type { IdentifyView } from '../../services/twin/schemas.ts'
+
+/** Writes a JSON file, making its folder. */
+function writeJsonFile(path: string, v: unknown): void {
+  mkdirSync(dirname(path), { recursive: true })
+  writeFileSync(path, JSON.stringify(v) + '\n')
+}
 
 export const DEVICES_HELP = `eqprop-hil devices <action> [options]      (talks to a running 'eqprop-hil serve')
 
@@ -17,6 +27,9 @@ export const DEVICES_HELP = `eqprop-hil devices <action> [options]      (talks t
       any kind: [--name X] [--set JSON] (merges any other POST /devices field, e.g. '{"sim":{"noise":{"sigma":0.01}}}')
   detach ID                           detach a device (refused while a run holds it or waits for it)
   params ID                           its parameters as applied, as JSON (weights per edge, h, psi)
+  identify ID [--samples N] [--model affine|direct] [--setpoint-sets K] [--perturb P] [--force F] [--readout-bits N] [--seed S] [--out FILE]
+                                      fit the couplings and bias fields an XY device really has (as 'eqprop-hil identify');
+                                      prints a summary, --out writes the twin network JSON, --json the whole fit
 
 ${DAEMON_FLAGS_HELP}`
 
@@ -70,8 +83,27 @@ export async function devicesCommand(args: string[]): Promise<number> {
         printOut(f.json ? r : deviceLine(r))
         return 0
       }
+      case 'identify': {
+        const { values: f, positionals } = parseAction(rest, {
+          ...DAEMON_FLAGS, samples: { type: 'string' }, model: { type: 'string' }, 'setpoint-sets': { type: 'string' }, perturb: { type: 'string' },
+          force: { type: 'string' }, 'readout-bits': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
+        })
+        const id = onePositional(positionals, action, 'device id')
+        const body: Record<string, unknown> = {}
+        if (f.model !== undefined) body.model = f.model
+        for (const [flag, field] of [['samples', 'samples'], ['setpoint-sets', 'setpointSets'], ['perturb', 'perturb'], ['force', 'force'], ['readout-bits', 'readoutBits'], ['seed', 'seed']] as const) {
+          if (f[flag] !== undefined) body[field] = num(f[flag], flag, 0)
+        }
+        if (body.model === 'direct' && body.setpointSets === undefined) body.setpointSets = 1
+        const r = await daemonClient(f).request<IdentifyView>('POST', `/devices/${encodeURIComponent(id)}/identify`, checkedBody(body, undefined, IdentifyOptions, 'identify'))
+        if (f.out !== undefined) writeJsonFile(f.out, r.twin)
+        const rep = r.report
+        printOut(f.json ? r : `identified ${id} (${rep.uid}): ${rep.couplings.length - rep.unobservedEdges.length} couplings, ${rep.bias.length} bias fields from ${rep.relaxations} relaxations; ` +
+          `residual force rms ${rep.residualRms.toExponential(2)}${f.out !== undefined ? `; twin written to ${f.out}` : ''}`)
+        return 0
+      }
       default:
-        throw new UsageError(action ? `unknown action '${action}'` : 'an action is required (list, show, attach, detach, params)')
+        throw new UsageError(action ? `unknown action '${action}'` : 'an action is required (list, show, attach, detach, params, identify)')
     }
   })
 }

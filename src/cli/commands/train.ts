@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { ESTIMATOR_NAMES } from '../../core/eqprop/estimators.ts'
 import { SOLVER_NAMES } from '../../core/solvers/system.ts'
-import { dynamicsFlags } from '../dynamics-flags.ts'
+import { BOARD_FLAGS, boardFlags, simFlags } from '../board-flags.ts'
 import { TrainConfig } from '../../engine/config.ts'
 import { networkFromArg } from '../../services/networks.ts'
 import { asModel, withInputValues, withResistorGain } from '../../services/substrates.ts'
@@ -11,11 +11,14 @@ import { EqpError } from '../../errors.ts'
 import { replicateOutputs } from '../../core/topology/replicas.ts'
 import { SCHEDULE_KINDS } from '../../core/solvers/anneal.ts'
 import { MODEL_NAMES } from '../../core/network/network.ts'
-import { evaluateOnSimulator, trainOnSimulator, TrainJob, type TrainJobInput, type TrainOutcome } from '../../services/training.ts'
+import { evaluateOnSimulator, trainOnSimulator, TrainJob, type TaskLoader, type TrainJobInput, type TrainOutcome } from '../../services/training.ts'
 import { resolveTask } from '../../services/datasets/local.ts'
 import { defaultDataDir } from '../../api/config.ts'
 import { describeKernels, initDenseBackend, kernelsWorthSaying } from '../../services/kernels.ts'
-import { parseDeviceArg, trainOnDevice } from '../../services/boards.ts'
+import { trainOnDevice, type DeviceTargetInput } from '../../services/boards.ts'
+import { trainWithTwinOnTarget } from '../../services/twin/on-target.ts'
+import type { IdentifyReport } from '../../services/twin/identify.ts'
+import type { EngineEvent } from '../../engine/events.ts'
 import { CurveRecorder, STATE_PLOTS, writePlots, writeRunPlots } from '../../services/plots/run-plots.ts'
 import { countParameters } from '../../core/topology/index.ts'
 import type { Network } from '../../core/network/network.ts'
@@ -94,6 +97,13 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris|mnist|FILE.csv|UPLOA
   --device-seed S     picks the device's gain errors and drift (default 0)
   --drift D           couplings random-walk by D (std) per relax call (default 0)
   --eval-every K      test evaluation every K epochs (default 10; 0 = only at the end)
+  --pretrain twin     identify the board (as eqprop-hil identify), train on its digital twin, write the learned
+                      couplings as setpoints corrected for the identified gain and offset, then fine-tune on the
+                      board (docs/how-to/digital-twin.md); default none
+  --twin-epochs K     epochs on the twin (default --epochs)
+  --board-epochs K    epochs of fine-tuning on the board (default --epochs; --stop-at-d ends it early)
+  --board-lr L        learning rate of the fine-tuning on the board (default --lr; its optimiser starts afresh)
+  --twin-samples N    free equilibria per setpoint vector when identifying (default 128)
   --stop-at-d D       stop early once an epoch's mean training distance D is below D
   --seed S            run seed (default 0)
   --out FILE          trained network JSON (default out/<task>-seed<S>.json); the network at the best periodic
@@ -112,11 +122,11 @@ export async function trainCommand(args: string[]): Promise<number> {
     'reverse-point': { type: 'string' }, 'reverse-hold': { type: 'string' },
     estimator: { type: 'string' }, beta: { type: 'string' }, lr: { type: 'string' }, optimiser: { type: 'string' },
     epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' },
-    'readout-bits': { type: 'string' }, noise: { type: 'string' }, variation: { type: 'string' }, 'device-seed': { type: 'string' }, drift: { type: 'string' },
-    solver: { type: 'string' }, dynamics: { type: 'string' }, 'dynamics-t': { type: 'string' }, kernel: { type: 'string' }, tol: { type: 'string' }, workers: { type: 'string' }, fleet: { type: 'string' }, 'train-per-class': { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
+    ...BOARD_FLAGS, workers: { type: 'string' }, fleet: { type: 'string' }, 'train-per-class': { type: 'string' },
     'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
-    serial: { type: 'string' }, mqtt: { type: 'string' }, uid: { type: 'string' }, device: { type: 'string' }, baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' },
+    baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' },
     label: { type: 'string' }, 'test-fraction': { type: 'string' }, 'data-dir': { type: 'string' }, regression: { type: 'boolean' }, 'val-fraction': { type: 'string' },
+    pretrain: { type: 'string' }, 'twin-epochs': { type: 'string' }, 'board-epochs': { type: 'string' }, 'board-lr': { type: 'string' }, 'twin-samples': { type: 'string' },
   })
   const taskArg = required(f.task, 'task')
   const seed = num(f.seed, 'seed', 0, { int: true, min: 0, max: 2 ** 32 - 1 })
@@ -156,24 +166,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     seed,
     evalEvery: num(f['eval-every'], 'eval-every', 10, { int: true, min: 0 }),
   })
-  const levels = num(f['coupling-levels'], 'coupling-levels', 0, { int: true, min: 0 })
-  let range = [-1e6, 1e6]
-  if (f['coupling-range'] !== undefined) {
-    range = f['coupling-range'].split(',').map((v) => num(v, 'coupling-range', NaN))
-    if (range.length !== 2 || !(range[0] < range[1])) throw new UsageError(`--coupling-range: '${f['coupling-range']}' is not MIN,MAX with MIN < MAX`)
-  } else if (levels > 0) throw new UsageError('--coupling-levels needs --coupling-range MIN,MAX')
-  const sim = {
-    solver: oneOf(f.solver, 'solver', SOLVER_NAMES, 'auto'),
-    ...dynamicsFlags(f),
-    ...(f.kernel !== undefined ? { kernel: oneOf(f.kernel, 'kernel', ['auto', 'dense', 'typed'] as const, 'auto') } : {}),
-    tol: num(f.tol, 'tol', 1e-6, { gt: 0 }),
-    coupling: { min: range[0], max: range[1], levels },
-    readoutBits: f['readout-bits'] === undefined ? undefined : num(f['readout-bits'], 'readout-bits', 0, { int: true, min: 1, max: 16 }),
-    noise: f.noise === undefined ? undefined : { sigma: num(f.noise, 'noise', 0, { min: 0 }) },
-    variation: num(f.variation, 'variation', 0, { min: 0 }),
-    deviceSeed: num(f['device-seed'], 'device-seed', 0, { int: true, min: 0, max: 2 ** 32 - 1 }),
-    drift: num(f.drift, 'drift', 0, { min: 0 }),
-  }
+  const sim = simFlags(f)
   const out = f.out ?? `out/${task}-seed${seed}.json`
   const counts = countParameters(network)
   if (!f.json) process.stderr.write(`training ${task} on ${network.nodes} nodes / ${network.edges.length} couplings / ${counts.parameters} trainable parameters (${f.serial !== undefined ? `serial ${f.serial}` : f.mqtt !== undefined ? `mqtt ${f.uid}` : f.device ?? 'sim'}, ${sim.solver}), ${cfg.epochs} epochs\n`)
@@ -187,11 +180,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const progress = curve ? curve.tap(f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)) : f.json ? undefined : progressPrinter(process.stderr, cfg.epochs)
   const stopAtDistance = f['stop-at-d'] === undefined ? undefined : num(f['stop-at-d'], 'stop-at-d', 0, { gt: 0 })
   const workers = f.workers === undefined || f.workers === 'auto' ? 'auto' as const : num(f.workers, 'workers', 1, { int: true, min: 1, max: 64 })
-  if ([f.serial, f.mqtt, f.device].filter((v) => v !== undefined).length > 1) throw new UsageError('give one of --serial, --mqtt or --device')
-  if ((f.mqtt === undefined) !== (f.uid === undefined)) throw new UsageError('--mqtt URL and --uid U go together')
-  const device = f.serial !== undefined ? { kind: 'serial' as const, path: f.serial }
-    : f.mqtt !== undefined ? { kind: 'mqtt' as const, uid: f.uid!, mqtt: { url: f.mqtt } }
-    : f.device === undefined || f.device === 'sim' ? null : parseDeviceArg(f.device)
+  const device = boardFlags(f)
   const fleet = num(f.fleet, 'fleet', 1, { int: true, min: 1, max: 64 })
   if (fleet > 1 && (device !== null || (workers !== 'auto' && workers > 1))) throw new UsageError('--fleet simulates its own boards: not with --serial, --device or --workers')
   const trainPerClass = f['train-per-class'] === undefined ? undefined : num(f['train-per-class'], 'train-per-class', 0, { int: true, min: 1 })
@@ -201,10 +190,15 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (plotsEvery > 0 && (f.plots === undefined || device !== null)) throw new UsageError('--plots-every needs --plots DIR and a simulator run')
   const epochNets: { epoch: number; network: Network }[] = []
   const hooks = plotsEvery > 0 ? { epochNetwork: { every: plotsEvery, onNetwork: (epoch: number, n: Network) => { epochNets.push({ epoch, network: n }) } } } : {}
-  const r = device === null ? { ...(await trainOnSimulator(network, job, progress, hooks, source.load)), device: null }
-    : await trainOnDevice(network, device.kind === 'serial' ? {
-      ...device, ...linkTimeouts(f), baud: num(f.baud, 'baud', 115200, { int: true, min: 1 }), pace: f.pace === true,
-    } : device.kind === 'mqtt' ? { ...device, ...linkTimeouts(f) } : { ...device, coupling: f['coupling-range'] !== undefined ? sim.coupling : undefined }, job, progress, f.json ? undefined : deviceNotes(), source.load)
+  const target = device === null ? null : device.kind === 'serial' ? {
+    ...device, ...linkTimeouts(f), baud: num(f.baud, 'baud', 115200, { int: true, min: 1 }), pace: f.pace === true,
+  } : device.kind === 'mqtt' ? { ...device, ...linkTimeouts(f) } : { ...device, coupling: f['coupling-range'] !== undefined ? sim.coupling : undefined }
+  const pretrain = oneOf(f.pretrain, 'pretrain', ['none', 'twin'] as const, 'none')
+  if (pretrain === 'none' && (f['twin-epochs'] !== undefined || f['board-epochs'] !== undefined || f['board-lr'] !== undefined || f['twin-samples'] !== undefined)) throw new UsageError('--twin-epochs, --board-epochs, --board-lr and --twin-samples go with --pretrain twin')
+  if (pretrain === 'twin' && (fleet > 1 || plotsEvery > 0)) throw new UsageError('--pretrain twin trains one board: not with --fleet or --plots-every')
+  const r = pretrain === 'twin' ? await twinRun(network, target, job, f, progress, source.load)
+    : target === null ? { ...(await trainOnSimulator(network, job, progress, hooks, source.load)), device: null, twin: null }
+    : { ...(await trainOnDevice(network, target, job, progress, f.json ? undefined : deviceNotes(), source.load)), twin: null }
   mkdirSync(dirname(out), { recursive: true })
   writeFileSync(out, JSON.stringify(r.network) + '\n')
   const best = r.best && await bestCheckpoint(r.best, out, device === null ? async (n) => {
@@ -218,14 +212,23 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   const summary = {
     task, seed, couplings: counts.couplings, parameters: counts.parameters, epochs: r.epochs, epochs_to_d_0_01: r.epochsToD01, train: r.train, test: r.final && { accuracy: r.final.accuracy, distance: r.final.distance, ...fitExtras(r.final) },
-    wall_s: Number(r.wallS.toFixed(3)), force_evals: r.forceEvals, out, kernels, best,
+    wall_s: Number(r.wallS.toFixed(3)), force_evals: r.forceEvals, relaxations: r.relaxations, out, kernels, best,
+    ...(r.twin ? { twin: { identify: twinIdentifySummary(r.twin.identify), epochs: r.twin.twin.epochs, train: r.twin.twin.train, test: r.twin.twin.final && { accuracy: r.twin.twin.final.accuracy, distance: r.twin.twin.final.distance }, board_relaxations: r.twin.boardRelaxations } } : {}),
     ...(r.device ? { device: { uid: r.device.uid, state: r.device.state, counters: r.device.counters, diagnostics: r.device.diagnostics } } : {}),
   }
   if (f.json) process.stdout.write(JSON.stringify(summary) + '\n')
   else {
     process.stdout.write(`final train D ${r.train?.distance.toExponential(3)}  train ${r.train ? fitText(r.train, 'accuracy') : ''}\n`)
     if (r.final) process.stdout.write(`final test  D ${r.final.distance.toExponential(3)}  test ${fitText(r.final, 'accuracy')}\n`)
-    process.stdout.write(`wall ${r.wallS.toFixed(2)} s, ${r.forceEvals} force evaluations; trained network written to ${out}\n`)
+    if (r.twin) {
+      const id = r.twin.identify, tw = r.twin.twin
+      process.stdout.write(`twin: identified ${id.uid} from ${id.relaxations} board relaxations (residual force rms ${id.residualRms.toExponential(2)}); ` +
+        `${tw.epochs} epochs on the twin${tw.final ? `, twin test ${fitText(tw.final, 'accuracy')}` : ''}; then ${r.epochs} epoch${r.epochs === 1 ? '' : 's'} on the board\n`)
+    }
+    // board time is worth a figure where there is a board: a device, or a simulator with a board's flaws
+    const boardLike = target !== null || r.twin !== null || sim.variation > 0 || sim.drift > 0 || sim.readoutBits !== undefined || sim.noise !== undefined
+    const relaxText = boardLike ? `, ${r.relaxations} board relaxations${r.twin ? ` (identify ${r.twin.boardRelaxations.identify}, fine-tune ${r.twin.boardRelaxations.fineTune})` : ''}` : ''
+    process.stdout.write(`wall ${r.wallS.toFixed(2)} s, ${r.forceEvals} force evaluations${relaxText}; trained network written to ${out}\n`)
     if (best) process.stdout.write(bestLine(best) + '\n')
     if (r.device) {
       const c = r.device.counters
@@ -234,6 +237,25 @@ export async function trainCommand(args: string[]): Promise<number> {
     }
   }
   return 0
+}
+
+/** train --pretrain twin on the simulator with its imperfections, or a device. */
+async function twinRun(network: Network, target: DeviceTargetInput | null, job: TrainJobInput, f: { json?: boolean; 'twin-epochs'?: string; 'board-epochs'?: string; 'board-lr'?: string; 'twin-samples'?: string },
+  progress: ((e: EngineEvent) => void) | undefined, load: TaskLoader) {
+  const parsed = TrainJob.parse(job)
+  if (network.model !== 'xy') throw new UsageError(`--pretrain twin identifies XY boards; the network is ${network.model}`)
+  const r = await trainWithTwinOnTarget(network, target, job, {
+    identify: { samples: num(f['twin-samples'], 'twin-samples', 128, { int: true, min: 1, max: 100_000 }), readoutBits: parsed.sim.readoutBits, seed: parsed.train.seed },
+    twinEpochs: f['twin-epochs'] === undefined ? undefined : num(f['twin-epochs'], 'twin-epochs', 1, { int: true, min: 1 }),
+    boardEpochs: f['board-epochs'] === undefined ? undefined : num(f['board-epochs'], 'board-epochs', 1, { int: true, min: 1 }),
+    boardLr: f['board-lr'] === undefined ? undefined : num(f['board-lr'], 'board-lr', 0.1, { gt: 0 }),
+  }, progress, f.json ? undefined : deviceNotes(), load)
+  return { ...r, twin: r }
+}
+
+/** The identification part of a twin run's JSON summary. */
+function twinIdentifySummary(id: IdentifyReport) {
+  return { uid: id.uid, model: id.model, relaxations: id.relaxations, equations: id.equations, unknowns: id.unknowns, residual_rms: id.residualRms, condition: id.condition }
 }
 
 /** The best checkpoint as train reports it: where it was chosen and written, and its test score when measured. */

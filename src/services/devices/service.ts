@@ -14,6 +14,8 @@ import { EqpError } from '../../errors.ts'
 import type { DatasetService } from '../datasets/service.ts'
 import type { Store } from '../store/index.ts'
 import { ThreadedSim } from './threaded-sim.ts'
+import { identifyBoard, type IdentifyOptionsInput } from '../twin/identify.ts'
+import type { IdentifyView } from '../twin/schemas.ts'
 import type { Telemetry } from '../telemetry.ts'
 import { DEVICE_LIMITS, type BoardList, type DeviceCreate, type DeviceDetail, type MqttDeviceCreate, type SerialDeviceCreate, type SimDeviceCreate, type DeviceView, type Lease, type ParamsBody, type ParamsView, type RelaxBody, type RelaxView } from './schemas.ts'
 
@@ -373,6 +375,28 @@ export class DeviceService {
     h.stats.relaxSamples += samples
     this.telemetry.relaxed(samples)
     return r
+  }
+
+  /**
+   * Identifies an XY device (409 while a run holds it): probes it around its current parameters, which
+   * it is left at, and returns the fit and the twin network (docs/how-to/digital-twin.md).
+   */
+  async identify(id: string, opts: IdentifyOptionsInput): Promise<IdentifyView> {
+    const h = this.handle(id)
+    if (h.sub.info.model !== 'xy') throw new EqpError('EQP_ERR_BAD_INPUT', ['id', `identification fits XY boards; device '${id}' is ${h.sub.info.model}`])
+    this.checkFree(h)
+    const network = await this.currentNetwork(id)
+    const guarded = <T>(fn: () => Promise<T>) => this.exclusive(h, async () => { this.checkFree(h); return fn() })
+    const sub: Substrate = {
+      info: h.sub.info,
+      setParams: (p) => guarded(() => h.sub.setParams(p)),
+      updateParams: (d) => guarded(() => h.sub.updateParams(d)),
+      getParams: () => this.exclusive(h, () => h.sub.getParams()),
+      relax: (req) => guarded(() => this.counted(h, () => h.sub.relax(req), req.batch)),
+      close: async () => {},
+    }
+    const r = await identifyBoard(sub, network, opts)
+    return { report: r.report, twin: r.twin }
   }
 
   /** Gives the device to a run; 409 naming the holder when another run has it. */

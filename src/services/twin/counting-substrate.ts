@@ -1,0 +1,33 @@
+// A pass-through Substrate that counts what the board was asked to do, so board time can be compared
+// between training strategies (relaxed samples, relax calls, parameter writes).
+import type { Params, RelaxRequest, RelaxResult, Substrate, SubstrateInfo } from '../../../drivers/substrate.ts'
+
+/** The board-side effort of a run. */
+export interface BoardCounts {
+  /** samples relaxed (each a free or a nudged equilibrium) */
+  relaxations: number
+  relaxCalls: number
+  writes: number
+}
+
+/** Wraps a substrate and counts its relax calls and relaxed samples; `closeInner` false keeps the board open on close(). */
+export class CountingSubstrate implements Substrate {
+  readonly counts: BoardCounts = { relaxations: 0, relaxCalls: 0, writes: 0 }
+
+  constructor(readonly inner: Substrate, private readonly closeInner = true) {}
+
+  get info(): SubstrateInfo { return this.inner.info }
+
+  async setParams(p: Params): Promise<Params> { this.counts.writes++; return this.inner.setParams(p) }
+  async updateParams(d: Params): Promise<Params> { this.counts.writes++; return this.inner.updateParams(d) }
+  getParams(): Promise<Params> { return this.inner.getParams() }
+
+  async relax(req: RelaxRequest): Promise<RelaxResult> {
+    const r = await this.inner.relax(req)
+    this.counts.relaxCalls++
+    this.counts.relaxations += req.batch
+    return r
+  }
+
+  async close(): Promise<void> { if (this.closeInner) await this.inner.close() }
+}
