@@ -883,22 +883,36 @@ int eqp_decode_learn_config(const uint8_t *p, size_t n, eqp_learn_config_body_t 
 int eqp_encode_learn_free(const eqp_learn_free_body_t *m, uint8_t *out, size_t cap, size_t *len)
 {
   eqp_wr_t w;
+  size_t i;
+  if (m->samples_count > EQP_LEARN_FREE_SAMPLES_MAX) return EQP_ERR_BAD_PAYLOAD;
   eqp_wr_init(&w, out, cap);
   eqp_wr_u16(&w, m->batch);
   eqp_wr_u32(&w, m->seed);
   eqp_wr_u32(&w, m->budget_us);
   eqp_wr_u32(&w, m->max_steps);
+  eqp_wr_u16(&w, m->samples_count);
+  for (i = 0; i < m->samples_count; i++) eqp_wr_i16(&w, m->samples[i]);
   return finish_write(&w, len);
 }
 
 int eqp_decode_learn_free(const uint8_t *p, size_t n, eqp_learn_free_body_t *m, uint32_t *detail)
 {
   eqp_rd_t r;
+  size_t at;
+  size_t i;
   eqp_rd_init(&r, p, n);
   m->batch = eqp_rd_u16(&r);
   m->seed = eqp_rd_u32(&r);
   m->budget_us = eqp_rd_u32(&r);
   m->max_steps = eqp_rd_u32(&r);
+  at = r.pos;
+  m->samples_count = eqp_rd_u16(&r);
+  if (r.err) {
+    m->samples_count = 0;
+  } else {
+    if (m->samples_count > EQP_LEARN_FREE_SAMPLES_MAX || (size_t)m->samples_count * 2u > r.n - r.pos) return fail(detail, at);
+    for (i = 0; i < m->samples_count; i++) m->samples[i] = eqp_rd_i16(&r);
+  }
   return finish_read(&r, detail);
 }
 

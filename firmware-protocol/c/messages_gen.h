@@ -188,6 +188,7 @@ typedef struct {
 #define EQP_SET_FORCE_VALUES_MAX ((EQP_MAX_PAYLOAD - 6u) / 4u)
 #define EQP_SET_START_VALUES_MAX ((EQP_MAX_PAYLOAD - 6u) / 2u)
 #define EQP_STATE_VALUES_MAX ((EQP_MAX_PAYLOAD - 22u) / 2u)
+#define EQP_LEARN_FREE_SAMPLES_MAX ((EQP_MAX_PAYLOAD - 16u) / 2u)
 #define EQP_LEARN_OUTPUTS_VALUES_MAX ((EQP_MAX_PAYLOAD - 10u) / 2u)
 
 /* HELLO (0x01, command, host-to-board) */
@@ -397,6 +398,8 @@ typedef struct {
   uint32_t seed;
   uint32_t budget_us;
   uint32_t max_steps;
+  uint16_t samples_count;
+  int16_t samples[EQP_LEARN_FREE_SAMPLES_MAX];
 } eqp_learn_free_body_t;
 
 /* LEARN_OUTPUTS (0xd1, reply, board-to-host) */

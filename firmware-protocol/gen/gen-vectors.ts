@@ -272,7 +272,7 @@ function tolerantVectors(): object {
 const LEARNING: (OutgoingMessage & { label: string })[] = [
   { label: 'learn config, one-sided, biases learned', name: 'LEARN_CONFIG', seq: 40, body: { eta: f32(0.1), biasEta: f32(0.05), beta: f32(0.1), estimator: 'one-sided', cost: 'log-cos' } },
   { label: 'learn config, couplings only', name: 'LEARN_CONFIG', seq: 41, body: { eta: 1, biasEta: 0, beta: -0.5, estimator: 'one-sided', cost: 'squared' } },
-  { label: 'learn free, 4 samples', name: 'LEARN_FREE', seq: 42, body: { batch: 4, seed: 0xdeadbeef, budgetUs: 0, maxSteps: 0 } },
+  { label: 'learn free, 2 samples of 2 inputs and 1 target', name: 'LEARN_FREE', seq: 42, body: { batch: 2, seed: 0xdeadbeef, budgetUs: 0, maxSteps: 0, samples: [ph(Math.PI / 2), ph(-Math.PI / 2), ph(Math.PI / 4), ph(-Math.PI / 2), ph(-Math.PI / 2), ph(-Math.PI / 4)] } },
   { label: 'learn outputs, 4 samples x 2 outputs', name: 'LEARN_OUTPUTS', seq: 42, body: { batch: 4, settled: 3, elapsedUs: 2711, values: [ph(0.5), ph(-0.5), ph(3), ph(-3), 0, ph(Math.PI), ph(-Math.PI), 1] } },
   { label: 'learn nudged, 4 samples, budgets', name: 'LEARN_NUDGED', seq: 43, body: { batch: 4, budgetUs: 250000, maxSteps: 100000 } },
   { label: 'learn commit', name: 'LEARN_COMMIT', seq: 44, body: {} },

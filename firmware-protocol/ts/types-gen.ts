@@ -271,9 +271,9 @@ export interface LearnConfigBody {
   /** cost of the nudge, towards the SET_TARGETS values */
   cost: Cost
 }
-/** LEARN_FREE (0x51, command, host-to-board): Relaxes samples 0..batch-1 freely from random starts, as RELAX (phase free, start random) does, and keeps each sample's free equilibrium for LEARN_NUDGED. The board is busy meanwhile. Replies with the output states. */
+/** LEARN_FREE (0x51, command, host-to-board): Sets the clamps and targets of samples 0..batch-1 from `samples`, relaxes them freely from random starts as RELAX (phase free, start random) does, and keeps each sample's free equilibrium for LEARN_NUDGED. The board is busy meanwhile. Replies with the output states. */
 export interface LearnFreeBody {
-  /** 1..max_batch, and batch x nudgeable_count output values must fit one LEARN_OUTPUTS frame */
+  /** 1..max_batch; batch x (clampable_count + nudgeable_count) values must fit this frame and batch x nudgeable_count the LEARN_OUTPUTS reply */
   batch: number
   /** sample b draws its start from a stream seeded (seed + b) mod 2^32 */
   seed: number
@@ -281,6 +281,8 @@ export interface LearnFreeBody {
   budgetUs: number
   /** step budget per sample; 0 = board default */
   maxSteps: number
+  /** per sample: every clampable node's clamp value (GET_NODE_LIST(clampable) order), then its targets (nudgeable order); state_lsb units. They replace the sample's clamps (all clampable nodes clamped) and targets, as CLAMP and SET_TARGETS would */
+  samples: number[]
 }
 /** LEARN_OUTPUTS (0xd1, reply, board-to-host) */
 export interface LearnOutputsBody {
