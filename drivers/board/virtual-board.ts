@@ -95,6 +95,11 @@ class Refusal extends Error {
   constructor(readonly code: ErrorName, readonly detail: number) { super(code) }
 }
 
+/** Phases as the board's readout gives them: wrapped to (-pi, pi] and rounded to state_lsb (rad). */
+function readout(phi: Float64Array): Float64Array {
+  return Float64Array.from(phi, (v) => toFixed(wrapPhase(v), PHASE_LSB) * PHASE_LSB)
+}
+
 /** The board side of the protocol for an XY network. Attach a byte link to let it talk. */
 export class VirtualBoard {
   readonly opts: VirtualBoardOptions
@@ -513,8 +518,10 @@ export class VirtualBoard {
     if (learn === 'free') {
       const values: number[] = []
       for (let i = 0; i < b.batch; i++) {
-        this.freeSnap[i] = this.samples[i].prev!
-        for (const o of this.core.nudgeable) values.push(toFixed(wrapPhase(this.samples[i].prev![o]), PHASE_LSB))
+        // the board learns from its readout (state_lsb), as a host does from the states it reads back
+        const snap = readout(this.samples[i].prev!)
+        this.freeSnap[i] = snap
+        for (const o of this.core.nudgeable) values.push(Math.round(snap[o] / PHASE_LSB))
       }
       this.reply(key, { name: 'LEARN_OUTPUTS', body: { batch: b.batch, settled, elapsedUs, values } })
     } else if (learn === 'nudged') {
@@ -523,7 +530,7 @@ export class VirtualBoard {
       let used = 0
       for (let i = 0; i < b.batch; i++) {
         if (!this.samples[i].settled) continue
-        this.accumulate(l, this.freeSnap[i]!, this.samples[i].prev!)
+        this.accumulate(l, this.freeSnap[i]!, readout(this.samples[i].prev!))
         l.samples++
         used++
       }

@@ -75,10 +75,10 @@ for (const impl of ['ts', 'c'] as const) {
           const onBoard = await train(sub, { epochs, learning: 'auto' })
           assert.equal(host.onBoard, false)
           assert.equal(onBoard.onBoard, true)
-          // the host contrasts states read back at 2^-13 rad; the boards use their own readout: the
-          // updates (lr/beta = 1) agree to a few readout steps per epoch
+          // both boards learn from their 2^-13 rad readout, the states the host reads back: the two
+          // updates differ only by f32 rounding (the wire's deltas, the C board's float accumulator)
           const d = maxDiff(onBoard.params, host.params)
-          assert.ok(d <= 2e-3 * epochs, `${epochs} epoch(s): max |on-board - host-side| = ${d}`)
+          assert.ok(d <= 1e-5, `${epochs} epoch(s): max |on-board - host-side| = ${d}`)
           const moved = maxDiff(onBoard.params, flat(xorNet))
           assert.ok(moved > 10 * d, `the parameters moved (${moved}) far more than the two runs differ (${d})`)
         }
