@@ -1,6 +1,6 @@
 // The EqProp training loop. It talks to a board only through the Substrate interface and computes
 // gradients from the states the board returns, with the same physics module the simulator uses.
-import type { LearnRule, OnBoardLearner, Params, RelaxRequest, RelaxResult, Substrate } from '../../drivers/substrate.ts'
+import type { LearnRule, LearnStepResult, OnBoardLearner, Params, RelaxRequest, RelaxResult, Substrate } from '../../drivers/substrate.ts'
 import { applyRange, emptyResult, putResult, sliceRequest } from '../../drivers/substrate.ts'
 import type { Dataset, Split } from '../core/data/dataset.ts'
 import { estimatorPlan, type EstimatorPlan } from '../core/eqprop/estimators.ts'
@@ -13,6 +13,7 @@ import { EqpError } from '../errors.ts'
 import type { TrainConfig } from './config.ts'
 import type { BatchMetrics, EngineEvent, EvalMetrics } from './events.ts'
 import { enginePhysics, type EnginePhysics } from './physics.ts'
+import { StepAborted } from './sliced-substrate.ts'
 
 /** Everything needed to continue a run exactly where it stopped (plain JSON). */
 export interface TrainState {
@@ -35,6 +36,8 @@ export interface TrainerOptions {
   state?: TrainState
   /** a float32 matrix-product backend for the contrast of dense layer blocks (TensorFlow.js); none = Float64 loops */
   matmul?: DenseMatMul | null
+  /** on-board learning: read the board's parameters every this many steps too (0 = at epoch ends only), so periodic checkpoints carry them */
+  syncEvery?: number
 }
 
 /** Trains one network on one substrate with EqProp. */
@@ -63,6 +66,7 @@ export class Trainer {
   /** scratch of one sample's output and target values (regression and pattern metrics) */
   private readonly outVals: Float64Array
   private readonly tgtVals: Float64Array
+  private readonly syncEvery: number
   /** the board's own learner when this run's updates are computed on the board (SPEC 13), else null */
   readonly onBoard: OnBoardLearner | null
 
@@ -110,6 +114,7 @@ export class Trainer {
     this.edgeGrad = this.tied ? new Float64Array(full) : this.grad
     this.edgeDelta = this.tied ? new Float64Array(full) : this.delta
     this.onBoard = onBoardLearner(sub, cfg, this.tied !== null)
+    this.syncEvery = opts.syncEvery ?? 0
   }
 
   /** A copy of the resumable state (for checkpoints). */
@@ -185,6 +190,7 @@ export class Trainer {
       this.boundaryRng = null
       this.state.batch++
       this.state.step++
+      if (this.syncEvery > 0 && this.state.step % this.syncEvery === 0 && this.state.batch < batches) await this.syncFromBoard()
       this.emit({ type: 'batch', epoch: this.state.epoch + 1, batch: b + 1, batches, step: this.state.step, metrics: m })
       acc.distance += m.distance * idx.length; acc.cost += m.cost * idx.length
       acc.accuracy += m.accuracy * idx.length; acc.settled += m.settled * idx.length; acc.dropped += m.dropped * idx.length; acc.fallback += m.fallback * idx.length
@@ -281,7 +287,14 @@ export class Trainer {
     }
     const ph = this.phys
     const inputs = ph.encodeInputs(rawIn), targets = ph.encodeTargets(rawTargets)
-    const r = await learner.learnStep({ rule: this.learnRule(), batch: B, inputs, targets, seed: this.rng.nextU32() })
+    let r: LearnStepResult
+    try {
+      r = await learner.learnStep({ rule: this.learnRule(), batch: B, inputs, targets, seed: this.rng.nextU32() })
+    } catch (e) {
+      // a step abandoned before it reached the board: the boundary checkpoint needs the board's parameters
+      if (e instanceof StepAborted) await this.syncFromBoard()
+      throw e
+    }
     // the metrics read outputs only: a state array with the free outputs in place stands in for the full one
     const states = new Float64Array(B * n)
     const outs = this.network.outputs
