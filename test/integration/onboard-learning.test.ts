@@ -5,7 +5,9 @@
 // parameters get NACKs with codes, and a board without the capability trains host-side.
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
+import { LEARNING_BOARD_VECTORS_PATH, type BoardVector } from '../../firmware-protocol/gen/gen-board-vectors.ts'
 import type { Substrate } from '../../drivers/substrate.ts'
 import { ERROR_CODES, PHASE_LSB, type DecodedMessage, type MessageBodies, type MessageName } from '../../firmware-protocol/ts/index.ts'
 import { loadDataset } from '../../src/core/data/index.ts'
@@ -51,6 +53,7 @@ function nack(m: DecodedMessage, code: keyof typeof ERROR_CODES, detail: number)
 }
 const rule = (o: Partial<MessageBodies['LEARN_CONFIG']> = {}): MessageBodies['LEARN_CONFIG'] =>
   ({ eta: 0.1, biasEta: 0.1, beta: 0.1, estimator: 'one-sided', cost: 'log-cos', ...o })
+const VECTORS = (JSON.parse(readFileSync(LEARNING_BOARD_VECTORS_PATH, 'utf8')) as { vectors: BoardVector[] }).vectors
 const ph = (rad: number) => Math.round(rad / PHASE_LSB)
 /** two XOR samples: clamps of nodes 0 and 1, then the target of node 5 */
 const SAMPLES = [ph(Math.PI / 2), ph(-Math.PI / 2), ph(Math.PI / 2), ph(-Math.PI / 2), ph(-Math.PI / 2), ph(-Math.PI / 2)]
@@ -132,6 +135,25 @@ for (const impl of ['ts', 'c'] as const) {
         // HELLO forgets the rule
         is(await h.hello(), 'DEVICE_INFO')
         nack(await h.call('LEARN_COMMIT', {}), 'LEARN_NOT_CONFIGURED', 0)
+        await h.call('STOP', {})
+      } finally {
+        await h.close()
+      }
+    })
+
+    it('passes the frozen on-board learning board vectors (vectors/board-learning.json)', async () => {
+      const h = await WireHost.open(path)
+      try {
+        for (const v of VECTORS) {
+          for (const [k, st] of v.steps.entries()) {
+            const where = `${v.name}, step ${k + 1}`
+            const m = await h.callRaw(Buffer.from(st.sendHex, 'hex'), 5)
+            if (st.expect === 'none') continue
+            assert.ok(m, `${where}: expected ${st.expect.name}, got no answer`)
+            assert.equal(m.name, st.expect.name, `${where}: got ${m.name} ${JSON.stringify(m.body)}`)
+            for (const [f, val] of Object.entries(st.expect.body ?? {})) assert.deepEqual((m.body as Record<string, unknown>)[f], val, `${where}: field ${f}`)
+          }
+        }
         await h.call('STOP', {})
       } finally {
         await h.close()
