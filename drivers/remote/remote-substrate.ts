@@ -221,7 +221,7 @@ export class RemoteSubstrate implements Substrate {
 
   private async relaxOn(s: Session, req: RelaxRequest): Promise<Omit<RelaxResult, 'timeS'>> {
     const info = this.info, dev = this.d.device
-    const lsb = dev.stateLsb, phase = isPhaseModel(info.model), mf = dev.maxFrame
+    const lsb = dev.stateLsb, phase = isPhaseModel(info.model)
     const B = req.batch, n = info.nodes, nIn = info.clampable.length, nOut = info.nudgeable.length
     if (this.slotSession !== s) { this.slots = []; this.slotSession = s }
     // 'previous' needs the board's own memory of the last batch; after a new session it is gone, and
