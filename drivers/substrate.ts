@@ -99,8 +99,48 @@ export interface RelaxResult {
   timeS: number
 }
 
+/**
+ * The rule a board applies itself in on-board learning (SPEC section 13): after a free and a nudged
+ * relaxation of each sample, Delta theta = -(eta/beta) mean_b (dE/dtheta(nudged_b) - dE/dtheta(free_b)),
+ * with eta for the couplings and biasEta for h and psi (0 = biases stay as they are).
+ */
+export interface LearnRule { eta: number; biasEta: number; beta: number; estimator: 'one-sided'; cost: 'log-cos' }
+
+export interface LearnStepRequest {
+  rule: LearnRule
+  batch: number
+  /** [batch, clampable.length] clamped values (rad) */
+  inputs: Float64Array
+  /** [batch, nudgeable.length] target phases (rad) */
+  targets: Float64Array
+  /** sample b of the free phase starts from the stream seeded (seed + b) mod 2^32, as a random RelaxRequest start */
+  seed: number
+  budget?: RelaxRequest['budget']
+}
+
+export interface LearnStepResult {
+  /** [batch, nudgeable.length] output states of the free equilibria (rad) */
+  outputs: Float64Array
+  /** free samples that settled */
+  settled: number
+  /** samples whose nudged phase settled and so entered the update (the mean is over these) */
+  accumulated: number
+  /** wall time of the step (s) */
+  timeS: number
+}
+
+/** A board that learns by itself: the host sends inputs, targets and a commit, never states or deltas. */
+export interface OnBoardLearner {
+  /** One EqProp step: free and nudged relaxations of every sample on the board, the update accumulated there and committed once. */
+  learnStep(req: LearnStepRequest): Promise<LearnStepResult>
+  /** Drops an update accumulated on the board but not committed (a step abandoned midway). */
+  discard(): Promise<void>
+}
+
 export interface Substrate {
   readonly info: SubstrateInfo
+  /** present when the device applies the learning rule itself (info.onBoardLearning) */
+  readonly learner?: OnBoardLearner
   /** Writes every parameter; resolves with the values as applied (quantised, clipped). */
   setParams(p: Params): Promise<Params>
   /** Adds delta to the parameters; resolves with the full parameter set as applied. */

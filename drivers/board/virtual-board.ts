@@ -39,6 +39,8 @@ export const VirtualBoardOptions = z.strictObject({
   budgetLimitUs: z.int().positive().max(0xffffffff).default(60_000_000),
   /** answer a frame with a bad CRC by NACK BAD_CRC (SPEC 3.4 says MAY) */
   nackBadCrc: z.boolean().default(true),
+  /** announce capability onBoardLearning and accept the LEARN_* commands (SPEC 13) */
+  onBoardLearning: z.boolean().default(false),
   faults: BoardFaults.prefault({}),
 })
 export type VirtualBoardOptions = z.infer<typeof VirtualBoardOptions>
@@ -77,9 +79,25 @@ export interface VirtualBoardStats {
 }
 
 const TICK_S = 0.05
+const RELAXING: ReadonlySet<MessageName> = new Set(['RELAX', 'LEARN_FREE', 'LEARN_NUDGED'])
+
+/** The learning rule of a session (LEARN_CONFIG), with the update accumulated since the last commit. */
+interface LearnState {
+  eta: number
+  biasEta: number
+  beta: number
+  /** sum over accumulated samples of dE/dtheta(nudged) - dE/dtheta(free), per parameter */
+  acc: Float64Array
+  samples: number
+}
 
 class Refusal extends Error {
   constructor(readonly code: ErrorName, readonly detail: number) { super(code) }
+}
+
+/** Phases as the board's readout gives them: wrapped to (-pi, pi] and rounded to state_lsb (rad). */
+function readout(phi: Float64Array): Float64Array {
+  return Float64Array.from(phi, (v) => toFixed(wrapPhase(v), PHASE_LSB) * PHASE_LSB)
 }
 
 /** The board side of the protocol for an XY network. Attach a byte link to let it talk. */
@@ -110,6 +128,9 @@ export class VirtualBoard {
   private hangDone = false
   private cancelTick: (() => void) | null = null
   private closed = false
+  private learn: LearnState | null = null
+  /** each sample's last LEARN_FREE equilibrium (rad, exact) */
+  private freeSnap: (Float64Array | null)[] = []
 
   constructor(network: Network, options: VirtualBoardOptionsInput = {}, clock: Clock = systemClock) {
     this.opts = VirtualBoardOptions.parse(options)
@@ -142,6 +163,7 @@ export class VirtualBoard {
     this.relaxToken++
     this.core.zero()
     this.clearSamples()
+    this.learn = null
     this.cache = null
     this.bootCounterValue++
     this.bootAt = this.clock.now()
@@ -236,7 +258,8 @@ export class VirtualBoard {
       if (!(e instanceof Refusal)) throw e
       this.reply(key, { name: 'NACK', body: { ref: msg.id, code: ERROR_CODES[e.code], detail: e.detail } })
     }
-    if (msg.name !== 'RELAX' || this.state !== 'busy') this.afterCommand()
+    // a relaxing command counts as answered when its relaxation ends (runRelax)
+    if (!RELAXING.has(msg.name) || this.state !== 'busy') this.afterCommand()
   }
 
   /** Fault triggers that fire once a command is answered. */
@@ -256,6 +279,7 @@ export class VirtualBoard {
   private hello(key: Omit<CacheEntry, 'reply'>, b: MessageBodies['HELLO']): void {
     this.relaxToken++
     this.clearSamples()
+    this.learn = null
     this.sessionMaxFrame = Math.max(MIN_FRAME_LIMIT, Math.min(b.maxFrame, this.opts.maxFrame))
     const wd = b.watchdogMs === 0 ? PROTOCOL.defaultWatchdogMs : Math.min(60_000, Math.max(100, b.watchdogMs))
     this.watchdogS = wd / 1000
@@ -267,7 +291,7 @@ export class VirtualBoard {
       name: 'DEVICE_INFO',
       body: {
         protoMinor: Math.min(b.protoMinor, PROTOCOL.minor), model: 'xy', reports: 'states',
-        capabilities: CAPABILITY.forceVector | CAPABILITY.givenStart | CAPABILITY.bias, costs: COSTS['log-cos'],
+        capabilities: CAPABILITY.forceVector | CAPABILITY.givenStart | CAPABILITY.bias | (this.opts.onBoardLearning ? CAPABILITY.onBoardLearning : 0), costs: COSTS['log-cos'],
         maxFrame: this.sessionMaxFrame, maxBatch: this.opts.maxBatch, nodeCount: c.n, edgeCount: c.m,
         clampableCount: c.clampable.length, nudgeableCount: c.nudgeable.length, coupling: c.coupling, bias: c.bias,
         stateLsb: PHASE_LSB, edgeLsb: 0, watchdogMs: wd, bootCounter: this.bootCounterValue, uid: this.opts.uid, firmware: BOARD_FIRMWARE,
@@ -336,6 +360,49 @@ export class VirtualBoard {
         return this.ack(key, msg.id)
       }
       case 'RELAX': return this.startRelax(key, msg.body)
+      case 'LEARN_CONFIG': {
+        this.needLearning()
+        const { eta, biasEta, beta, cost } = msg.body
+        ;[eta, biasEta, beta].forEach((v, k) => { if (!Number.isFinite(v) || v < 0 && k < 2 || v === 0 && k === 2) throw new Refusal('OUT_OF_RANGE', k) })
+        if (cost !== 'log-cos') throw new Refusal('UNSUPPORTED', 0)
+        this.learn = { eta, biasEta, beta, acc: new Float64Array(c.total), samples: 0 }
+        return this.ack(key, msg.id)
+      }
+      case 'LEARN_FREE': {
+        this.needLearning()
+        if (!this.learn) throw new Refusal('LEARN_NOT_CONFIGURED', 0)
+        const { batch, seed, budgetUs, maxSteps, samples } = msg.body
+        const nIn = c.clampable.length, nOut = c.nudgeable.length
+        if (batch === 0 || batch > this.opts.maxBatch || batch * nOut > arrayCapacity('LEARN_OUTPUTS', this.sessionMaxFrame)) throw new Refusal('OUT_OF_RANGE', batch)
+        if (samples.length !== batch * (nIn + nOut)) throw new Refusal('OUT_OF_RANGE', batch * (nIn + nOut))
+        for (let i = 0; i < batch; i++) {
+          const s = this.samples[i], at = i * (nIn + nOut)
+          for (let k = 0; k < nIn; k++) s.clamps[k] = samples[at + k] * PHASE_LSB
+          for (let k = 0; k < nOut; k++) s.targets[k] = samples[at + nIn + k] * PHASE_LSB
+        }
+        return this.beginRelax(key, { batch, phase: 'free', nudge: 'cost', cost: 'log-cos', start: 'random', beta: 0, seed, budgetUs, maxSteps }, 'free')
+      }
+      case 'LEARN_NUDGED': {
+        this.needLearning()
+        const l = this.learn
+        if (!l) throw new Refusal('LEARN_NOT_CONFIGURED', 0)
+        const { batch, budgetUs, maxSteps } = msg.body
+        if (batch === 0 || batch > this.opts.maxBatch) throw new Refusal('OUT_OF_RANGE', batch)
+        const missing = this.freeSnap.findIndex((f, i) => i < batch && f === null)
+        if (missing >= 0) throw new Refusal('NO_PREVIOUS', missing)
+        return this.beginRelax(key, { batch, phase: 'nudged', nudge: 'cost', cost: 'log-cos', start: 'given', beta: l.beta, seed: 0, budgetUs, maxSteps }, 'nudged')
+      }
+      case 'LEARN_COMMIT': {
+        this.needLearning()
+        if (!this.learn) throw new Refusal('LEARN_NOT_CONFIGURED', 0)
+        this.commitLearning(this.learn)
+        return this.ack(key, msg.id)
+      }
+      case 'LEARN_DISCARD': {
+        this.needLearning()
+        if (this.learn) { this.learn.acc.fill(0); this.learn.samples = 0 }
+        return this.ack(key, msg.id)
+      }
       case 'GET_STATE': {
         const { sample, kind, offset, count } = msg.body
         if (sample >= this.lastBatch) throw new Refusal('OUT_OF_RANGE', sample)
@@ -363,10 +430,47 @@ export class VirtualBoard {
       const missing = this.samples.findIndex((s, i) => i < b.batch && s.prev === null)
       if (missing >= 0) throw new Refusal('NO_PREVIOUS', missing)
     }
+    this.beginRelax(key, b, null)
+  }
+
+  private beginRelax(key: Omit<CacheEntry, 'reply'>, b: MessageBodies['RELAX'], learn: 'free' | 'nudged' | null): void {
     this.state = 'busy'
     this.cache = { ...key, reply: null }
     const token = ++this.relaxToken
-    void this.runRelax(key, b, token)
+    void this.runRelax(key, b, token, learn)
+  }
+
+  private needLearning(): void {
+    if (!this.opts.onBoardLearning) throw new Refusal('UNSUPPORTED', 0)
+  }
+
+  /** Adds one sample's contrast dE/dtheta(nudged) - dE/dtheta(free) to the accumulator (SPEC 13). */
+  private accumulate(l: LearnState, free: Float64Array, nudged: Float64Array): void {
+    const c = this.core, p = c.params, m = c.m, n = c.n
+    for (let e = 0; e < m; e++) {
+      const [i, j] = c.edges[e]
+      // dE/dW = -cos(phi_i - phi_j)
+      l.acc[e] += Math.cos(free[i] - free[j]) - Math.cos(nudged[i] - nudged[j])
+    }
+    if (l.biasEta === 0) return
+    for (let i = 0; i < n; i++) {
+      const h = p[m + i], psi = p[m + n + i]
+      // dE/dh = -cos(phi - psi), dE/dpsi = -h sin(phi - psi)
+      l.acc[m + i] += Math.cos(free[i] - psi) - Math.cos(nudged[i] - psi)
+      l.acc[m + n + i] += h * (Math.sin(free[i] - psi) - Math.sin(nudged[i] - psi))
+    }
+  }
+
+  /** LEARN_COMMIT: theta += -(eta/beta) acc / samples, through the board's clip and quantise, then a fresh accumulator. */
+  private commitLearning(l: LearnState): void {
+    const c = this.core
+    if (l.samples > 0) {
+      const k = -1 / (l.beta * l.samples)
+      if (l.eta !== 0) c.update(0, Array.from(l.acc.subarray(0, c.m), (v) => Math.fround(l.eta * k * v)))
+      if (l.biasEta !== 0) c.update(c.m, Array.from(l.acc.subarray(c.m), (v) => Math.fround(l.biasEta * k * v)))
+    }
+    l.acc.fill(0)
+    l.samples = 0
   }
 
   /** The step and time budgets of a RELAX after the board's defaults and clamps (SPEC 6.5). */
@@ -378,7 +482,7 @@ export class VirtualBoard {
     }
   }
 
-  private async runRelax(key: Omit<CacheEntry, 'reply'>, b: MessageBodies['RELAX'], token: number): Promise<void> {
+  private async runRelax(key: Omit<CacheEntry, 'reply'>, b: MessageBodies['RELAX'], token: number, learn: 'free' | 'nudged' | null): Promise<void> {
     const t0 = performance.now()
     const { budgetUs, maxSteps } = this.relaxBudget(b)
     const deadline = t0 + budgetUs / 1000
@@ -393,7 +497,8 @@ export class VirtualBoard {
       const s = this.samples[i]
       const job: SampleJob = {
         clamps: s.clamps,
-        start: b.start === 'random' ? { kind: 'random', seed: (b.seed + i) >>> 0 } : { kind: 'given', states: b.start === 'given' ? s.start : s.prev! },
+        start: b.start === 'random' ? { kind: 'random', seed: (b.seed + i) >>> 0 }
+          : { kind: 'given', states: learn === 'nudged' ? this.freeSnap[i]! : b.start === 'given' ? s.start : s.prev! },
         nudge: b.phase === 'free' ? undefined : b.nudge === 'cost' ? { kind: 'cost', beta: b.beta, targets: s.targets } : { kind: 'force', force: s.force },
         maxEvals: maxSteps, deadline, between,
       }
@@ -409,7 +514,30 @@ export class VirtualBoard {
     this.stats.relaxations++
     this.lastBatch = b.batch
     this.state = 'ready'
-    this.reply(key, { name: 'RELAX_DONE', body: { batch: b.batch, settled, elapsedUs: Math.min(0xffffffff, Math.round((performance.now() - t0) * 1000)) } })
+    const elapsedUs = Math.min(0xffffffff, Math.round((performance.now() - t0) * 1000))
+    if (learn === 'free') {
+      const values: number[] = []
+      for (let i = 0; i < b.batch; i++) {
+        // the board learns from its readout (state_lsb), as a host does from the states it reads back
+        const snap = readout(this.samples[i].prev!)
+        this.freeSnap[i] = snap
+        for (const o of this.core.nudgeable) values.push(Math.round(snap[o] / PHASE_LSB))
+      }
+      this.reply(key, { name: 'LEARN_OUTPUTS', body: { batch: b.batch, settled, elapsedUs, values } })
+    } else if (learn === 'nudged') {
+      // only samples whose nudged phase settled give a usable contrast (as the host's trainer decides)
+      const l = this.learn!
+      let used = 0
+      for (let i = 0; i < b.batch; i++) {
+        if (!this.samples[i].settled) continue
+        this.accumulate(l, this.freeSnap[i]!, readout(this.samples[i].prev!))
+        l.samples++
+        used++
+      }
+      this.reply(key, { name: 'RELAX_DONE', body: { batch: b.batch, settled: used, elapsedUs } })
+    } else {
+      this.reply(key, { name: 'RELAX_DONE', body: { batch: b.batch, settled, elapsedUs } })
+    }
     this.afterCommand()
   }
 
@@ -436,6 +564,7 @@ export class VirtualBoard {
       force: new Float64Array(c.n), start: new Float64Array(c.n), prev: null, settled: false, steps: 0, energy: NaN,
     }))
     this.lastBatch = 0
+    this.freeSnap = this.samples.map(() => null)
   }
 
   /** The safe state (SPEC 7.2): relaxation aborted, parameters 0, clamps and cache gone. */
@@ -443,6 +572,7 @@ export class VirtualBoard {
     this.relaxToken++
     this.core.zero()
     this.clearSamples()
+    this.learn = null
     this.cache = null
     this.state = 'safe'
     this.armed = false

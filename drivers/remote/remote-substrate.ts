@@ -5,7 +5,9 @@
 // committed only when every chunk was applied).
 import { arrayCapacity, CAPABILITY, COSTS, planChunks, PROTOCOL, type MessageName } from '../../firmware-protocol/ts/index.ts'
 import { EqpError } from '../../src/errors.ts'
-import { type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
+import {
+  type LearnRule, type LearnStepRequest, type LearnStepResult, type OnBoardLearner, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo,
+} from '../substrate.ts'
 import type { Connector } from '../transports/transport.ts'
 import { BoardConnection, type ConnectionOptions } from './connection.ts'
 import type { DeviceStatus } from './diagnostics.ts'
@@ -33,6 +35,16 @@ export class RemoteSubstrate implements Substrate {
   private slotSession: Session | null = null
   private last: { session: Session; batch: number; states: Float64Array } | null = null
   private infoCache: SubstrateInfo | null = null
+  /** the board changed its parameters itself (LEARN_COMMIT) since auth was last read */
+  private authStale = false
+  /** the rule sent with LEARN_CONFIG, and the session it holds in (HELLO forgets it) */
+  private learnRule: { session: Session; rule: LearnRule } | null = null
+  /** a learning step began and did not commit: the board may hold part of its update */
+  private learnOpen = false
+  private readonly learnerImpl: OnBoardLearner = {
+    learnStep: (req) => this.learnStep(req),
+    discard: () => this.connection.run(async (s) => { await s.call('LEARN_DISCARD', {}); this.learnOpen = false }),
+  }
 
   constructor(readonly connection: BoardConnection) {
     connection.restore = (s, how) => this.restore(s, how.initial)
@@ -41,6 +53,11 @@ export class RemoteSubstrate implements Substrate {
   get info(): SubstrateInfo {
     this.infoCache ??= toInfo(this.connection.description)
     return this.infoCache
+  }
+
+  /** On-board learning (SPEC 13), when the board announces it. */
+  get learner(): OnBoardLearner | undefined {
+    return this.info.onBoardLearning ? this.learnerImpl : undefined
   }
 
   /** Connection state, diagnostics and counters. */
@@ -52,6 +69,7 @@ export class RemoteSubstrate implements Substrate {
   async setParams(p: Params): Promise<Params> {
     const ranges = this.paramRanges(p, 'setParams')
     return this.connection.run(async (s) => {
+      await this.freshAuth(s)
       const applied = this.auth!.slice()
       for (const r of ranges) await this.writeRange(s, 'SET_PARAMS', r.offset, r.values, applied)
       this.auth = applied
@@ -62,6 +80,7 @@ export class RemoteSubstrate implements Substrate {
   async updateParams(delta: Params): Promise<Params> {
     const ranges = this.paramRanges(delta, 'updateParams')
     return this.connection.run(async (s) => {
+      await this.freshAuth(s)
       const applied = this.auth!.slice()
       for (const r of ranges) await this.writeRange(s, 'UPDATE_PARAMS', r.offset, r.values, applied)
       this.auth = applied
@@ -70,7 +89,11 @@ export class RemoteSubstrate implements Substrate {
   }
 
   async getParams(): Promise<Params> {
-    return this.connection.run(async (s) => this.toParams(await this.readParams(s)))
+    return this.connection.run(async (s) => {
+      this.auth = await this.readParams(s)
+      this.authStale = false
+      return this.toParams(this.auth)
+    })
   }
 
   async relax(req: RelaxRequest): Promise<RelaxResult> {
@@ -91,9 +114,24 @@ export class RemoteSubstrate implements Substrate {
       this.auth = await this.readParams(s)
       return
     }
+    if (this.authStale) {
+      // the board learned since the host last read its parameters: they are the authority unless the
+      // board lost them (boot and the safe state zero every parameter, SPEC 7.2); then the host's last
+      // read copy is rewritten and the updates committed after that read are lost
+      const onBoard = await this.readParams(s)
+      this.authStale = false
+      if (onBoard.some((v) => v !== 0)) { this.auth = onBoard; return }
+    }
     const scratch = this.auth.slice()
     await this.writeRange(s, 'SET_PARAMS', 0, this.auth, scratch)
     this.connection.counters.paramRewrites++
+  }
+
+  /** Reads the parameters back when the board changed them itself, so writes start from its values. */
+  private async freshAuth(s: Session): Promise<void> {
+    if (!this.authStale) return
+    this.auth = await this.readParams(s)
+    this.authStale = false
   }
 
   private total(): number {
@@ -183,7 +221,7 @@ export class RemoteSubstrate implements Substrate {
 
   private async relaxOn(s: Session, req: RelaxRequest): Promise<Omit<RelaxResult, 'timeS'>> {
     const info = this.info, dev = this.d.device
-    const lsb = dev.stateLsb, phase = isPhaseModel(info.model), mf = dev.maxFrame
+    const lsb = dev.stateLsb, phase = isPhaseModel(info.model)
     const B = req.batch, n = info.nodes, nIn = info.clampable.length, nOut = info.nudgeable.length
     if (this.slotSession !== s) { this.slots = []; this.slotSession = s }
     // 'previous' needs the board's own memory of the last batch; after a new session it is gone, and
@@ -192,29 +230,8 @@ export class RemoteSubstrate implements Substrate {
     if (start.kind === 'previous' && this.last && this.last.session !== s) start = { kind: 'given', states: this.last.states }
     const nudge = req.phase === 'nudged' ? req.nudge! : undefined
     for (let b = 0; b < B; b++) {
-      const slot = (this.slots[b] ??= { clamps: null, targets: null })
-      const clamps = new Int16Array(nIn)
-      for (let k = 0; k < nIn; k++) clamps[k] = stateToWire(req.inputs[b * nIn + k], lsb, phase)
-      if (!sameValues(slot.clamps, clamps)) {
-        slot.clamps = null
-        const cap = arrayCapacity('CLAMP', mf)
-        const chunks = planChunks(nIn, cap)
-        if (chunks.length === 0) await s.call('CLAMP', { sample: b, replace: true, clamps: [] })
-        for (const c of chunks) {
-          const list = Array.from({ length: c.count }, (_, k) => ({ node: info.clampable[c.offset + k], value: clamps[c.offset + k] }))
-          await s.call('CLAMP', { sample: b, replace: c.offset === 0, clamps: list })
-        }
-        slot.clamps = clamps
-      }
-      if (nudge?.kind === 'cost') {
-        const t = new Int16Array(nOut)
-        for (let k = 0; k < nOut; k++) t[k] = stateToWire(nudge.targets[b * nOut + k], lsb, phase)
-        if (!sameValues(slot.targets, t)) {
-          slot.targets = null
-          await this.sendChunks(s, 'SET_TARGETS', b, Array.from(t))
-          slot.targets = t
-        }
-      } else if (nudge?.kind === 'force') {
+      await this.writeSample(s, b, req.inputs.subarray(b * nIn, (b + 1) * nIn), nudge?.kind === 'cost' ? nudge.targets.subarray(b * nOut, (b + 1) * nOut) : null)
+      if (nudge?.kind === 'force') {
         await this.sendChunks(s, 'SET_FORCE', b, Array.from(nudge.force.subarray(b * n, (b + 1) * n)))
       }
       if (start.kind === 'given') {
@@ -245,11 +262,106 @@ export class RemoteSubstrate implements Substrate {
     return { states, energy, settled, steps }
   }
 
+  /** Writes one sample slot's clamps (rad) and, if given, targets (rad), skipping what the slot already holds. */
+  private async writeSample(s: Session, b: number, inputs: Float64Array, targets: Float64Array | null): Promise<void> {
+    const info = this.info, dev = this.d.device
+    const lsb = dev.stateLsb, phase = isPhaseModel(info.model), mf = dev.maxFrame
+    const nIn = info.clampable.length
+    if (this.slotSession !== s) { this.slots = []; this.slotSession = s }
+    const slot = (this.slots[b] ??= { clamps: null, targets: null })
+    const clamps = new Int16Array(nIn)
+    for (let k = 0; k < nIn; k++) clamps[k] = stateToWire(inputs[k], lsb, phase)
+    if (!sameValues(slot.clamps, clamps)) {
+      slot.clamps = null
+      const chunks = planChunks(nIn, arrayCapacity('CLAMP', mf))
+      if (chunks.length === 0) await s.call('CLAMP', { sample: b, replace: true, clamps: [] })
+      for (const c of chunks) {
+        const list = Array.from({ length: c.count }, (_, k) => ({ node: info.clampable[c.offset + k], value: clamps[c.offset + k] }))
+        await s.call('CLAMP', { sample: b, replace: c.offset === 0, clamps: list })
+      }
+      slot.clamps = clamps
+    }
+    if (targets) {
+      const t = Int16Array.from(targets, (v) => stateToWire(v, lsb, phase))
+      if (!sameValues(slot.targets, t)) {
+        slot.targets = null
+        await this.sendChunks(s, 'SET_TARGETS', b, Array.from(t))
+        slot.targets = t
+      }
+    }
+  }
+
+  // ---- on-board learning (SPEC 13) ---------------------------------------------------------------------
+
+  /** Samples per LEARN_FREE: the board's batch, and what one LEARN_FREE and one LEARN_OUTPUTS frame carry. */
+  learnChunk(): number {
+    const mf = this.d.device.maxFrame, nOut = this.info.nudgeable.length, per = this.info.clampable.length + nOut
+    const fit = Math.min(Math.floor(arrayCapacity('LEARN_FREE', mf) / Math.max(1, per)), Math.floor(arrayCapacity('LEARN_OUTPUTS', mf) / Math.max(1, nOut)))
+    return Math.max(1, Math.min(this.info.maxBatch, fit))
+  }
+
+  private async learnStep(req: LearnStepRequest): Promise<LearnStepResult> {
+    const t0 = performance.now()
+    const info = this.info, B = req.batch, nIn = info.clampable.length, nOut = info.nudgeable.length
+    if (!info.onBoardLearning) throw new EqpError('EQP_ERR_DEVICE_UNSUPPORTED', [info.uid, 'on-board learning'])
+    if (!Number.isInteger(B) || B < 1) throw new EqpError('EQP_ERR_BAD_INPUT', ['batch', `expected a whole number >= 1, got ${B}`])
+    if (req.inputs.length !== B * nIn) throw new EqpError('EQP_ERR_BAD_INPUT', ['inputs', `expected batch x ${nIn} = ${B * nIn} values, got ${req.inputs.length}`])
+    if (req.targets.length !== B * nOut) throw new EqpError('EQP_ERR_BAD_INPUT', ['targets', `expected batch x ${nOut} = ${B * nOut} values, got ${req.targets.length}`])
+    const r = req.rule
+    for (const k of ['eta', 'biasEta', 'beta'] as const) if (!Number.isFinite(r[k])) throw new EqpError('EQP_ERR_BAD_INPUT', [`rule.${k}`, 'not finite'])
+    const res = await this.connection.run(async (s) => {
+      const dev = this.d.device, lsb = dev.stateLsb, phase = isPhaseModel(info.model)
+      const rule = this.learnRule
+      if (!rule || rule.session !== s || !sameRule(rule.rule, r)) {
+        // LEARN_CONFIG also drops whatever an abandoned step left accumulated
+        await s.call('LEARN_CONFIG', { eta: f32(r.eta), biasEta: f32(r.biasEta), beta: f32(r.beta), estimator: r.estimator, cost: r.cost })
+        this.learnRule = { session: s, rule: { ...r } }
+      } else if (this.learnOpen) {
+        await s.call('LEARN_DISCARD', {})
+      }
+      this.learnOpen = true
+      const outputs = new Float64Array(B * nOut)
+      let settled = 0, accumulated = 0
+      const chunk = this.learnChunk()
+      const budgetS = req.budget?.maxTimeS ?? 0
+      const budget = { budgetUs: Math.min(0xffffffff, Math.round(budgetS * 1e6)), maxSteps: Math.min(0xffffffff, req.budget?.maxEvals ?? 0) }
+      for (let a = 0; a < B; a += chunk) {
+        const e = Math.min(B, a + chunk)
+        // inputs and targets travel in the LEARN_FREE frame itself, and replace what the slots held
+        const samples: number[] = []
+        if (this.slotSession !== s) { this.slots = []; this.slotSession = s }
+        for (let b = a; b < e; b++) {
+          const clamps = Int16Array.from(req.inputs.subarray(b * nIn, (b + 1) * nIn), (v) => stateToWire(v, lsb, phase))
+          const targets = Int16Array.from(req.targets.subarray(b * nOut, (b + 1) * nOut), (v) => stateToWire(v, lsb, phase))
+          samples.push(...clamps, ...targets)
+          this.slots[b - a] = { clamps, targets }
+        }
+        const f = await s.call('LEARN_FREE', { batch: e - a, seed: (req.seed + a) >>> 0, ...budget, samples }, { budgetS })
+        if (f.batch !== e - a || f.values.length !== (e - a) * nOut) throw new ProtocolViolation(`LEARN_OUTPUTS holds ${f.values.length} values of ${f.batch} samples for a LEARN_FREE of ${e - a}`)
+        for (let k = 0; k < f.values.length; k++) outputs[a * nOut + k] = stateFromWire(f.values[k], lsb)
+        settled += f.settled
+        const nu = await s.call('LEARN_NUDGED', { batch: e - a, ...budget }, { budgetS })
+        accumulated += nu.settled
+      }
+      await s.call('LEARN_COMMIT', {})
+      this.learnOpen = false
+      this.authStale = true
+      return { outputs, settled, accumulated }
+    })
+    // the board's per-sample equilibria are now the learning relaxations': no 'previous' start from them
+    this.last = null
+    return { ...res, timeS: (performance.now() - t0) / 1000 }
+  }
+
   private async sendChunks(s: Session, cmd: 'SET_TARGETS' | 'SET_FORCE' | 'SET_START', sample: number, values: number[]): Promise<void> {
     for (const c of planChunks(values.length, arrayCapacity(cmd as MessageName, this.d.device.maxFrame))) {
       await s.call(cmd, { sample, offset: c.offset, values: values.slice(c.offset, c.offset + c.count) })
     }
   }
+}
+
+function sameRule(a: LearnRule, b: LearnRule): boolean {
+  return f32(a.eta) === f32(b.eta) && f32(a.biasEta) === f32(b.biasEta) && f32(a.beta) === f32(b.beta) && a.estimator === b.estimator && a.cost === b.cost
 }
 
 function sameValues(a: Int16Array | null, b: Int16Array): boolean {

@@ -15,6 +15,8 @@ import { addRtt } from './diagnostics.ts'
 const MAX_SENDS = 64
 /** A RELAX not yet measured: wait this long (s) before the first probe, as TCP's initial RTO. */
 const RELAX_INITIAL_RTO_S = 1
+/** Commands that relax and answer only when done (RELAX and the on-board learning relaxations). */
+const RELAXING: ReadonlySet<CommandName> = new Set(['RELAX', 'LEARN_FREE', 'LEARN_NUDGED'])
 
 /**
  * Round-trip estimates per command (RFC 6298: smoothed RTT and its variation from first-attempt
@@ -57,6 +59,7 @@ export const REPLY_OF = {
   HELLO: 'DEVICE_INFO', GET_EDGES: 'EDGES', GET_NODE_LIST: 'NODE_LIST', SET_PARAMS: 'PARAMS', UPDATE_PARAMS: 'PARAMS',
   GET_PARAMS: 'PARAMS', CLAMP: 'ACK', SET_TARGETS: 'ACK', SET_FORCE: 'ACK', SET_START: 'ACK', RELAX: 'RELAX_DONE',
   GET_STATE: 'STATE', STOP: 'ACK',
+  LEARN_CONFIG: 'ACK', LEARN_FREE: 'LEARN_OUTPUTS', LEARN_NUDGED: 'RELAX_DONE', LEARN_COMMIT: 'ACK', LEARN_DISCARD: 'ACK',
 } as const satisfies Record<CommandName, string>
 for (const [cmd, reply] of Object.entries(REPLY_OF)) {
   if (messageSpec(cmd).reply[0] !== reply) throw new Error(`REPLY_OF.${cmd} = ${reply} disagrees with messages.json`)
@@ -193,7 +196,7 @@ export class Session {
       const seq = this.nextSeq()
       const frame = encodeMessage({ name, body, seq } as never)
       // a RELAX answers when the board is done: allow the budget, and a few board heartbeats of quiet
-      const timeoutS = name === 'RELAX' ? Math.max(this.opts.replyTimeoutS, 2.5 * this.opts.heartbeatS) + budgetS : this.opts.replyTimeoutS
+      const timeoutS = RELAXING.has(name) ? Math.max(this.opts.replyTimeoutS, 2.5 * this.opts.heartbeatS) + budgetS : this.opts.replyTimeoutS
       const p: Pending = { name, body, seq, frame, reply: REPLY_OF[name], resolve, reject, timeoutS, attempts: 0, timeouts: 0, firstSentAt: NaN, cancel: null }
       this.pending = p
       this.hooks.counters.commands++
@@ -223,14 +226,14 @@ export class Session {
 
   /** How long one send of p waits for its answer (s): the measured round trip, at least replyTimeoutS. */
   private attemptTimeout(p: Pending): number {
-    return this.rtt.rto(p.name, this.opts.replyTimeoutS, p.name === 'RELAX' ? RELAX_INITIAL_RTO_S : undefined)
+    return this.rtt.rto(p.name, this.opts.replyTimeoutS, RELAXING.has(p.name) ? RELAX_INITIAL_RTO_S : undefined)
   }
 
   private arm(p: Pending): void {
     p.cancel?.()
     p.cancel = this.opts.clock.after(this.attemptTimeout(p), () => {
       if (this.pending !== p) return
-      if (p.name === 'RELAX' && this.opts.clock.now() - Math.max(this.lastRx, p.firstSentAt) < p.timeoutS) {
+      if (RELAXING.has(p.name) && this.opts.clock.now() - Math.max(this.lastRx, p.firstSentAt) < p.timeoutS) {
         // a RELAX answers when done; until then, probe: a board that is working on it ignores the
         // copy (SPEC 5.4), one that never got it starts now. Only quiet beyond the allowance times out.
         this.rtt.backoff(p.name)
@@ -281,7 +284,7 @@ export class Session {
       case 'HEARTBEAT':
         c.heartbeatsIn++
         this.hooks.onHeartbeat?.(m.body)
-        if (p?.name === 'RELAX' && !Number.isNaN(p.firstSentAt)) {
+        if (p !== null && RELAXING.has(p.name) && !Number.isNaN(p.firstSentAt)) {
           // busy: it is working on it, wait on; otherwise it never got the RELAX (or its reply was lost)
           if (m.body.state === 'busy') this.arm(p)
           else this.send(p)

@@ -131,6 +131,16 @@ static bool valid_board_state(unsigned v)
   }
 }
 
+static bool valid_learn_estimator(unsigned v)
+{
+  switch (v) {
+  case EQP_LEARN_ESTIMATOR_ONE_SIDED:
+    return true;
+  default:
+    return false;
+  }
+}
+
 static void wr_range(eqp_wr_t *wp, const eqp_range_t *v)
 {
   eqp_wr_f32(wp, v->min);
@@ -839,6 +849,159 @@ int eqp_decode_fault(const uint8_t *p, size_t n, eqp_fault_body_t *m, uint32_t *
   return finish_read(&r, detail);
 }
 
+int eqp_encode_learn_config(const eqp_learn_config_body_t *m, uint8_t *out, size_t cap, size_t *len)
+{
+  eqp_wr_t w;
+  if (!valid_learn_estimator(m->estimator)) return EQP_ERR_BAD_PAYLOAD;
+  if (!valid_cost(m->cost)) return EQP_ERR_BAD_PAYLOAD;
+  eqp_wr_init(&w, out, cap);
+  eqp_wr_f32(&w, m->eta);
+  eqp_wr_f32(&w, m->bias_eta);
+  eqp_wr_f32(&w, m->beta);
+  eqp_wr_u8(&w, m->estimator);
+  eqp_wr_u8(&w, m->cost);
+  return finish_write(&w, len);
+}
+
+int eqp_decode_learn_config(const uint8_t *p, size_t n, eqp_learn_config_body_t *m, uint32_t *detail)
+{
+  eqp_rd_t r;
+  size_t at;
+  eqp_rd_init(&r, p, n);
+  m->eta = eqp_rd_f32(&r);
+  m->bias_eta = eqp_rd_f32(&r);
+  m->beta = eqp_rd_f32(&r);
+  at = r.pos;
+  m->estimator = eqp_rd_u8(&r);
+  if (!r.err && !valid_learn_estimator(m->estimator)) return fail(detail, at);
+  at = r.pos;
+  m->cost = eqp_rd_u8(&r);
+  if (!r.err && !valid_cost(m->cost)) return fail(detail, at);
+  return finish_read(&r, detail);
+}
+
+int eqp_encode_learn_free(const eqp_learn_free_body_t *m, uint8_t *out, size_t cap, size_t *len)
+{
+  eqp_wr_t w;
+  size_t i;
+  if (m->samples_count > EQP_LEARN_FREE_SAMPLES_MAX) return EQP_ERR_BAD_PAYLOAD;
+  eqp_wr_init(&w, out, cap);
+  eqp_wr_u16(&w, m->batch);
+  eqp_wr_u32(&w, m->seed);
+  eqp_wr_u32(&w, m->budget_us);
+  eqp_wr_u32(&w, m->max_steps);
+  eqp_wr_u16(&w, m->samples_count);
+  for (i = 0; i < m->samples_count; i++) eqp_wr_i16(&w, m->samples[i]);
+  return finish_write(&w, len);
+}
+
+int eqp_decode_learn_free(const uint8_t *p, size_t n, eqp_learn_free_body_t *m, uint32_t *detail)
+{
+  eqp_rd_t r;
+  size_t at;
+  size_t i;
+  eqp_rd_init(&r, p, n);
+  m->batch = eqp_rd_u16(&r);
+  m->seed = eqp_rd_u32(&r);
+  m->budget_us = eqp_rd_u32(&r);
+  m->max_steps = eqp_rd_u32(&r);
+  at = r.pos;
+  m->samples_count = eqp_rd_u16(&r);
+  if (r.err) {
+    m->samples_count = 0;
+  } else {
+    if (m->samples_count > EQP_LEARN_FREE_SAMPLES_MAX || (size_t)m->samples_count * 2u > r.n - r.pos) return fail(detail, at);
+    for (i = 0; i < m->samples_count; i++) m->samples[i] = eqp_rd_i16(&r);
+  }
+  return finish_read(&r, detail);
+}
+
+int eqp_encode_learn_outputs(const eqp_learn_outputs_body_t *m, uint8_t *out, size_t cap, size_t *len)
+{
+  eqp_wr_t w;
+  size_t i;
+  if (m->values_count > EQP_LEARN_OUTPUTS_VALUES_MAX) return EQP_ERR_BAD_PAYLOAD;
+  eqp_wr_init(&w, out, cap);
+  eqp_wr_u16(&w, m->batch);
+  eqp_wr_u16(&w, m->settled);
+  eqp_wr_u32(&w, m->elapsed_us);
+  eqp_wr_u16(&w, m->values_count);
+  for (i = 0; i < m->values_count; i++) eqp_wr_i16(&w, m->values[i]);
+  return finish_write(&w, len);
+}
+
+int eqp_decode_learn_outputs(const uint8_t *p, size_t n, eqp_learn_outputs_body_t *m, uint32_t *detail)
+{
+  eqp_rd_t r;
+  size_t at;
+  size_t i;
+  eqp_rd_init(&r, p, n);
+  m->batch = eqp_rd_u16(&r);
+  m->settled = eqp_rd_u16(&r);
+  m->elapsed_us = eqp_rd_u32(&r);
+  at = r.pos;
+  m->values_count = eqp_rd_u16(&r);
+  if (r.err) {
+    m->values_count = 0;
+  } else {
+    if (m->values_count > EQP_LEARN_OUTPUTS_VALUES_MAX || (size_t)m->values_count * 2u > r.n - r.pos) return fail(detail, at);
+    for (i = 0; i < m->values_count; i++) m->values[i] = eqp_rd_i16(&r);
+  }
+  return finish_read(&r, detail);
+}
+
+int eqp_encode_learn_nudged(const eqp_learn_nudged_body_t *m, uint8_t *out, size_t cap, size_t *len)
+{
+  eqp_wr_t w;
+  eqp_wr_init(&w, out, cap);
+  eqp_wr_u16(&w, m->batch);
+  eqp_wr_u32(&w, m->budget_us);
+  eqp_wr_u32(&w, m->max_steps);
+  return finish_write(&w, len);
+}
+
+int eqp_decode_learn_nudged(const uint8_t *p, size_t n, eqp_learn_nudged_body_t *m, uint32_t *detail)
+{
+  eqp_rd_t r;
+  eqp_rd_init(&r, p, n);
+  m->batch = eqp_rd_u16(&r);
+  m->budget_us = eqp_rd_u32(&r);
+  m->max_steps = eqp_rd_u32(&r);
+  return finish_read(&r, detail);
+}
+
+int eqp_encode_learn_commit(const eqp_learn_commit_body_t *m, uint8_t *out, size_t cap, size_t *len)
+{
+  eqp_wr_t w;
+  (void)m;
+  eqp_wr_init(&w, out, cap);
+  return finish_write(&w, len);
+}
+
+int eqp_decode_learn_commit(const uint8_t *p, size_t n, eqp_learn_commit_body_t *m, uint32_t *detail)
+{
+  eqp_rd_t r;
+  eqp_rd_init(&r, p, n);
+  m->reserved_ = 0;
+  return finish_read(&r, detail);
+}
+
+int eqp_encode_learn_discard(const eqp_learn_discard_body_t *m, uint8_t *out, size_t cap, size_t *len)
+{
+  eqp_wr_t w;
+  (void)m;
+  eqp_wr_init(&w, out, cap);
+  return finish_write(&w, len);
+}
+
+int eqp_decode_learn_discard(const uint8_t *p, size_t n, eqp_learn_discard_body_t *m, uint32_t *detail)
+{
+  eqp_rd_t r;
+  eqp_rd_init(&r, p, n);
+  m->reserved_ = 0;
+  return finish_read(&r, detail);
+}
+
 int eqp_encode_body(uint8_t id, const eqp_body_t *b, uint8_t *out, size_t cap, size_t *len)
 {
   switch (id) {
@@ -865,6 +1028,12 @@ int eqp_encode_body(uint8_t id, const eqp_body_t *b, uint8_t *out, size_t cap, s
   case EQP_MSG_NACK: return eqp_encode_nack(&b->nack, out, cap, len);
   case EQP_MSG_HEARTBEAT: return eqp_encode_heartbeat(&b->heartbeat, out, cap, len);
   case EQP_MSG_FAULT: return eqp_encode_fault(&b->fault, out, cap, len);
+  case EQP_MSG_LEARN_CONFIG: return eqp_encode_learn_config(&b->learn_config, out, cap, len);
+  case EQP_MSG_LEARN_FREE: return eqp_encode_learn_free(&b->learn_free, out, cap, len);
+  case EQP_MSG_LEARN_OUTPUTS: return eqp_encode_learn_outputs(&b->learn_outputs, out, cap, len);
+  case EQP_MSG_LEARN_NUDGED: return eqp_encode_learn_nudged(&b->learn_nudged, out, cap, len);
+  case EQP_MSG_LEARN_COMMIT: return eqp_encode_learn_commit(&b->learn_commit, out, cap, len);
+  case EQP_MSG_LEARN_DISCARD: return eqp_encode_learn_discard(&b->learn_discard, out, cap, len);
   default: return EQP_ERR_UNKNOWN_MESSAGE;
   }
 }
@@ -896,6 +1065,12 @@ int eqp_decode_body(uint8_t id, const uint8_t *p, size_t n, eqp_body_t *b, uint3
   case EQP_MSG_NACK: return eqp_decode_nack(p, n, &b->nack, detail);
   case EQP_MSG_HEARTBEAT: return eqp_decode_heartbeat(p, n, &b->heartbeat, detail);
   case EQP_MSG_FAULT: return eqp_decode_fault(p, n, &b->fault, detail);
+  case EQP_MSG_LEARN_CONFIG: return eqp_decode_learn_config(p, n, &b->learn_config, detail);
+  case EQP_MSG_LEARN_FREE: return eqp_decode_learn_free(p, n, &b->learn_free, detail);
+  case EQP_MSG_LEARN_OUTPUTS: return eqp_decode_learn_outputs(p, n, &b->learn_outputs, detail);
+  case EQP_MSG_LEARN_NUDGED: return eqp_decode_learn_nudged(p, n, &b->learn_nudged, detail);
+  case EQP_MSG_LEARN_COMMIT: return eqp_decode_learn_commit(p, n, &b->learn_commit, detail);
+  case EQP_MSG_LEARN_DISCARD: return eqp_decode_learn_discard(p, n, &b->learn_discard, detail);
   default: return EQP_ERR_UNKNOWN_MESSAGE;
   }
 }
@@ -926,6 +1101,12 @@ int eqp_msg_dir(uint8_t id)
   case EQP_MSG_NACK: return EQP_DIR_BOARD_TO_HOST;
   case EQP_MSG_HEARTBEAT: return EQP_DIR_BOTH;
   case EQP_MSG_FAULT: return EQP_DIR_BOARD_TO_HOST;
+  case EQP_MSG_LEARN_CONFIG: return EQP_DIR_HOST_TO_BOARD;
+  case EQP_MSG_LEARN_FREE: return EQP_DIR_HOST_TO_BOARD;
+  case EQP_MSG_LEARN_OUTPUTS: return EQP_DIR_BOARD_TO_HOST;
+  case EQP_MSG_LEARN_NUDGED: return EQP_DIR_HOST_TO_BOARD;
+  case EQP_MSG_LEARN_COMMIT: return EQP_DIR_HOST_TO_BOARD;
+  case EQP_MSG_LEARN_DISCARD: return EQP_DIR_HOST_TO_BOARD;
   default: return 0;
   }
 }
@@ -956,6 +1137,12 @@ const char *eqp_msg_name(uint8_t id)
   case EQP_MSG_NACK: return "NACK";
   case EQP_MSG_HEARTBEAT: return "HEARTBEAT";
   case EQP_MSG_FAULT: return "FAULT";
+  case EQP_MSG_LEARN_CONFIG: return "LEARN_CONFIG";
+  case EQP_MSG_LEARN_FREE: return "LEARN_FREE";
+  case EQP_MSG_LEARN_OUTPUTS: return "LEARN_OUTPUTS";
+  case EQP_MSG_LEARN_NUDGED: return "LEARN_NUDGED";
+  case EQP_MSG_LEARN_COMMIT: return "LEARN_COMMIT";
+  case EQP_MSG_LEARN_DISCARD: return "LEARN_DISCARD";
   default: return NULL;
   }
 }
@@ -978,6 +1165,7 @@ const char *eqp_error_name(unsigned code)
   case EQP_ERR_NOT_READY: return "NOT_READY";
   case EQP_ERR_NO_PREVIOUS: return "NO_PREVIOUS";
   case EQP_ERR_INTERNAL: return "INTERNAL";
+  case EQP_ERR_LEARN_NOT_CONFIGURED: return "LEARN_NOT_CONFIGURED";
   default: return NULL;
   }
 }

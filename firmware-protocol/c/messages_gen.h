@@ -44,6 +44,7 @@ enum {
   EQP_ERR_NOT_READY = 12,
   EQP_ERR_NO_PREVIOUS = 13,
   EQP_ERR_INTERNAL = 14,
+  EQP_ERR_LEARN_NOT_CONFIGURED = 15,
 };
 
 /* FAULT codes. */
@@ -81,6 +82,12 @@ enum {
   EQP_MSG_NACK = 0xff,
   EQP_MSG_HEARTBEAT = 0x40,
   EQP_MSG_FAULT = 0x41,
+  EQP_MSG_LEARN_CONFIG = 0x50,
+  EQP_MSG_LEARN_FREE = 0x51,
+  EQP_MSG_LEARN_OUTPUTS = 0xd1,
+  EQP_MSG_LEARN_NUDGED = 0x52,
+  EQP_MSG_LEARN_COMMIT = 0x53,
+  EQP_MSG_LEARN_DISCARD = 0x54,
 };
 
 enum { EQP_DIR_HOST_TO_BOARD = 1, EQP_DIR_BOARD_TO_HOST = 2, EQP_DIR_BOTH = 3 };
@@ -137,6 +144,10 @@ enum {
   EQP_BOARD_STATE_SAFE = 3,
   EQP_BOARD_STATE_OFFLINE = 4,
 };
+/* learnEstimator: How a board turns its two equilibria into an update (on-board learning, SPEC section 13). one-sided: Delta theta = -(eta/beta) times the mean over accumulated samples of dE/dtheta(nudged) - dE/dtheta(free). */
+enum {
+  EQP_LEARN_ESTIMATOR_ONE_SIDED = 0,
+};
 
 /* capability: Optional features of a board. */
 #define EQP_CAPABILITY_FORCE_VECTOR 0x01u
@@ -177,6 +188,8 @@ typedef struct {
 #define EQP_SET_FORCE_VALUES_MAX ((EQP_MAX_PAYLOAD - 6u) / 4u)
 #define EQP_SET_START_VALUES_MAX ((EQP_MAX_PAYLOAD - 6u) / 2u)
 #define EQP_STATE_VALUES_MAX ((EQP_MAX_PAYLOAD - 22u) / 2u)
+#define EQP_LEARN_FREE_SAMPLES_MAX ((EQP_MAX_PAYLOAD - 16u) / 2u)
+#define EQP_LEARN_OUTPUTS_VALUES_MAX ((EQP_MAX_PAYLOAD - 10u) / 2u)
 
 /* HELLO (0x01, command, host-to-board) */
 typedef struct {
@@ -370,6 +383,51 @@ typedef struct {
   uint32_t detail;
 } eqp_fault_body_t;
 
+/* LEARN_CONFIG (0x50, command, host-to-board) */
+typedef struct {
+  float eta;
+  float bias_eta;
+  float beta;
+  uint8_t estimator;
+  uint8_t cost;
+} eqp_learn_config_body_t;
+
+/* LEARN_FREE (0x51, command, host-to-board) */
+typedef struct {
+  uint16_t batch;
+  uint32_t seed;
+  uint32_t budget_us;
+  uint32_t max_steps;
+  uint16_t samples_count;
+  int16_t samples[EQP_LEARN_FREE_SAMPLES_MAX];
+} eqp_learn_free_body_t;
+
+/* LEARN_OUTPUTS (0xd1, reply, board-to-host) */
+typedef struct {
+  uint16_t batch;
+  uint16_t settled;
+  uint32_t elapsed_us;
+  uint16_t values_count;
+  int16_t values[EQP_LEARN_OUTPUTS_VALUES_MAX];
+} eqp_learn_outputs_body_t;
+
+/* LEARN_NUDGED (0x52, command, host-to-board) */
+typedef struct {
+  uint16_t batch;
+  uint32_t budget_us;
+  uint32_t max_steps;
+} eqp_learn_nudged_body_t;
+
+/* LEARN_COMMIT (0x53, command, host-to-board) */
+typedef struct {
+  uint8_t reserved_; /* no fields */
+} eqp_learn_commit_body_t;
+
+/* LEARN_DISCARD (0x54, command, host-to-board) */
+typedef struct {
+  uint8_t reserved_; /* no fields */
+} eqp_learn_discard_body_t;
+
 /* Any message body. */
 typedef union {
   eqp_hello_body_t hello;
@@ -395,6 +453,12 @@ typedef union {
   eqp_nack_body_t nack;
   eqp_heartbeat_body_t heartbeat;
   eqp_fault_body_t fault;
+  eqp_learn_config_body_t learn_config;
+  eqp_learn_free_body_t learn_free;
+  eqp_learn_outputs_body_t learn_outputs;
+  eqp_learn_nudged_body_t learn_nudged;
+  eqp_learn_commit_body_t learn_commit;
+  eqp_learn_discard_body_t learn_discard;
 } eqp_body_t;
 
 /* Per message: encode returns EQP_OK, EQP_ERR_FRAME_TOO_LARGE (cap) or EQP_ERR_BAD_PAYLOAD (a value
@@ -446,6 +510,18 @@ int eqp_encode_heartbeat(const eqp_heartbeat_body_t *m, uint8_t *out, size_t cap
 int eqp_decode_heartbeat(const uint8_t *p, size_t n, eqp_heartbeat_body_t *m, uint32_t *detail);
 int eqp_encode_fault(const eqp_fault_body_t *m, uint8_t *out, size_t cap, size_t *len);
 int eqp_decode_fault(const uint8_t *p, size_t n, eqp_fault_body_t *m, uint32_t *detail);
+int eqp_encode_learn_config(const eqp_learn_config_body_t *m, uint8_t *out, size_t cap, size_t *len);
+int eqp_decode_learn_config(const uint8_t *p, size_t n, eqp_learn_config_body_t *m, uint32_t *detail);
+int eqp_encode_learn_free(const eqp_learn_free_body_t *m, uint8_t *out, size_t cap, size_t *len);
+int eqp_decode_learn_free(const uint8_t *p, size_t n, eqp_learn_free_body_t *m, uint32_t *detail);
+int eqp_encode_learn_outputs(const eqp_learn_outputs_body_t *m, uint8_t *out, size_t cap, size_t *len);
+int eqp_decode_learn_outputs(const uint8_t *p, size_t n, eqp_learn_outputs_body_t *m, uint32_t *detail);
+int eqp_encode_learn_nudged(const eqp_learn_nudged_body_t *m, uint8_t *out, size_t cap, size_t *len);
+int eqp_decode_learn_nudged(const uint8_t *p, size_t n, eqp_learn_nudged_body_t *m, uint32_t *detail);
+int eqp_encode_learn_commit(const eqp_learn_commit_body_t *m, uint8_t *out, size_t cap, size_t *len);
+int eqp_decode_learn_commit(const uint8_t *p, size_t n, eqp_learn_commit_body_t *m, uint32_t *detail);
+int eqp_encode_learn_discard(const eqp_learn_discard_body_t *m, uint8_t *out, size_t cap, size_t *len);
+int eqp_decode_learn_discard(const uint8_t *p, size_t n, eqp_learn_discard_body_t *m, uint32_t *detail);
 
 /* By id; EQP_ERR_UNKNOWN_MESSAGE for an id not in the table. */
 int eqp_encode_body(uint8_t id, const eqp_body_t *b, uint8_t *out, size_t cap, size_t *len);

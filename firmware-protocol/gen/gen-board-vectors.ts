@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url'
 import { encodeFrame, encodeMessage, ERROR_CODES, type MessageBodies, type MessageName } from '../ts/index.ts'
 
 export const BOARD_VECTORS_PATH = fileURLToPath(new URL('../vectors/board.json', import.meta.url))
+/** The on-board learning section's board vectors (SPEC 13), for the fixture board with capability onBoardLearning. */
+export const LEARNING_BOARD_VECTORS_PATH = fileURLToPath(new URL('../vectors/board-learning.json', import.meta.url))
 
 /** What a step expects: an answer whose name and (a subset of) body fields match, or no answer at all. */
 export type Expect = { name: MessageName; body?: Record<string, unknown> } | 'none'
@@ -124,11 +126,99 @@ export function boardVectors(): BoardVector[] {
   ]
 }
 
+/** The on-board learning vectors (SPEC 13): refusals with their codes, and what each command answers. */
+export function learningBoardVectors(): BoardVector[] {
+  seq = 0x0200
+  const cfg = (o: Partial<MessageBodies['LEARN_CONFIG']> = {}): MessageBodies['LEARN_CONFIG'] =>
+    ({ eta: 0.1, biasEta: 0.1, beta: 0.1, estimator: 'one-sided', cost: 'log-cos', ...o })
+  const H = 12868   // pi/2 in state_lsb units
+  const free = (o: Partial<MessageBodies['LEARN_FREE']> = {}): MessageBodies['LEARN_FREE'] =>
+    ({ batch: 2, seed: 7, budgetUs: 0, maxSteps: 0, samples: [H, -H, H, -H, -H, -H], ...o })
+  const first = params()
+  const v0 = Math.fround((((0 * 37) % 11) - 5) / 2)
+  return [
+    {
+      name: 'learning needs a rule', spec: '13.2',
+      rule: 'LEARN_FREE, LEARN_NUDGED and LEARN_COMMIT before a LEARN_CONFIG in the session get LEARN_NOT_CONFIGURED; LEARN_DISCARD is answered ACK.',
+      steps: [
+        hello(),
+        step(msg('LEARN_COMMIT', {}), nack('LEARN_NOT_CONFIGURED', 0, 0x53)),
+        step(msg('LEARN_FREE', free()), nack('LEARN_NOT_CONFIGURED', 0, 0x51)),
+        step(msg('LEARN_NUDGED', { batch: 1, budgetUs: 0, maxSteps: 0 }), nack('LEARN_NOT_CONFIGURED', 0, 0x52)),
+        step(msg('LEARN_DISCARD', {}), { name: 'ACK', body: { ref: 0x54 } }),
+      ],
+    },
+    {
+      name: 'LEARN_CONFIG refusals', spec: '13.2',
+      rule: 'eta or biasEta below 0 or not finite, and beta 0 or not finite, get OUT_OF_RANGE with the field index (0, 1, 2); a cost the board does not announce gets UNSUPPORTED.',
+      steps: [
+        hello(),
+        step(msg('LEARN_CONFIG', cfg({ eta: -1 })), nack('OUT_OF_RANGE', 0)),
+        step(msg('LEARN_CONFIG', cfg({ biasEta: Number.NaN })), nack('OUT_OF_RANGE', 1)),
+        step(msg('LEARN_CONFIG', cfg({ beta: 0 })), nack('OUT_OF_RANGE', 2)),
+        step(msg('LEARN_CONFIG', cfg({ beta: Number.POSITIVE_INFINITY })), nack('OUT_OF_RANGE', 2)),
+        step(msg('LEARN_CONFIG', cfg({ cost: 'squared' })), nack('UNSUPPORTED', 0)),
+        step(msg('LEARN_CONFIG', cfg()), { name: 'ACK', body: { ref: 0x50 } }),
+      ],
+    },
+    {
+      name: 'LEARN_FREE and LEARN_NUDGED refusals', spec: '13.2',
+      rule: 'LEARN_NUDGED of a sample without a LEARN_FREE equilibrium gets NO_PREVIOUS (detail the sample); LEARN_FREE with batch 0 gets OUT_OF_RANGE (detail the batch), and with a samples array of another length OUT_OF_RANGE (detail batch x (clampable + nudgeable)).',
+      steps: [
+        hello(),
+        step(msg('LEARN_CONFIG', cfg()), { name: 'ACK' }),
+        step(msg('LEARN_NUDGED', { batch: 1, budgetUs: 0, maxSteps: 0 }), nack('NO_PREVIOUS', 0, 0x52)),
+        step(msg('LEARN_FREE', free({ batch: 0, samples: [] })), nack('OUT_OF_RANGE', 0, 0x51)),
+        step(msg('LEARN_FREE', free({ samples: [H, -H, H] })), nack('OUT_OF_RANGE', 6, 0x51)),
+      ],
+    },
+    {
+      name: 'a step, discarded and then committed', spec: '13.1, 13.2',
+      rule: 'LEARN_FREE answers LEARN_OUTPUTS with one output per sample; LEARN_NUDGED answers RELAX_DONE counting the samples accumulated; nothing changes before LEARN_COMMIT, a LEARN_DISCARD drops the update, and the free equilibria stay for another LEARN_NUDGED.',
+      steps: [
+        hello(),
+        first,
+        step(msg('LEARN_CONFIG', cfg()), { name: 'ACK' }),
+        step(msg('LEARN_FREE', free()), { name: 'LEARN_OUTPUTS', body: { batch: 2, settled: 2 } }),
+        step(msg('LEARN_NUDGED', { batch: 2, budgetUs: 0, maxSteps: 0 }), { name: 'RELAX_DONE', body: { batch: 2, settled: 2 } }),
+        step(msg('GET_PARAMS', { offset: 0, count: 1 }), { name: 'PARAMS', body: { offset: 0, values: [v0] } }, 'not applied before the commit'),
+        step(msg('LEARN_DISCARD', {}), { name: 'ACK' }),
+        step(msg('LEARN_COMMIT', {}), { name: 'ACK', body: { ref: 0x53 } }),
+        step(msg('GET_PARAMS', { offset: 0, count: 1 }), { name: 'PARAMS', body: { offset: 0, values: [v0] } }, 'a discarded update is never applied'),
+        step(msg('LEARN_NUDGED', { batch: 2, budgetUs: 0, maxSteps: 0 }), { name: 'RELAX_DONE', body: { batch: 2, settled: 2 } }, 'the free equilibria stay'),
+        step(msg('LEARN_COMMIT', {}), { name: 'ACK' }),
+      ],
+    },
+    {
+      name: 'HELLO and the safe state forget the rule', spec: '13.2',
+      rule: 'After HELLO the rule is gone (LEARN_NOT_CONFIGURED); in the safe state after STOP a LEARN_* command gets NOT_READY like any other.',
+      steps: [
+        hello(),
+        step(msg('LEARN_CONFIG', cfg()), { name: 'ACK' }),
+        hello(),
+        step(msg('LEARN_COMMIT', {}), nack('LEARN_NOT_CONFIGURED', 0)),
+        step(msg('STOP', {}), { name: 'ACK' }),
+        step(msg('LEARN_CONFIG', cfg()), nack('NOT_READY', 0)),
+        hello(),
+      ],
+    },
+  ]
+}
+
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]
 if (isMain) {
-  if (existsSync(BOARD_VECTORS_PATH) && !process.argv.includes('--force')) {
-    console.error(`${BOARD_VECTORS_PATH} exists and is frozen; --force rewrites it (a new protocol version only)`)
-    process.exit(1)
+  const force = process.argv.includes('--force')
+  if (!existsSync(LEARNING_BOARD_VECTORS_PATH) || force) {
+    const doc = {
+      note: 'On-board learning board vectors (SPEC 13), in the format of board.json, for its fixture board with capability onBoardLearning (cost log-cos).',
+      vectors: learningBoardVectors(),
+    }
+    writeFileSync(LEARNING_BOARD_VECTORS_PATH, `${JSON.stringify(doc, null, 2)}\n`)
+    console.log(`wrote ${LEARNING_BOARD_VECTORS_PATH}: ${doc.vectors.length} vectors`)
+  } else console.log(`kept ${LEARNING_BOARD_VECTORS_PATH} (frozen; --force to overwrite)`)
+  if (existsSync(BOARD_VECTORS_PATH) && !force) {
+    console.log(`kept ${BOARD_VECTORS_PATH} (frozen; --force rewrites it, a new protocol version only)`)
+    process.exit(0)
   }
   const doc = {
     note: 'Board behaviour vectors (SPEC 12.1). Against the fixture board, open a fresh session per vector, send each sendHex (an inner frame, COBS-framed on serial) in order and wait for the answer with the same seq: it must have the expected name and every listed body field. expect "none": there is no answer to that frame (check later that none came). needs "never-settles": the board must be set up so no relaxation settles (a tolerance no solver reaches).',

@@ -273,7 +273,7 @@ function cBody(m: MessageSpec, body: Record<string, unknown>): string {
 }
 
 function genVectors(byName: Map<string, MessageSpec>, v: VecFiles): string {
-  const o: string[] = [HEAD('vectors/{crc,cobs,positive,negative,tolerant}.json'), '#ifndef EQP_VECTORS_GEN_H', '#define EQP_VECTORS_GEN_H', '',
+  const o: string[] = [HEAD('vectors/{crc,cobs,positive,negative,tolerant,learning}.json'), '#ifndef EQP_VECTORS_GEN_H', '#define EQP_VECTORS_GEN_H', '',
     '#include <stddef.h>', '#include <stdint.h>', '', '#include "../eqp_frame.h"', '']
   o.push('typedef struct { const char *name; const uint8_t *in; size_t in_len; uint32_t crc; } crc_vec_t;',
     'typedef struct { const char *name; const uint8_t *dec; size_t dec_len; const uint8_t *enc; size_t enc_len; } cobs_vec_t;',
@@ -347,7 +347,13 @@ const VEC_DIR = new URL('../vectors/', import.meta.url)
 /** Reads the frozen vectors. */
 export function readVectors(): VecFiles {
   const r = (n: string): unknown => JSON.parse(readFileSync(new URL(n, VEC_DIR), 'utf8'))
-  return { crc: r('crc.json'), cobs: r('cobs.json'), positive: r('positive.json'), negative: r('negative.json'), tolerant: r('tolerant.json') }
+  // the on-board learning section's vectors (learning.json) run with the positive and negative ones
+  const pos = r('positive.json') as { vectors: unknown[] }, neg = r('negative.json') as { vectors: unknown[] }
+  const learn = r('learning.json') as { vectors: unknown[]; negative: unknown[] }
+  return {
+    crc: r('crc.json'), cobs: r('cobs.json'), positive: { ...pos, vectors: [...pos.vectors, ...learn.vectors] },
+    negative: { ...neg, vectors: [...neg.vectors, ...learn.negative] }, tolerant: r('tolerant.json'),
+  }
 }
 
 /** Every generated C file: path -> text. */

@@ -267,6 +267,51 @@ function tolerantVectors(): object {
   }
 }
 
+// ---- on-board learning (SPEC section 13) -----------------------------------------------------------
+
+const LEARNING: (OutgoingMessage & { label: string })[] = [
+  { label: 'learn config, one-sided, biases learned', name: 'LEARN_CONFIG', seq: 40, body: { eta: f32(0.1), biasEta: f32(0.05), beta: f32(0.1), estimator: 'one-sided', cost: 'log-cos' } },
+  { label: 'learn config, couplings only', name: 'LEARN_CONFIG', seq: 41, body: { eta: 1, biasEta: 0, beta: -0.5, estimator: 'one-sided', cost: 'squared' } },
+  { label: 'learn free, 2 samples of 2 inputs and 1 target', name: 'LEARN_FREE', seq: 42, body: { batch: 2, seed: 0xdeadbeef, budgetUs: 0, maxSteps: 0, samples: [ph(Math.PI / 2), ph(-Math.PI / 2), ph(Math.PI / 4), ph(-Math.PI / 2), ph(-Math.PI / 2), ph(-Math.PI / 4)] } },
+  { label: 'learn outputs, 4 samples x 2 outputs', name: 'LEARN_OUTPUTS', seq: 42, body: { batch: 4, settled: 3, elapsedUs: 2711, values: [ph(0.5), ph(-0.5), ph(3), ph(-3), 0, ph(Math.PI), ph(-Math.PI), 1] } },
+  { label: 'learn nudged, 4 samples, budgets', name: 'LEARN_NUDGED', seq: 43, body: { batch: 4, budgetUs: 250000, maxSteps: 100000 } },
+  { label: 'learn commit', name: 'LEARN_COMMIT', seq: 44, body: {} },
+  { label: 'learn discard', name: 'LEARN_DISCARD', seq: 45, body: {} },
+  { label: 'relax done answering learn nudged', name: 'RELAX_DONE', seq: 43, body: { batch: 4, settled: 4, elapsedUs: 1500 } },
+  { label: 'nack LEARN_NOT_CONFIGURED for LEARN_COMMIT', name: 'NACK', seq: 46, body: { ref: 0x53, code: 15, detail: 0 } },
+  {
+    label: 'device info announcing on-board learning', name: 'DEVICE_INFO', seq: 1, body: {
+      protoMinor: 0, model: 'xy', reports: 'states', capabilities: 0b1111, costs: 0b001, maxFrame: 4096, maxBatch: 64,
+      nodeCount: 6, edgeCount: 15, clampableCount: 2, nudgeableCount: 1,
+      coupling: { min: -8, max: 8, levels: 0 }, bias: { min: -8, max: 8, levels: 0 },
+      stateLsb: P, edgeLsb: 0, watchdogMs: 2000, bootCounter: 1, uid: 'vboard-xy', firmware: 'eqprop-hil-vboard 0.1.0',
+    },
+  },
+]
+
+function learningVectors(): object {
+  const raw = (msgId: number, payloadHex: string, seq = 0x0300): Uint8Array => encodeFrame({ seq, msgId }, bytes(payloadHex))
+  const cfg = encodePayload('LEARN_CONFIG', LEARNING[0].body as never)
+  const badEst = cfg.slice(); badEst[12] = 1
+  return {
+    note: 'The on-board learning messages (SPEC section 13), in the formats of positive.json (vectors) and negative.json (negative). Frozen like the others.',
+    vectors: LEARNING.map(({ label, ...m }) => {
+      const payload = encodePayload(m.name, m.body as never)
+      const frame = encodeMessage(m)
+      return {
+        name: label, message: m.name, id: messageSpec(m.name).id, seq: m.seq, compatFlags: m.compatFlags ?? 0,
+        body: m.body, payloadHex: hex(payload), frameHex: hex(frame), serialHex: hex(serialFrame(frame)),
+      }
+    }),
+    negative: [
+      { name: 'learn config, unknown estimator', description: 'LEARN_CONFIG with estimator = 1 (offset 12)', layer: 'frame', inputHex: hex(encodeFrame({ seq: 0x0300, msgId: 0x50 }, badEst)), maxFrame: 1024, error: 'BAD_PAYLOAD', code: 8, detail: 12 },
+      { name: 'learn config, truncated', description: 'LEARN_CONFIG cut inside beta (offset 8)', layer: 'frame', inputHex: hex(encodeFrame({ seq: 0x0300, msgId: 0x50 }, cfg.slice(0, 10))), maxFrame: 1024, error: 'BAD_PAYLOAD', code: 8, detail: 8 },
+      { name: 'learn outputs, count past the payload', description: 'LEARN_OUTPUTS says 5 values, holds 1 (count at offset 8)', layer: 'frame', inputHex: hex(raw(0xd1, '0100010000000000' + '0500' + '0100')), maxFrame: 1024, error: 'BAD_PAYLOAD', code: 8, detail: 8 },
+      { name: 'learn outputs sent to the board', description: 'LEARN_OUTPUTS decoded in the board role', layer: 'frame', inputHex: hex(encodeMessage(LEARNING[3])), maxFrame: 1024, role: 'board', error: 'UNKNOWN_MESSAGE', code: 7, detail: 0xd1 },
+    ],
+  }
+}
+
 /** Directory of the frozen vectors. */
 export const VECTORS_DIR = fileURLToPath(new URL('../vectors/', import.meta.url))
 
@@ -274,7 +319,7 @@ if (isMain(import.meta.url)) {
   const force = process.argv.includes('--force')
   const files: [string, object][] = [
     ['crc.json', crcVectors()], ['cobs.json', cobsVectors()], ['positive.json', positiveVectors()],
-    ['negative.json', negativeVectors()], ['tolerant.json', tolerantVectors()],
+    ['negative.json', negativeVectors()], ['tolerant.json', tolerantVectors()], ['learning.json', learningVectors()],
   ]
   mkdirSync(VECTORS_DIR, { recursive: true })
   for (const [name, data] of files) {

@@ -30,6 +30,8 @@ export type Start = 'random' | 'previous' | 'given'
 export type StateKind = 'nodes' | 'edges'
 /** The board's session state (SPEC section 7). */
 export type BoardState = 'boot' | 'ready' | 'busy' | 'safe' | 'offline'
+/** How a board turns its two equilibria into an update (on-board learning, SPEC section 13). one-sided: Delta theta = -(eta/beta) times the mean over accumulated samples of dE/dtheta(nudged) - dE/dtheta(free). */
+export type LearnEstimator = 'one-sided'
 
 /** Optional features of a board. Bit masks. */
 export const CAPABILITY = { 'forceVector': 1, 'givenStart': 2, 'bias': 4, 'onBoardLearning': 8 } as const
@@ -257,6 +259,54 @@ export interface FaultBody {
   code: number
   detail: number
 }
+/** LEARN_CONFIG (0x50, command, host-to-board): On-board learning (SPEC section 13): sets the learning rule of the session and discards any accumulated update. Needs capability onBoardLearning. */
+export interface LearnConfigBody {
+  /** learning rate of the couplings (>= 0) */
+  eta: number
+  /** learning rate of the bias strengths h and directions psi (>= 0); 0 = biases are not learned */
+  biasEta: number
+  /** nudge strength of LEARN_NUDGED (non-zero) */
+  beta: number
+  estimator: LearnEstimator
+  /** cost of the nudge, towards the SET_TARGETS values */
+  cost: Cost
+}
+/** LEARN_FREE (0x51, command, host-to-board): Sets the clamps and targets of samples 0..batch-1 from `samples`, relaxes them freely from random starts as RELAX (phase free, start random) does, and keeps each sample's free equilibrium for LEARN_NUDGED. The board is busy meanwhile. Replies with the output states. */
+export interface LearnFreeBody {
+  /** 1..max_batch; batch x (clampable_count + nudgeable_count) values must fit this frame and batch x nudgeable_count the LEARN_OUTPUTS reply */
+  batch: number
+  /** sample b draws its start from a stream seeded (seed + b) mod 2^32 */
+  seed: number
+  /** wall-time budget for the batch; 0 = board default; (us) */
+  budgetUs: number
+  /** step budget per sample; 0 = board default */
+  maxSteps: number
+  /** per sample: every clampable node's clamp value (GET_NODE_LIST(clampable) order), then its targets (nudgeable order); state_lsb units. They replace the sample's clamps (all clampable nodes clamped) and targets, as CLAMP and SET_TARGETS would */
+  samples: number[]
+}
+/** LEARN_OUTPUTS (0xd1, reply, board-to-host) */
+export interface LearnOutputsBody {
+  batch: number
+  /** how many samples settled */
+  settled: number
+  /** (us) */
+  elapsedUs: number
+  /** free output states: batch x nudgeable_count, sample by sample, each in GET_NODE_LIST(nudgeable) order, state_lsb units */
+  values: number[]
+}
+/** LEARN_NUDGED (0x52, command, host-to-board): Relaxes samples 0..batch-1 nudged (beta and cost of LEARN_CONFIG, targets of SET_TARGETS) from their LEARN_FREE equilibria, and adds the contrast dE/dtheta(nudged) - dE/dtheta(free) of every sample that settled to the accumulated update. RELAX_DONE.settled counts the samples added. The board is busy meanwhile. */
+export interface LearnNudgedBody {
+  /** 1..max_batch; every sample needs a LEARN_FREE equilibrium */
+  batch: number
+  /** wall-time budget for the batch; 0 = board default; (us) */
+  budgetUs: number
+  /** step budget per sample; 0 = board default */
+  maxSteps: number
+}
+/** LEARN_COMMIT (0x53, command, host-to-board): Applies the accumulated update, theta += -(eta/beta) sum / samples (biasEta for h and psi), then clips and quantises every changed parameter as UPDATE_PARAMS does, and clears the accumulator. With nothing accumulated it changes nothing. */
+export type LearnCommitBody = Record<string, never>
+/** LEARN_DISCARD (0x54, command, host-to-board): Clears the accumulated update without applying it. The rule and the free equilibria stay. */
+export type LearnDiscardBody = Record<string, never>
 
 /** Body type of each message, by name. */
 export interface MessageBodies {
@@ -283,14 +333,20 @@ export interface MessageBodies {
   NACK: NackBody
   HEARTBEAT: HeartbeatBody
   FAULT: FaultBody
+  LEARN_CONFIG: LearnConfigBody
+  LEARN_FREE: LearnFreeBody
+  LEARN_OUTPUTS: LearnOutputsBody
+  LEARN_NUDGED: LearnNudgedBody
+  LEARN_COMMIT: LearnCommitBody
+  LEARN_DISCARD: LearnDiscardBody
 }
 export type MessageName = keyof MessageBodies
 /** Messages the host sends (and the board accepts). */
-export type HostToBoardName = 'HELLO' | 'GET_EDGES' | 'GET_NODE_LIST' | 'SET_PARAMS' | 'UPDATE_PARAMS' | 'GET_PARAMS' | 'CLAMP' | 'SET_TARGETS' | 'SET_FORCE' | 'SET_START' | 'RELAX' | 'GET_STATE' | 'STOP' | 'HEARTBEAT'
+export type HostToBoardName = 'HELLO' | 'GET_EDGES' | 'GET_NODE_LIST' | 'SET_PARAMS' | 'UPDATE_PARAMS' | 'GET_PARAMS' | 'CLAMP' | 'SET_TARGETS' | 'SET_FORCE' | 'SET_START' | 'RELAX' | 'GET_STATE' | 'STOP' | 'HEARTBEAT' | 'LEARN_CONFIG' | 'LEARN_FREE' | 'LEARN_NUDGED' | 'LEARN_COMMIT' | 'LEARN_DISCARD'
 /** Messages the board sends (and the host accepts). */
-export type BoardToHostName = 'DEVICE_INFO' | 'EDGES' | 'NODE_LIST' | 'PARAMS' | 'RELAX_DONE' | 'STATE' | 'ACK' | 'NACK' | 'HEARTBEAT' | 'FAULT'
+export type BoardToHostName = 'DEVICE_INFO' | 'EDGES' | 'NODE_LIST' | 'PARAMS' | 'RELAX_DONE' | 'STATE' | 'ACK' | 'NACK' | 'HEARTBEAT' | 'FAULT' | 'LEARN_OUTPUTS'
 /** Messages that expect exactly one reply (or NACK). */
-export type CommandName = 'HELLO' | 'GET_EDGES' | 'GET_NODE_LIST' | 'SET_PARAMS' | 'UPDATE_PARAMS' | 'GET_PARAMS' | 'CLAMP' | 'SET_TARGETS' | 'SET_FORCE' | 'SET_START' | 'RELAX' | 'GET_STATE' | 'STOP'
+export type CommandName = 'HELLO' | 'GET_EDGES' | 'GET_NODE_LIST' | 'SET_PARAMS' | 'UPDATE_PARAMS' | 'GET_PARAMS' | 'CLAMP' | 'SET_TARGETS' | 'SET_FORCE' | 'SET_START' | 'RELAX' | 'GET_STATE' | 'STOP' | 'LEARN_CONFIG' | 'LEARN_FREE' | 'LEARN_NUDGED' | 'LEARN_COMMIT' | 'LEARN_DISCARD'
 
 export const MESSAGE_IDS = {
   HELLO: 0x01,
@@ -316,6 +372,12 @@ export const MESSAGE_IDS = {
   NACK: 0xff,
   HEARTBEAT: 0x40,
   FAULT: 0x41,
+  LEARN_CONFIG: 0x50,
+  LEARN_FREE: 0x51,
+  LEARN_OUTPUTS: 0xd1,
+  LEARN_NUDGED: 0x52,
+  LEARN_COMMIT: 0x53,
+  LEARN_DISCARD: 0x54,
 } as const
 
 /** NACK codes (SPEC section 8). */
@@ -334,6 +396,7 @@ export const ERROR_CODES = {
   NOT_READY: 12,
   NO_PREVIOUS: 13,
   INTERNAL: 14,
+  LEARN_NOT_CONFIGURED: 15,
 } as const
 export type ErrorName = keyof typeof ERROR_CODES
 /** FAULT codes (SPEC section 8). */

@@ -22,6 +22,10 @@ export const TrainConfig = z.strictObject({
   /** leave a sample out of a step when a nudged phase moved any node by more than this (rad) */
   maxNudgeShift: z.number().positive().optional(),
   seed: z.int().min(0).max(2 ** 32 - 1).default(0),
+  /** where updates are computed: 'auto' lets a board that offers on-board learning (SPEC 13) apply the
+   *  rule itself when the run fits it (one-sided estimator, sgd, untied couplings, continuous ranges, no
+   *  maxNudgeShift), else the host computes them; 'host' always computes them on the host */
+  learning: z.enum(['auto', 'host']).default('auto'),
   /** evaluate on the test split every this many epochs (0 = only at the end) */
   evalEvery: z.int().nonnegative().default(1),
   /** random restarts per test sample at evaluation (scores averaged) */

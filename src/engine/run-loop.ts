@@ -83,7 +83,7 @@ export class RunLoop {
     this.lastEpochDistance = cp?.lastEpochDistance ?? null
     this.batchInEpoch = cp?.state.batch ?? 0
     if (cp?.phases) this.sub.lastFree = { phases: cp.phases, inputs: [] }
-    this.trainer = new Trainer(this.sub, network, data, cfg, { state: cp?.state, matmul: opts.matmul, onEvent: (e) => { if (e.type === 'batch') this.onBatch(e) } })
+    this.trainer = new Trainer(this.sub, network, data, cfg, { state: cp?.state, matmul: opts.matmul, syncEvery: opts.checkpointEvery, onEvent: (e) => { if (e.type === 'batch') this.onBatch(e) } })
   }
 
   /** Samples in batch b (1-based) of an epoch, as the trainer slices its shuffled order. */

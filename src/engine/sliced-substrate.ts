@@ -3,7 +3,7 @@
 // keeps what a live view needs: the last free equilibrium and the parameters as last applied. A stop
 // request abandons the step under way before its next relax call (StepAborted), so a step made of many
 // slow relax calls stops within one of them.
-import type { Params, RelaxRequest, RelaxResult, Substrate, SubstrateInfo } from '../../drivers/substrate.ts'
+import type { OnBoardLearner, Params, RelaxRequest, RelaxResult, Substrate, SubstrateInfo } from '../../drivers/substrate.ts'
 
 /** Resolves on the next turn of the event loop, after pending I/O callbacks. */
 export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
@@ -27,11 +27,24 @@ export class SlicedSubstrate implements Substrate {
   lastFree: { phases: number[]; inputs: number[] } | null = null
   /** parameters as last applied by the device */
   applied: Params | null = null
+  /** the device's on-board learner, behind the same yield and stop check as relax */
+  readonly learner?: OnBoardLearner
 
   /** @param abort polled before each relax call: true abandons the step (StepAborted) */
   constructor(private readonly inner: Substrate, slice: number, private readonly abort: () => boolean = () => false) {
     // the Trainer splits larger batches into maxBatch chunks; per-sample start seeds make that exact
     this.info = { ...inner.info, maxBatch: Math.max(1, Math.min(inner.info.maxBatch, slice)) }
+    const l = inner.learner
+    if (l) {
+      this.learner = {
+        learnStep: async (req) => {
+          await yieldToLoop()
+          if (this.abort()) throw new StepAborted()
+          return l.learnStep(req)
+        },
+        discard: () => l.discard(),
+      }
+    }
   }
 
   async setParams(p: Params): Promise<Params> {
@@ -44,7 +57,7 @@ export class SlicedSubstrate implements Substrate {
   }
 
   async getParams(): Promise<Params> {
-    return this.inner.getParams()
+    return (this.applied = await this.inner.getParams())
   }
 
   async relax(req: RelaxRequest): Promise<RelaxResult> {

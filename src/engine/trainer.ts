@@ -1,6 +1,6 @@
 // The EqProp training loop. It talks to a board only through the Substrate interface and computes
 // gradients from the states the board returns, with the same physics module the simulator uses.
-import type { Params, RelaxRequest, RelaxResult, Substrate } from '../../drivers/substrate.ts'
+import type { LearnRule, LearnStepResult, OnBoardLearner, Params, RelaxRequest, RelaxResult, Substrate } from '../../drivers/substrate.ts'
 import { applyRange, emptyResult, putResult, sliceRequest } from '../../drivers/substrate.ts'
 import type { Dataset, Split } from '../core/data/dataset.ts'
 import { estimatorPlan, type EstimatorPlan } from '../core/eqprop/estimators.ts'
@@ -13,6 +13,7 @@ import { EqpError } from '../errors.ts'
 import type { TrainConfig } from './config.ts'
 import type { BatchMetrics, EngineEvent, EvalMetrics } from './events.ts'
 import { enginePhysics, type EnginePhysics } from './physics.ts'
+import { StepAborted } from './sliced-substrate.ts'
 
 /** Everything needed to continue a run exactly where it stopped (plain JSON). */
 export interface TrainState {
@@ -35,6 +36,8 @@ export interface TrainerOptions {
   state?: TrainState
   /** a float32 matrix-product backend for the contrast of dense layer blocks (TensorFlow.js); none = Float64 loops */
   matmul?: DenseMatMul | null
+  /** on-board learning: read the board's parameters every this many steps too (0 = at epoch ends only), so periodic checkpoints carry them */
+  syncEvery?: number
 }
 
 /** Trains one network on one substrate with EqProp. */
@@ -63,6 +66,9 @@ export class Trainer {
   /** scratch of one sample's output and target values (regression and pattern metrics) */
   private readonly outVals: Float64Array
   private readonly tgtVals: Float64Array
+  private readonly syncEvery: number
+  /** the board's own learner when this run's updates are computed on the board (SPEC 13), else null */
+  readonly onBoard: OnBoardLearner | null
 
   constructor(readonly sub: Substrate, readonly network: Network, readonly data: Dataset, readonly cfg: TrainConfig, opts: TrainerOptions = {}) {
     this.phys = enginePhysics(network, { matmul: opts.matmul })
@@ -107,6 +113,8 @@ export class Trainer {
     const full = m + (cfg.trainBias ? 2 * n : 0)
     this.edgeGrad = this.tied ? new Float64Array(full) : this.grad
     this.edgeDelta = this.tied ? new Float64Array(full) : this.delta
+    this.onBoard = onBoardLearner(sub, cfg, this.tied !== null)
+    this.syncEvery = opts.syncEvery ?? 0
   }
 
   /** A copy of the resumable state (for checkpoints). */
@@ -174,7 +182,7 @@ export class Trainer {
     const acc: BatchMetrics = { distance: 0, cost: 0, accuracy: 0, settled: 0, dropped: 0, fallback: 0 }
     let seen = 0
     while (this.state.batch < batches) {
-      if (shouldStop()) return null
+      if (shouldStop()) { await this.syncFromBoard(); return null }
       const b = this.state.batch
       const idx = this.state.order.slice(b * bs, Math.min(rows, (b + 1) * bs))
       if (b > 0) this.boundaryRng = this.rng.state()
@@ -182,6 +190,7 @@ export class Trainer {
       this.boundaryRng = null
       this.state.batch++
       this.state.step++
+      if (this.syncEvery > 0 && this.state.step % this.syncEvery === 0 && this.state.batch < batches) await this.syncFromBoard()
       this.emit({ type: 'batch', epoch: this.state.epoch + 1, batch: b + 1, batches, step: this.state.step, metrics: m })
       acc.distance += m.distance * idx.length; acc.cost += m.cost * idx.length
       acc.accuracy += m.accuracy * idx.length; acc.settled += m.settled * idx.length; acc.dropped += m.dropped * idx.length; acc.fallback += m.fallback * idx.length
@@ -190,6 +199,7 @@ export class Trainer {
     }
     this.state.batch = 0
     this.state.epoch++
+    await this.syncFromBoard()
     acc.distance /= seen; acc.cost /= seen; acc.accuracy /= seen; acc.settled /= seen; acc.dropped /= seen; acc.fallback /= seen
     if (acc.mse !== undefined) {
       acc.mse /= seen
@@ -200,6 +210,7 @@ export class Trainer {
 
   /** One EqProp step on the given training rows; returns metrics of its free equilibria. */
   async step(idx: number[]): Promise<BatchMetrics> {
+    if (this.onBoard) return this.stepOnBoard(this.onBoard, idx)
     const M = this.cfg.mInit, S = idx.length, B = S * M
     const train = this.data.train
     const rawIn = new Float64Array(B * this.nIn), rawTargets = new Float64Array(B * this.nOut)
@@ -256,6 +267,58 @@ export class Trainer {
     }
     await this.push(this.tiedGradient(g))
     return { ...this.metrics(free, targets, B), dropped: 1 - kept / B, fallback: fell / B }
+  }
+
+  /**
+   * One step with the update computed and applied on the board (SPEC 13): the host sends inputs and
+   * targets and reads back only the free outputs for the metrics. The same samples, start seeds and
+   * rule as the host-side one-sided step; samples whose nudged phase does not settle are left out there.
+   */
+  private async stepOnBoard(learner: OnBoardLearner, idx: number[]): Promise<BatchMetrics> {
+    const M = this.cfg.mInit, S = idx.length, B = S * M, K = this.nOut, n = this.phys.n
+    const train = this.data.train
+    const rawIn = new Float64Array(B * this.nIn), rawTargets = new Float64Array(B * K)
+    for (let s = 0; s < S; s++) {
+      for (let r = 0; r < M; r++) {
+        const b = s * M + r
+        for (let k = 0; k < this.nIn; k++) rawIn[b * this.nIn + k] = train.x[idx[s] * this.nIn + k]
+        for (let k = 0; k < K; k++) rawTargets[b * K + k] = train.y[idx[s] * K + k]
+      }
+    }
+    const ph = this.phys
+    const inputs = ph.encodeInputs(rawIn), targets = ph.encodeTargets(rawTargets)
+    let r: LearnStepResult
+    try {
+      r = await learner.learnStep({ rule: this.learnRule(), batch: B, inputs, targets, seed: this.rng.nextU32() })
+    } catch (e) {
+      // a step abandoned before it reached the board: the boundary checkpoint needs the board's parameters
+      if (e instanceof StepAborted) await this.syncFromBoard()
+      throw e
+    }
+    // the metrics read outputs only: a state array with the free outputs in place stands in for the full one
+    const states = new Float64Array(B * n)
+    const outs = this.network.outputs
+    for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) states[b * n + outs[k]] = r.outputs[b * K + k]
+    const settled = new Uint8Array(B).fill(1, 0, r.settled)
+    const m = this.metrics({ states, energy: new Float64Array(B), settled, steps: new Float64Array(B), timeS: r.timeS }, targets, B)
+    return { ...m, dropped: 1 - r.accumulated / B, fallback: 0 }
+  }
+
+  /** The board-side form of this run's update rule (plain SGD: Delta theta = -lr g, biases at lr * biasLrScale). */
+  private learnRule(): LearnRule {
+    const c = this.cfg
+    return { eta: c.lr, biasEta: c.trainBias ? c.lr * c.biasLrScale : 0, beta: c.beta, estimator: 'one-sided', cost: 'log-cos' }
+  }
+
+  /** Adopts the parameters the board learned (on-board learning), as the requested ones too, so checkpoints carry them. */
+  async syncFromBoard(): Promise<void> {
+    if (!this.onBoard) return
+    const p = await this.sub.getParams()
+    this.phys.adopt(p)
+    const req = this.state.requested
+    req.weights = [...this.phys.w]
+    req.h = [...this.phys.h]
+    req.psi = [...this.phys.second]
   }
 
   /**
@@ -391,4 +454,15 @@ export class Trainer {
     const { dropped: _d, fallback: _f, ...m } = this.metrics(r, enc, B, this.data.kind === 'regression' ? this.targetVariance(enc, B) : undefined)
     return { split: name, samples: split.rows, ...m }
   }
+}
+
+/** The device's own learner when the run's rule is one the board applies (SPEC 13), else null (host-side learning). */
+function onBoardLearner(sub: Substrate, cfg: TrainConfig, tied: boolean): OnBoardLearner | null {
+  const info = sub.info, l = sub.learner
+  if (!l || !info.onBoardLearning || cfg.learning === 'host' || info.model !== 'xy') return null
+  if (cfg.estimator !== 'one-sided' || cfg.optimiser.kind !== 'sgd' || tied || cfg.maxNudgeShift !== undefined) return null
+  // a quantising board would swallow updates below one level; the host keeps full-precision shadows instead
+  if (info.ranges.coupling.levels > 0 || (cfg.trainBias && info.ranges.bias.levels > 0)) return null
+  if (cfg.trainBias && !info.hasBias) return null
+  return l
 }

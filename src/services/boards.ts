@@ -354,6 +354,7 @@ async function startFirmware(job: BoardJob, path: string, log: (l: string) => vo
     '--coupling', r(b.coupling), '--bias', r(b.bias), '--boot-file', job.bootFile ?? join(dir, 'boot'), '--tol', String(b.tol),
     '--max-steps-limit', String(b.maxStepsLimit), '--default-budget-us', String(b.defaultBudgetUs), '--budget-limit-us', String(b.budgetLimitUs)]
   if (job.pace) args.push('--baud', String(job.baud), '--pace')
+  if (b.onBoardLearning) args.push('--learn')
   if (f.protocolMajor !== undefined) args.push('--major', String(f.protocolMajor))
   const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''

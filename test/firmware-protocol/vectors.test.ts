@@ -7,8 +7,10 @@ import {
 } from '../../firmware-protocol/ts/index.ts'
 import { hex, readVectors, unhex } from './helpers.ts'
 
-const POS = readVectors('positive.json').vectors
-const NEG = readVectors('negative.json').vectors
+// learning.json holds the on-board learning section's vectors in the same two formats
+const LEARN = readVectors('learning.json')
+const POS = [...readVectors('positive.json').vectors, ...LEARN.vectors]
+const NEG = [...readVectors('negative.json').vectors, ...LEARN.negative]
 const TOL = readVectors('tolerant.json').vectors
 
 const roleFor = (name: string): Role | undefined => {

@@ -156,7 +156,16 @@ static void clear_samples(eqp_board_t *b)
   memset(b->force, 0, sizeof b->force);
   memset(b->start_raw, 0, sizeof b->start_raw);
   memset(b->has_result, 0, sizeof b->has_result);
+  memset(b->has_free, 0, sizeof b->has_free);
   b->last_batch = 0;
+}
+
+/* HELLO, the safe state and boot forget the learning rule and the accumulated update */
+static void clear_learning(eqp_board_t *b)
+{
+  b->learn_configured = false;
+  memset(b->learn_acc, 0, sizeof b->learn_acc);
+  b->learn_samples = 0;
 }
 
 static void abort_relax(eqp_board_t *b)
@@ -174,6 +183,7 @@ static void enter_safe(eqp_board_t *b)
   b->hal->safe_state(b->hal->ctx);
   memset(b->params, 0, sizeof b->params);
   clear_samples(b);
+  clear_learning(b);
   b->cache_valid = false;
   b->state = EQP_BOARD_STATE_SAFE;
   b->armed = false;
@@ -184,6 +194,7 @@ static void boot(eqp_board_t *b, uint32_t boot_counter)
   b->hal->safe_state(b->hal->ctx);
   memset(b->params, 0, sizeof b->params);
   clear_samples(b);
+  clear_learning(b);
   b->cache_valid = false;
   b->state = EQP_BOARD_STATE_BOOT;
   b->boot_counter = boot_counter;
@@ -266,6 +277,46 @@ static void write_params(eqp_board_t *b, uint32_t offset, const float *values, u
   }
 }
 
+/* ---- on-board learning (SPEC 13) ------------------------------------------------------------ */
+
+/* Adds sample s's contrast dE/dtheta(nudged) - dE/dtheta(free) to the accumulator: dE/dW_ij =
+ * -cos(phi_i - phi_j), dE/dh_i = -cos(phi_i - psi_i), dE/dpsi_i = -h_i sin(phi_i - psi_i). */
+static void learn_accumulate(eqp_board_t *b, uint16_t s)
+{
+  const eqp_board_config_t *c = b->cfg;
+  const double lsb = c->state_lsb;
+  const int16_t *f = b->free_raw[s], *u = b->result[s];
+  uint32_t e;
+  uint16_t i;
+  for (e = 0; e < c->edge_count; e++) {
+    uint16_t p = c->edges[e].a, q = c->edges[e].b;
+    b->learn_acc[e] += (float)(cos(lsb * (f[p] - f[q])) - cos(lsb * (u[p] - u[q])));
+  }
+  if (b->learn_bias_eta == 0.0f || !(c->capabilities & EQP_CAPABILITY_BIAS)) return;
+  for (i = 0; i < c->node_count; i++) {
+    double h = b->params[c->edge_count + i], psi = b->params[c->edge_count + c->node_count + i];
+    double pf = lsb * f[i] - psi, pu = lsb * u[i] - psi;
+    b->learn_acc[c->edge_count + i] += (float)(cos(pf) - cos(pu));
+    b->learn_acc[c->edge_count + c->node_count + i] += (float)(h * (sin(pf) - sin(pu)));
+  }
+}
+
+/* LEARN_COMMIT: theta += -(eta/beta) acc / samples through the board's clip and quantise; fresh accumulator */
+static void learn_commit(eqp_board_t *b)
+{
+  const eqp_board_config_t *c = b->cfg;
+  uint32_t k, total = total_params(b);
+  if (b->learn_samples > 0u) {
+    double scale = -1.0 / ((double)b->learn_beta * (double)b->learn_samples);
+    for (k = 0; k < total; k++) b->learn_acc[k] = (float)((k < c->edge_count ? (double)b->learn_eta : (double)b->learn_bias_eta) * scale * b->learn_acc[k]);
+    if (b->learn_eta != 0.0f) write_params(b, 0, b->learn_acc, (uint16_t)c->edge_count, true);
+    if (b->learn_bias_eta != 0.0f && total > c->edge_count)
+      write_params(b, c->edge_count, b->learn_acc + c->edge_count, (uint16_t)(total - c->edge_count), true);
+  }
+  memset(b->learn_acc, 0, sizeof b->learn_acc);
+  b->learn_samples = 0;
+}
+
 /* ---- relaxation ----------------------------------------------------------------------------- */
 
 static void start_sample(eqp_board_t *b)
@@ -283,7 +334,7 @@ static void start_sample(eqp_board_t *b)
   job.sample = s;
   job.start = r->start;
   job.seed = r->seed + s;
-  job.start_raw = r->start == EQP_START_PREVIOUS ? b->result[s] : b->start_raw[s];
+  job.start_raw = b->relax_learn == 2u ? b->free_raw[s] : r->start == EQP_START_PREVIOUS ? b->result[s] : b->start_raw[s];
   job.phase = r->phase;
   job.nudge = r->nudge;
   job.cost = r->cost;
@@ -323,6 +374,34 @@ static void poll_relax(eqp_board_t *b)
   b->state = EQP_BOARD_STATE_READY;
   b->last_batch = b->relax.batch;
   b->stats.relaxations++;
+  if (b->relax_learn == 1u) {
+    /* LEARN_FREE: keep the free equilibria, answer with the outputs */
+    const eqp_board_config_t *c = b->cfg;
+    eqp_learn_outputs_body_t *o = &b->body.learn_outputs;
+    uint16_t k, n = 0;
+    for (i = 0; i < b->relax.batch; i++) {
+      memcpy(b->free_raw[i], b->result[i], (size_t)c->node_count * sizeof b->free_raw[i][0]);
+      b->has_free[i] = true;
+      for (k = 0; k < c->nudgeable_count; k++) o->values[n++] = b->result[i][c->nudgeable[k]];
+    }
+    o->batch = b->relax.batch;
+    o->settled = b->relax_settled;
+    o->elapsed_us = (now(b) - b->relax_t0_ms) * 1000u;
+    o->values_count = n;
+    send_msg(b, b->cache_seq, EQP_MSG_LEARN_OUTPUTS, true, b->cache_id, b->cache_crc);
+    return;
+  }
+  if (b->relax_learn == 2u) {
+    /* LEARN_NUDGED: only samples whose nudged phase settled give a usable contrast */
+    uint16_t used = 0;
+    for (i = 0; i < b->relax.batch; i++) {
+      if (!b->settled[i]) continue;
+      learn_accumulate(b, i);
+      b->learn_samples++;
+      used++;
+    }
+    b->relax_settled = used;
+  }
   b->body.relax_done.batch = b->relax.batch;
   b->body.relax_done.settled = b->relax_settled;
   b->body.relax_done.elapsed_us = (now(b) - b->relax_t0_ms) * 1000u;
@@ -330,6 +409,31 @@ static void poll_relax(eqp_board_t *b)
 }
 
 /* ---- commands ------------------------------------------------------------------------------- */
+
+/* Starts a relaxation (RELAX, or a learning one: learn 1 = LEARN_FREE, 2 = LEARN_NUDGED) with the
+ * board's own clamps of its budgets (SPEC 6.5): no command may keep the board busy longer than its limit. */
+static void begin_relax(eqp_board_t *b, const eqp_frame_t *f, uint32_t crc, eqp_relax_body_t *r, uint8_t learn)
+{
+  const eqp_board_config_t *c = b->cfg;
+  uint32_t def_budget = c->default_budget_us ? c->default_budget_us : EQP_BOARD_DEFAULT_BUDGET_US;
+  uint32_t budget_lim = c->budget_limit_us ? c->budget_limit_us : EQP_BOARD_BUDGET_LIMIT_US;
+  uint32_t steps_lim = c->max_steps_limit ? c->max_steps_limit : EQP_BOARD_MAX_STEPS_LIMIT;
+  if (r->budget_us == 0u) r->budget_us = def_budget;
+  if (r->budget_us > budget_lim) r->budget_us = budget_lim;
+  if (r->max_steps > steps_lim) r->max_steps = steps_lim;
+  b->relax = *r;
+  b->relax_learn = learn;
+  b->relax_sample = 0;
+  b->relax_settled = 0;
+  b->sample_running = false;
+  b->relax_t0_ms = now(b);
+  b->state = EQP_BOARD_STATE_BUSY;
+  b->cache_valid = true;
+  b->cache_done = false;
+  b->cache_seq = f->seq;
+  b->cache_id = f->msg_id;
+  b->cache_crc = crc;
+}
 
 /* Every command once the board is ready. Returns a NACK code (detail in *detail) or EQP_OK when the
  * reply has been sent (or the RELAX started). */
@@ -433,9 +537,6 @@ static int dispatch(eqp_board_t *b, const eqp_frame_t *f, uint32_t crc, uint32_t
   }
   case EQP_MSG_RELAX: {
     eqp_relax_body_t *r = &m->relax;
-    uint32_t def_budget = c->default_budget_us ? c->default_budget_us : EQP_BOARD_DEFAULT_BUDGET_US;
-    uint32_t budget_lim = c->budget_limit_us ? c->budget_limit_us : EQP_BOARD_BUDGET_LIMIT_US;
-    uint32_t steps_lim = c->max_steps_limit ? c->max_steps_limit : EQP_BOARD_MAX_STEPS_LIMIT;
     bool nudged = r->phase == EQP_PHASE_NUDGED;
     if (r->batch == 0u || r->batch > c->max_batch) { *detail = r->batch; return EQP_ERR_OUT_OF_RANGE; }
     if (nudged && r->nudge == EQP_NUDGE_COST && !(c->costs & (1u << r->cost))) { *detail = 0; return EQP_ERR_UNSUPPORTED; }
@@ -445,23 +546,90 @@ static int dispatch(eqp_board_t *b, const eqp_frame_t *f, uint32_t crc, uint32_t
     if (r->start == EQP_START_PREVIOUS)
       for (i = 0; i < r->batch; i++)
         if (!b->has_result[i]) { *detail = i; return EQP_ERR_NO_PREVIOUS; }
-    /* the board's own clamps (SPEC 6.5): no RELAX may keep the board busy for longer than its limit */
-    if (r->budget_us == 0u) r->budget_us = def_budget;
-    if (r->budget_us > budget_lim) r->budget_us = budget_lim;
-    if (r->max_steps > steps_lim) r->max_steps = steps_lim;
-    b->relax = *r;
-    b->relax_sample = 0;
-    b->relax_settled = 0;
-    b->sample_running = false;
-    b->relax_t0_ms = now(b);
-    b->state = EQP_BOARD_STATE_BUSY;
-    b->cache_valid = true;
-    b->cache_done = false;
-    b->cache_seq = f->seq;
-    b->cache_id = f->msg_id;
-    b->cache_crc = crc;
+    begin_relax(b, f, crc, r, 0);
     return EQP_OK;
   }
+  case EQP_MSG_LEARN_CONFIG: {
+    eqp_learn_config_body_t *l = &m->learn_config;
+    if (!(c->capabilities & EQP_CAPABILITY_ON_BOARD_LEARNING)) { *detail = 0; return EQP_ERR_UNSUPPORTED; }
+    if (!isfinite(l->eta) || l->eta < 0.0f) { *detail = 0; return EQP_ERR_OUT_OF_RANGE; }
+    if (!isfinite(l->bias_eta) || l->bias_eta < 0.0f) { *detail = 1; return EQP_ERR_OUT_OF_RANGE; }
+    if (!isfinite(l->beta) || l->beta == 0.0f) { *detail = 2; return EQP_ERR_OUT_OF_RANGE; }
+    if (!(c->costs & (1u << l->cost))) { *detail = 0; return EQP_ERR_UNSUPPORTED; }
+    if (l->bias_eta != 0.0f && !(c->capabilities & EQP_CAPABILITY_BIAS)) { *detail = 0; return EQP_ERR_UNSUPPORTED; }
+    b->learn_eta = l->eta;
+    b->learn_bias_eta = l->bias_eta;
+    b->learn_beta = l->beta;
+    b->learn_cost = l->cost;
+    b->learn_configured = true;
+    memset(b->learn_acc, 0, sizeof b->learn_acc);
+    b->learn_samples = 0;
+    ack(b, f->seq, f->msg_id, crc);
+    return EQP_OK;
+  }
+  case EQP_MSG_LEARN_FREE: {
+    eqp_learn_free_body_t *l = &m->learn_free;
+    eqp_relax_body_t r;
+    uint32_t per = (uint32_t)c->clampable_count + c->nudgeable_count;
+    uint16_t s, k;
+    if (!(c->capabilities & EQP_CAPABILITY_ON_BOARD_LEARNING)) { *detail = 0; return EQP_ERR_UNSUPPORTED; }
+    if (!b->learn_configured) { *detail = 0; return EQP_ERR_LEARN_NOT_CONFIGURED; }
+    if (l->batch == 0u || l->batch > c->max_batch ||
+        (uint32_t)l->batch * c->nudgeable_count > fit(b, 10, 2, EQP_LEARN_OUTPUTS_VALUES_MAX)) { *detail = l->batch; return EQP_ERR_OUT_OF_RANGE; }
+    if (l->samples_count != (uint32_t)l->batch * per) { *detail = (uint32_t)l->batch * per; return EQP_ERR_OUT_OF_RANGE; }
+    for (s = 0; s < l->batch; s++) {
+      const int16_t *v = l->samples + (size_t)s * per;
+      memset(b->clamped[s], 0, sizeof b->clamped[s]);
+      for (k = 0; k < c->clampable_count; k++) {
+        b->clamped[s][c->clampable[k]] = 1u;
+        b->clamp_raw[s][c->clampable[k]] = v[k];
+      }
+      for (k = 0; k < c->nudgeable_count; k++) b->target_raw[s][k] = v[c->clampable_count + k];
+    }
+    memset(&r, 0, sizeof r);
+    r.batch = l->batch;
+    r.phase = EQP_PHASE_FREE;
+    r.nudge = EQP_NUDGE_COST;
+    r.cost = b->learn_cost;
+    r.start = EQP_START_RANDOM;
+    r.seed = l->seed;
+    r.budget_us = l->budget_us;
+    r.max_steps = l->max_steps;
+    begin_relax(b, f, crc, &r, 1);
+    return EQP_OK;
+  }
+  case EQP_MSG_LEARN_NUDGED: {
+    eqp_learn_nudged_body_t *l = &m->learn_nudged;
+    eqp_relax_body_t r;
+    if (!(c->capabilities & EQP_CAPABILITY_ON_BOARD_LEARNING)) { *detail = 0; return EQP_ERR_UNSUPPORTED; }
+    if (!b->learn_configured) { *detail = 0; return EQP_ERR_LEARN_NOT_CONFIGURED; }
+    if (l->batch == 0u || l->batch > c->max_batch) { *detail = l->batch; return EQP_ERR_OUT_OF_RANGE; }
+    for (i = 0; i < l->batch; i++)
+      if (!b->has_free[i]) { *detail = i; return EQP_ERR_NO_PREVIOUS; }
+    memset(&r, 0, sizeof r);
+    r.batch = l->batch;
+    r.phase = EQP_PHASE_NUDGED;
+    r.nudge = EQP_NUDGE_COST;
+    r.cost = b->learn_cost;
+    r.start = EQP_START_GIVEN;
+    r.beta = b->learn_beta;
+    r.budget_us = l->budget_us;
+    r.max_steps = l->max_steps;
+    begin_relax(b, f, crc, &r, 2);
+    return EQP_OK;
+  }
+  case EQP_MSG_LEARN_COMMIT:
+  case EQP_MSG_LEARN_DISCARD:
+    if (!(c->capabilities & EQP_CAPABILITY_ON_BOARD_LEARNING)) { *detail = 0; return EQP_ERR_UNSUPPORTED; }
+    if (f->msg_id == EQP_MSG_LEARN_COMMIT) {
+      if (!b->learn_configured) { *detail = 0; return EQP_ERR_LEARN_NOT_CONFIGURED; }
+      learn_commit(b);
+    } else {
+      memset(b->learn_acc, 0, sizeof b->learn_acc);
+      b->learn_samples = 0;
+    }
+    ack(b, f->seq, f->msg_id, crc);
+    return EQP_OK;
   case EQP_MSG_GET_STATE: {
     uint16_t s = m->get_state.sample;
     uint32_t off = m->get_state.offset, cnt;
@@ -495,6 +663,7 @@ static void hello(eqp_board_t *b, const eqp_frame_t *f, uint32_t crc)
   uint16_t mf = h.max_frame < c->max_frame ? h.max_frame : c->max_frame;
   abort_relax(b);
   clear_samples(b);
+  clear_learning(b);
   b->session_max_frame = mf < EQP_MIN_FRAME_LIMIT ? (uint16_t)EQP_MIN_FRAME_LIMIT : mf;
   b->watchdog_ms = wd;
   b->armed = true;

@@ -115,7 +115,18 @@ typedef struct {
   float energy[EQP_BOARD_MAX_BATCH];
   uint16_t last_batch;
 
-  /* the relaxation in progress */
+  /* on-board learning (SPEC 13): the rule of the session, each sample's LEARN_FREE equilibrium, and
+   * the update accumulated since the last commit (sum over samples of dE/dtheta(nudged) - dE/dtheta(free)) */
+  bool learn_configured;
+  float learn_eta, learn_bias_eta, learn_beta;
+  uint8_t learn_cost;
+  int16_t free_raw[EQP_BOARD_MAX_BATCH][EQP_BOARD_MAX_NODES];
+  bool has_free[EQP_BOARD_MAX_BATCH];
+  float learn_acc[EQP_BOARD_MAX_PARAMS];
+  uint32_t learn_samples;
+
+  /* the relaxation in progress; relax_learn: 0 = RELAX, 1 = LEARN_FREE, 2 = LEARN_NUDGED */
+  uint8_t relax_learn;
   eqp_relax_body_t relax;
   uint16_t relax_sample;
   bool sample_running;

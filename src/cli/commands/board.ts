@@ -29,6 +29,7 @@ Runs a board that speaks the wire protocol (firmware-protocol/SPEC.md) until int
   --baud N --pace     pace the board's writes like a UART at N baud (a pty has no rate of its own)
   --tol T             settling tolerance of the simulated physics (default 1e-6); a tiny value such as
                       1e-300 makes relaxations that never settle, to try the RELAX budgets
+  --learn             offer on-board learning (SPEC 13): the board applies the EqProp update itself
 fault injection (ts; --protocol-major also for c):
   --corrupt P         flip one bit in each byte on the line with probability P, both directions
   --drop P            lose each frame the board sends with probability P
@@ -45,7 +46,7 @@ export async function boardCommand(args: string[]): Promise<number> {
     pty: { type: 'boolean' }, path: { type: 'string' }, impl: { type: 'string' }, network: { type: 'string' }, task: { type: 'string' },
     'network-seed': { type: 'string' }, uid: { type: 'string' }, 'boot-counter': { type: 'string' }, 'max-batch': { type: 'string' },
     'max-frame': { type: 'string' }, 'coupling-range': { type: 'string' }, 'coupling-levels': { type: 'string' }, baud: { type: 'string' },
-    pace: { type: 'boolean' }, tol: { type: 'string' }, corrupt: { type: 'string' }, drop: { type: 'string' }, delay: { type: 'string' }, 'reboot-after': { type: 'string' },
+    pace: { type: 'boolean' }, learn: { type: 'boolean' }, tol: { type: 'string' }, corrupt: { type: 'string' }, drop: { type: 'string' }, delay: { type: 'string' }, 'reboot-after': { type: 'string' },
     'hang-after': { type: 'string' }, hang: { type: 'string' }, 'protocol-major': { type: 'string' }, 'fault-seed': { type: 'string' },
     ...MQTT_FLAGS,
   })
@@ -79,7 +80,7 @@ export async function boardCommand(args: string[]): Promise<number> {
       bootCounter: opt(f['boot-counter'], 'boot-counter', { int: true, min: 0 }),
       maxBatch: opt(f['max-batch'], 'max-batch', { int: true, min: 1, max: 65535 }),
       maxFrame: opt(f['max-frame'], 'max-frame', { int: true, min: 256, max: 65535 }),
-      coupling, bias: { min: -8, max: 8, levels: 0 }, tol: opt(f.tol, 'tol', { gt: 0 }),
+      coupling, bias: { min: -8, max: 8, levels: 0 }, tol: opt(f.tol, 'tol', { gt: 0 }), onBoardLearning: f.learn === true,
       faults: Object.fromEntries(Object.entries(faults).filter(([, v]) => v !== undefined)),
     },
   }, log)

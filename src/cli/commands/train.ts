@@ -66,6 +66,9 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris|mnist|FILE.csv|UPLOA
   --m-init M          random restarts of the free phase per sample (default 1)
   --no-bias           do not train the bias fields h, psi
   --bias-lr-scale S   learning rate of h and psi relative to --lr (default 1)
+  --learning W        auto | host: auto lets a board that offers on-board learning apply the update itself
+                      when the run fits its rule (one-sided, sgd, continuous ranges); host always
+                      computes updates on the host (default auto; docs/how-to/on-board-learning.md)
   --solver S          ${SOLVER_NAMES.join(' | ')} (default auto: implicit-flow, or flow-newton on
                       folded layered nets; docs/explanation/relaxation-dynamics.md)
   --tol T             settle when max |force| < T (default 1e-6)
@@ -121,7 +124,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     sweeps: { type: 'string' }, reads: { type: 'string' }, 'anneal-schedule': { type: 'string' }, 'beta-hot': { type: 'string' }, 'beta-cold': { type: 'string' },
     'reverse-point': { type: 'string' }, 'reverse-hold': { type: 'string' },
     estimator: { type: 'string' }, beta: { type: 'string' }, lr: { type: 'string' }, optimiser: { type: 'string' },
-    epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' },
+    epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' }, learning: { type: 'string' },
     ...BOARD_FLAGS, workers: { type: 'string' }, fleet: { type: 'string' }, 'train-per-class': { type: 'string' },
     'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
     baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' },
@@ -163,6 +166,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     mInit: num(f['m-init'], 'm-init', 1, { int: true, min: 1, max: 1000 }),
     trainBias: !f['no-bias'],
     biasLrScale: num(f['bias-lr-scale'], 'bias-lr-scale', 1, { min: 0 }),
+    learning: oneOf(f.learning, 'learning', ['auto', 'host'] as const, 'auto'),
     seed,
     evalEvery: num(f['eval-every'], 'eval-every', 10, { int: true, min: 0 }),
   })

@@ -5,11 +5,12 @@
  * usage: eqp-board --path DEV --topology FILE [--uid UID] [--boot-file FILE] [--max-batch N]
  *                  [--max-frame N] [--coupling MIN,MAX,LEVELS] [--bias MIN,MAX,LEVELS]
  *                  [--baud N --pace] [--major M] [--tol T] [--max-steps-limit N]
- *                  [--default-budget-us N] [--budget-limit-us N]
+ *                  [--default-budget-us N] [--budget-limit-us N] [--learn]
  *        eqp-board --print-rng SEED N      (N uniforms in (-pi, pi), for the cross-language check)
  * SIGUSR1 reboots the board (boot counter + 1); SIGTERM and SIGINT end the process within one
  * relaxation slice, closing the port. --tol sets the settling tolerance of the simulated physics
- * (a tiny value makes relaxations that never settle, for tests of the RELAX budgets).
+ * (a tiny value makes relaxations that never settle, for tests of the RELAX budgets). --learn
+ * announces capability onBoardLearning and accepts the LEARN_* commands (SPEC 13).
  *
  * Topology file: "nodes N", "clampable i j ...", "nudgeable i j ...", "edges M" and M lines "a b". */
 #define _DEFAULT_SOURCE
@@ -249,7 +250,8 @@ int main(int argc, char **argv)
   for (i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(a, "--pace") == 0) { pace = 1; continue; }
-    if (!v) die("every option but --pace takes a value");
+    if (strcmp(a, "--learn") == 0) { cfg.capabilities |= EQP_CAPABILITY_ON_BOARD_LEARNING; continue; }
+    if (!v) die("every option but --pace and --learn takes a value");
     i++;
     if (strcmp(a, "--path") == 0) host.path = v;
     else if (strcmp(a, "--topology") == 0) topology = v;

@@ -97,7 +97,9 @@ static void send_frame(size_t len, int mutate)
 
 static const uint8_t COMMANDS[] = {EQP_MSG_HELLO, EQP_MSG_GET_EDGES, EQP_MSG_GET_NODE_LIST, EQP_MSG_SET_PARAMS, EQP_MSG_UPDATE_PARAMS,
                                    EQP_MSG_GET_PARAMS, EQP_MSG_CLAMP, EQP_MSG_SET_TARGETS, EQP_MSG_SET_FORCE, EQP_MSG_SET_START,
-                                   EQP_MSG_RELAX, EQP_MSG_GET_STATE, EQP_MSG_STOP, EQP_MSG_HEARTBEAT};
+                                   EQP_MSG_RELAX, EQP_MSG_GET_STATE, EQP_MSG_STOP, EQP_MSG_HEARTBEAT,
+                                   EQP_MSG_LEARN_CONFIG, EQP_MSG_LEARN_FREE, EQP_MSG_LEARN_NUDGED, EQP_MSG_LEARN_COMMIT,
+                                   EQP_MSG_LEARN_DISCARD};
 
 /* a well-formed command with random (often out-of-range) field values */
 static size_t gen_command(uint16_t seq)
@@ -148,6 +150,25 @@ static size_t gen_command(uint16_t seq)
     b.relax.max_steps = below(3) ? 0 : below(4) ? below(500) : next();
     b.relax.budget_us = below(2) ? 0 : below(4) ? next() : below(5000000);
     break;
+  case EQP_MSG_LEARN_CONFIG:
+    b.learn_config.eta = below(8) ? (float)below(100) / 100.0f : -1.0f;
+    b.learn_config.bias_eta = below(3) ? (float)below(100) / 100.0f : 0.0f;
+    b.learn_config.beta = (float)((int)below(100) - 20) / 100.0f;
+    b.learn_config.cost = (uint8_t)below(3);
+    break;
+  case EQP_MSG_LEARN_FREE:
+    b.learn_free.batch = (uint16_t)below(6);
+    b.learn_free.seed = next();
+    b.learn_free.max_steps = below(3) ? 0 : below(500);
+    b.learn_free.budget_us = below(2) ? 0 : below(5000000);
+    b.learn_free.samples_count = (uint16_t)(below(6) ? 3u * b.learn_free.batch : below(20));
+    for (k = 0; k < b.learn_free.samples_count; k++) b.learn_free.samples[k] = (int16_t)next();
+    break;
+  case EQP_MSG_LEARN_NUDGED:
+    b.learn_nudged.batch = (uint16_t)below(6);
+    b.learn_nudged.max_steps = below(3) ? 0 : below(500);
+    b.learn_nudged.budget_us = below(2) ? 0 : below(5000000);
+    break;
   case EQP_MSG_GET_STATE: b.get_state.sample = (uint16_t)below(20); b.get_state.kind = (uint8_t)below(2); b.get_state.offset = below(8); b.get_state.count = (uint16_t)below(8); break;
   default: break;
   }
@@ -193,7 +214,7 @@ int main(int argc, char **argv)
   cfg.state_lsb = 1.0f / 8192.0f;
   cfg.max_batch = 4;
   cfg.max_frame = 512;
-  cfg.capabilities = EQP_CAPABILITY_FORCE_VECTOR | EQP_CAPABILITY_GIVEN_START | EQP_CAPABILITY_BIAS;
+  cfg.capabilities = EQP_CAPABILITY_FORCE_VECTOR | EQP_CAPABILITY_GIVEN_START | EQP_CAPABILITY_BIAS | EQP_CAPABILITY_ON_BOARD_LEARNING;
   cfg.costs = EQP_COSTS_LOG_COS;
   cfg.wire_major = EQP_PROTO_MAJOR;
   if (eqp_board_check_config(&cfg)) { printf("FAIL: config\n"); return 1; }
@@ -226,6 +247,7 @@ int main(int argc, char **argv)
         send_frame(len, 0);
         /* a readable command is answered at once, unless it starts a relaxation or the board is busy */
         if (out_frames == answered_before && frame[5] != EQP_MSG_HEARTBEAT && frame[5] != EQP_MSG_RELAX &&
+            frame[5] != EQP_MSG_LEARN_FREE && frame[5] != EQP_MSG_LEARN_NUDGED &&
             board.state != EQP_BOARD_STATE_BUSY) {
           printf("FAIL iteration %lu: command 0x%02x got no answer\n", i, (unsigned)frame[5]);
           failed = 1;
