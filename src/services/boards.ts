@@ -342,7 +342,7 @@ async function startFirmware(job: BoardJob, path: string, log: (l: string) => vo
   const r = (x: Range) => `${x.min},${x.max},${x.levels}`
   const args = ['--path', path, '--topology', topo, '--uid', b.uid, '--max-batch', String(Math.min(b.maxBatch, 16)), '--max-frame', String(Math.min(b.maxFrame, 1024)),
     '--coupling', r(b.coupling), '--bias', r(b.bias), '--boot-file', job.bootFile ?? join(dir, 'boot'), '--tol', String(b.tol),
-    '--max-steps-limit', String(b.maxStepsLimit), '--default-budget-us', String(b.defaultBudgetUs), '--budget-limit-us', String(b.budgetLimitUs)]
+    '--max-steps-limit', String(b.maxStepsLimit), '--default-budget-us', String(b.defaultBudgetUs), '--budget-limit-us', String(b.budgetLimitUs), '--window', String(Math.min(b.window, 8))]
   if (job.pace) args.push('--baud', String(job.baud), '--pace')
   if (f.protocolMajor !== undefined) args.push('--major', String(f.protocolMajor))
   const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
