@@ -8,7 +8,7 @@
 // pass 1).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { firmwareTopology } from '../drivers/board/firmware-topology.ts'
@@ -67,9 +67,9 @@ async function run(impl: 'c' | 'ts', baud: number, window: number): Promise<void
     emit({
       bench: 'serial-train-step', board: impl === 'c' ? 'C reference firmware' : 'TS virtual board', network: 'lattice 15x15 (225 nodes, 420 couplings), XOR, batch 4',
       baud, frame_limit_bytes: MAX_FRAME, window: sub.connection.description.device.window ?? 1, steps_per_s: Number((STEPS / s).toFixed(3)),
-      link_bound_steps_per_s: Number((rate / (out + inb)).toFixed(3)), ratio_to_link_bound: Number(((STEPS / s) / (rate / (out + inb))).toFixed(3)), bytes_per_step: { host_to_board: Math.round(out), board_to_host: Math.round(inb) },
+      link_bound_steps_per_s: Number((rate / (out + inb)).toFixed(3)), ratio_to_link_bound: Number(((STEPS / s) / (rate / (out + inb))).toFixed(3)), full_duplex_bound_steps_per_s: Number((rate / Math.max(out, inb)).toFixed(3)), bytes_per_step: { host_to_board: Math.round(out), board_to_host: Math.round(inb) },
       commands_per_step: Math.round((c1.commands - c0.commands) / STEPS), resends: c1.retries - c0.retries,
-      host_cpu_ms_per_step: Number(((cpu.user + cpu.system) / 1000 / STEPS).toFixed(2)),
+      load_avg_1m: Number(loadavg()[0].toFixed(2)), host_cpu_ms_per_step: Number(((cpu.user + cpu.system) / 1000 / STEPS).toFixed(2)),
       board_cpu_ms_per_step: Number.isNaN(boardCpu) ? null : Number(((boardCpu * 1000) / STEPS).toFixed(1)),
     })
   } finally {
