@@ -5,7 +5,7 @@
 // seconds. Also the host's CPU time per step, and the board's (its own process). One JSON line each
 // for the C reference firmware and for the TS virtual board, at window 1 (stop-and-wait) and window 8
 // (SPEC 5.3 pipelining: a full-duplex link can then carry both directions at once, so the ratio may
-// pass 1).
+// pass 1; full_duplex_bound_steps_per_s is the bound then: the busier direction's bytes alone).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
