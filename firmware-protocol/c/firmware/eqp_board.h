@@ -37,9 +37,13 @@
 #define EQP_BOARD_MAX_STEPS_LIMIT 10000000u
 #endif
 /* pipelining (SPEC 5.3): commands a host may keep outstanding; the board caches that many replies and
- * queues that many commands minus one behind a running RELAX */
+ * queues that many commands minus one behind a running RELAX (2 x 8 frames of RAM). Protocol 1.1 asks
+ * for at least 4. */
 #ifndef EQP_BOARD_MAX_WINDOW
 #define EQP_BOARD_MAX_WINDOW 8u
+#endif
+#if EQP_BOARD_MAX_WINDOW < 4 || EQP_BOARD_MAX_WINDOW > 255
+#error "EQP_BOARD_MAX_WINDOW must be 4..255 (SPEC 5.3)"
 #endif
 #define EQP_BOARD_MAX_PARAMS (EQP_BOARD_MAX_EDGES + 2u * EQP_BOARD_MAX_NODES)
 
