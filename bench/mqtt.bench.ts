@@ -3,8 +3,12 @@
 // protocol commands per second that makes (RELAX + GET_STATE; unchanged clamps are not resent). Brokers: the
 // system mosquitto on 127.0.0.1:1883 if it answers (as configured there: Nagle is on unless the
 // config says set_tcp_nodelay true), a private mosquitto with set_tcp_nodelay true, and the embedded
-// aedes broker; plus the in-memory link as the floor of host + board CPU. One JSON line each.
+// aedes broker. Each is measured side by side with the in-memory link (the floor of host + board CPU):
+// blocks of relaxations alternate between the two, so a shared machine's changing load falls on both
+// alike. One JSON line per broker at window 1 (stop-and-wait) and window 8 (SPEC 5.3: RELAX and
+// GET_STATE go out together), with the in-memory rate and the ratio to it.
 import { createConnection } from 'node:net'
+import { loadavg } from 'node:os'
 import { VirtualBoard } from '../drivers/board/virtual-board.ts'
 import { openRemoteSubstrate, type RemoteSubstrate } from '../drivers/remote/index.ts'
 import { attachBoardToBroker, mqttConnector } from '../drivers/transports/mqtt.ts'
@@ -15,7 +19,7 @@ import { startMosquitto } from '../test/support/mosquitto.ts'
 
 const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
 const net = buildNetwork({ kind: 'lattice', rows: 5, cols: 5, weightStd: 0.8, bias: 'random' }, { inputs: 2, outputs: 1 }, 0)
-const WARM = 20, N = 300
+const WARM = 20, BLOCK = 50, BLOCKS = 6
 
 function reachable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -26,47 +30,72 @@ function reachable(port: number): Promise<boolean> {
   })
 }
 
-async function measure(broker: string, sub: RemoteSubstrate): Promise<void> {
-  await sub.setParams({ weights: Float64Array.from(net.weights), h: Float64Array.from(net.bias!.h), psi: Float64Array.from(net.bias!.psi) })
-  const inputs = Float64Array.of(0.5, -0.5)
-  const relax = (i: number) => sub.relax({ batch: 1, inputs, phase: 'free', start: { kind: 'random', seed: i } })
-  for (let i = 0; i < WARM; i++) await relax(i)
-  const c0 = sub.status().counters, cpu0 = process.cpuUsage(), t0 = performance.now()
-  const lat: number[] = []
-  for (let i = 0; i < N; i++) {
-    const t = performance.now()
-    await relax(WARM + i)
-    lat.push(performance.now() - t)
+/** Relaxations on one substrate, block by block: wall time, CPU, latencies and commands so far. */
+class Runner {
+  wallS = 0
+  cpuMs = 0
+  commands = 0
+  resends = 0
+  readonly lat: number[] = []
+  private i = 0
+  constructor(readonly sub: RemoteSubstrate) {}
+  private relax(): Promise<unknown> {
+    return this.sub.relax({ batch: 1, inputs: Float64Array.of(0.5, -0.5), phase: 'free', start: { kind: 'random', seed: this.i++ } })
   }
-  const s = (performance.now() - t0) / 1000, c1 = sub.status().counters, cpu = process.cpuUsage(cpu0)
-  lat.sort((a, b) => a - b)
-  emit({
-    bench: 'mqtt-relax-roundtrip-5x5', broker, network: 'lattice 5x5 (25 nodes), free phase, batch 1',
-    relax_per_s: Math.round(N / s), commands_per_s: Math.round((c1.commands - c0.commands) / s),
-    commands_per_relax: Number(((c1.commands - c0.commands) / N).toFixed(1)),
-    p50_ms: Number(lat[Math.floor(N / 2)].toFixed(3)), p99_ms: Number(lat[Math.floor(N * 0.99)].toFixed(3)),
-    resends: c1.retries - c0.retries, cpu_ms_per_relax_host_and_board: Number(((cpu.user + cpu.system) / 1000 / N).toFixed(3)),
-  })
+  async warm(): Promise<void> {
+    await this.sub.setParams({ weights: Float64Array.from(net.weights), h: Float64Array.from(net.bias!.h), psi: Float64Array.from(net.bias!.psi) })
+    for (let k = 0; k < WARM; k++) await this.relax()
+  }
+  async block(): Promise<void> {
+    const c0 = this.sub.status().counters, cpu0 = process.cpuUsage(), t0 = performance.now()
+    for (let k = 0; k < BLOCK; k++) {
+      const t = performance.now()
+      await this.relax()
+      this.lat.push(performance.now() - t)
+    }
+    this.wallS += (performance.now() - t0) / 1000
+    const cpu = process.cpuUsage(cpu0), c1 = this.sub.status().counters
+    this.cpuMs += (cpu.user + cpu.system) / 1000
+    this.commands += c1.commands - c0.commands
+    this.resends += c1.retries - c0.retries
+  }
+  get n(): number { return this.lat.length }
+  get rate(): number { return this.n / this.wallS }
 }
 
 async function overBroker(name: string, url: string): Promise<void> {
-  const board = new VirtualBoard(net, { uid: 'bench-5x5' })
-  const att = await attachBoardToBroker(board, 'bench-5x5', { url, prefix: `eqprop-bench-${process.pid}` })
-  const sub = await openRemoteSubstrate(mqttConnector('bench-5x5', { url, prefix: `eqprop-bench-${process.pid}` }), att.where, { replyTimeoutS: 0.5 })
-  try {
-    await measure(name, sub)
-  } finally {
-    await sub.close()
-    await att.close()
-    board.close()
+  for (const window of [1, 8]) {
+    const board = new VirtualBoard(net, { uid: 'bench-5x5' })
+    const att = await attachBoardToBroker(board, 'bench-5x5', { url, prefix: `eqprop-bench-${process.pid}` })
+    const sub = await openRemoteSubstrate(mqttConnector('bench-5x5', { url, prefix: `eqprop-bench-${process.pid}` }), att.where, { replyTimeoutS: 0.5, window })
+    const cable = new BoardOnCable(net, { uid: 'bench-5x5-mem' })
+    const mem = await openRemoteSubstrate(cable.connect, 'mem', { replyTimeoutS: 0.5, window })
+    try {
+      const b = new Runner(sub), m = new Runner(mem)
+      await b.warm()
+      await m.warm()
+      for (let k = 0; k < BLOCKS; k++) { await b.block(); await m.block() }
+      const lat = b.lat.slice().sort((x, y) => x - y)
+      emit({
+        bench: 'mqtt-relax-roundtrip-5x5', broker: name, network: 'lattice 5x5 (25 nodes), free phase, batch 1', window: sub.connection.description.device.window ?? 1,
+        relax_per_s: Math.round(b.rate), in_memory_relax_per_s: Math.round(m.rate), ratio_to_in_memory: Number((b.rate / m.rate).toFixed(3)),
+        commands_per_s: Math.round(b.commands / b.wallS), commands_per_relax: Number((b.commands / b.n).toFixed(1)),
+        p50_ms: Number(lat[Math.floor(b.n / 2)].toFixed(3)), p99_ms: Number(lat[Math.floor(b.n * 0.99)].toFixed(3)),
+        load_avg_1m: Number(loadavg()[0].toFixed(2)), resends: b.resends,
+        cpu_ms_per_relax_host_and_board: Number((b.cpuMs / b.n).toFixed(3)), in_memory_cpu_ms_per_relax: Number((m.cpuMs / m.n).toFixed(3)),
+      })
+    } finally {
+      await sub.close()
+      await att.close()
+      board.close()
+      await mem.close()
+      cable.close()
+    }
   }
 }
 
 if (await reachable(1883)) await overBroker('system mosquitto 127.0.0.1:1883 (its own config)', 'mqtt://127.0.0.1:1883')
-const m = await startMosquitto()
-try { await overBroker('private mosquitto, set_tcp_nodelay true', m.url) } finally { await m.stop() }
+const mq = await startMosquitto()
+try { await overBroker('private mosquitto, set_tcp_nodelay true', mq.url) } finally { await mq.stop() }
 const a = await startEmbeddedBroker()
 try { await overBroker('embedded aedes (same process as host and board)', a.url) } finally { await a.close() }
-const cable = new BoardOnCable(net, { uid: 'bench-5x5' })
-const mem = await openRemoteSubstrate(cable.connect, 'mem', { replyTimeoutS: 0.5 })
-try { await measure('none: in-memory link (host + board CPU floor)', mem) } finally { await mem.close(); cable.close() }

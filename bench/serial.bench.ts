@@ -3,10 +3,12 @@
 // baud (a pty has no rate of its own), next to the bound the link allows: a stop-and-wait protocol
 // moves every byte of a step one after the other, so a step needs at least (bytes both ways) / (baud / 10)
 // seconds. Also the host's CPU time per step, and the board's (its own process). One JSON line each
-// for the C reference firmware and for the TS virtual board.
+// for the C reference firmware and for the TS virtual board, at window 1 (stop-and-wait) and window 8
+// (SPEC 5.3 pipelining: a full-duplex link can then carry both directions at once, so the ratio may
+// pass 1; full_duplex_bound_steps_per_s is the bound then: the busier direction's bytes alone).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { firmwareTopology } from '../drivers/board/firmware-topology.ts'
@@ -47,11 +49,11 @@ function startBoardProcess(impl: 'c' | 'ts', path: string, baud: number, net: Re
   })
 }
 
-async function run(impl: 'c' | 'ts', baud: number): Promise<void> {
+async function run(impl: 'c' | 'ts', baud: number, window: number): Promise<void> {
   const net = buildNetwork(parseBuilderString(XOR15), { inputs: 2, outputs: 1 }, 0)
   const pair = await createPtyPair()
   const board = await startBoardProcess(impl, pair.boardPath, baud, net)
-  const sub = await openSerialBoard({ path: pair.hostPath, baud, pace: true, maxFrame: MAX_FRAME })
+  const sub = await openSerialBoard({ path: pair.hostPath, baud, pace: true, maxFrame: MAX_FRAME, window })
   try {
     const cfg = TrainConfig.parse({ epochs: WARM + STEPS, batchSize: 4, seed: 1, evalEvery: 0 })
     const trainer = new Trainer(sub, net, loadDataset('xor', 1), cfg)
@@ -64,10 +66,10 @@ async function run(impl: 'c' | 'ts', baud: number): Promise<void> {
     const rate = baud / 10
     emit({
       bench: 'serial-train-step', board: impl === 'c' ? 'C reference firmware' : 'TS virtual board', network: 'lattice 15x15 (225 nodes, 420 couplings), XOR, batch 4',
-      baud, frame_limit_bytes: MAX_FRAME, steps_per_s: Number((STEPS / s).toFixed(3)),
-      link_bound_steps_per_s: Number((rate / (out + inb)).toFixed(3)), ratio_to_link_bound: Number(((STEPS / s) / (rate / (out + inb))).toFixed(3)), bytes_per_step: { host_to_board: Math.round(out), board_to_host: Math.round(inb) },
+      baud, frame_limit_bytes: MAX_FRAME, window: sub.connection.description.device.window ?? 1, steps_per_s: Number((STEPS / s).toFixed(3)),
+      link_bound_steps_per_s: Number((rate / (out + inb)).toFixed(3)), ratio_to_link_bound: Number(((STEPS / s) / (rate / (out + inb))).toFixed(3)), full_duplex_bound_steps_per_s: Number((rate / Math.max(out, inb)).toFixed(3)), bytes_per_step: { host_to_board: Math.round(out), board_to_host: Math.round(inb) },
       commands_per_step: Math.round((c1.commands - c0.commands) / STEPS), resends: c1.retries - c0.retries,
-      host_cpu_ms_per_step: Number(((cpu.user + cpu.system) / 1000 / STEPS).toFixed(2)),
+      load_avg_1m: Number(loadavg()[0].toFixed(2)), host_cpu_ms_per_step: Number(((cpu.user + cpu.system) / 1000 / STEPS).toFixed(2)),
       board_cpu_ms_per_step: Number.isNaN(boardCpu) ? null : Number(((boardCpu * 1000) / STEPS).toFixed(1)),
     })
   } finally {
@@ -80,7 +82,7 @@ async function run(impl: 'c' | 'ts', baud: number): Promise<void> {
 }
 
 try {
-  for (const impl of ['c', 'ts'] as const) for (const baud of [921600, 2000000]) await run(impl, baud)
+  for (const impl of ['c', 'ts'] as const) for (const baud of [921600, 2000000]) for (const w of [1, 8]) await run(impl, baud, w)
 } finally {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 }

@@ -37,6 +37,8 @@ export const VirtualBoardOptions = z.strictObject({
   defaultBudgetUs: z.int().positive().max(0xffffffff).default(60_000_000),
   /** RELAX budgetUs is clamped to this (us) */
   budgetLimitUs: z.int().positive().max(0xffffffff).default(60_000_000),
+  /** commands the board lets a host keep outstanding (SPEC 5.3); the session uses min(host, board) */
+  window: z.int().min(1).max(255).default(8),
   /** answer a frame with a bad CRC by NACK BAD_CRC (SPEC 3.4 says MAY) */
   nackBadCrc: z.boolean().default(true),
   /** announce capability onBoardLearning and accept the LEARN_* commands (SPEC 13) */
@@ -119,7 +121,14 @@ export class VirtualBoard {
   private lastValidRx = 0
   private lastTx = -Infinity
   private eventSeq = 0
-  private cache: CacheEntry | null = null
+  /** the last `window` commands executed (or executing: reply null), oldest first (SPEC 5.4) */
+  private cache: CacheEntry[] = []
+  /** the session's window (SPEC 5.3): 1 until a HELLO agrees on more */
+  private window = 1
+  /** the seq the next new command must carry when window > 1 */
+  private expectSeq = 0
+  /** accepted commands waiting for the running RELAX, in seq order */
+  private queue: { msg: DecodedMessage; crc: number }[] = []
   private samples: SampleData[] = []
   private lastBatch = 0
   private relaxToken = 0
@@ -164,7 +173,7 @@ export class VirtualBoard {
     this.core.zero()
     this.clearSamples()
     this.learn = null
-    this.cache = null
+    this.endSession()
     this.bootCounterValue++
     this.bootAt = this.clock.now()
     this.state = 'boot'
@@ -214,13 +223,42 @@ export class VirtualBoard {
     }
     if (msg.name === 'HEARTBEAT') return
     const crc = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(frame.byteLength - 4, true)
-    const c = this.cache
-    if (c && c.seq === msg.seq && c.msgId === msg.id && c.crc === crc) {
+    const c = this.cache.find((e) => e.seq === msg.seq && e.msgId === msg.id && e.crc === crc)
+    if (c) {
       // a retry (SPEC 5.4): resend the reply of a finished command, ignore one still running
       if (c.reply) { this.stats.replays++; this.sendFrame(c.reply) }
       return
     }
+    // a retry of a command waiting its turn: its reply comes when it has run
+    if (this.queue.some((q) => q.msg.seq === msg.seq && q.msg.id === msg.id && q.crc === crc)) return
+    if (msg.name !== 'HELLO' && msg.name !== 'STOP' && (this.state === 'ready' || this.state === 'busy') && this.window > 1) {
+      // pipelined session (SPEC 5.3): strictly in seq order; a gap means an earlier command was lost
+      if (msg.seq !== this.expectSeq) { this.sendNack(msg.seq, msg.id, 'OUT_OF_ORDER', this.expectSeq); return }
+      if (this.state === 'busy' || this.queue.length > 0) {
+        // the running RELAX and the queue together hold at most `window` commands
+        if (this.queue.length + 1 >= this.window) { this.sendNack(msg.seq, msg.id, 'BUSY', 0); return }
+        this.expectSeq = (msg.seq + 1) & 0xffff
+        this.queue.push({ msg, crc })
+        return
+      }
+    }
+    this.expectSeq = (msg.seq + 1) & 0xffff
     this.execute(msg, crc)
+  }
+
+  /** Runs queued commands in order until one starts a relaxation or the queue is empty. */
+  private drainQueue(): void {
+    while (this.state === 'ready' && this.queue.length > 0) {
+      const q = this.queue.shift()!
+      this.execute(q.msg, q.crc)
+    }
+  }
+
+  /** Session over (safe state, boot): no cached replies, no queued commands, window 1. */
+  private endSession(): void {
+    this.cache = []
+    this.queue = []
+    this.window = 1
   }
 
   private refuseFrame(e: ProtocolError): void {
@@ -280,6 +318,9 @@ export class VirtualBoard {
     this.relaxToken++
     this.clearSamples()
     this.learn = null
+    // a new session: commands queued in the old one never run; the old replies stay cached for a HELLO retry
+    this.queue = []
+    this.window = Math.max(1, Math.min(b.window || 1, this.opts.window))
     this.sessionMaxFrame = Math.max(MIN_FRAME_LIMIT, Math.min(b.maxFrame, this.opts.maxFrame))
     const wd = b.watchdogMs === 0 ? PROTOCOL.defaultWatchdogMs : Math.min(60_000, Math.max(100, b.watchdogMs))
     this.watchdogS = wd / 1000
@@ -295,6 +336,8 @@ export class VirtualBoard {
         maxFrame: this.sessionMaxFrame, maxBatch: this.opts.maxBatch, nodeCount: c.n, edgeCount: c.m,
         clampableCount: c.clampable.length, nudgeableCount: c.nudgeable.length, coupling: c.coupling, bias: c.bias,
         stateLsb: PHASE_LSB, edgeLsb: 0, watchdogMs: wd, bootCounter: this.bootCounterValue, uid: this.opts.uid, firmware: BOARD_FIRMWARE,
+        // announced only to a host that asked for more than 1, so a 1.0 host sees 1.0 bytes
+        ...(this.window > 1 ? { window: this.window } : {}),
       },
     })
   }
@@ -435,7 +478,7 @@ export class VirtualBoard {
 
   private beginRelax(key: Omit<CacheEntry, 'reply'>, b: MessageBodies['RELAX'], learn: 'free' | 'nudged' | null): void {
     this.state = 'busy'
-    this.cache = { ...key, reply: null }
+    this.remember({ ...key, reply: null })
     const token = ++this.relaxToken
     void this.runRelax(key, b, token, learn)
   }
@@ -539,6 +582,7 @@ export class VirtualBoard {
       this.reply(key, { name: 'RELAX_DONE', body: { batch: b.batch, settled, elapsedUs } })
     }
     this.afterCommand()
+    this.drainQueue()
   }
 
   private sample(i: number): SampleData {
@@ -573,7 +617,7 @@ export class VirtualBoard {
     this.core.zero()
     this.clearSamples()
     this.learn = null
-    this.cache = null
+    this.endSession()
     this.state = 'safe'
     this.armed = false
   }
@@ -586,9 +630,17 @@ export class VirtualBoard {
 
   private reply(key: Omit<CacheEntry, 'reply'>, m: Message): void {
     const frame = encodeMessage({ ...m, seq: key.seq } as never)
-    this.cache = { ...key, reply: frame }
+    this.remember({ ...key, reply: frame })
     if (m.name === 'NACK') this.countNack(m.body.code)
     this.sendFrame(frame)
+  }
+
+  /** Caches a command's reply (null while it runs), keeping the last `window` commands. */
+  private remember(e: CacheEntry): void {
+    const at = this.cache.findIndex((x) => x.seq === e.seq && x.msgId === e.msgId && x.crc === e.crc)
+    if (at >= 0) { this.cache[at] = e; return }
+    this.cache.push(e)
+    while (this.cache.length > this.window) this.cache.shift()
   }
 
   private sendNack(seq: number, ref: number, code: ErrorName, detail: number): void {

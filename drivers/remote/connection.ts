@@ -31,7 +31,12 @@ export interface ConnectionOptions {
   backoffS?: { first: number; max: number }
   /** send host heartbeats (default true; tests of the watchdog turn them off) */
   heartbeats?: boolean
+  /** commands to keep in flight at most (SPEC 5.3); the session uses min(this, the board's). Default 8; 1 = stop-and-wait */
+  window?: number
 }
+
+/** The host's default pipelining window: enough for a sample's clamp, targets, RELAX and state reads. */
+export const DEFAULT_WINDOW = 8
 
 /** Node's TLS codes for a peer certificate that fails verification (untrusted CA, wrong host name, expired). */
 const CERT_REJECTED = /^(UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_[A-Z_]+|ERR_TLS_CERT_ALTNAME_INVALID)$/
@@ -81,7 +86,7 @@ export class BoardConnection {
     this.o = {
       retries: opts.retries ?? 3, watchdogMs: opts.watchdogMs ?? 0, maxFrame, expectUid: opts.expectUid,
       connectTimeoutS: opts.connectTimeoutS ?? 10, maxOutageS: opts.maxOutageS ?? Infinity,
-      backoffS: opts.backoffS ?? { first: 0.1, max: 5 }, heartbeats: opts.heartbeats ?? true,
+      backoffS: opts.backoffS ?? { first: 0.1, max: 5 }, heartbeats: opts.heartbeats ?? true, window: opts.window ?? DEFAULT_WINDOW,
       replyTimeoutS: opts.replyTimeoutS ?? 0.1 + (2 * maxFrame * 10) / baud,
     }
     this.since = this.clock.now()
@@ -344,7 +349,7 @@ export class BoardConnection {
     this.session = s
     try {
       this.counters.handshakes++
-      const d = await handshake(s, { maxFrame: this.o.maxFrame, watchdogMs: this.o.watchdogMs })
+      const d = await handshake(s, { maxFrame: this.o.maxFrame, watchdogMs: this.o.watchdogMs, window: this.o.window })
       const uid = d.device.uid
       const want = this.o.expectUid ?? this.desc?.device.uid
       if (want !== undefined && uid !== want) throw new EqpError('EQP_ERR_DEVICE_UID_MISMATCH', [this.where, want, uid])

@@ -16,11 +16,18 @@ export interface HandshakeOptions {
   maxFrame: number
   /** requested watchdog (ms); 0 = the board's default */
   watchdogMs: number
+  /** commands the host wants in flight (SPEC 5.3); default 1 */
+  window?: number
 }
 
 /** Runs the handshake on a fresh session. */
 export async function handshake(s: Session, o: HandshakeOptions): Promise<BoardDescription> {
-  const device = await s.call('HELLO', { protoMinor: PROTOCOL.minor, maxFrame: o.maxFrame, watchdogMs: o.watchdogMs })
+  const want = Math.max(1, Math.min(255, o.window ?? 1))
+  // window 1 is left out of HELLO, so a host that does not pipeline sends 1.0 bytes
+  const device = await s.call('HELLO', { protoMinor: PROTOCOL.minor, maxFrame: o.maxFrame, watchdogMs: o.watchdogMs, ...(want > 1 ? { window: want } : {}) })
+  const window = device.window || 1
+  if (window > want) throw new ProtocolViolation(`DEVICE_INFO.window ${window} above the ${want} asked for`)
+  s.setWindow(window)
   if (device.maxFrame < 256 || device.maxFrame > o.maxFrame) throw new ProtocolViolation(`DEVICE_INFO.maxFrame ${device.maxFrame} outside 256..${o.maxFrame}`)
   if (device.maxBatch < 1) throw new ProtocolViolation('DEVICE_INFO.maxBatch is 0')
   if (!(device.stateLsb > 0)) throw new ProtocolViolation(`DEVICE_INFO.stateLsb ${device.stateLsb} is not positive`)

@@ -71,7 +71,7 @@ export class RemoteSubstrate implements Substrate {
     return this.connection.run(async (s) => {
       await this.freshAuth(s)
       const applied = this.auth!.slice()
-      for (const r of ranges) await this.writeRange(s, 'SET_PARAMS', r.offset, r.values, applied)
+      await Promise.all(ranges.map((r) => this.writeRange(s, 'SET_PARAMS', r.offset, r.values, applied)))
       this.auth = applied
       return this.toParams(applied)
     })
@@ -82,7 +82,7 @@ export class RemoteSubstrate implements Substrate {
     return this.connection.run(async (s) => {
       await this.freshAuth(s)
       const applied = this.auth!.slice()
-      for (const r of ranges) await this.writeRange(s, 'UPDATE_PARAMS', r.offset, r.values, applied)
+      await Promise.all(ranges.map((r) => this.writeRange(s, 'UPDATE_PARAMS', r.offset, r.values, applied)))
       this.auth = applied
       return this.toParams(applied)
     })
@@ -142,26 +142,32 @@ export class RemoteSubstrate implements Substrate {
   private async readParams(s: Session): Promise<Float64Array> {
     const total = this.total()
     const out = new Float64Array(total)
-    let got = 0
-    while (got < total) {
-      const r = await s.call('GET_PARAMS', { offset: got, count: 0 })
-      if (r.offset !== got || r.total !== total || r.values.length === 0) throw new ProtocolViolation(`PARAMS chunk at ${r.offset} (total ${r.total}, ${r.values.length} values) does not continue at ${got} of ${total}`)
-      out.set(r.values, got)
-      got += r.values.length
+    // chunk counts are the host's own (SPEC 6.2 formula), so every chunk can go out before the first answer
+    const calls = new Pipeline()
+    for (const c of planChunks(total, arrayCapacity('PARAMS', this.d.device.maxFrame))) {
+      calls.add(s.call('GET_PARAMS', { offset: c.offset, count: c.count }).then((r) => {
+        if (r.offset !== c.offset || r.total !== total || r.values.length !== c.count) throw new ProtocolViolation(`PARAMS chunk at ${r.offset} (total ${r.total}, ${r.values.length} values) is not the [${c.offset}, +${c.count}) of ${total} asked for`)
+        out.set(r.values, c.offset)
+      }))
     }
+    await calls.done()
     return out
   }
 
   private async writeRange(s: Session, cmd: 'SET_PARAMS' | 'UPDATE_PARAMS', offset: number, values: ArrayLike<number>, applied: Float64Array): Promise<void> {
     const mf = this.d.device.maxFrame
     const cap = Math.min(arrayCapacity(cmd, mf), arrayCapacity('PARAMS', mf))
+    const calls = new Pipeline()
     for (const c of planChunks(values.length, cap)) {
       const chunk = Array.from({ length: c.count }, (_, k) => values[c.offset + k])
       const at = offset + c.offset
-      const r = cmd === 'SET_PARAMS' ? await s.call(cmd, { offset: at, values: chunk }) : await s.call(cmd, { offset: at, deltas: chunk })
-      if (r.offset !== at || r.values.length !== c.count) throw new ProtocolViolation(`PARAMS reply covers [${r.offset}, +${r.values.length}) for a write of [${at}, +${c.count})`)
-      applied.set(r.values, at)
+      const sent = cmd === 'SET_PARAMS' ? s.call(cmd, { offset: at, values: chunk }) : s.call(cmd, { offset: at, deltas: chunk })
+      calls.add(sent.then((r) => {
+        if (r.offset !== at || r.values.length !== c.count) throw new ProtocolViolation(`PARAMS reply covers [${r.offset}, +${r.values.length}) for a write of [${at}, +${c.count})`)
+        applied.set(r.values, at)
+      }))
     }
+    await calls.done()
   }
 
   private paramRanges(p: Params, what: string): { offset: number; values: Float64Array }[] {
@@ -221,7 +227,7 @@ export class RemoteSubstrate implements Substrate {
 
   private async relaxOn(s: Session, req: RelaxRequest): Promise<Omit<RelaxResult, 'timeS'>> {
     const info = this.info, dev = this.d.device
-    const lsb = dev.stateLsb, phase = isPhaseModel(info.model)
+    const lsb = dev.stateLsb, phase = isPhaseModel(info.model), mf = dev.maxFrame
     const B = req.batch, n = info.nodes, nIn = info.clampable.length, nOut = info.nudgeable.length
     if (this.slotSession !== s) { this.slots = []; this.slotSession = s }
     // 'previous' needs the board's own memory of the last batch; after a new session it is gone, and
@@ -229,66 +235,62 @@ export class RemoteSubstrate implements Substrate {
     let start = req.start
     if (start.kind === 'previous' && this.last && this.last.session !== s) start = { kind: 'given', states: this.last.states }
     const nudge = req.phase === 'nudged' ? req.nudge! : undefined
+    // the whole sequence goes out without waiting for each reply: the session keeps up to its window
+    // in flight and the board runs them strictly in order (SPEC 5.3)
+    const calls = new Pipeline()
     for (let b = 0; b < B; b++) {
-      await this.writeSample(s, b, req.inputs.subarray(b * nIn, (b + 1) * nIn), nudge?.kind === 'cost' ? nudge.targets.subarray(b * nOut, (b + 1) * nOut) : null)
-      if (nudge?.kind === 'force') {
-        await this.sendChunks(s, 'SET_FORCE', b, Array.from(nudge.force.subarray(b * n, (b + 1) * n)))
+      const slot = (this.slots[b] ??= { clamps: null, targets: null })
+      const clamps = new Int16Array(nIn)
+      for (let k = 0; k < nIn; k++) clamps[k] = stateToWire(req.inputs[b * nIn + k], lsb, phase)
+      if (!sameValues(slot.clamps, clamps)) {
+        slot.clamps = null
+        const cap = arrayCapacity('CLAMP', mf)
+        const chunks = planChunks(nIn, cap)
+        const sent: Promise<unknown>[] = []
+        if (chunks.length === 0) sent.push(calls.add(s.call('CLAMP', { sample: b, replace: true, clamps: [] })))
+        for (const c of chunks) {
+          const list = Array.from({ length: c.count }, (_, k) => ({ node: info.clampable[c.offset + k], value: clamps[c.offset + k] }))
+          sent.push(calls.add(s.call('CLAMP', { sample: b, replace: c.offset === 0, clamps: list })))
+        }
+        calls.add(Promise.all(sent).then(() => { slot.clamps = clamps }))
+      }
+      if (nudge?.kind === 'cost') {
+        const t = new Int16Array(nOut)
+        for (let k = 0; k < nOut; k++) t[k] = stateToWire(nudge.targets[b * nOut + k], lsb, phase)
+        if (!sameValues(slot.targets, t)) {
+          slot.targets = null
+          calls.add(Promise.all(this.sendChunks(s, calls, 'SET_TARGETS', b, Array.from(t))).then(() => { slot.targets = t }))
+        }
+      } else if (nudge?.kind === 'force') {
+        this.sendChunks(s, calls, 'SET_FORCE', b, Array.from(nudge.force.subarray(b * n, (b + 1) * n)))
       }
       if (start.kind === 'given') {
         const st = Array.from({ length: n }, (_, i) => stateToWire(start.states[b * n + i], lsb, phase))
-        await this.sendChunks(s, 'SET_START', b, st)
+        this.sendChunks(s, calls, 'SET_START', b, st)
       }
     }
     const budgetS = req.budget?.maxTimeS ?? 0
-    await s.call('RELAX', {
+    calls.add(s.call('RELAX', {
       batch: B, phase: req.phase, nudge: nudge?.kind ?? 'cost', cost: nudge?.kind === 'cost' ? nudge.cost : 'log-cos', start: start.kind,
       beta: nudge?.kind === 'cost' ? f32(nudge.beta) : 0, seed: start.kind === 'random' ? start.seed >>> 0 : 0,
       budgetUs: Math.min(0xffffffff, Math.round(budgetS * 1e6)), maxSteps: Math.min(0xffffffff, req.budget?.maxEvals ?? 0),
-    }, { budgetS })
+    }, { budgetS }))
     const states = new Float64Array(B * n), energy = new Float64Array(B), settled = new Uint8Array(B), steps = new Float64Array(B)
+    const cap = arrayCapacity('STATE', mf)
     for (let b = 0; b < B; b++) {
-      let got = 0
-      while (got < n) {
-        const r = await s.call('GET_STATE', { sample: b, kind: 'nodes', offset: got, count: 0 })
-        if (r.sample !== b || r.offset !== got || r.total !== n || r.values.length === 0) throw new ProtocolViolation(`STATE chunk for sample ${r.sample} at ${r.offset} does not continue sample ${b} at ${got}`)
-        for (let k = 0; k < r.values.length; k++) states[b * n + got + k] = stateFromWire(r.values[k], lsb)
-        got += r.values.length
-        settled[b] = r.settled ? 1 : 0
-        steps[b] = r.steps
-        energy[b] = r.energy
+      for (const c of planChunks(n, cap)) {
+        calls.add(s.call('GET_STATE', { sample: b, kind: 'nodes', offset: c.offset, count: c.count }).then((r) => {
+          if (r.sample !== b || r.offset !== c.offset || r.total !== n || r.values.length !== c.count) throw new ProtocolViolation(`STATE chunk for sample ${r.sample} at ${r.offset} (${r.values.length} values) is not sample ${b} [${c.offset}, +${c.count})`)
+          for (let k = 0; k < r.values.length; k++) states[b * n + c.offset + k] = stateFromWire(r.values[k], lsb)
+          settled[b] = r.settled ? 1 : 0
+          steps[b] = r.steps
+          energy[b] = r.energy
+        }))
       }
     }
+    await calls.done()
     this.last = { session: s, batch: B, states: states.slice() }
     return { states, energy, settled, steps }
-  }
-
-  /** Writes one sample slot's clamps (rad) and, if given, targets (rad), skipping what the slot already holds. */
-  private async writeSample(s: Session, b: number, inputs: Float64Array, targets: Float64Array | null): Promise<void> {
-    const info = this.info, dev = this.d.device
-    const lsb = dev.stateLsb, phase = isPhaseModel(info.model), mf = dev.maxFrame
-    const nIn = info.clampable.length
-    if (this.slotSession !== s) { this.slots = []; this.slotSession = s }
-    const slot = (this.slots[b] ??= { clamps: null, targets: null })
-    const clamps = new Int16Array(nIn)
-    for (let k = 0; k < nIn; k++) clamps[k] = stateToWire(inputs[k], lsb, phase)
-    if (!sameValues(slot.clamps, clamps)) {
-      slot.clamps = null
-      const chunks = planChunks(nIn, arrayCapacity('CLAMP', mf))
-      if (chunks.length === 0) await s.call('CLAMP', { sample: b, replace: true, clamps: [] })
-      for (const c of chunks) {
-        const list = Array.from({ length: c.count }, (_, k) => ({ node: info.clampable[c.offset + k], value: clamps[c.offset + k] }))
-        await s.call('CLAMP', { sample: b, replace: c.offset === 0, clamps: list })
-      }
-      slot.clamps = clamps
-    }
-    if (targets) {
-      const t = Int16Array.from(targets, (v) => stateToWire(v, lsb, phase))
-      if (!sameValues(slot.targets, t)) {
-        slot.targets = null
-        await this.sendChunks(s, 'SET_TARGETS', b, Array.from(t))
-        slot.targets = t
-      }
-    }
   }
 
   // ---- on-board learning (SPEC 13) ---------------------------------------------------------------------
@@ -353,15 +355,27 @@ export class RemoteSubstrate implements Substrate {
     return { ...res, timeS: (performance.now() - t0) / 1000 }
   }
 
-  private async sendChunks(s: Session, cmd: 'SET_TARGETS' | 'SET_FORCE' | 'SET_START', sample: number, values: number[]): Promise<void> {
-    for (const c of planChunks(values.length, arrayCapacity(cmd as MessageName, this.d.device.maxFrame))) {
-      await s.call(cmd, { sample, offset: c.offset, values: values.slice(c.offset, c.offset + c.count) })
-    }
+  /** Queues the chunks of one per-sample array; returns their calls. */
+  private sendChunks(s: Session, calls: Pipeline, cmd: 'SET_TARGETS' | 'SET_FORCE' | 'SET_START', sample: number, values: number[]): Promise<unknown>[] {
+    return planChunks(values.length, arrayCapacity(cmd as MessageName, this.d.device.maxFrame))
+      .map((c) => calls.add(s.call(cmd, { sample, offset: c.offset, values: values.slice(c.offset, c.offset + c.count) })))
   }
 }
 
 function sameRule(a: LearnRule, b: LearnRule): boolean {
   return f32(a.eta) === f32(b.eta) && f32(a.biasEta) === f32(b.biasEta) && f32(a.beta) === f32(b.beta) && a.estimator === b.estimator && a.cost === b.cost
+}
+
+/** Calls issued without waiting for each reply; done() resolves when all are answered, rejects with the first failure. */
+class Pipeline {
+  private readonly calls: Promise<unknown>[] = []
+  add<T>(p: Promise<T>): Promise<T> {
+    // done() reports the failure; a call that fails after another already did must not go unhandled
+    p.catch(() => {})
+    this.calls.push(p)
+    return p
+  }
+  async done(): Promise<void> { await Promise.all(this.calls) }
 }
 
 function sameValues(a: Int16Array | null, b: Int16Array): boolean {

@@ -116,6 +116,7 @@ export interface SessionHooks {
 interface Pending {
   name: CommandName
   body: unknown
+  budgetS: number
   seq: number
   frame: Uint8Array
   reply: string
@@ -127,15 +128,29 @@ interface Pending {
   /** reply timeouts so far; after retries + 1 of them with nothing valid heard, the board counts as silent */
   timeouts: number
   firstSentAt: number
+  /** the latest send's bytes are out (a paced link takes a while): only then does its reply timer run */
+  out: boolean
   cancel: (() => void) | null
 }
 
-/** One session: call() sends a command and resolves with its reply body. */
+/**
+ * One session: call() sends a command and resolves with its reply body. Up to `window` commands are
+ * in flight at once (SPEC 5.3: the board announced it, 1 = stop-and-wait); callers pipeline by
+ * issuing several calls before awaiting them. Only the oldest command in flight has a reply timer, as
+ * TCP times only its oldest unacknowledged segment: the commands behind it wait for it on the board.
+ */
 export class Session {
   private seq: number
   private eventSeq = 0
-  private pending: Pending | null = null
-  private queue: Promise<unknown> = Promise.resolve()
+  /** commands sent and not answered, in seq order */
+  private inflight: Pending[] = []
+  /** commands not yet sent: the window is full, or a HELLO/STOP waits for the pipe to empty */
+  private backlog: Pending[] = []
+  private window = 1
+  /** the seq a go-back resend started from, while that command is in flight (stale NACKs then change nothing) */
+  private goBackSeq = -1
+  /** when the last reply came: a pipelined command's round trip starts no earlier than that */
+  private lastAnswerAt = -Infinity
   private lastRx: number
   /** when the last valid frame came (-Infinity: none yet); lastRx starts at the session's birth instead */
   private heardAt = -Infinity
@@ -160,28 +175,42 @@ export class Session {
 
   get isAlive(): boolean { return this.dead === null }
 
+  /** Commands this session keeps in flight at most (the window DEVICE_INFO agreed; 1 before). */
+  get pipelineWindow(): number { return this.window }
+
   /** Changes heartbeat and silence timing (after the handshake told us the watchdog). */
   setTiming(t: { heartbeatS: number; silenceS: number }): void {
     this.opts = { ...this.opts, ...t }
     this.lastRx = this.opts.clock.now()
   }
 
-  /** Sends a command (after the one before it is answered) and resolves with its reply body. */
-  call<C extends CommandName>(name: C, body: MessageBodies[C], o: { budgetS?: number } = {}): Promise<ReplyBody<C>> {
-    const run = () => this.exchange(name, body, o.budgetS ?? 0)
-    const p = this.queue.then(run, run)
-    this.queue = p.catch(() => {})
-    return p.then((m) => m.body as ReplyBody<C>)
+  /** Lets up to n commands be in flight (the window the board agreed in DEVICE_INFO, SPEC 5.3). */
+  setWindow(n: number): void {
+    this.window = Math.max(1, Math.min(255, Math.floor(n)))
+    this.pump()
   }
 
-  /** Ends the session: timers stop, a waiting command fails with err. The link stays open. */
+  /** Sends a command (when the window lets it) and resolves with its reply body. */
+  call<C extends CommandName>(name: C, body: MessageBodies[C], o: { budgetS?: number } = {}): Promise<ReplyBody<C>> {
+    return new Promise<DecodedMessage>((resolve, reject) => {
+      if (this.dead) { reject(this.dead); return }
+      this.backlog.push({
+        name, body, budgetS: o.budgetS ?? 0, seq: -1, frame: new Uint8Array(0), reply: REPLY_OF[name], resolve, reject, timeoutS: 0,
+        attempts: 0, timeouts: 0, firstSentAt: NaN, out: false, cancel: null,
+      })
+      this.pump()
+    }).then((m) => m.body as ReplyBody<C>)
+  }
+
+  /** Ends the session: timers stop, waiting commands fail with err. The link stays open. */
   end(err: Error = new LinkLost('closed', 'session ended')): void {
     if (this.dead) return
     this.dead = err
     this.cancelTick?.()
-    const p = this.pending
-    this.pending = null
-    if (p) { p.cancel?.(); p.reject(err) }
+    const all = [...this.inflight, ...this.backlog]
+    this.inflight = []
+    this.backlog = []
+    for (const p of all) { p.cancel?.(); p.reject(err) }
   }
 
   private fail(err: Error): void {
@@ -190,18 +219,25 @@ export class Session {
     this.hooks.onLost?.(err)
   }
 
-  private exchange(name: CommandName, body: unknown, budgetS: number): Promise<DecodedMessage> {
-    return new Promise((resolve, reject) => {
-      if (this.dead) { reject(this.dead); return }
-      const seq = this.nextSeq()
-      const frame = encodeMessage({ name, body, seq } as never)
+  /** Sends backlog commands while the window has room: seqs in flight span less than the window. */
+  private pump(): void {
+    while (!this.dead && this.backlog.length > 0) {
+      const next = this.backlog[0]
+      const head = this.inflight[0]
+      if (head) {
+        // HELLO and STOP end the board's pipeline: they go alone, after everything before them
+        if (next.name === 'HELLO' || next.name === 'STOP' || head.name === 'HELLO' || head.name === 'STOP') return
+        if (((this.seq - head.seq) & 0xffff) >= this.window) return
+      }
+      this.backlog.shift()
+      next.seq = this.nextSeq()
+      next.frame = encodeMessage({ name: next.name, body: next.body, seq: next.seq } as never)
       // a RELAX answers when the board is done: allow the budget, and a few board heartbeats of quiet
-      const timeoutS = RELAXING.has(name) ? Math.max(this.opts.replyTimeoutS, 2.5 * this.opts.heartbeatS) + budgetS : this.opts.replyTimeoutS
-      const p: Pending = { name, body, seq, frame, reply: REPLY_OF[name], resolve, reject, timeoutS, attempts: 0, timeouts: 0, firstSentAt: NaN, cancel: null }
-      this.pending = p
+      next.timeoutS = RELAXING.has(next.name) ? Math.max(this.opts.replyTimeoutS, 2.5 * this.opts.heartbeatS) + next.budgetS : this.opts.replyTimeoutS
+      this.inflight.push(next)
       this.hooks.counters.commands++
-      this.send(p)
-    })
+      this.send(next)
+    }
   }
 
   private nextSeq(): number {
@@ -215,11 +251,17 @@ export class Session {
     if (p.attempts > 1) this.hooks.counters.retries++
     p.cancel?.()
     p.cancel = null
+    p.out = false
     this.lastTx = this.opts.clock.now()
     if (Number.isNaN(p.firstSentAt)) p.firstSentAt = this.lastTx
+    const attempt = p.attempts
     // the reply timer starts once the bytes are out (a paced link takes a while to send them)
     this.transport.send(p.frame).then(
-      () => { if (this.pending === p && !p.cancel) this.arm(p) },
+      () => {
+        if (p.attempts !== attempt || !this.inflight.includes(p)) return
+        p.out = true
+        if (this.inflight[0] === p && !p.cancel) this.arm(p)
+      },
       (err: Error) => this.fail(new LinkLost('closed', `write failed: ${err.message}`)),
     )
   }
@@ -232,7 +274,8 @@ export class Session {
   private arm(p: Pending): void {
     p.cancel?.()
     p.cancel = this.opts.clock.after(this.attemptTimeout(p), () => {
-      if (this.pending !== p) return
+      if (this.inflight[0] !== p) return
+      p.cancel = null
       if (RELAXING.has(p.name) && this.opts.clock.now() - Math.max(this.lastRx, p.firstSentAt) < p.timeoutS) {
         // a RELAX answers when done; until then, probe: a board that is working on it ignores the
         // copy (SPEC 5.4), one that never got it starts now. Only quiet beyond the allowance times out.
@@ -254,16 +297,26 @@ export class Session {
 
   private settle(p: Pending, err: Error | null, m?: DecodedMessage): void {
     p.cancel?.()
-    this.pending = null
+    p.cancel = null
+    const i = this.inflight.indexOf(p)
+    if (i < 0) return
+    this.inflight.splice(i, 1)
+    if (p.seq === this.goBackSeq) this.goBackSeq = -1
+    const now = this.opts.clock.now()
     if (err) p.reject(err)
     else {
       if (p.attempts === 1) {
-        const r = this.opts.clock.now() - p.firstSentAt
+        // Karn: first sends only; in a pipeline the command's own time starts when the one before it was answered
+        const r = now - Math.max(p.firstSentAt, this.lastAnswerAt)
         addRtt(this.hooks.counters, r)
         this.rtt.sample(p.name, r)
       }
       p.resolve(m!)
     }
+    this.lastAnswerAt = now
+    const head = this.inflight[0]
+    if (i === 0 && head && head.out && !head.cancel) this.arm(head)
+    this.pump()
   }
 
   private onFrame(frame: Uint8Array): void {
@@ -279,28 +332,30 @@ export class Session {
     }
     this.lastRx = this.heardAt = this.opts.clock.now()
     const m = r.message
-    const p = this.pending
+    const head = this.inflight[0]
     switch (m.name) {
       case 'HEARTBEAT':
         c.heartbeatsIn++
         this.hooks.onHeartbeat?.(m.body)
-        if (p !== null && RELAXING.has(p.name) && !Number.isNaN(p.firstSentAt)) {
+        if (head !== undefined && RELAXING.has(head.name) && head.out) {
           // busy: it is working on it, wait on; otherwise it never got the RELAX (or its reply was lost)
-          if (m.body.state === 'busy') this.arm(p)
-          else this.send(p)
+          if (m.body.state === 'busy') this.arm(head)
+          else this.send(head)
         }
         return
       case 'FAULT':
         c.faults++
         this.hooks.onFault?.(m.body)
         // the board left its session; a HELLO in flight is still answered (it opens a new one)
-        if (p && p.name !== 'HELLO') this.settle(p, new SessionReset(`FAULT ${m.body.code} while waiting for ${p.name}`))
+        for (const p of [...this.inflight]) if (p.name !== 'HELLO') this.settle(p, new SessionReset(`FAULT ${m.body.code} while waiting for ${p.name}`))
         return
-      default:
-        if (!p || m.seq !== p.seq) { c.staleReplies++; return }
+      default: {
+        const p = this.inflight.find((x) => x.seq === m.seq)
+        if (!p) { c.staleReplies++; return }
         if (m.name === 'NACK') return this.onNack(p, m.body)
         if (m.name !== p.reply) return this.settle(p, new ProtocolViolation(`${p.name} answered with ${m.name}`))
         this.settle(p, null, m)
+      }
     }
   }
 
@@ -308,7 +363,8 @@ export class Session {
     this.hooks.diagnose('CRC_ERRORS', `dropped a frame from the board: ${what}`)
     // a damaged frame while a command waits is most likely its reply: resend now instead of
     // waiting for the timeout (the reply cache answers a duplicate without executing it again)
-    if (this.pending) this.send(this.pending)
+    const head = this.inflight[0]
+    if (head) this.send(head)
   }
 
   private onNack(p: Pending, b: MessageBodies['NACK']): void {
@@ -317,13 +373,27 @@ export class Session {
     c.nacks[name] = (c.nacks[name] ?? 0) + 1
     switch (name) {
       case 'BAD_CRC': this.send(p); return                                   // retransmit now
+      case 'OUT_OF_ORDER': {
+        // a command before p was lost: go back to the one the board expects and resend from there, in
+        // order (go-back-N). The other NACKs of the same burst change nothing; if the resent copy is
+        // lost too, the timer of the oldest command takes over
+        const k = this.inflight.findIndex((x) => x.seq === b.detail)
+        if (k < 0 || this.goBackSeq === b.detail) return
+        this.goBackSeq = b.detail
+        for (const x of this.inflight.slice(k)) this.send(x)
+        return
+      }
       case 'BUSY':
-        // a relaxation we gave up on still runs: wait, then ask again as a new command
+        // a relaxation we gave up on still runs, or the board's queue is full: wait, then ask again
         p.cancel?.()
         p.cancel = this.opts.clock.after(0.05, () => {
-          if (this.pending !== p) return
-          p.seq = this.nextSeq()
-          p.frame = encodeMessage({ name: p.name, body: p.body, seq: p.seq } as never)
+          p.cancel = null
+          if (!this.inflight.includes(p)) return
+          if (this.window === 1) {
+            // stop-and-wait: as a new command (a 1.0 board keeps no order)
+            p.seq = this.nextSeq()
+            p.frame = encodeMessage({ name: p.name, body: p.body, seq: p.seq } as never)
+          }
           this.send(p)
         })
         return

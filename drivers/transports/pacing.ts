@@ -20,11 +20,14 @@ export class PacedStream implements ByteStream {
   get isOpen(): boolean { return this.inner.isOpen }
 
   write(bytes: Uint8Array): Promise<void> {
+    // the schedule is fixed when the write is issued: a UART sends queued bytes back to back, so a
+    // timer that fires late for one frame must not delay the frames queued behind it
+    const issued = this.clock.now()
+    this.busyUntil = Math.max(issued, this.busyUntil) + bytes.length / this.bytesPerS
+    const due = this.busyUntil
     const p = this.chain.then(async () => {
-      const now = this.clock.now()
-      this.busyUntil = Math.max(now, this.busyUntil) + bytes.length / this.bytesPerS
       // deliver at the end of the transmission, as a UART receiver would see the last byte
-      const wait = this.busyUntil - now
+      const wait = due - this.clock.now()
       if (wait > 0) await sleep(this.clock, wait)
       await this.inner.write(bytes)
     })

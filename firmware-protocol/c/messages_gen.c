@@ -186,6 +186,7 @@ int eqp_encode_hello(const eqp_hello_body_t *m, uint8_t *out, size_t cap, size_t
   eqp_wr_u8(&w, m->proto_minor);
   eqp_wr_u16(&w, m->max_frame);
   eqp_wr_u32(&w, m->watchdog_ms);
+  if (m->window != 0u) eqp_wr_u8(&w, m->window);
   return finish_write(&w, len);
 }
 
@@ -196,6 +197,8 @@ int eqp_decode_hello(const uint8_t *p, size_t n, eqp_hello_body_t *m, uint32_t *
   m->proto_minor = eqp_rd_u8(&r);
   m->max_frame = eqp_rd_u16(&r);
   m->watchdog_ms = eqp_rd_u32(&r);
+  m->window = 0;
+  if (!r.err && r.pos < r.n) m->window = eqp_rd_u8(&r);
   return finish_read(&r, detail);
 }
 
@@ -224,6 +227,7 @@ int eqp_encode_device_info(const eqp_device_info_body_t *m, uint8_t *out, size_t
   eqp_wr_u32(&w, m->boot_counter);
   if (!eqp_wr_string(&w, m->uid, 32u)) return EQP_ERR_BAD_PAYLOAD;
   if (!eqp_wr_string(&w, m->firmware, 32u)) return EQP_ERR_BAD_PAYLOAD;
+  if (m->window != 0u) eqp_wr_u8(&w, m->window);
   return finish_write(&w, len);
 }
 
@@ -257,6 +261,8 @@ int eqp_decode_device_info(const uint8_t *p, size_t n, eqp_device_info_body_t *m
   if (!eqp_rd_string(&r, m->uid, 32u)) return fail(detail, at);
   at = r.pos;
   if (!eqp_rd_string(&r, m->firmware, 32u)) return fail(detail, at);
+  m->window = 0;
+  if (!r.err && r.pos < r.n) m->window = eqp_rd_u8(&r);
   return finish_read(&r, detail);
 }
 
@@ -1166,6 +1172,7 @@ const char *eqp_error_name(unsigned code)
   case EQP_ERR_NO_PREVIOUS: return "NO_PREVIOUS";
   case EQP_ERR_INTERNAL: return "INTERNAL";
   case EQP_ERR_LEARN_NOT_CONFIGURED: return "LEARN_NOT_CONFIGURED";
+  case EQP_ERR_OUT_OF_ORDER: return "OUT_OF_ORDER";
   default: return NULL;
   }
 }

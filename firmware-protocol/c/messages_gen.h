@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define EQP_PROTO_MAJOR 1u
-#define EQP_PROTO_MINOR 0u
+#define EQP_PROTO_MINOR 1u
 #define EQP_HEADER_SIZE 8u
 #define EQP_CRC_SIZE 4u
 #define EQP_FRAME_OVERHEAD 12u
@@ -45,6 +45,7 @@ enum {
   EQP_ERR_NO_PREVIOUS = 13,
   EQP_ERR_INTERNAL = 14,
   EQP_ERR_LEARN_NOT_CONFIGURED = 15,
+  EQP_ERR_OUT_OF_ORDER = 16,
 };
 
 /* FAULT codes. */
@@ -196,6 +197,7 @@ typedef struct {
   uint8_t proto_minor;
   uint16_t max_frame;
   uint32_t watchdog_ms;
+  uint8_t window;
 } eqp_hello_body_t;
 
 /* DEVICE_INFO (0x81, reply, board-to-host) */
@@ -219,6 +221,7 @@ typedef struct {
   uint32_t boot_counter;
   char uid[33]; /* NUL-terminated, at most 32 chars */
   char firmware[33]; /* NUL-terminated, at most 32 chars */
+  uint8_t window;
 } eqp_device_info_body_t;
 
 /* GET_EDGES (0x02, command, host-to-board) */

@@ -123,6 +123,49 @@ export function boardVectors(): BoardVector[] {
         step(msg('STATE', { sample: 0, kind: 'nodes', settled: false, steps: 0, energy: 0, offset: 0, total: 0, values: [] }), nack('UNKNOWN_MESSAGE', 0xa5, 0xa5)),
       ],
     },
+    // protocol 1.1: pipelining (appended; the vectors above are unchanged)
+    {
+      name: 'pipelining: the window is agreed in HELLO', spec: '5.3',
+      rule: 'DEVICE_INFO.window is min(HELLO.window, the board\'s own window); every board takes a window of at least 4.',
+      steps: [step(msg('HELLO', { protoMinor: 1, maxFrame: 1024, watchdogMs: 60_000, window: 4 }), { name: 'DEVICE_INFO', body: { window: 4 } })],
+    },
+    (() => {
+      const open = step(msg('HELLO', { protoMinor: 1, maxFrame: 1024, watchdogMs: 60_000, window: 4 }), { name: 'DEVICE_INFO', body: { window: 4 } })
+      const write = msg('SET_PARAMS', { offset: 0, values: [1] })
+      const read = msg('GET_PARAMS', { offset: 0, count: 1 })
+      const s1 = write[3] | (write[4] << 8)
+      return {
+        name: 'pipelining: commands run strictly in seq order', spec: '5.3',
+        rule: 'In a session with window > 1 a new command whose seq is not the one after the last accepted command is not executed: NACK OUT_OF_ORDER, detail the seq expected. Once the missing command arrives, both run in order.',
+        steps: [
+          open,
+          step(read, nack('OUT_OF_ORDER', s1, 0x12), 'the SET_PARAMS before it was lost'),
+          step(write, { name: 'PARAMS', body: { offset: 0, values: [1] } }),
+          step(read, { name: 'PARAMS', body: { offset: 0, values: [1] } }, 'the resent copy runs after the write'),
+        ],
+      }
+    })(),
+    (() => {
+      const open = step(msg('HELLO', { protoMinor: 1, maxFrame: 1024, watchdogMs: 60_000, window: 4 }), { name: 'DEVICE_INFO', body: { window: 4 } })
+      const zero = msg('SET_PARAMS', { offset: 0, values: [0] })
+      const u1 = msg('UPDATE_PARAMS', { offset: 0, deltas: [0.5] })
+      const u2 = msg('UPDATE_PARAMS', { offset: 0, deltas: [0.25] })
+      const u3 = msg('UPDATE_PARAMS', { offset: 0, deltas: [0.125] })
+      return {
+        name: 'pipelining: the replies of the last window commands are cached', spec: '5.3, 5.4',
+        rule: 'With window w the board keeps the replies of its last w commands: a retry of any of them is answered from the cache, not executed again.',
+        steps: [
+          open,
+          step(zero, { name: 'PARAMS', body: { values: [0] } }),
+          step(u1, { name: 'PARAMS', body: { values: [0.5] } }),
+          step(u2, { name: 'PARAMS', body: { values: [0.75] } }),
+          step(u3, { name: 'PARAMS', body: { values: [0.875] } }),
+          step(u1, { name: 'PARAMS', body: { values: [0.5] } }, 'a retry three commands back: its cached reply'),
+          step(u2, { name: 'PARAMS', body: { values: [0.75] } }),
+          step(msg('GET_PARAMS', { offset: 0, count: 1 }), { name: 'PARAMS', body: { values: [0.875] } }, 'each delta applied once'),
+        ],
+      }
+    })(),
   ]
 }
 

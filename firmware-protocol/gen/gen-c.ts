@@ -177,6 +177,9 @@ function genSource(t: TableJson, msgs: MessageSpec[]): string {
       if (f.kind === 'array') {
         const n = snake(f.name)
         o.push(`  eqp_wr_u16(&w, m->${n}_count);`, `  for (i = 0; i < m->${n}_count; i++) ${writeStmt(f.of, `m->${n}[i]`)[0]}`)
+      } else if (f.kind === 'scalar' && f.optional) {
+        // an optional field (SPEC 4.3) goes on the wire only when non-zero: a 1.0 message stays the same bytes
+        o.push(`  if (m->${snake(f.name)} != 0u) ${writeStmt(f, `m->${snake(f.name)}`)[0]}`)
       } else for (const l of writeStmt(f, `m->${snake(f.name)}`)) o.push(`  ${l}`)
     }
     o.push('  return finish_write(&w, len);', '}', '')
@@ -195,6 +198,9 @@ function genSource(t: TableJson, msgs: MessageSpec[]): string {
         o.push('  at = r.pos;', `  m->${n}_count = eqp_rd_u16(&r);`, '  if (r.err) {', `    m->${n}_count = 0;`, '  } else {',
           `    if (m->${n}_count > ${arrayMax(m, f)} || (size_t)m->${n}_count * ${f.elemSize}u > r.n - r.pos) return fail(detail, at);`,
           `    for (i = 0; i < m->${n}_count; i++) ${readStmt(f.of, `m->${n}[i]`, false)[0]}`, '  }')
+      } else if (f.kind === 'scalar' && f.optional) {
+        // absent in a payload from an older minor: 0
+        o.push(`  ${`m->${snake(f.name)}`} = 0;`, `  if (!r.err && r.pos < r.n) ${readStmt(f, `m->${snake(f.name)}`, true)[0]}`)
       } else for (const l of readStmt(f, `m->${snake(f.name)}`, true)) o.push(`  ${l}`)
     }
     o.push('  return finish_read(&r, detail);', '}', '')
@@ -267,7 +273,8 @@ function cBody(m: MessageSpec, body: Record<string, unknown>): string {
       const a = body[f.name] as unknown[]
       if (a.length > 0) parts.push(`.${n} = { ${a.map((x) => cValue(f.of, x)).join(', ')} }`)
       parts.push(`.${n}_count = ${a.length}`)
-    } else parts.push(`.${n} = ${cValue(f, body[f.name])}`)
+    } else if (f.kind === 'scalar' && f.optional && body[f.name] === undefined) parts.push(`.${n} = 0`)
+    else parts.push(`.${n} = ${cValue(f, body[f.name])}`)
   }
   return `{ .${snake(m.name)} = { ${parts.join(', ')} } }`
 }

@@ -31,7 +31,7 @@ function fieldDoc(f: FieldJson): string | undefined {
 
 function body(t: TableJson, fields: FieldJson[]): string {
   if (fields.length === 0) return 'Record<string, never>'
-  const lines = fields.map((f) => `${doc(fieldDoc(f), '  ')}  ${f.name}: ${tsType(t, f)}`)
+  const lines = fields.map((f) => `${doc(fieldDoc(f), '  ')}  ${f.name}${f.optional ? '?' : ''}: ${tsType(t, f)}`)
   return `{\n${lines.join('\n')}\n}`
 }
 

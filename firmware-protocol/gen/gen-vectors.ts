@@ -162,6 +162,17 @@ const POSITIVE: (OutgoingMessage & { label: string })[] = [
   { label: 'board heartbeat', name: 'HEARTBEAT', seq: 7, body: { state: 'ready', bootCounter: 42, uptimeMs: 123456, rxBad: 2 } },
   { label: 'host heartbeat (zeros)', name: 'HEARTBEAT', seq: 300, body: { state: 'boot', bootCounter: 0, uptimeMs: 0, rxBad: 0 } },
   { label: 'fault: watchdog', name: 'FAULT', seq: 8, body: { code: 1, detail: 2150 } },
+  // 1.1: the pipelining window (SPEC 5.3), an optional field at the end of HELLO and DEVICE_INFO
+  { label: 'hello 1.1, window 8', name: 'HELLO', seq: 0x0200, body: { protoMinor: 1, maxFrame: 1024, watchdogMs: 2000, window: 8 } },
+  {
+    label: 'device info 1.1, window 4', name: 'DEVICE_INFO', seq: 0x0200, body: {
+      protoMinor: 1, model: 'xy', reports: 'states', capabilities: 0b0111, costs: 0b001, maxFrame: 1024, maxBatch: 4,
+      nodeCount: 6, edgeCount: 15, clampableCount: 2, nudgeableCount: 1,
+      coupling: { min: -8, max: 8, levels: 0 }, bias: { min: -8, max: 8, levels: 0 },
+      stateLsb: P, edgeLsb: 0, watchdogMs: 2000, bootCounter: 7, uid: 'fixture-6', firmware: '1.1.0', window: 4,
+    },
+  },
+  { label: 'nack OUT_OF_ORDER, expecting seq 0x0203', name: 'NACK', seq: 0x0204, body: { ref: 0x25, code: 16, detail: 0x0203 } },
 ]
 
 /** The positive message with this label. */
@@ -262,7 +273,8 @@ function tolerantVectors(): object {
       mk('extension bytes after the last field', 'ACK with three extra bytes', encodeFrame({ seq: 4, msgId: 0xfe }, cat(ackPayload, bytes('a1b2c3'))),
         { message: 'ACK', seq: 4, compatFlags: 0, body: { ref: 0x21 } }, ackPayload),
       mk('extension bytes after DEVICE_INFO', 'DEVICE_INFO with an 8-byte extension', encodeFrame({ seq: 1, msgId: 0x81 }, cat(infoPayload, bytes('0102030405060708'))),
-        { message: 'DEVICE_INFO', seq: 1, compatFlags: 0, body: infoMsg.body }, infoPayload),
+        // since 1.1 the first extension byte is the window field (0x01), the other seven stay unknown
+        { message: 'DEVICE_INFO', seq: 1, compatFlags: 0, body: { ...infoMsg.body, window: 1 } }, cat(infoPayload, bytes('01'))),
     ],
   }
 }

@@ -120,14 +120,17 @@ export function encodePayload<N extends MessageName>(name: N, body: MessageBodie
   if (typeof body !== 'object' || body === null) throw new TypeError(`${name}: body must be an object`)
   const rec = body as unknown as Record<string, unknown>
   let size = 0
-  for (const f of spec.fields) {
+  const fields = spec.fields.filter((f) => !(f.kind === 'scalar' && f.optional && !rec[f.name]))
+  for (const f of fields) {
     if (rec[f.name] === undefined) throw new TypeError(`${name}.${f.name}: missing`)
     size += sizeOf(f, rec[f.name], `${name}.${f.name}`)
   }
+  // optional fields (SPEC 4.3) are written only when non-zero, so a 1.0 message stays byte for byte the same
+  if (fields.length < spec.fields.length && fields.some((f, i) => f !== spec.fields[i])) throw new TypeError(`${name}: an optional field is 0 while a later one is set`)
   const out = new Uint8Array(size)
   const dv = new DataView(out.buffer, out.byteOffset, out.byteLength)
   let off = 0
-  for (const f of spec.fields) off = writeField(dv, off, f, rec[f.name], `${name}.${f.name}`)
+  for (const f of fields) off = writeField(dv, off, f, rec[f.name], `${name}.${f.name}`)
   return out
 }
 
@@ -211,7 +214,13 @@ function readField(c: Cursor, f: FieldSpec, path: string): unknown {
 function decodeBody(spec: MessageSpec, payload: Uint8Array, seq?: number): Record<string, unknown> {
   const c: Cursor = { dv: new DataView(payload.buffer, payload.byteOffset, payload.byteLength), pos: 0, msg: spec, seq }
   const body: Record<string, unknown> = {}
-  for (const f of spec.fields) body[f.name] = readField(c, f, f.name)
+  for (const f of spec.fields) {
+    // a payload from an older minor ends before its optional fields: they are left out (read as 0)
+    if (f.kind === 'scalar' && f.optional && c.pos === c.dv.byteLength) break
+    const v = readField(c, f, f.name)
+    // 0 on the wire means the same as absent: one form in the body, as the encoder writes it
+    if (!(f.kind === 'scalar' && f.optional && v === 0)) body[f.name] = v
+  }
   // bytes after the last known field are extension fields of a newer minor: ignored (SPEC 4.3)
   return body
 }

@@ -21,6 +21,8 @@ export interface FieldJson {
   of?: string
   doc?: string
   unit?: string
+  /** a scalar added by a later minor at the end of a payload: absent on the wire means 0 (SPEC 4.3) */
+  optional?: boolean
 }
 export interface MessageJson {
   id: number
@@ -52,7 +54,7 @@ export interface TableJson {
 
 /** A compiled field: how to size, write and read one value. */
 export type FieldSpec =
-  | { kind: 'scalar'; name: string; type: ScalarType; enumName?: string; toNum?: ReadonlyMap<string, number>; toName?: ReadonlyMap<number, string> }
+  | { kind: 'scalar'; name: string; type: ScalarType; enumName?: string; toNum?: ReadonlyMap<string, number>; toName?: ReadonlyMap<number, string>; optional?: boolean }
   | { kind: 'string'; name: string; max: number }
   | { kind: 'struct'; name: string; struct: string; fields: readonly FieldSpec[]; size: number }
   | { kind: 'array'; name: string; of: FieldSpec; elemSize: number }
@@ -101,6 +103,10 @@ export function compileField(t: TableJson, f: FieldJson, where: string, inStruct
     }
     if (f.bitset !== undefined && t.bitsets[f.bitset]?.type !== type) fail(where, `bitset '${f.bitset}' missing or not ${type}`)
     if (f.codes !== undefined && f.codes !== 'errors' && f.codes !== 'faults') fail(where, `codes must be errors or faults`)
+    if (f.optional) {
+      if (inStruct || f.bitset !== undefined || f.codes !== undefined || type === 'bool' || type === 'f32') fail(where, 'only a plain integer message field can be optional')
+      return { kind: 'scalar', name: f.name, type, optional: true }
+    }
     return { kind: 'scalar', name: f.name, type }
   }
   if (f.type === 'string') {
@@ -179,6 +185,9 @@ export function compileTable(t: TableJson): { byId: Map<number, MessageSpec>; by
     if (arrays.length === 0 && max + p.headerSize + p.crcSize > p.minFrameLimit) {
       fail(where, `does not fit the minimum frame limit ${p.minFrameLimit}`)
     }
+    // an optional field is an extension of a later minor: only the last fields may be optional
+    const firstOpt = fields.findIndex((f) => f.kind === 'scalar' && f.optional)
+    if (firstOpt >= 0 && fields.slice(firstOpt).some((f) => !(f.kind === 'scalar' && f.optional))) fail(where, 'optional fields must come last')
     const a = arrays[0]
     const spec: MessageSpec = {
       id: m.id, name: m.name, kind: m.kind, dir: m.dir, reply: m.reply ?? [], fields, minSize: min, fixedMaxSize: max,

@@ -4,7 +4,7 @@
 export const PROTOCOL = {
   name: 'eqprop-wire',
   major: 1,
-  minor: 0,
+  minor: 1,
   headerSize: 8,
   crcSize: 4,
   minFrameLimit: 256,
@@ -63,6 +63,8 @@ export interface HelloBody {
   maxFrame: number
   /** requested host-silence watchdog; 0 = board default; (ms) */
   watchdogMs: number
+  /** since 1.1: commands the host wants to keep outstanding (SPEC 5.3); 0 or absent = 1 */
+  window?: number
 }
 /** DEVICE_INFO (0x81, reply, board-to-host): Identity, versions, capabilities and limits. Always fits in 256 bytes. The edge and node lists are read with GET_EDGES and GET_NODE_LIST. */
 export interface DeviceInfoBody {
@@ -98,6 +100,8 @@ export interface DeviceInfoBody {
   uid: string
   /** firmware version, e.g. 1.4.2+g1a2b3c4; at most 32 chars */
   firmware: string
+  /** since 1.1: commands the host may keep outstanding in this session, min(host, board) (SPEC 5.3); 0 or absent = 1 */
+  window?: number
 }
 /** GET_EDGES (0x02, command, host-to-board): Reads the edge list (the couplings that exist, in parameter order), in chunks. */
 export interface GetEdgesBody {
@@ -397,6 +401,7 @@ export const ERROR_CODES = {
   NO_PREVIOUS: 13,
   INTERNAL: 14,
   LEARN_NOT_CONFIGURED: 15,
+  OUT_OF_ORDER: 16,
 } as const
 export type ErrorName = keyof typeof ERROR_CODES
 /** FAULT codes (SPEC section 8). */

@@ -40,6 +40,8 @@ export const SerialDevice = z.strictObject({
   expectUid: z.string().min(1).optional(),
   /** host frame limit (bytes) */
   maxFrame: z.int().min(256).max(65535).default(4096),
+  /** commands in flight at most (SPEC 5.3; the board's window caps it); 1 = stop-and-wait */
+  window: z.int().min(1).max(255).default(8),
 })
 export type SerialDevice = z.infer<typeof SerialDevice>
 
@@ -56,6 +58,7 @@ export async function openSerialBoard(d: Omit<z.input<typeof SerialDevice>, 'kin
   const dev = SerialDevice.parse({ ...d, kind: 'serial' })
   const sub = await openRemoteSubstrate(serialConnector(dev.path, { baudRate: dev.baud, pace: dev.pace, maxFrame: dev.maxFrame }), dev.path, {
     baudRate: dev.baud, replyTimeoutS: dev.replyTimeoutS, maxOutageS: dev.maxOutageS, watchdogMs: dev.watchdogMs, expectUid: dev.expectUid, maxFrame: dev.maxFrame,
+    window: dev.window,
   })
   if (onStatus) sub.onStatus(onStatus)
   return sub
@@ -74,6 +77,8 @@ export const MqttDevice = z.strictObject({
   maxOutageS: z.number().positive().optional(),
   watchdogMs: z.int().min(0).max(60_000).default(0),
   maxFrame: z.int().min(256).max(65535).default(4096),
+  /** commands in flight at most (SPEC 5.3; the board's window caps it); 1 = stop-and-wait */
+  window: z.int().min(1).max(255).default(8),
 })
 export type MqttDevice = z.infer<typeof MqttDevice>
 
@@ -88,6 +93,7 @@ export async function openMqttBoard(d: Omit<z.input<typeof MqttDevice>, 'kind'>,
   const connector = mqttConnector(dev.uid, dev.mqtt, { maxFrame: dev.maxFrame })
   const sub = await openRemoteSubstrate(connector, mqttWhere(dev.mqtt, dev.uid), {
     replyTimeoutS: dev.replyTimeoutS, maxOutageS: dev.maxOutageS, watchdogMs: dev.watchdogMs, expectUid: dev.uid, maxFrame: dev.maxFrame,
+    window: dev.window,
   })
   if (onStatus) sub.onStatus(onStatus)
   return sub
@@ -352,7 +358,7 @@ async function startFirmware(job: BoardJob, path: string, log: (l: string) => vo
   const r = (x: Range) => `${x.min},${x.max},${x.levels}`
   const args = ['--path', path, '--topology', topo, '--uid', b.uid, '--max-batch', String(Math.min(b.maxBatch, 16)), '--max-frame', String(Math.min(b.maxFrame, 1024)),
     '--coupling', r(b.coupling), '--bias', r(b.bias), '--boot-file', job.bootFile ?? join(dir, 'boot'), '--tol', String(b.tol),
-    '--max-steps-limit', String(b.maxStepsLimit), '--default-budget-us', String(b.defaultBudgetUs), '--budget-limit-us', String(b.budgetLimitUs)]
+    '--max-steps-limit', String(b.maxStepsLimit), '--default-budget-us', String(b.defaultBudgetUs), '--budget-limit-us', String(b.budgetLimitUs), '--window', String(Math.min(b.window, 8))]
   if (job.pace) args.push('--baud', String(job.baud), '--pace')
   if (b.onBoardLearning) args.push('--learn')
   if (f.protocolMajor !== undefined) args.push('--major', String(f.protocolMajor))

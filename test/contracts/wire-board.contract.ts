@@ -241,6 +241,94 @@ export function wireBoardConformance(name: string, open: () => Promise<Conforman
       assert.deepEqual(is(await h.call('GET_PARAMS', { offset: 3, count: 1 }), 'PARAMS').values, [0])
     })
 
+    /** HELLO of a pipelined session (SPEC 5.3). */
+    const helloWindow = (window: number) => h.call('HELLO', { protoMinor: 1, maxFrame: 1024, watchdogMs: 60_000, window })
+    /** Sends commands back to back, none waiting for an answer; returns their seqs. */
+    const burst = async (cmds: [MessageName, unknown][]): Promise<number[]> => {
+      const seqs: number[] = []
+      for (const [name, body] of cmds) { const seq = h.nextSeq(); seqs.push(seq); await h.send(name, body as never, seq) }
+      return seqs
+    }
+    /** The board's answers to seqs (after index from), with where each arrived. */
+    const answers = async (seqs: number[], from: number, timeoutS = 10) => {
+      const out: { msg: DecodedMessage; at: number }[] = []
+      for (const seq of seqs) {
+        const m = await h.reply(seq, timeoutS, from)
+        assert.ok(m, `no answer to seq ${seq}`)
+        out.push({ msg: m, at: h.got.findIndex((g, i) => i >= from && g.msg?.seq === seq && g.msg.name !== 'HEARTBEAT' && g.msg.name !== 'FAULT') })
+      }
+      return out
+    }
+
+    it('5.3 window: DEVICE_INFO.window = min(host, board), absent for a host that asks for none', async () => {
+      assert.equal(is(await helloWindow(4), 'DEVICE_INFO').window, 4)
+      const big = is(await helloWindow(255), 'DEVICE_INFO').window
+      assert.ok(big !== undefined && big >= 4 && big <= 255, `window ${big}`)
+      assert.equal(is(await h.hello(), 'DEVICE_INFO').window, undefined, 'a 1.0 HELLO gets a 1.0 DEVICE_INFO')
+    })
+
+    it('5.3 several commands outstanding: executed strictly in order, answered in order', async () => {
+      is(await helloWindow(4), 'DEVICE_INFO')
+      const from = h.got.length
+      const seqs = await burst([
+        ['SET_PARAMS', { offset: 0, values: [1] }], ['UPDATE_PARAMS', { offset: 0, deltas: [0.5] }],
+        ['UPDATE_PARAMS', { offset: 0, deltas: [0.25] }], ['GET_PARAMS', { offset: 0, count: 1 }],
+      ])
+      const a = await answers(seqs, from)
+      assert.deepEqual(a.map((x) => (is(x.msg, 'PARAMS')).values), [[1], [1.5], [1.75], [1.75]])
+      assert.deepEqual(a.map((x) => x.at), [...a.map((x) => x.at)].sort((p, q) => p - q), 'answers in seq order')
+    })
+
+    it('5.3 commands behind a RELAX wait their turn (no BUSY); beyond the window BUSY; HELLO drops the queue', async () => {
+      is(await helloWindow(4), 'DEVICE_INFO')
+      let from = h.got.length
+      let seqs = await burst([
+        ['CLAMP', { sample: 0, replace: true, clamps: [{ node: 0, value: 1000 }] }], ['RELAX', relax({ maxSteps: 300 })],
+        ['GET_STATE', { sample: 0, kind: 'nodes', offset: 0, count: 0 }], ['GET_STATE', { sample: 0, kind: 'nodes', offset: 1, count: 1 }],
+      ])
+      let a = await answers(seqs, from, 30)
+      assert.deepEqual(a.map((x) => x.msg.name), ['ACK', 'RELAX_DONE', 'STATE', 'STATE'])
+      const s0 = is(a[2].msg, 'STATE'), s1 = is(a[3].msg, 'STATE')
+      assert.equal(s0.values[0], 1000, 'read after the RELAX it waited for, with its clamp')
+      assert.deepEqual(s1.values, [s0.values[1]])
+      // a RELAX of up to 60 s, 3 commands queued (window 4 in all), the 4th refused
+      from = h.got.length
+      seqs = await burst([
+        ['RELAX', relax({ budgetUs: 60_000_000, maxSteps: 0xffffffff })], ['GET_PARAMS', { offset: 0, count: 1 }],
+        ['GET_PARAMS', { offset: 1, count: 1 }], ['GET_PARAMS', { offset: 2, count: 1 }], ['GET_PARAMS', { offset: 3, count: 1 }],
+      ])
+      nack(await h.reply(seqs[4], 5, from), 'BUSY', 0)
+      is(await h.hello(), 'DEVICE_INFO')
+      await sleep(100)
+      const late = h.got.slice(from).filter((g) => g.msg && seqs.slice(0, 4).includes(g.msg.seq) && g.msg.name !== 'HEARTBEAT' && g.msg.name !== 'FAULT')
+      assert.deepEqual(late.map((g) => g.msg!.name), [], 'the aborted RELAX and the commands queued behind it are never answered')
+    })
+
+    it('5.3/5.4 a lost command or a lost reply in the middle of a window: OUT_OF_ORDER, then the resends run once, in order', async () => {
+      is(await helloWindow(4), 'DEVICE_INFO')
+      is(await h.call('SET_PARAMS', { offset: 0, values: [0] }), 'PARAMS')
+      // three updates, the middle one lost on the way: the third is refused, naming the second's seq
+      const frames = [0.5, 0.25, 0.125].map((d) => encodeMessage({ name: 'UPDATE_PARAMS', body: { offset: 0, deltas: [d] }, seq: h.nextSeq() }))
+      const seqOf = (f: Uint8Array) => f[3] | (f[4] << 8)
+      let from = h.got.length
+      await h.sendFrame(frames[0])
+      await h.sendFrame(frames[2])
+      assert.deepEqual(is(await h.reply(seqOf(frames[0]), 5, from), 'PARAMS').values, [0.5])
+      nack(await h.reply(seqOf(frames[2]), 5, from), 'OUT_OF_ORDER', seqOf(frames[1]))
+      // go back: resend from the missing one on, as the host does; the first is answered from the cache
+      from = h.got.length
+      for (const f of frames) await h.sendFrame(f)
+      const a = await answers(frames.map(seqOf), from)
+      assert.deepEqual(a.map((x) => is(x.msg, 'PARAMS').values), [[0.5], [0.75], [0.875]])
+      // the middle reply lost: its retry gets the very same bytes, and nothing runs twice
+      const firstReply = h.got.find((g) => g.msg?.seq === seqOf(frames[1]) && g.msg.name === 'PARAMS')!.raw
+      from = h.got.length
+      await h.sendFrame(frames[1])
+      assert.ok(await h.reply(seqOf(frames[1]), 5, from))
+      assert.deepEqual([...h.got.slice(from).find((g) => g.msg?.seq === seqOf(frames[1]))!.raw], [...firstReply])
+      assert.deepEqual(is(await h.call('GET_PARAMS', { offset: 0, count: 1 }), 'PARAMS').values, [0.875])
+    })
+
     const doc = JSON.parse(readFileSync(BOARD_VECTORS_PATH, 'utf8')) as { vectors: BoardVector[] }
     for (const v of doc.vectors) {
       it(`board vector (SPEC ${v.spec}): ${v.name}`, async () => {

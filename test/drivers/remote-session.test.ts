@@ -119,7 +119,8 @@ describe('remote session on fake time', () => {
   })
 
   it('resends a RELAX whose frame was lost as soon as a board heartbeat shows the board idle', async () => {
-    const s = await open()
+    // stop-and-wait: nothing follows the RELAX, so only the heartbeat can tell (pipelined: test/drivers/pipeline.test.ts)
+    const s = await open({}, { window: 1 })
     await s.setParams(netParams())
     cable.hostTamper = once('RELAX', 'drop')
     const r = await finish(s.relax(relaxReq(4)))

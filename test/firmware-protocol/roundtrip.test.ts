@@ -39,7 +39,8 @@ function randomMessage(rng: Rng, maxFrame: number): OutgoingMessage {
   const spec = specs[rng.int(specs.length)]
   const cap = spec.array ? arrayCapacity(spec.name as MessageName, maxFrame) : 0
   const len = rng.int(4) === 0 ? cap : rng.int(Math.min(cap, 40) + 1)
-  const body = Object.fromEntries(spec.fields.map((f) => [f.name, randomValue(rng, f, len)]))
+  // an optional field that is 0 is not on the wire (SPEC 4.3): it decodes as absent, so leave it out
+  const body = Object.fromEntries(spec.fields.map((f) => [f.name, randomValue(rng, f, len)]).filter(([k, v]) => !(v === 0 && spec.fields.find((f) => f.name === k)?.kind === 'scalar' && (spec.fields.find((f) => f.name === k) as { optional?: boolean }).optional)))
   return { name: spec.name, seq: rng.int(0x10000), compatFlags: rng.int(8) === 0 ? rng.int(256) : 0, body } as OutgoingMessage
 }
 

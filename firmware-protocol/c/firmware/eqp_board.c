@@ -96,6 +96,39 @@ static void send_frame(eqp_board_t *b, uint8_t *frame, size_t len)
   b->hal->uart_write(b->hal->ctx, b->tx_serial, n);
 }
 
+static eqp_cache_entry_t *cache_find(eqp_board_t *b, uint16_t seq, uint8_t id, uint32_t crc)
+{
+  unsigned k;
+  for (k = 0; k < EQP_BOARD_MAX_WINDOW; k++) {
+    eqp_cache_entry_t *e = &b->cache[k];
+    if (e->valid && e->seq == seq && e->id == id && e->crc == crc) return e;
+  }
+  return NULL;
+}
+
+/* The entry of (seq, id, crc): its own if cached (a RELAX finishing), else the oldest of the ring. */
+static eqp_cache_entry_t *cache_claim(eqp_board_t *b, uint16_t seq, uint8_t id, uint32_t crc)
+{
+  eqp_cache_entry_t *e = cache_find(b, seq, id, crc);
+  if (e) return e;
+  e = &b->cache[b->cache_next % b->window];
+  b->cache_next = (uint8_t)((b->cache_next + 1u) % b->window);
+  e->valid = true;
+  e->done = false;
+  e->seq = seq;
+  e->id = id;
+  e->crc = crc;
+  e->len = 0;
+  return e;
+}
+
+static void cache_clear(eqp_board_t *b)
+{
+  unsigned k;
+  for (k = 0; k < EQP_BOARD_MAX_WINDOW; k++) b->cache[k].valid = false;
+  b->cache_next = 0;
+}
+
 /* Encodes body as msg_id under seq; with cache, it becomes the cached reply of (seq, cmd_id, crc). */
 static void send_msg(eqp_board_t *b, uint16_t seq, uint8_t msg_id, bool cache, uint8_t cmd_id, uint32_t crc)
 {
@@ -105,13 +138,10 @@ static void send_msg(eqp_board_t *b, uint16_t seq, uint8_t msg_id, bool cache, u
     cap = EQP_MAX_FRAME; /* these always fit 256 bytes */
   if (eqp_message_encode(b->tx_frame, cap, seq, msg_id, &b->body, &len) != EQP_OK) return;
   if (cache) {
-    memcpy(b->cache_reply, b->tx_frame, len);
-    b->cache_len = len;
-    b->cache_valid = true;
-    b->cache_done = true;
-    b->cache_seq = seq;
-    b->cache_id = cmd_id;
-    b->cache_crc = crc;
+    eqp_cache_entry_t *e = cache_claim(b, seq, cmd_id, crc);
+    memcpy(e->reply, b->tx_frame, len);
+    e->len = len;
+    e->done = true;
   }
   send_frame(b, b->tx_frame, len);
 }
@@ -176,6 +206,15 @@ static void abort_relax(eqp_board_t *b)
   }
 }
 
+/* The session is over (safe state, boot): no cached replies, no queued commands, window 1. */
+static void end_session(eqp_board_t *b)
+{
+  cache_clear(b);
+  b->queue_len = 0;
+  b->queue_head = 0;
+  b->window = 1;
+}
+
 /* SPEC 7.2: relaxation aborted, drivers off, parameters 0, per-sample data and cache cleared */
 static void enter_safe(eqp_board_t *b)
 {
@@ -184,7 +223,7 @@ static void enter_safe(eqp_board_t *b)
   memset(b->params, 0, sizeof b->params);
   clear_samples(b);
   clear_learning(b);
-  b->cache_valid = false;
+  end_session(b);
   b->state = EQP_BOARD_STATE_SAFE;
   b->armed = false;
 }
@@ -195,7 +234,7 @@ static void boot(eqp_board_t *b, uint32_t boot_counter)
   memset(b->params, 0, sizeof b->params);
   clear_samples(b);
   clear_learning(b);
-  b->cache_valid = false;
+  end_session(b);
   b->state = EQP_BOARD_STATE_BOOT;
   b->boot_counter = boot_counter;
   b->boot_ms = now(b);
@@ -224,6 +263,7 @@ const char *eqp_board_check_config(const eqp_board_config_t *c)
   for (k = 0; k < c->nudgeable_count; k++)
     if (c->nudgeable[k] >= c->node_count) return "a nudgeable node >= node_count";
   if (!(c->state_lsb > 0.0f)) return "state_lsb must be positive";
+  if (c->window > EQP_BOARD_MAX_WINDOW) return "window above EQP_BOARD_MAX_WINDOW";
   return NULL;
 }
 
@@ -388,7 +428,7 @@ static void poll_relax(eqp_board_t *b)
     o->settled = b->relax_settled;
     o->elapsed_us = (now(b) - b->relax_t0_ms) * 1000u;
     o->values_count = n;
-    send_msg(b, b->cache_seq, EQP_MSG_LEARN_OUTPUTS, true, b->cache_id, b->cache_crc);
+    send_msg(b, b->relax_seq, EQP_MSG_LEARN_OUTPUTS, true, b->relax_id, b->relax_crc);
     return;
   }
   if (b->relax_learn == 2u) {
@@ -405,7 +445,7 @@ static void poll_relax(eqp_board_t *b)
   b->body.relax_done.batch = b->relax.batch;
   b->body.relax_done.settled = b->relax_settled;
   b->body.relax_done.elapsed_us = (now(b) - b->relax_t0_ms) * 1000u;
-  send_msg(b, b->cache_seq, EQP_MSG_RELAX_DONE, true, b->cache_id, b->cache_crc);
+  send_msg(b, b->relax_seq, EQP_MSG_RELAX_DONE, true, b->relax_id, b->relax_crc);
 }
 
 /* ---- commands ------------------------------------------------------------------------------- */
@@ -428,11 +468,10 @@ static void begin_relax(eqp_board_t *b, const eqp_frame_t *f, uint32_t crc, eqp_
   b->sample_running = false;
   b->relax_t0_ms = now(b);
   b->state = EQP_BOARD_STATE_BUSY;
-  b->cache_valid = true;
-  b->cache_done = false;
-  b->cache_seq = f->seq;
-  b->cache_id = f->msg_id;
-  b->cache_crc = crc;
+  b->relax_seq = f->seq;
+  b->relax_id = f->msg_id;
+  b->relax_crc = crc;
+  (void)cache_claim(b, f->seq, f->msg_id, crc); /* a retry while it runs is ignored (SPEC 5.4) */
 }
 
 /* Every command once the board is ready. Returns a NACK code (detail in *detail) or EQP_OK when the
@@ -664,6 +703,12 @@ static void hello(eqp_board_t *b, const eqp_frame_t *f, uint32_t crc)
   abort_relax(b);
   clear_samples(b);
   clear_learning(b);
+  /* a new session: commands queued in the old one never run, its replies are forgotten */
+  end_session(b);
+  {
+    unsigned ours = c->window ? c->window : EQP_BOARD_MAX_WINDOW, theirs = h.window ? h.window : 1u;
+    b->window = (uint8_t)(theirs < ours ? theirs : ours);
+  }
   b->session_max_frame = mf < EQP_MIN_FRAME_LIMIT ? (uint16_t)EQP_MIN_FRAME_LIMIT : mf;
   b->watchdog_ms = wd;
   b->armed = true;
@@ -692,6 +737,7 @@ static void hello(eqp_board_t *b, const eqp_frame_t *f, uint32_t crc)
   d->boot_counter = b->boot_counter;
   strncpy(d->uid, c->uid, sizeof d->uid - 1u);
   strncpy(d->firmware, c->firmware, sizeof d->firmware - 1u);
+  d->window = b->window > 1u ? b->window : 0u; /* left out for a host that did not ask: 1.0 bytes */
   send_msg(b, f->seq, EQP_MSG_DEVICE_INFO, true, f->msg_id, crc);
 }
 
@@ -717,6 +763,17 @@ static void execute(eqp_board_t *b, const eqp_frame_t *f, uint32_t crc)
   }
   rc = dispatch(b, f, crc, &detail);
   if (rc != EQP_OK) nack(b, f->seq, f->msg_id, (unsigned)rc, detail, true, crc);
+}
+
+/* Whether this exact frame (seq, id and CRC) waits in the queue. */
+static bool queued(const eqp_board_t *b, const uint8_t *buf, size_t n)
+{
+  unsigned k;
+  for (k = 0; k < b->queue_len; k++) {
+    const eqp_queued_t *q = &b->queue[(b->queue_head + k) % EQP_BOARD_MAX_WINDOW];
+    if (q->len == n && memcmp(q->frame + 3, buf + 3, 3) == 0 && memcmp(q->frame + n - 4u, buf + n - 4u, 4) == 0) return true;
+  }
+  return false;
 }
 
 static void handle_frame(eqp_board_t *b, const uint8_t *buf, size_t n)
@@ -753,17 +810,62 @@ static void handle_frame(eqp_board_t *b, const uint8_t *buf, size_t n)
   }
   if (f.msg_id == EQP_MSG_HEARTBEAT) return;
   crc = rd32(buf + n - 4u);
-  if (b->cache_valid && b->cache_seq == f.seq && b->cache_id == f.msg_id && b->cache_crc == crc) {
-    /* a retry (SPEC 5.4): the finished command's reply again, or nothing while it still runs */
-    if (b->cache_done) {
-      uint8_t copy[EQP_MAX_FRAME];
-      memcpy(copy, b->cache_reply, b->cache_len);
-      b->stats.replays++;
-      send_frame(b, copy, b->cache_len);
+  {
+    eqp_cache_entry_t *e = cache_find(b, f.seq, f.msg_id, crc);
+    if (e) {
+      /* a retry (SPEC 5.4): the finished command's reply again, or nothing while it still runs */
+      if (e->done) {
+        uint8_t copy[EQP_MAX_FRAME];
+        memcpy(copy, e->reply, e->len);
+        b->stats.replays++;
+        send_frame(b, copy, e->len);
+      }
+      return;
     }
-    return;
   }
+  if (queued(b, buf, n)) return; /* a retry of a command waiting its turn: answered when it has run */
+  if (f.msg_id != EQP_MSG_HELLO && f.msg_id != EQP_MSG_STOP && b->window > 1u &&
+      (b->state == EQP_BOARD_STATE_READY || b->state == EQP_BOARD_STATE_BUSY)) {
+    /* pipelined session (SPEC 5.3): strictly in seq order; a gap means an earlier command was lost */
+    if (f.seq != b->expect_seq) {
+      nack(b, f.seq, f.msg_id, EQP_ERR_OUT_OF_ORDER, b->expect_seq, false, 0);
+      return;
+    }
+    if (b->state == EQP_BOARD_STATE_BUSY || b->queue_len > 0u) {
+      eqp_queued_t *q;
+      /* the running RELAX and the queue together hold at most `window` commands */
+      if (b->queue_len + 1u >= b->window) {
+        nack(b, f.seq, f.msg_id, EQP_ERR_BUSY, 0, false, 0);
+        return;
+      }
+      q = &b->queue[(b->queue_head + b->queue_len) % EQP_BOARD_MAX_WINDOW];
+      memcpy(q->frame, buf, n);
+      q->len = n;
+      b->queue_len++;
+      b->expect_seq = (uint16_t)(f.seq + 1u);
+      return;
+    }
+  }
+  b->expect_seq = (uint16_t)(f.seq + 1u);
   execute(b, &f, crc);
+}
+
+/* Runs queued commands in order until one starts a relaxation or none is left. */
+static void drain_queue(eqp_board_t *b)
+{
+  while (b->state == EQP_BOARD_STATE_READY && b->queue_len > 0u) {
+    eqp_queued_t *q = &b->queue[b->queue_head];
+    eqp_frame_t f;
+    uint32_t detail = 0;
+    uint8_t frame[EQP_MAX_FRAME];
+    size_t n = q->len;
+    memcpy(frame, q->frame, n);
+    b->queue_head = (uint8_t)((b->queue_head + 1u) % EQP_BOARD_MAX_WINDOW);
+    b->queue_len--;
+    /* it passed every receive check when it arrived */
+    if (eqp_message_decode(frame, n, b->session_max_frame, EQP_ROLE_BOARD, &f, &b->body, &detail) != EQP_OK) continue;
+    execute(b, &f, rd32(frame + n - 4u));
+  }
 }
 
 void eqp_board_rx(eqp_board_t *b, const uint8_t *bytes, size_t n)
@@ -799,5 +901,8 @@ void eqp_board_poll(eqp_board_t *b)
     h->rx_bad = b->stats.rx_bad;
     send_event(b, EQP_MSG_HEARTBEAT);
   }
-  if (b->state == EQP_BOARD_STATE_BUSY) poll_relax(b);
+  if (b->state == EQP_BOARD_STATE_BUSY) {
+    poll_relax(b);
+    drain_queue(b);
+  }
 }

@@ -36,6 +36,15 @@
 #ifndef EQP_BOARD_MAX_STEPS_LIMIT
 #define EQP_BOARD_MAX_STEPS_LIMIT 10000000u
 #endif
+/* pipelining (SPEC 5.3): commands a host may keep outstanding; the board caches that many replies and
+ * queues that many commands minus one behind a running RELAX (2 x 8 frames of RAM). Protocol 1.1 asks
+ * for at least 4. */
+#ifndef EQP_BOARD_MAX_WINDOW
+#define EQP_BOARD_MAX_WINDOW 8u
+#endif
+#if EQP_BOARD_MAX_WINDOW < 4 || EQP_BOARD_MAX_WINDOW > 255
+#error "EQP_BOARD_MAX_WINDOW must be 4..255 (SPEC 5.3)"
+#endif
 #define EQP_BOARD_MAX_PARAMS (EQP_BOARD_MAX_EDGES + 2u * EQP_BOARD_MAX_NODES)
 
 /* What the board is: fixed at build or boot time. */
@@ -62,7 +71,26 @@ typedef struct {
   uint8_t wire_major;
   /* RELAX budgets; 0 = the EQP_BOARD_* macro */
   uint32_t default_budget_us, budget_limit_us, max_steps_limit;
+  /* the board's pipelining window, 1..EQP_BOARD_MAX_WINDOW; 0 = EQP_BOARD_MAX_WINDOW */
+  uint8_t window;
 } eqp_board_config_t;
+
+/* One cached command and its reply (SPEC 5.4); done = false while it executes (a RELAX). */
+typedef struct {
+  bool valid;
+  bool done;
+  uint16_t seq;
+  uint8_t id;
+  uint32_t crc;
+  size_t len;
+  uint8_t reply[EQP_MAX_FRAME];
+} eqp_cache_entry_t;
+
+/* A command accepted while a RELAX runs, kept as its inner frame until its turn (SPEC 5.3). */
+typedef struct {
+  size_t len;
+  uint8_t frame[EQP_MAX_FRAME];
+} eqp_queued_t;
 
 /* Counters since boot (rx_bad is what HEARTBEAT reports). */
 typedef struct {
@@ -90,14 +118,17 @@ typedef struct {
   uint8_t tx_serial[EQP_COBS_MAX_ENCODED(EQP_MAX_FRAME) + 1u];
   eqp_body_t body;
 
-  /* reply cache (SPEC 5.4) */
-  bool cache_valid;
-  bool cache_done;
-  uint16_t cache_seq;
-  uint8_t cache_id;
-  uint32_t cache_crc;
-  size_t cache_len;
-  uint8_t cache_reply[EQP_MAX_FRAME];
+  /* reply cache (SPEC 5.4): the last `window` commands, a ring over the first `window` slots */
+  eqp_cache_entry_t cache[EQP_BOARD_MAX_WINDOW];
+  uint8_t cache_next;
+
+  /* pipelining (SPEC 5.3): the session's window, the seq the next new command must carry, and the
+   * commands waiting behind the running RELAX (a ring) */
+  uint8_t window;
+  uint16_t expect_seq;
+  eqp_queued_t queue[EQP_BOARD_MAX_WINDOW];
+  uint8_t queue_head;
+  uint8_t queue_len;
 
   /* parameters as applied: couplings, then h, then psi (SPEC 6.3) */
   float params[EQP_BOARD_MAX_PARAMS];
@@ -132,6 +163,9 @@ typedef struct {
   bool sample_running;
   uint32_t relax_t0_ms;
   uint16_t relax_settled;
+  uint16_t relax_seq;
+  uint8_t relax_id;
+  uint32_t relax_crc;
 } eqp_board_t;
 
 /* Checks the configuration against the build limits; returns NULL or what is wrong. */

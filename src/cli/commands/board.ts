@@ -25,6 +25,8 @@ Runs a board that speaks the wire protocol (firmware-protocol/SPEC.md) until int
   --boot-counter N    boot counter at start (ts; c keeps it in a file)
   --max-batch N       samples per relaxation (default 64; c at most 16)
   --max-frame N       frame limit, bytes (default 4096; c at most 1024)
+  --window N          commands a host may keep outstanding (SPEC 5.3; default 8, at most 8 for c;
+                      1 = stop-and-wait)
   --coupling-range A,B and --coupling-levels N   the coupling DAC (default [-8, 8], continuous)
   --baud N --pace     pace the board's writes like a UART at N baud (a pty has no rate of its own)
   --tol T             settling tolerance of the simulated physics (default 1e-6); a tiny value such as
@@ -45,7 +47,7 @@ export async function boardCommand(args: string[]): Promise<number> {
   const f = parseFlags(args, {
     pty: { type: 'boolean' }, path: { type: 'string' }, impl: { type: 'string' }, network: { type: 'string' }, task: { type: 'string' },
     'network-seed': { type: 'string' }, uid: { type: 'string' }, 'boot-counter': { type: 'string' }, 'max-batch': { type: 'string' },
-    'max-frame': { type: 'string' }, 'coupling-range': { type: 'string' }, 'coupling-levels': { type: 'string' }, baud: { type: 'string' },
+    'max-frame': { type: 'string' }, window: { type: 'string' }, 'coupling-range': { type: 'string' }, 'coupling-levels': { type: 'string' }, baud: { type: 'string' },
     pace: { type: 'boolean' }, learn: { type: 'boolean' }, tol: { type: 'string' }, corrupt: { type: 'string' }, drop: { type: 'string' }, delay: { type: 'string' }, 'reboot-after': { type: 'string' },
     'hang-after': { type: 'string' }, hang: { type: 'string' }, 'protocol-major': { type: 'string' }, 'fault-seed': { type: 'string' },
     ...MQTT_FLAGS,
@@ -80,6 +82,7 @@ export async function boardCommand(args: string[]): Promise<number> {
       bootCounter: opt(f['boot-counter'], 'boot-counter', { int: true, min: 0 }),
       maxBatch: opt(f['max-batch'], 'max-batch', { int: true, min: 1, max: 65535 }),
       maxFrame: opt(f['max-frame'], 'max-frame', { int: true, min: 256, max: 65535 }),
+      window: opt(f.window, 'window', { int: true, min: 1, max: impl === 'c' ? 8 : 255 }),
       coupling, bias: { min: -8, max: 8, levels: 0 }, tol: opt(f.tol, 'tol', { gt: 0 }), onBoardLearning: f.learn === true,
       faults: Object.fromEntries(Object.entries(faults).filter(([, v]) => v !== undefined)),
     },

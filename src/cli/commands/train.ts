@@ -90,6 +90,8 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris|mnist|FILE.csv|UPLOA
   --pace              pace writes to --baud (a pty has no rate of its own)
   --reply-timeout S   seconds to wait for a board's reply before resending (default 0.1 + two frame times)
   --outage-timeout S  fail once the board has been unreachable this long (default: wait)
+  --window N          board commands in flight at most (SPEC 5.3; default 8, the board may allow fewer;
+                      1 = stop-and-wait)
   --coupling-levels N quantise couplings to N levels over --coupling-range (board emulation; default 0 = off)
   --coupling-range A,B
   --readout-bits N    simulator reads phases with N bits over (-pi, pi] (resistor: node voltages, N-bit ADC over
@@ -127,7 +129,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' }, learning: { type: 'string' },
     ...BOARD_FLAGS, workers: { type: 'string' }, fleet: { type: 'string' }, 'train-per-class': { type: 'string' },
     'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
-    baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' },
+    baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' }, window: { type: 'string' },
     label: { type: 'string' }, 'test-fraction': { type: 'string' }, 'data-dir': { type: 'string' }, regression: { type: 'boolean' }, 'val-fraction': { type: 'string' },
     pretrain: { type: 'string' }, 'twin-epochs': { type: 'string' }, 'board-epochs': { type: 'string' }, 'board-lr': { type: 'string' }, 'twin-samples': { type: 'string' },
   })
@@ -195,8 +197,8 @@ export async function trainCommand(args: string[]): Promise<number> {
   const epochNets: { epoch: number; network: Network }[] = []
   const hooks = plotsEvery > 0 ? { epochNetwork: { every: plotsEvery, onNetwork: (epoch: number, n: Network) => { epochNets.push({ epoch, network: n }) } } } : {}
   const target = device === null ? null : device.kind === 'serial' ? {
-    ...device, ...linkTimeouts(f), baud: num(f.baud, 'baud', 115200, { int: true, min: 1 }), pace: f.pace === true,
-  } : device.kind === 'mqtt' ? { ...device, ...linkTimeouts(f) } : { ...device, coupling: f['coupling-range'] !== undefined ? sim.coupling : undefined }
+    ...device, ...linkOptions(f), baud: num(f.baud, 'baud', 115200, { int: true, min: 1 }), pace: f.pace === true,
+  } : device.kind === 'mqtt' ? { ...device, ...linkOptions(f) } : { ...device, coupling: f['coupling-range'] !== undefined ? sim.coupling : undefined }
   const pretrain = oneOf(f.pretrain, 'pretrain', ['none', 'twin'] as const, 'none')
   if (pretrain === 'none' && (f['twin-epochs'] !== undefined || f['board-epochs'] !== undefined || f['board-lr'] !== undefined || f['twin-samples'] !== undefined)) throw new UsageError('--twin-epochs, --board-epochs, --board-lr and --twin-samples go with --pretrain twin')
   if (pretrain === 'twin' && (fleet > 1 || plotsEvery > 0)) throw new UsageError('--pretrain twin trains one board: not with --fleet or --plots-every')
@@ -308,9 +310,10 @@ function gainFlag(v: string, flag: string): number {
 }
 
 /** Prints a line on stderr whenever a board's connection changes state or reports a new diagnostic. */
-/** --reply-timeout and --outage-timeout (s) of a board link, serial or MQTT. */
-function linkTimeouts(f: { 'reply-timeout'?: string; 'outage-timeout'?: string }): { replyTimeoutS?: number; maxOutageS?: number } {
+/** --reply-timeout and --outage-timeout (s) and --window of a board link, serial or MQTT. */
+function linkOptions(f: { 'reply-timeout'?: string; 'outage-timeout'?: string; window?: string }): { replyTimeoutS?: number; maxOutageS?: number; window?: number } {
   return {
+    window: f.window === undefined ? undefined : num(f.window, 'window', 0, { int: true, min: 1, max: 255 }),
     replyTimeoutS: f['reply-timeout'] === undefined ? undefined : num(f['reply-timeout'], 'reply-timeout', 0, { gt: 0, max: 60 }),
     maxOutageS: f['outage-timeout'] === undefined ? undefined : num(f['outage-timeout'], 'outage-timeout', 0, { gt: 0 }),
   }

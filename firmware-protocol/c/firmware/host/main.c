@@ -5,7 +5,7 @@
  * usage: eqp-board --path DEV --topology FILE [--uid UID] [--boot-file FILE] [--max-batch N]
  *                  [--max-frame N] [--coupling MIN,MAX,LEVELS] [--bias MIN,MAX,LEVELS]
  *                  [--baud N --pace] [--major M] [--tol T] [--max-steps-limit N]
- *                  [--default-budget-us N] [--budget-limit-us N] [--learn]
+ *                  [--default-budget-us N] [--budget-limit-us N] [--window N] [--learn]
  *        eqp-board --print-rng SEED N      (N uniforms in (-pi, pi), for the cross-language check)
  * SIGUSR1 reboots the board (boot counter + 1); SIGTERM and SIGINT end the process within one
  * relaxation slice, closing the port. --tol sets the settling tolerance of the simulated physics
@@ -267,6 +267,7 @@ int main(int argc, char **argv)
     else if (strcmp(a, "--max-steps-limit") == 0) cfg.max_steps_limit = (uint32_t)strtoul(v, NULL, 10);
     else if (strcmp(a, "--default-budget-us") == 0) cfg.default_budget_us = (uint32_t)strtoul(v, NULL, 10);
     else if (strcmp(a, "--budget-limit-us") == 0) cfg.budget_limit_us = (uint32_t)strtoul(v, NULL, 10);
+    else if (strcmp(a, "--window") == 0) cfg.window = (uint8_t)strtoul(v, NULL, 10);
     else die("unknown option (see the comment at the top of host/main.c)");
   }
   if (!host.path || !topology) die("--path and --topology are required");
