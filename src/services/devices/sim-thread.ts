@@ -2,13 +2,16 @@
 // and answers their Substrate calls by message, one at a time in arrival order, so a device's calls
 // keep the order the main thread gave them and a simulator's internal streams advance exactly as
 // they would in the main thread.
-import { parentPort } from 'node:worker_threads'
+import { parentPort, workerData } from 'node:worker_threads'
+import { niceThisThread } from '../../../drivers/sim/thread-priority.ts'
 import type { Substrate } from '../../../drivers/substrate.ts'
 import { initDenseBackend, kernelInfo } from '../kernels.ts'
 import { openSimulator } from '../substrates.ts'
 import type { SimThreadReply, SimThreadRequest } from './sim-thread-protocol.ts'
 
 const port = parentPort!
+// below the main thread, so that HTTP, event streams and stop requests go first on a shared core
+niceThisThread((workerData as { nice?: number } | undefined)?.nice ?? 0)
 const sims = new Map<number, Substrate>()
 let chain: Promise<void> = Promise.resolve()
 /** the dense backend last asked for (a backend that fails to load is not retried on every call) */

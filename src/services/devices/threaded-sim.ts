@@ -29,10 +29,10 @@ class SimThread {
   /** set when the thread died: its simulators are gone */
   dead: Error | null = null
 
-  constructor() {
+  constructor(readonly nice: number) {
     // From source, sim-thread.js registers tsx and then loads sim-thread.ts; compiled (dist/), tsc emits
     // sim-thread.ts under that name and the compiled worker starts without transpiling.
-    this.worker = new Worker(new URL('./sim-thread.js', import.meta.url))
+    this.worker = new Worker(new URL('./sim-thread.js', import.meta.url), { workerData: { nice } })
     // an idle thread must not keep the process alive; one with calls in flight does (see call)
     this.worker.unref()
     this.worker.on('message', (m: SimThreadReply) => {
@@ -67,12 +67,15 @@ class SimThread {
 const threads = new Set<SimThread>()
 let nextSim = 0
 
-/** The thread for a new device: a new one while there are fewer than cores, else the least loaded. */
-function placeDevice(): SimThread {
-  const live = [...threads]
+/**
+ * The thread for a new device among those at its nice value (a thread's priority cannot be raised
+ * again): a new one while there are fewer than cores, else the least loaded.
+ */
+function placeDevice(nice: number): SimThread {
+  const live = [...threads].filter((t) => t.nice === nice)
   let t: SimThread
   if (live.length < availableParallelism() && !live.some((x) => x.hosted === 0)) {
-    t = new SimThread()
+    t = new SimThread(nice)
     threads.add(t)
   } else t = live.reduce((a, b) => (b.hosted < a.hosted ? b : a))
   t.hosted++
@@ -86,11 +89,15 @@ export class ThreadedSim implements Substrate {
   private readonly sim = nextSim++
   private closed = false
 
-  /** Opens the simulator openSimulator would (same arguments, same errors, thrown here at once). */
-  constructor(network: Network, options: SimOptionsInput = {}, anneal?: Partial<z.input<typeof IsingAnneal>>) {
+  /**
+   * Opens the simulator openSimulator would (same arguments, same errors, thrown here at once).
+   * `host.nice`: how far below normal priority a thread started for it runs (0-19; threads are shared,
+   * so the device that starts a thread sets it).
+   */
+  constructor(network: Network, options: SimOptionsInput = {}, anneal?: Partial<z.input<typeof IsingAnneal>>, host: { nice?: number } = {}) {
     // validates network and options where the caller can catch it, and gives the info the thread's copy announces
     this.info = openSimulator(network, options, anneal).info
-    this.thread = placeDevice()
+    this.thread = placeDevice(host.nice ?? 0)
     void this.thread.call({ op: 'open', sim: this.sim, network, options, anneal }).catch(() => {})
   }
 
