@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { DeviceCreate } from '../src/services/devices/schemas.ts'
-import { RunCreate } from '../src/services/runs/schemas.ts'
+import { RunCreate, RunList } from '../src/services/runs/schemas.ts'
 import type { Daemon } from '../src/api/daemon.ts'
 import { emit, inProcessDaemon, load, pct, r3 } from './http-load.ts'
 
@@ -49,6 +49,7 @@ async function runsListUnderLoad(p: Placement): Promise<Record<string, number>> 
     const devs = CASES.map((c) => devices.attach(DeviceCreate.parse({ kind: 'sim-xy', builder: c.builder, task: 'iris', seed: 1 })).id)
     // a few finished runs, so the list has rows to serialise
     for (let k = 0; k < 5; k++) await runs.idle(runs.create(RunCreate.parse({ device: devs[0], task: 'iris', epochs: 1, seed: k }), 'bench').id)
+    if (p === NICE10) listCost(d)
     await load({ url, method: 'GET', clients: CLIENTS, total: 500, in: p.clients }) // warm-up
     const idle = await measured(() => load({ url, method: 'GET', clients: CLIENTS, total: REQUESTS, in: p.clients }))
     emit({ bench: `runs-list-${CLIENTS}clients-idle-${label}`, requests: idle.lat.length, failed: idle.failed, p50_ms: r3(pct(idle.lat, 0.5)), p99_ms: r3(pct(idle.lat, 0.99)), main_thread_busy: r3(idle.busy), ...cpuFields(idle, p) })
@@ -60,6 +61,21 @@ async function runsListUnderLoad(p: Placement): Promise<Record<string, number>> 
     }
   } finally { await d.close() }
   return out
+}
+
+/** CPU per GET /runs body in the service: built from the store each time (as before the kept text) and kept. */
+function listCost(d: Daemon): void {
+  const { runs } = d.services
+  const perCallUs = (f: () => unknown, n = 2000) => {
+    for (let i = 0; i < 200; i++) f()
+    const c0 = process.cpuUsage()
+    for (let i = 0; i < n; i++) f()
+    const c = process.cpuUsage(c0)
+    return (c.user + c.system) / n
+  }
+  const built = perCallUs(() => JSON.stringify(RunList.encode({ runs: runs.list() })))
+  const kept = perCallUs(() => runs.listJson())
+  emit({ bench: 'runs-list-body-cpu', unit: 'us per call', runs: runs.list().length, bytes: runs.listJson().length, built_each_time: r3(built), kept_text: r3(kept) })
 }
 
 /** Per-request CPU (ms) of the daemon and, for process clients, of the clients. */
