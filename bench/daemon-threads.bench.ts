@@ -1,15 +1,19 @@
 // GET /runs latency under 20 polling clients, idle and while a run trains, with simulated devices in
-// simulator threads (the default) and in the main thread (serve config simThreads: false, the
-// reference), how busy the main thread is meanwhile (event-loop utilisation), and how long a cancel
-// takes. Runs: an ordinary one (iris on a 4x4 lattice) and one with long steps (mInit 1000 on an 8x8
-// lattice, where one relax call of `slice` samples is a few ms). Then the same ordinary run on a TS
-// virtual board in a child process over the daemon's MQTT broker: a board's driver stays in the main
-// thread, and this shows what that costs it.
+// simulator threads (the default), in simulator threads 10 nice steps below the main thread
+// (simThreadNice: 10), and in the main thread (simThreads: false, the reference); how
+// busy the main thread is meanwhile (event-loop utilisation), the daemon's CPU time per request, how
+// far the run got, and how long a cancel takes. Runs: an ordinary one (iris on a 4x4 lattice) and one
+// with long steps (mInit 1000 on an 8x8 lattice, where one relax call of `slice` samples is a few ms).
+// The clients run in a child process (node:http, keep-alive); one round repeats the default placement
+// with the clients in a worker thread of the bench process using fetch, as this bench used to, to show
+// what the load generator itself adds. Then the same ordinary run on a TS virtual board in a child
+// process over the daemon's MQTT broker: a board's driver stays in the main thread, and this shows
+// what that costs it.
 import { spawn } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { DeviceCreate } from '../src/services/devices/schemas.ts'
-import { RunCreate } from '../src/services/runs/schemas.ts'
+import { RunCreate, RunList } from '../src/services/runs/schemas.ts'
 import type { Daemon } from '../src/api/daemon.ts'
 import { emit, inProcessDaemon, load, pct, r3 } from './http-load.ts'
 
@@ -20,25 +24,38 @@ const CASES = [
   { what: 'iris-8x8-mInit1000', builder: 'lattice:8x8', run: { mInit: 1000 } },
 ] as const
 
+interface Placement { label: string; simThreads: boolean; nice: number; clients: 'process' | 'worker' }
+const NICE0: Placement = { label: 'sim-threads', simThreads: true, nice: 0, clients: 'process' }
+const NICE10: Placement = { label: 'sim-threads-nice10', simThreads: true, nice: 10, clients: 'process' }
+const MAIN: Placement = { label: 'main-thread', simThreads: false, nice: 0, clients: 'process' }
+const FETCH: Placement = { label: 'sim-threads-fetch-clients-in-worker', simThreads: true, nice: 0, clients: 'worker' }
+
+/** CPU time (ms) this process spent per request while `f` ran: the daemon's, when the clients are a child process. */
+async function measured<T extends { lat: number[] }>(f: () => Promise<T>): Promise<T & { cpuMs: number; busy: number }> {
+  const elu0 = performance.eventLoopUtilization(), c0 = process.cpuUsage()
+  const r = await f()
+  const c = process.cpuUsage(c0)
+  return { ...r, cpuMs: (c.user + c.system) / 1000 / r.lat.length, busy: performance.eventLoopUtilization(elu0).utilization }
+}
+
 /** p99 (ms) per case, and idle, for one placement of the simulators. */
-async function runsListUnderLoad(simThreads: boolean): Promise<Record<string, number>> {
-  const d = await inProcessDaemon({ relaxRate: 0, simThreads })
+async function runsListUnderLoad(p: Placement): Promise<Record<string, number>> {
+  const d = await inProcessDaemon({ relaxRate: 0, simThreads: p.simThreads, simThreadNice: p.nice })
   const out: Record<string, number> = {}
-  const label = simThreads ? 'sim-threads' : 'main-thread'
+  const { label } = p
   try {
     const { devices, runs } = d.services
     const url = `${d.url}/runs`
     const devs = CASES.map((c) => devices.attach(DeviceCreate.parse({ kind: 'sim-xy', builder: c.builder, task: 'iris', seed: 1 })).id)
     // a few finished runs, so the list has rows to serialise
     for (let k = 0; k < 5; k++) await runs.idle(runs.create(RunCreate.parse({ device: devs[0], task: 'iris', epochs: 1, seed: k }), 'bench').id)
-    await load({ url, method: 'GET', clients: CLIENTS, total: 500 }) // warm-up
-    const elu0 = performance.eventLoopUtilization()
-    const idle = await load({ url, method: 'GET', clients: CLIENTS, total: REQUESTS })
-    const busy = performance.eventLoopUtilization(elu0).utilization
-    emit({ bench: `runs-list-${CLIENTS}clients-idle-${label}`, requests: idle.lat.length, failed: idle.failed, p50_ms: r3(pct(idle.lat, 0.5)), p99_ms: r3(pct(idle.lat, 0.99)), main_thread_busy: r3(busy) })
+    if (p === NICE0) listCost(d)
+    await load({ url, method: 'GET', clients: CLIENTS, total: 500, in: p.clients }) // warm-up
+    const idle = await measured(() => load({ url, method: 'GET', clients: CLIENTS, total: REQUESTS, in: p.clients }))
+    emit({ bench: `runs-list-${CLIENTS}clients-idle-${label}`, requests: idle.lat.length, failed: idle.failed, p50_ms: r3(pct(idle.lat, 0.5)), p99_ms: r3(pct(idle.lat, 0.99)), main_thread_busy: r3(idle.busy), ...cpuFields(idle, p) })
     out.idle = pct(idle.lat, 0.99)
     for (const [k, c] of CASES.entries()) {
-      const r = await underTraining(d, devs[k], c.run)
+      const r = await underTraining(d, devs[k], c.run, p.clients)
       emit({ bench: `runs-list-${CLIENTS}clients-training-${c.what}-${label}`, ...r })
       out[c.what] = r.p99_ms
     }
@@ -46,13 +63,34 @@ async function runsListUnderLoad(simThreads: boolean): Promise<Record<string, nu
   return out
 }
 
+/** CPU per GET /runs body in the service: built from the store each time (as before the kept text) and kept. */
+function listCost(d: Daemon): void {
+  const { runs } = d.services
+  const perCallUs = (f: () => unknown, n = 2000) => {
+    for (let i = 0; i < 200; i++) f()
+    const c0 = process.cpuUsage()
+    for (let i = 0; i < n; i++) f()
+    const c = process.cpuUsage(c0)
+    return (c.user + c.system) / n
+  }
+  const built = perCallUs(() => JSON.stringify(RunList.encode({ runs: runs.list() })))
+  const kept = perCallUs(() => runs.listJson())
+  emit({ bench: 'runs-list-body-cpu', unit: 'us per call', runs: runs.list().length, bytes: runs.listJson().length, built_each_time: r3(built), kept_text: r3(kept) })
+}
+
+/** Per-request CPU (ms) of the daemon and, for process clients, of the clients. */
+function cpuFields(r: { cpuMs: number; clientCpuMs?: number; lat: number[] }, p: Placement): object {
+  // with clients in a worker thread, this process's CPU time is theirs and the daemon's together
+  return p.clients === 'process'
+    ? { daemon_cpu_ms_per_request: r3(r.cpuMs), client_cpu_ms_per_request: r3((r.clientCpuMs ?? NaN) / r.lat.length) }
+    : { daemon_and_client_cpu_ms_per_request: r3(r.cpuMs) }
+}
+
 /** Starts a run on the device, polls GET /runs with CLIENTS clients meanwhile, then cancels the run. */
-async function underTraining(d: Daemon, device: string, extra: object, epochs = 1000) {
+async function underTraining(d: Daemon, device: string, extra: object, clients: Placement['clients'] = 'process', epochs = 1000) {
   const { runs } = d.services
   const run = runs.create(RunCreate.parse({ device, task: 'iris', epochs, seed: 1, lr: 0.02, optimiser: { kind: 'adam' }, ...extra }), 'bench')
-  const elu0 = performance.eventLoopUtilization()
-  const r = await load({ url: `${d.url}/runs`, method: 'GET', clients: CLIENTS, total: REQUESTS })
-  const elu = performance.eventLoopUtilization(elu0)
+  const r = await measured(() => load({ url: `${d.url}/runs`, method: 'GET', clients: CLIENTS, total: REQUESTS, in: clients }))
   const during = runs.get(run.id)
   const t0 = performance.now()
   await runs.cancel(run.id)
@@ -60,7 +98,8 @@ async function underTraining(d: Daemon, device: string, extra: object, epochs = 
   // the clients' own share of the main thread is the idle figure's; the rest is training
   return {
     requests: r.lat.length, failed: r.failed, state_during: during.state, steps_during: during.progress.step,
-    p50_ms: r3(pct(r.lat, 0.5)), p99_ms: r3(pct(r.lat, 0.99)), max_ms: r3(Math.max(...r.lat)), main_thread_busy: r3(elu.utilization), cancel_ms: r3(cancelMs),
+    p50_ms: r3(pct(r.lat, 0.5)), p99_ms: r3(pct(r.lat, 0.99)), max_ms: r3(Math.max(...r.lat)), main_thread_busy: r3(r.busy), cancel_ms: r3(cancelMs),
+    // with simulator threads, the daemon's CPU includes the training's
   }
 }
 
@@ -75,10 +114,9 @@ async function mqttBoard(): Promise<void> {
       child.once('exit', (code) => reject(new Error(`board exited with ${code}`)))
     })
     const dev = await d.services.devices.attachAny(DeviceCreate.parse({ kind: 'mqtt', uid: 'bench-board' }))
-    await load({ url: `${d.url}/runs`, method: 'GET', clients: CLIENTS, total: 500 }) // warm-up
-    const elu0 = performance.eventLoopUtilization()
-    const idle = await load({ url: `${d.url}/runs`, method: 'GET', clients: CLIENTS, total: REQUESTS })
-    emit({ bench: `runs-list-${CLIENTS}clients-idle-mqtt-board`, requests: idle.lat.length, failed: idle.failed, p50_ms: r3(pct(idle.lat, 0.5)), p99_ms: r3(pct(idle.lat, 0.99)), main_thread_busy: r3(performance.eventLoopUtilization(elu0).utilization) })
+    await load({ url: `${d.url}/runs`, method: 'GET', clients: CLIENTS, total: 500, in: 'process' }) // warm-up
+    const idle = await measured(() => load({ url: `${d.url}/runs`, method: 'GET', clients: CLIENTS, total: REQUESTS, in: 'process' }))
+    emit({ bench: `runs-list-${CLIENTS}clients-idle-mqtt-board`, requests: idle.lat.length, failed: idle.failed, p50_ms: r3(pct(idle.lat, 0.5)), p99_ms: r3(pct(idle.lat, 0.99)), main_thread_busy: r3(idle.busy) })
     emit({ bench: `runs-list-${CLIENTS}clients-training-iris-4x4-mqtt-board`, ...await underTraining(d, dev.id, {}) })
   } finally {
     child.kill('SIGTERM')
@@ -86,18 +124,21 @@ async function mqttBoard(): Promise<void> {
   }
 }
 
-// the machine's load drifts over minutes: alternate the placements (threads, main, main, threads) and
-// compare the means of their p99s
-const threaded: Record<string, number>[] = [], main: Record<string, number>[] = []
-threaded.push(await runsListUnderLoad(true))
-main.push(await runsListUnderLoad(false))
+// the machine's load drifts over minutes: alternate the placements (A B C C B A) and compare the means
+// of their p99s
+const rounds = new Map<Placement, Record<string, number>[]>([[NICE0, []], [NICE10, []], [MAIN, []]])
+for (const p of [NICE0, NICE10, MAIN]) rounds.get(p)!.push(await runsListUnderLoad(p))
+await runsListUnderLoad(FETCH)
 await mqttBoard()
-main.push(await runsListUnderLoad(false))
-threaded.push(await runsListUnderLoad(true))
-const mean = (rs: Record<string, number>[], k: string) => rs.reduce((a, r) => a + r[k], 0) / rs.length
+for (const p of [MAIN, NICE10, NICE0]) rounds.get(p)!.push(await runsListUnderLoad(p))
+const mean = (p: Placement, k: string) => { const rs = rounds.get(p)!; return rs.reduce((a, r) => a + r[k], 0) / rs.length }
+const keys = ['idle', ...CASES.map((c) => c.what)]
 emit({
-  bench: `runs-list-${CLIENTS}clients-p99-ratio-main-thread-over-sim-threads`, unit: 'ratio', rounds: threaded.length,
-  ...Object.fromEntries(CASES.map((c) => [c.what, r3(mean(main, c.what) / mean(threaded, c.what))])),
-  idle: r3(mean(main, 'idle') / mean(threaded, 'idle')),
-  sim_threads_training_over_idle: r3(Math.max(...CASES.map((c) => mean(threaded, c.what))) / mean(threaded, 'idle')),
+  bench: `runs-list-${CLIENTS}clients-p99-mean-of-rounds`, unit: 'ms', rounds: rounds.get(NICE0)!.length,
+  ...Object.fromEntries([...rounds.keys()].map((p) => [p.label, Object.fromEntries(keys.map((k) => [k, r3(mean(p, k))]))])),
+})
+emit({
+  bench: `runs-list-${CLIENTS}clients-p99-ratio-main-thread-over-sim-threads`, unit: 'ratio', rounds: rounds.get(NICE0)!.length,
+  ...Object.fromEntries(keys.map((k) => [k, r3(mean(MAIN, k) / mean(NICE0, k))])),
+  sim_threads_training_over_idle: r3(Math.max(...CASES.map((c) => mean(NICE0, c.what))) / mean(NICE0, 'idle')),
 })

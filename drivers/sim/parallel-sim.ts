@@ -4,50 +4,15 @@
 // The Ising annealer is not here: its reverse anneals draw from a per-call stream, so a split would
 // change the samples.
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
 import type { Network } from '../../src/core/network/network.ts'
-import { codes, EqpError, type ErrorCode } from '../../src/errors.ts'
+import { EqpError } from '../../src/errors.ts'
 import { checkRelaxRequest } from './check-request.ts'
 import { emptyResult, putResult, sliceRequest, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 import { openDeterministicSimulator, type SimOptionsInput } from './open-sim.ts'
-import { kernelInfo } from './tf-backend.ts'
+import { SimHost } from './sim-host.ts'
 
-/** Rebuilds a worker's error on this side, as an EqpError when it carried one of our codes. */
-export function revive(err: { message: string; code?: string; statusCode?: number }): Error {
-  const code = err.code as ErrorCode | undefined
-  if (!code || !(code in codes)) return new Error(err.message)
-  return Object.assign(Object.create(EqpError.prototype) as EqpError, {
-    message: err.message, code, statusCode: codes[code].statusCode, name: `EqpError [${code}]`, stack: `EqpError [${code}]: ${err.message}`,
-  })
-}
-
-interface Pending { resolve: (v: unknown) => void; reject: (e: Error) => void }
-
-class WorkerHandle {
-  private next = 0
-  private readonly pending = new Map<number, Pending>()
-  forceEvals = 0
-
-  constructor(readonly worker: Worker) {
-    worker.on('message', (m: { id: number; result?: unknown; error?: { message: string; code?: string }; forceEvals?: number }) => {
-      const p = this.pending.get(m.id)
-      if (!p) return
-      this.pending.delete(m.id)
-      if (m.forceEvals !== undefined) this.forceEvals = m.forceEvals
-      if (m.error) p.reject(revive(m.error))
-      else p.resolve(m.result)
-    })
-    worker.on('error', (e) => { for (const p of this.pending.values()) p.reject(e); this.pending.clear() })
-  }
-
-  call<T>(method: string, arg: unknown, transfer: ArrayBuffer[] = []): Promise<T> {
-    const id = this.next++
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-      this.worker.postMessage({ id, method, arg }, transfer)
-    })
-  }
-}
+/** One shard's simulator: its thread and its handle there. */
+interface Shard { host: SimHost; sim: number }
 
 /** A deep copy of a request shard, so posting it to a worker copies the shard, not the whole batch's buffers. */
 function ownArrays(req: RelaxRequest): RelaxRequest {
@@ -62,43 +27,45 @@ export class ParallelSimSubstrate implements Substrate {
   readonly info: SubstrateInfo
   private closed = false
 
-  private constructor(private readonly handles: WorkerHandle[], info: SubstrateInfo) {
+  private constructor(private readonly shards: Shard[], info: SubstrateInfo) {
     this.info = info
   }
 
   static async create(network: Network, options: SimOptionsInput = {}, workers = availableParallelism()): Promise<ParallelSimSubstrate> {
-    // validates network and options, and gives the info a single simulator would announce
+    // validates network and options (the Ising annealer is refused here), and gives the info a single simulator would announce
     const local = openDeterministicSimulator(network, options)
-    // From source, parallel-worker.js is the wrapper that registers tsx before loading parallel-worker.ts; compiled
-    // (dist/), tsc emits parallel-worker.ts under that same name and the wrapper is not copied, so the
-    // compiled worker starts with no transpiling.
-    const url = new URL('./parallel-worker.js', import.meta.url)
-    // workers fold with the backend this thread chose, so the results do not depend on the thread count
-    const backend = kernelInfo().dense
-    const handles = Array.from({ length: Math.max(1, workers) }, () =>
-      new WorkerHandle(new Worker(url, { workerData: { network, options, backend } })))
     await local.close()
-    const sub = new ParallelSimSubstrate(handles, local.info)
-    await Promise.all(handles.map((h) => h.call('getParams', undefined)))
+    // every call carries this thread's dense backend, so the results do not depend on the thread count
+    const shards = Array.from({ length: Math.max(1, workers) }, () => {
+      const host = new SimHost()
+      return { host, ...host.open(network, options) }
+    })
+    const sub = new ParallelSimSubstrate(shards.map(({ host, sim }) => ({ host, sim })), local.info)
+    try {
+      await Promise.all(shards.map((s) => s.ready))
+    } catch (e) {
+      await sub.close()
+      throw e
+    }
     return sub
   }
 
   /** force evaluations across all workers (for benchmarks) */
-  get forceEvals(): number { return this.handles.reduce((a, h) => a + h.forceEvals, 0) }
+  get forceEvals(): number { return this.shards.reduce((a, s) => a + s.host.forceEvals(s.sim), 0) }
 
   private check(): void {
     if (this.closed) throw new EqpError('EQP_ERR_DEVICE_CLOSED', [this.info.uid])
   }
 
-  private async all<T>(method: string, arg: unknown): Promise<T> {
+  private async all<T>(method: 'setParams' | 'updateParams', arg: unknown): Promise<T> {
     this.check()
-    const r = await Promise.all(this.handles.map((h) => h.call<T>(method, arg)))
+    const r = await Promise.all(this.shards.map((s) => s.host.call<T>(s.sim, method, arg)))
     return r[0]
   }
 
   setParams(p: Params): Promise<Params> { return this.all('setParams', p) }
   updateParams(d: Params): Promise<Params> { return this.all('updateParams', d) }
-  async getParams(): Promise<Params> { this.check(); return this.handles[0].call('getParams', undefined) }
+  async getParams(): Promise<Params> { this.check(); return this.shards[0].host.call(this.shards[0].sim, 'getParams', undefined) }
 
   async relax(req: RelaxRequest): Promise<RelaxResult> {
     this.check()
@@ -106,11 +73,11 @@ export class ParallelSimSubstrate implements Substrate {
     const B = req.batch
     // check whole-batch shapes here: a wrong length could still cut into plausible shards
     checkRelaxRequest(this.info, req)
-    const W = Math.min(this.handles.length, B)
+    const W = Math.min(this.shards.length, B)
     const cut = (w: number) => Math.round((w * B) / W)
     const t0 = performance.now()
     const parts = await Promise.all(Array.from({ length: W }, (_, w) =>
-      this.handles[w].call<RelaxResult>('relax', ownArrays(sliceRequest(req, cut(w), cut(w + 1), n)))))
+      this.shards[w].host.call<RelaxResult>(this.shards[w].sim, 'relax', ownArrays(sliceRequest(req, cut(w), cut(w + 1), n)))))
     const out = emptyResult(B, n)
     parts.forEach((r, w) => putResult(out, r, cut(w), n))
     out.timeS = (performance.now() - t0) / 1000
@@ -120,6 +87,6 @@ export class ParallelSimSubstrate implements Substrate {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    await Promise.all(this.handles.map((h) => h.worker.terminate()))
+    await Promise.all(this.shards.map((s) => s.host.terminate()))
   }
 }

@@ -42,6 +42,8 @@ export const ServeConfig = z.strictObject({
   slice: z.int().min(1).max(4096).default(8),
   /** run simulated devices in simulator threads, off the event loop that serves HTTP (false: in the main thread, as a reference) */
   simThreads: z.boolean().default(true),
+  /** nice steps below the main thread at which simulator threads compute (0 = same priority; Linux only) */
+  simThreadNice: z.int().min(0).max(19).default(0),
   /** an MQTT broker where boards announce themselves (mqtt://, mqtts://, ws://; credentials and TLS in the fields) */
   mqtt: z.strictObject({
     url: z.string().regex(/^(mqtts?|wss?):\/\/[^/]+/, 'mqtt://, mqtts://, ws:// or wss:// followed by a host'),

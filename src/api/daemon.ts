@@ -73,7 +73,7 @@ export async function startDaemon(cfg: ServeConfig & { dataDir: string }, logger
   const versions = softwareVersions()
   const telemetry = new Telemetry()
   const datasets = new DatasetService(store)
-  const devices = new DeviceService(store, telemetry, datasets, { simThreads: cfg.simThreads })
+  const devices = new DeviceService(store, telemetry, datasets, { simThreads: cfg.simThreads, simThreadNice: cfg.simThreadNice })
   const log = logger ? { info: logger.info.bind(logger), warn: logger.warn.bind(logger), error: logger.error.bind(logger) } : silent
   const runs = new RunService(store, devices, datasets, {
     checkpointEvery: cfg.checkpointEvery, slice: cfg.slice, keepCheckpoints: cfg.keepCheckpoints, autoResume: cfg.autoResume, versions, log,

@@ -1,15 +1,11 @@
 // Which simulated substrate runs a network: chosen by the network's `model`, or converted to the
 // model a caller names (`train --substrate`, the daemon's device kind). One place, so the CLI, the
 // training service and the device service agree.
-import type { z } from 'zod'
-import type { Range } from '../../drivers/substrate.ts'
-import { SimIsingSubstrate, type IsingAnneal } from '../../drivers/sim/ising.ts'
-import type { SimOimSubstrate } from '../../drivers/sim/oim.ts'
-import { openDeterministicSimulator, type SimOptionsInput } from '../../drivers/sim/open-sim.ts'
-import type { SimResistorSubstrate } from '../../drivers/sim/resistor.ts'
-import type { SimXySubstrate } from '../../drivers/sim/xy.ts'
 import { formatIssues, gainBoundaries, Network, type InputValues, type ModelName } from '../core/network/network.ts'
 import { EqpError } from '../errors.ts'
+
+// a simulator thread opens simulators too, and a driver may not import services: the opener is the driver's
+export { openSimulator } from '../../drivers/sim/open-sim.ts'
 
 /**
  * The network as the given model. XY -> OIM keeps couplings and h (the field along phase 0) and
@@ -68,20 +64,4 @@ export function withResistorGain(net: Network, gain: { input?: number; layers?: 
   const r = Network.safeParse(out)
   if (!r.success) throw new EqpError('EQP_ERR_BAD_INPUT', [layers !== undefined ? fields.layers : fields.input, formatIssues(r.error)])
   return r.data
-}
-
-/** A range left at the shared options' unbounded default (+-1e6, continuous) counts as not given. */
-const givenRange = (r: Range | undefined): Range | undefined => (r && !(r.min <= -1e6 && r.max >= 1e6 && r.levels === 0) ? r : undefined)
-
-/**
- * A simulator for the network's model, with the simulator options (shared by every model; the Ising
- * annealer also takes its schedule, `anneal`, and keeps D-Wave's J/h ranges unless a range is given).
- */
-export function openSimulator(net: Network, sim: SimOptionsInput = {}, anneal: Partial<z.input<typeof IsingAnneal>> = {}): SimXySubstrate | SimOimSubstrate | SimResistorSubstrate | SimIsingSubstrate {
-  if (net.model === 'ising') {
-    if (sim.readoutBits !== undefined || sim.noise !== undefined) throw new EqpError('EQP_ERR_BAD_INPUT', ['sim', 'readout bits and Langevin noise are phase-substrate options; an annealer reads 1-bit spins and samples at its own temperature'])
-    const { variation, deviceSeed, drift, maxBatch, uid } = sim
-    return new SimIsingSubstrate(net, { ...anneal, coupling: givenRange(sim.coupling), bias: givenRange(sim.bias), variation, deviceSeed, drift, maxBatch, uid })
-  }
-  return openDeterministicSimulator(net, sim)
 }

@@ -72,6 +72,20 @@ describe('dataset uploads against the limits', () => {
     assert.equal(at.json().trainRows, DATASET_LIMITS.rows)
   })
 
+  it('JSON rows over the row or column limit are refused naming the field, and a JSON body over the byte limit with 413', async () => {
+    const row = (k: number) => ({ features: [k % 7], label: k % 2 ? 'a' : 'b' })
+    const many = await d.app.inject({ method: 'POST', url: '/datasets', payload: { name: 'many', rows: Array.from({ length: DATASET_LIMITS.rows + 1 }, (_, k) => row(k)) } })
+    assert.equal(many.statusCode, 400, many.body)
+    assert.match(many.json().message, /rows/)
+    const wide = await d.app.inject({ method: 'POST', url: '/datasets', payload: { name: 'wide-json', rows: [{ features: new Array(DATASET_LIMITS.features + 1).fill(1), label: 'a' }] } })
+    assert.equal(wide.statusCode, 400, wide.body)
+    assert.match(wide.json().message, /rows\.0\.features/)
+    // past the daemon's upload limit (8 MiB by default), before any of it is parsed
+    const huge = await d.app.inject({ method: 'POST', url: '/datasets', headers: { 'content-type': 'application/json' }, payload: `{"name":"huge","csv":"${'1,a\\n'.repeat(3 * 1024 * 1024)}"}` })
+    assert.equal(huge.statusCode, 413, huge.body)
+    for (const name of ['many', 'wide-json', 'huge']) assert.equal((await d.app.inject({ method: 'GET', url: `/datasets/${name}` })).statusCode, 404)
+  })
+
   it('over real HTTP, a body over the byte limit with no content-length is cut off with 413 and the connection closed', async () => {
     const { port } = d.app.server.address() as AddressInfo
     let sent = 0

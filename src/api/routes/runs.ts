@@ -19,7 +19,9 @@ export const runRoutes: FastifyPluginAsyncZod<RunRouteOptions> = async (app, { r
     async (req, reply) => reply.code(202).send(runs.create(req.body, auth.clientOf(req))))
 
   app.get('/', { schema: { tags, summary: 'List runs (filter by state or device)', querystring: RunListQuery, response: { 200: RunList, ...ERROR_REPLIES } } },
-    async (req) => ({ runs: runs.list(req.query) }))
+    // pre-built text (RunService.listJson, already encoded with RunList), sent as it is: a string with a
+    // JSON type skips the serialiser, which the type provider cannot know
+    async (req, reply) => reply.type('application/json; charset=utf-8').send(runs.listJson(req.query) as unknown as z.infer<typeof RunList>))
 
   app.get('/:id', { schema: { tags, summary: 'One run: state, progress, last metrics, provenance, result', params: RunParams, response: { 200: RunView, ...ERROR_REPLIES } } },
     async (req) => runs.get(req.params.id))

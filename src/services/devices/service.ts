@@ -89,8 +89,11 @@ export class DeviceService {
   /** the daemon's broker, for mqtt devices that name none and for GET /boards */
   mqtt: MqttService | null = null
 
-  /** @param opts.simThreads run simulators in the daemon's simulator threads (default), not the main thread */
-  constructor(private readonly store: Store, private readonly telemetry: Telemetry, private readonly datasets: DatasetService, private readonly opts: { simThreads?: boolean } = {}) {}
+  /**
+   * @param opts.simThreads run simulators in the daemon's simulator threads (default), not the main thread
+   * @param opts.simThreadNice how far below the main thread's priority simulator threads run (nice steps, 0-19)
+   */
+  constructor(private readonly store: Store, private readonly telemetry: Telemetry, private readonly datasets: DatasetService, private readonly opts: { simThreads?: boolean; simThreadNice?: number } = {}) {}
 
   /** Re-attaches the devices stored in the database, with the parameters they last had. A serial board
    *  is reopened by its path; one that cannot be opened is reported to onFail and stays stored (not
@@ -115,7 +118,7 @@ export class DeviceService {
   private open(id: string, spec: SimDeviceCreate, description: Network, name: string | null, createdAt: string): DeviceHandle {
     const anneal = spec.kind === 'sim-ising' ? spec.anneal : undefined
     // boards stay here: their I/O is asynchronous and their compute is on the board
-    const sub = this.opts.simThreads === false ? openSimulator(description, spec.sim, anneal) : new ThreadedSim(description, spec.sim, anneal)
+    const sub = this.opts.simThreads === false ? openSimulator(description, spec.sim, anneal) : new ThreadedSim(description, spec.sim, anneal, { nice: this.opts.simThreadNice })
     return this.register(id, spec.kind, description, name, createdAt, sub, null)
   }
 

@@ -15,7 +15,8 @@ import type { DeviceService } from '../devices/service.ts'
 import type { RunRow, RunSummaryRow, Store } from '../store/index.ts'
 import { sqliteVersion } from '../store/index.ts'
 import { metricsCsv } from './csv.ts'
-import type { CheckpointInfo, LastMetrics, MetricRow, Progress, Provenance, RunCreate, RunSnapshot, RunStreamEvent, RunSummary, RunView } from './schemas.ts'
+import { ListCache } from './list-cache.ts'
+import { RunList, type CheckpointInfo, type LastMetrics, type MetricRow, type Progress, type Provenance, type RunCreate, type RunSnapshot, type RunStreamEvent, type RunSummary, type RunView } from './schemas.ts'
 import { gridView } from './snapshot.ts'
 
 export interface RunServiceOptions {
@@ -59,6 +60,8 @@ export class RunService {
   private readonly listeners = new Map<string, Set<(e: StoredEvent) => void>>()
   private pending: { runId: string; e: StoredEvent }[] = []
   private closing = false
+  /** GET /runs bodies; every write to a run, its checkpoints or events goes through tx(), which drops them */
+  private readonly lists = new ListCache()
 
   constructor(private readonly store: Store, private readonly devices: DeviceService, private readonly datasets: DatasetService, private readonly opts: RunServiceOptions) {
     devices.queuedFor = (id) => this.store.runs.list({ device: id, state: 'queued' }).map((r) => r.id)
@@ -93,6 +96,8 @@ export class RunService {
       for (const p of this.pending) this.seqs.delete(p.runId)
       this.pending = []
       throw e
+    } finally {
+      this.lists.invalidate()
     }
     const ready = this.pending
     this.pending = []
@@ -140,6 +145,11 @@ export class RunService {
 
   list(filter: { state?: string; device?: string } = {}): RunSummary[] {
     return this.store.runs.summaries(filter).map((r) => this.summary(r))
+  }
+
+  /** The JSON text of `{ runs: list(filter) }` as GET /runs sends it, built once per change of any run. */
+  listJson(filter: { state?: string; device?: string } = {}): string {
+    return this.lists.get(`${filter.state ?? ''}/${filter.device ?? ''}`, () => JSON.stringify(RunList.encode({ runs: this.list(filter) })))
   }
 
   get(id: string): RunView {
@@ -247,7 +257,7 @@ export class RunService {
           }
           const members = this.members(run)
           if (members.length > 1) provenance.fleet = members.map((id) => { const d = this.devices.get(id); return { id, kind: d.kind, uid: d.info.uid } })
-          this.store.runs.update(run.id, { provenance })
+          this.tx(() => this.store.runs.update(run.id, { provenance }))
           run = { ...run, provenance }
         }
         const live: LiveRun = { progress: run.progress, lastMetrics: run.lastMetrics, trainRows: data.train.rows }

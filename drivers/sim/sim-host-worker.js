@@ -3,4 +3,4 @@
 import { register } from 'tsx/esm/api'
 
 register()
-await import('./parallel-worker.ts')
+await import('./sim-host-worker.ts')

@@ -1,20 +1,24 @@
-// One simulator thread of the daemon: it hosts the simulators of several devices (by handle number)
-// and answers their Substrate calls by message, one at a time in arrival order, so a device's calls
-// keep the order the main thread gave them and a simulator's internal streams advance exactly as
-// they would in the main thread.
-import { parentPort } from 'node:worker_threads'
-import type { Substrate } from '../../../drivers/substrate.ts'
-import { initDenseBackend, kernelInfo } from '../kernels.ts'
-import { openSimulator } from '../substrates.ts'
-import type { SimThreadReply, SimThreadRequest } from './sim-thread-protocol.ts'
+// A simulator thread: it hosts the simulators of one or more users (by handle number) and answers
+// their Substrate calls by message, one at a time in arrival order, so each simulator's calls keep the
+// order its user gave them and its internal streams advance exactly as they would in the caller's
+// thread. The daemon's devices and ParallelSimSubstrate's shards both run here.
+import { parentPort, workerData } from 'node:worker_threads'
+import type { Substrate } from '../substrate.ts'
+import { openSimulator } from './open-sim.ts'
+import type { SimHostData, SimHostReply, SimHostRequest } from './sim-host-protocol.ts'
+import { initDenseBackend, kernelInfo } from './tf-backend.ts'
+import { niceThisThread } from './thread-priority.ts'
 
 const port = parentPort!
-const sims = new Map<number, Substrate>()
+// below the starting thread, so that its event loop (HTTP, event streams, stop requests) goes first on a shared core
+niceThisThread((workerData as SimHostData | undefined)?.nice ?? 0)
+
+const sims = new Map<number, Substrate & { forceEvals?: number }>()
 let chain: Promise<void> = Promise.resolve()
 /** the dense backend last asked for (a backend that fails to load is not retried on every call) */
 let dense = kernelInfo().dense
 
-async function handle(m: SimThreadRequest): Promise<unknown> {
+async function handle(m: SimHostRequest): Promise<unknown> {
   if (m.op === 'open') {
     sims.set(m.sim, openSimulator(m.network, m.options, m.anneal))
     return null
@@ -26,8 +30,8 @@ async function handle(m: SimThreadRequest): Promise<unknown> {
     await sim.close()
     return null
   }
-  // the dense kernels the main thread uses now: a float32 fold here and a Float64 fold there would
-  // make results depend on where the simulator runs
+  // the caller's dense kernels: a float32 fold here and a Float64 fold there would make results
+  // depend on where the simulator runs
   if (m.dense !== dense) {
     dense = m.dense
     await initDenseBackend(m.dense)
@@ -35,9 +39,9 @@ async function handle(m: SimThreadRequest): Promise<unknown> {
   return sim[m.method](m.arg as never)
 }
 
-port.on('message', (m: SimThreadRequest) => {
+port.on('message', (m: SimHostRequest) => {
   chain = chain.then(async () => {
-    let reply: SimThreadReply
+    let reply: SimHostReply
     let transfer: ArrayBuffer[] = []
     try {
       const result = await handle(m)
@@ -45,7 +49,7 @@ port.on('message', (m: SimThreadRequest) => {
         const r = result as { states: Float64Array; energy: Float64Array; settled: Uint8Array; steps: Uint32Array }
         transfer = [r.states.buffer, r.energy.buffer, r.settled.buffer, r.steps.buffer] as ArrayBuffer[]
       }
-      reply = { id: m.id, result }
+      reply = { id: m.id, result, forceEvals: sims.get(m.sim)?.forceEvals }
     } catch (e) {
       const err = e as Error & { code?: string }
       reply = { id: m.id, error: { message: err.message, code: err.code } }
