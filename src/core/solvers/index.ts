@@ -1,3 +1,4 @@
+import { relaxEliminate } from './eliminate.ts'
 import { EnvelopeMatrix } from './envelope.ts'
 import { relaxFire } from './fire.ts'
 import { relaxImplicitFlow } from './implicit-flow.ts'
@@ -7,6 +8,7 @@ import type { RelaxSystem, SolveOptions, SolveStats, SolverName } from './system
 import type { RelaxWorkspace } from './workspace.ts'
 
 export * from './band.ts'
+export * from './eliminate.ts'
 export * from './system.ts'
 export * from './workspace.ts'
 export { relaxFire, relaxImplicitFlow, relaxRk45 }
@@ -24,6 +26,24 @@ export { relaxLangevin, type LangevinOptions } from './langevin.ts'
  */
 export function autoSolver(sys: RelaxSystem, ws: RelaxWorkspace): Exclude<SolverName, 'auto'> {
   if (!sys.hessian) return 'rk45'
+  if (ws.H instanceof EnvelopeMatrix) return autoEliminates(sys) ? 'eliminate' : 'flow-newton'
+  return 'implicit-flow'
+}
+
+/**
+ * Kept-set size up to which 'auto' eliminates on the folded layered path: there the reduced Newton
+ * system is at most this square per iteration (measured in docs/explanation/performance.md).
+ */
+export const AUTO_ELIMINATE_MAX_KEPT = 64
+
+function autoEliminates(sys: RelaxSystem): boolean {
+  const el = sys.elimination?.()
+  return !!el && el.b.length <= AUTO_ELIMINATE_MAX_KEPT
+}
+
+/** What 'eliminate' falls back to where a network has no bipartite split (or it fails at a state). */
+function eliminateFallback(sys: RelaxSystem, ws: RelaxWorkspace): Exclude<SolverName, 'auto' | 'eliminate'> {
+  if (!sys.hessian) return 'rk45'
   return ws.H instanceof EnvelopeMatrix ? 'flow-newton' : 'implicit-flow'
 }
 
@@ -36,6 +56,12 @@ export function relaxWith(name: SolverName, sys: RelaxSystem, x: Float64Array, o
     case 'fire': return relaxFire(sys, x, o, ws, false)
     case 'fire-newton': return relaxFire(sys, x, o, ws, true)
     case 'implicit-flow': return relaxImplicitFlow(sys, x, o, ws)
+    case 'eliminate': {
+      const el = sys.elimination?.()
+      const st = el ? relaxEliminate(sys, el, x, o, ws) : null
+      if (st) return st
+      return relaxWith(eliminateFallback(sys, ws), sys, x, o, ws)
+    }
   }
 }
 

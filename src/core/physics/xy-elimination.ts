@@ -1,0 +1,160 @@
+// The bipartite split of an XY network's free nodes for the 'eliminate' solver, and the closed-form
+// single-node minimiser. Node a's energy given the rest is -|z_a| cos(phi_a - arg z_a) - e_a phi_a
+// with z_a = (its bias field) + sum_j W_aj e^{i phi_j} and e_a a frozen torque, so its minimiser is
+// arg z_a + asin(e_a / |z_a|): one atan2 per node, and H_aa = sqrt(|z_a|^2 - e_a^2) > 0 there.
+import { ELIMINATE_MAX_KEPT, type Elimination } from '../solvers/eliminate.ts'
+import { sinCosInto } from './sincos.ts'
+import type { XyNet } from './xy.ts'
+
+/** A dense block of free-free couplings W [a, b] between nodes aL.. and bL.. (ids of the system). */
+export interface FreeBlock { readonly aL: number; readonly bL: number; readonly blk: { readonly a: number; readonly b: number }; readonly W: Float64Array }
+
+/** Where the frozen torque of a sample lives (XySystem.ext / extOff). */
+export interface TorqueSource { readonly ext: Float64Array | null; readonly extOff: number }
+
+const TWO_PI = 2 * Math.PI
+
+/**
+ * Splits the free nodes of `net` (plus the free-free dense `blocks`) into two classes with no
+ * coupling inside either, by union-find with parity. Returns the split, or the reason there is none.
+ * The outputs (which a nudge acts on) are kept; in a connected part without outputs the larger class
+ * is eliminated.
+ */
+export function xyBipartiteSplit(net: XyNet, blocks: readonly FreeBlock[]): { a: Uint32Array; b: Uint32Array } | string {
+  const { n, m, ei, ej, clamped } = net
+  // union-find with parity: par[i] = i's class relative to parent[i]; trees stay shallow by size
+  const parent = new Int32Array(n), par = new Uint8Array(n), rank = new Int32Array(n).fill(1)
+  for (let i = 0; i < n; i++) parent[i] = i
+  const find = (i: number): number => { while (parent[i] !== i) i = parent[i]; return i }
+  const parity = (i: number): number => { let p = 0; for (; parent[i] !== i; i = parent[i]) p ^= par[i]; return p }
+  let clash: [number, number] | null = null
+  const link = (i: number, j: number): void => {
+    let ri = find(i), rj = find(j)
+    const p = parity(i) ^ parity(j) ^ 1
+    if (ri === rj) { if (p !== 0 && !clash) clash = [i, j]; return }
+    if (rank[ri] > rank[rj]) { const t = ri; ri = rj; rj = t }
+    parent[ri] = rj
+    par[ri] = p
+    rank[rj] += rank[ri]
+  }
+  for (let k = 0; k < m; k++) if (!clamped[ei[k]] && !clamped[ej[k]]) link(ei[k], ej[k])
+  for (const s of blocks) {
+    for (let i = 0; i < s.blk.a; i++) link(s.aL + i, s.bL)
+    for (let j = 1; j < s.blk.b; j++) link(s.aL, s.bL + j)
+  }
+  if (clash) return `free nodes ${clash[0]} and ${clash[1]} are coupled but fall in the same class (an intra-layer, skip or odd-cycle coupling), so no side can be eliminated`
+  // per component: which class holds outputs (1 << parity), and class sizes
+  const outCls = new Uint8Array(n), size0 = new Int32Array(n), size1 = new Int32Array(n)
+  for (const o of net.outputs) if (!clamped[o]) outCls[find(o)] |= 1 << parity(o)
+  for (let i = 0; i < n; i++) {
+    if (clamped[i]) continue
+    if (parity(i) === 0) size0[find(i)]++
+    else size1[find(i)]++
+  }
+  const a: number[] = [], b: number[] = []
+  for (let i = 0; i < n; i++) {
+    if (clamped[i]) continue
+    const r = find(i), oc = outCls[r]
+    if (oc === 3) return `outputs fall in both classes of the free-node graph, so the nudged side cannot be kept whole`
+    // the kept class: the outputs', else the smaller one
+    const keep = oc === 1 ? 0 : oc === 2 ? 1 : size0[r] < size1[r] ? 0 : 1
+    if (parity(i) === keep) b.push(i)
+    else a.push(i)
+  }
+  if (b.length > ELIMINATE_MAX_KEPT) return `${b.length} nodes would be kept, more than ${ELIMINATE_MAX_KEPT} (the reduced Newton system is dense)`
+  if (a.length === 0) return 'no node to eliminate'
+  return { a: Uint32Array.from(a), b: Uint32Array.from(b) }
+}
+
+/** The XY single-node minimiser over a bipartite split of `net`'s free nodes plus dense blocks. */
+export class XyElimination implements Elimination {
+  readonly a: Uint32Array
+  readonly b: Uint32Array
+  /** A-index of each node, -1 elsewhere */
+  private readonly aIdx: Int32Array
+  /** residual edges with one A end: that end's A-index, the other node, the edge */
+  private readonly eA: Int32Array
+  private readonly eO: Uint32Array
+  private readonly eK: Uint32Array
+  /** dense blocks and which side of each is eliminated */
+  private readonly blocks: readonly FreeBlock[]
+  private readonly aSide: Uint8Array
+  private readonly zx: Float64Array
+  private readonly zy: Float64Array
+  private readonly cs: Float64Array
+  private readonly sn: Float64Array
+
+  constructor(readonly net: XyNet, blocks: readonly FreeBlock[], split: { a: Uint32Array; b: Uint32Array }, private readonly torque: TorqueSource) {
+    this.a = split.a
+    this.b = split.b
+    const n = net.n
+    this.aIdx = new Int32Array(n).fill(-1)
+    split.a.forEach((i, t) => { this.aIdx[i] = t })
+    const ea: number[] = [], eo: number[] = [], ek: number[] = []
+    for (let k = 0; k < net.m; k++) {
+      const i = net.ei[k], j = net.ej[k]
+      if (this.aIdx[i] >= 0) { ea.push(this.aIdx[i]); eo.push(j); ek.push(k) }
+      if (this.aIdx[j] >= 0) { ea.push(this.aIdx[j]); eo.push(i); ek.push(k) }
+    }
+    this.eA = Int32Array.from(ea)
+    this.eO = Uint32Array.from(eo)
+    this.eK = Uint32Array.from(ek)
+    this.blocks = blocks
+    this.aSide = Uint8Array.from(blocks, (s) => (this.aIdx[s.aL] >= 0 ? 1 : 0))
+    this.zx = new Float64Array(split.a.length)
+    this.zy = new Float64Array(split.a.length)
+    this.cs = new Float64Array(n)
+    this.sn = new Float64Array(n)
+  }
+
+  align(x: Float64Array): boolean {
+    const { net, a, aIdx, zx, zy, cs, sn } = this
+    sinCosInto(x, 0, net.n, cs, sn)
+    const na = a.length
+    if (net.hasBias) for (let t = 0; t < na; t++) { zx[t] = net.hx[a[t]]; zy[t] = net.hy[a[t]] }
+    else { zx.fill(0); zy.fill(0) }
+    const { eA, eO, eK } = this, w = net.w
+    for (let t = 0; t < eA.length; t++) {
+      const v = w[eK[t]], o = eO[t]
+      zx[eA[t]] += v * cs[o]
+      zy[eA[t]] += v * sn[o]
+    }
+    for (let q = 0; q < this.blocks.length; q++) {
+      const { aL, bL, blk, W } = this.blocks[q], A = blk.a, B = blk.b
+      if (this.aSide[q]) {
+        for (let i = 0; i < A; i++) {
+          const wo = i * B
+          let sx = 0, sy = 0
+          for (let j = 0; j < B; j++) { const v = W[wo + j]; sx += v * cs[bL + j]; sy += v * sn[bL + j] }
+          const t = aIdx[aL + i]
+          zx[t] += sx
+          zy[t] += sy
+        }
+      } else {
+        const t0 = aIdx[bL]
+        for (let i = 0; i < A; i++) {
+          const wo = i * B, c = cs[aL + i], s = sn[aL + i]
+          for (let j = 0; j < B; j++) { const v = W[wo + j]; zx[t0 + j] += v * c; zy[t0 + j] += v * s }
+        }
+      }
+    }
+    const ext = this.torque.ext, eo = this.torque.extOff
+    for (let t = 0; t < na; t++) {
+      const r2 = zx[t] * zx[t] + zy[t] * zy[t]
+      if (!(r2 > 1e-300)) return false
+      const i = a[t]
+      let th = Math.atan2(zy[t], zx[t])
+      if (ext !== null) {
+        const e = ext[eo + i]
+        if (e !== 0) {
+          const r = Math.sqrt(r2)
+          if (!(Math.abs(e) < r)) return false // the torque beats the field: this node slips, no minimiser
+          th += Math.asin(e / r)
+        }
+      }
+      // the image of the minimiser nearest the node's current phase
+      x[i] = th + TWO_PI * Math.floor((x[i] - th) / TWO_PI + 0.5)
+    }
+    return true
+  }
+}
