@@ -9,8 +9,14 @@ import type { XyNet } from './xy.ts'
 /** A dense block of free-free couplings W [a, b] between nodes aL.. and bL.. (ids of the system). */
 export interface FreeBlock { readonly aL: number; readonly bL: number; readonly blk: { readonly a: number; readonly b: number }; readonly W: Float64Array }
 
-/** Where the frozen torque of a sample lives (XySystem.ext / extOff). */
-export interface TorqueSource { readonly ext: Float64Array | null; readonly extOff: number }
+/** The nudge of the current sample (XySystem's fields): a frozen torque ext, or a log-cos cost beta, tau. */
+export interface NudgeSource {
+  readonly ext: Float64Array | null
+  readonly extOff: number
+  readonly beta: number
+  readonly tau: Float64Array | null
+  readonly tauOff: number
+}
 
 const TWO_PI = 2 * Math.PI
 
@@ -83,8 +89,21 @@ export class XyElimination implements Elimination {
   private readonly zy: Float64Array
   private readonly cs: Float64Array
   private readonly sn: Float64Array
+  /** B-index of each node, -1 elsewhere */
+  private readonly bIdx: Int32Array
+  /** B-side fields and the A-B Hessian rows of reducedHessian */
+  private readonly bx: Float64Array
+  private readonly by: Float64Array
+  /** H_AB transposed [nb, na], and it scaled by diag(H_AA)^-1 */
+  private readonly hab: Float64Array
+  private readonly hg: Float64Array
+  private readonly dA: Float64Array
+  /** residual edges with one B end and a clamped other end: B-index, other node, edge */
+  private readonly cB: Int32Array
+  private readonly cO: Uint32Array
+  private readonly cK: Uint32Array
 
-  constructor(readonly net: XyNet, blocks: readonly FreeBlock[], split: { a: Uint32Array; b: Uint32Array }, private readonly torque: TorqueSource) {
+  constructor(readonly net: XyNet, blocks: readonly FreeBlock[], split: { a: Uint32Array; b: Uint32Array }, private readonly nudge: NudgeSource) {
     this.a = split.a
     this.b = split.b
     const n = net.n
@@ -101,6 +120,23 @@ export class XyElimination implements Elimination {
     this.eK = Uint32Array.from(ek)
     this.blocks = blocks
     this.aSide = Uint8Array.from(blocks, (s) => (this.aIdx[s.aL] >= 0 ? 1 : 0))
+    this.bIdx = new Int32Array(n).fill(-1)
+    split.b.forEach((i, t) => { this.bIdx[i] = t })
+    const cb: number[] = [], co: number[] = [], ck: number[] = []
+    for (let k = 0; k < net.m; k++) {
+      const i = net.ei[k], j = net.ej[k]
+      if (this.bIdx[i] >= 0 && net.clamped[j]) { cb.push(this.bIdx[i]); co.push(j); ck.push(k) }
+      if (this.bIdx[j] >= 0 && net.clamped[i]) { cb.push(this.bIdx[j]); co.push(i); ck.push(k) }
+    }
+    this.cB = Int32Array.from(cb)
+    this.cO = Uint32Array.from(co)
+    this.cK = Uint32Array.from(ck)
+    const nb = split.b.length
+    this.bx = new Float64Array(nb)
+    this.by = new Float64Array(nb)
+    this.hab = new Float64Array(split.a.length * nb)
+    this.hg = new Float64Array(split.a.length * nb)
+    this.dA = new Float64Array(split.a.length)
     this.zx = new Float64Array(split.a.length)
     this.zy = new Float64Array(split.a.length)
     this.cs = new Float64Array(n)
@@ -138,7 +174,7 @@ export class XyElimination implements Elimination {
         }
       }
     }
-    const ext = this.torque.ext, eo = this.torque.extOff
+    const ext = this.nudge.ext, eo = this.nudge.extOff
     for (let t = 0; t < na; t++) {
       const r2 = zx[t] * zx[t] + zy[t] * zy[t]
       if (!(r2 > 1e-300)) return false
@@ -154,6 +190,100 @@ export class XyElimination implements Elimination {
       }
       // the image of the minimiser nearest the node's current phase
       x[i] = th + TWO_PI * Math.floor((x[i] - th) / TWO_PI + 0.5)
+    }
+    return true
+  }
+
+  /**
+   * The Hessian of the reduced energy over the kept nodes at x (A aligned): H_BB - H_BA diag(H_AA)^-1
+   * H_AB into the lower triangle of S [nb, nb] (H_BB is diagonal: no coupling inside B). One pass
+   * over the couplings. False when some H_aa <= 0 (an A node not at its minimiser).
+   */
+  reducedHessian(x: Float64Array, S: Float64Array): boolean {
+    const { net, a, b, aIdx, bIdx, zx, zy, bx, by, hab, dA, cs, sn } = this
+    const na = a.length, nb = b.length, w = net.w
+    sinCosInto(x, 0, net.n, cs, sn)
+    if (net.hasBias) {
+      for (let t = 0; t < na; t++) { zx[t] = net.hx[a[t]]; zy[t] = net.hy[a[t]] }
+      for (let t = 0; t < nb; t++) { bx[t] = net.hx[b[t]]; by[t] = net.hy[b[t]] }
+    } else { zx.fill(0); zy.fill(0); bx.fill(0); by.fill(0) }
+    hab.fill(0)
+    const { eA, eO, eK, cB, cO, cK } = this
+    for (let t = 0; t < eA.length; t++) {
+      const v = w[eK[t]], o = eO[t], ta = eA[t], ia = a[ta]
+      zx[ta] += v * cs[o]
+      zy[ta] += v * sn[o]
+      const tb = bIdx[o]
+      if (tb >= 0) {
+        hab[tb * na + ta] -= v * (cs[ia] * cs[o] + sn[ia] * sn[o])
+        bx[tb] += v * cs[ia]
+        by[tb] += v * sn[ia]
+      }
+    }
+    for (let t = 0; t < cB.length; t++) { const v = w[cK[t]], o = cO[t]; bx[cB[t]] += v * cs[o]; by[cB[t]] += v * sn[o] }
+    for (let q = 0; q < this.blocks.length; q++) {
+      const { aL, bL, blk, W } = this.blocks[q], A = blk.a, B = blk.b
+      // rows of W are the block's a side; `eliminated rows` says which side is A
+      const rowsA = this.aSide[q] === 1
+      for (let i = 0; i < A; i++) {
+        const ri = aL + i, ci = cs[ri], si = sn[ri], wo = i * B
+        if (rowsA) {
+          const ta = aIdx[ri]
+          let sx = 0, sy = 0
+          for (let j = 0; j < B; j++) {
+            const v = W[wo + j], c = cs[bL + j], sj = sn[bL + j], tb = bIdx[bL + j]
+            sx += v * c
+            sy += v * sj
+            hab[tb * na + ta] -= v * (ci * c + si * sj)
+            bx[tb] += v * ci
+            by[tb] += v * si
+          }
+          zx[ta] += sx
+          zy[ta] += sy
+        } else {
+          const tb = bIdx[ri]
+          let sx = 0, sy = 0
+          for (let j = 0; j < B; j++) {
+            const v = W[wo + j], c = cs[bL + j], sj = sn[bL + j], ta = aIdx[bL + j]
+            sx += v * c
+            sy += v * sj
+            hab[tb * na + ta] -= v * (ci * c + si * sj)
+            zx[ta] += v * ci
+            zy[ta] += v * si
+          }
+          bx[tb] += sx
+          by[tb] += sy
+        }
+      }
+    }
+    S.fill(0, 0, nb * nb)
+    for (let t = 0; t < nb; t++) { const i = b[t]; S[t * nb + t] = cs[i] * bx[t] + sn[i] * by[t] }
+    const { beta, tau, tauOff } = this.nudge
+    if (beta !== 0 && tau !== null) {
+      // d^2/dphi^2 of -beta log(1 + cos(phi - tau)) = beta / (1 + cos(phi - tau))
+      const out = net.outputs
+      for (let k = 0; k < out.length; k++) {
+        const tb = bIdx[out[k]]
+        if (tb >= 0) S[tb * nb + tb] += beta / (1 + Math.cos(x[out[k]] - tau[tauOff + k]))
+      }
+    }
+    for (let t = 0; t < na; t++) {
+      const i = a[t], d = cs[i] * zx[t] + sn[i] * zy[t]
+      if (!(d > 0)) return false
+      dA[t] = d
+    }
+    // hg = H_BA diag(H_AA)^-1, then S_jk -= <hab_j, hg_k>: contiguous dot products over A
+    const hg = this.hg
+    for (let t = 0; t < na; t++) dA[t] = 1 / dA[t]
+    for (let j = 0; j < nb; j++) { const o = j * na; for (let t = 0; t < na; t++) hg[o + t] = hab[o + t] * dA[t] }
+    for (let j = 0; j < nb; j++) {
+      const oj = j * na
+      for (let k = 0; k <= j; k++) {
+        const ok = k * na
+        let acc = 0
+        for (let t = 0; t < na; t++) acc += hab[oj + t] * hg[ok + t]
+        S[j * nb + k] -= acc
+      }
     }
     return true
   }

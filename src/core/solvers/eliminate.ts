@@ -20,6 +20,12 @@ export interface Elimination {
    * its current phase); false when some A node has no unique minimiser (zero field).
    */
   align(x: Float64Array): boolean
+  /**
+   * Optional fast path: the reduced Hessian H_BB - H_BA diag(H_AA)^-1 H_AB at x (A aligned) into the
+   * lower triangle of S [nb, nb]; false when some H_aa <= 0. Without it the solver sorts the
+   * model's hessian() into a SchurSink.
+   */
+  reducedHessian?(x: Float64Array, S: Float64Array): boolean
 }
 
 /** Largest kept set for which a model offers an elimination: the Schur complement is dense, nb^2. */
@@ -156,9 +162,13 @@ export function relaxEliminate(sys: RelaxSystem, el: Elimination, x: Float64Arra
   while (res >= o.tol && counts.evals < o.maxEvals) {
     iters++
     if (!hessOk) {
-      sys.hessian!(x, sink)
       counts.hevals++
-      if (sink.bad || !sink.schur()) return null
+      if (el.reducedHessian) {
+        if (!el.reducedHessian(x, sink.S)) return null
+      } else {
+        sys.hessian!(x, sink)
+        if (sink.bad || !sink.schur()) return null
+      }
       hessOk = true
     }
     const S = sink.S
