@@ -204,7 +204,9 @@ export function relaxEliminate(sys: RelaxSystem, el: Elimination, x: Float64Arra
           accept = true
           ry = sys.force(y, fy)
           counts.evals++
-          if (rho > 0.75) mu = mu * 0.25 < floor ? 0 : mu * 0.25
+          // a good model: trust it more (back to plain Newton quickly, which converges quadratically)
+          if (rho > 0.75) mu = mu * 0.125 < floor * 1e3 ? 0 : mu * 0.125
+          else if (rho > 0.25) mu = mu * 0.5 < floor * 1e3 ? 0 : mu * 0.5
         }
       } else {
         // next to a stationary point: the energy no longer resolves the step, the force does
@@ -213,6 +215,7 @@ export function relaxEliminate(sys: RelaxSystem, el: Elimination, x: Float64Arra
         if (ry < res) { accept = true; Ey = sys.energy(y); counts.evals++ }
       }
     }
+    if (process.env.ELIM_TRACE) console.log(`it ${iters} res ${res.toExponential(2)} mu ${mu.toExponential(2)} big ${big.toFixed(3)} pred ${pred.toExponential(2)} dE ${(E - Ey).toExponential(2)} acc ${accept}`)
     if (accept) {
       x.set(y)
       f.set(fy)
