@@ -194,6 +194,17 @@ export class XyElimination implements Elimination {
     return true
   }
 
+  /** Adds the log-cos cost's curvature beta / (1 + cos(phi - tau)) on the kept outputs to S's diagonal. */
+  private addNudgeCurvature(x: Float64Array, S: Float64Array): void {
+    const { beta, tau, tauOff } = this.nudge
+    if (beta === 0 || tau === null) return
+    const out = this.net.outputs, nb = this.b.length
+    for (let k = 0; k < out.length; k++) {
+      const tb = this.bIdx[out[k]]
+      if (tb >= 0) S[tb * nb + tb] += beta / (1 + Math.cos(x[out[k]] - tau[tauOff + k]))
+    }
+  }
+
   /**
    * The Hessian of the reduced energy over the kept nodes at x (A aligned): H_BB - H_BA diag(H_AA)^-1
    * H_AB into the lower triangle of S [nb, nb] (H_BB is diagonal: no coupling inside B). One pass
@@ -258,15 +269,7 @@ export class XyElimination implements Elimination {
     }
     S.fill(0, 0, nb * nb)
     for (let t = 0; t < nb; t++) { const i = b[t]; S[t * nb + t] = cs[i] * bx[t] + sn[i] * by[t] }
-    const { beta, tau, tauOff } = this.nudge
-    if (beta !== 0 && tau !== null) {
-      // d^2/dphi^2 of -beta log(1 + cos(phi - tau)) = beta / (1 + cos(phi - tau))
-      const out = net.outputs
-      for (let k = 0; k < out.length; k++) {
-        const tb = bIdx[out[k]]
-        if (tb >= 0) S[tb * nb + tb] += beta / (1 + Math.cos(x[out[k]] - tau[tauOff + k]))
-      }
-    }
+    this.addNudgeCurvature(x, S)
     for (let t = 0; t < na; t++) {
       const i = a[t], d = cs[i] * zx[t] + sn[i] * zy[t]
       if (!(d > 0)) return false
