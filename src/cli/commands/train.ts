@@ -63,9 +63,9 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris|mnist|FILE.csv|UPLOA
   --m-init M          random restarts of the free phase per sample (default 1)
   --no-bias           do not train the bias fields h, psi
   --bias-lr-scale S   learning rate of h and psi relative to --lr (default 1)
-  --solver S          ${SOLVER_NAMES.join(' | ')} (default auto: implicit-flow; on folded layered
-                      nets eliminate (one side of a bipartite net in closed form, Newton on the other)
-                      or flow-newton; docs/explanation/relaxation-dynamics.md)
+  --solver S          ${SOLVER_NAMES.join(' | ')} (default auto: implicit-flow, or flow-newton on
+                      folded layered nets; eliminate = the fastest on layered nets (hidden layer in
+                      closed form, Newton on the rest); docs/explanation/relaxation-dynamics.md)
   --tol T             settle when max |force| < T (default 1e-6)
   --dynamics D        converged | reference: relax with --solver until settled (default), or integrate the
                       gradient flow for a fixed time with no convergence test, as the published XY code does
