@@ -194,6 +194,53 @@ export class XyElimination implements Elimination {
     return true
   }
 
+  /**
+   * Moves every kept node to its single-node minimiser given the eliminated ones (a block
+   * coordinate-descent sweep: the energy can only fall). Only without a nudge, whose cost has no
+   * closed-form minimiser on the outputs: returns false then, or when a kept node has no field.
+   */
+  alignKept(x: Float64Array): boolean {
+    const { ext, beta, tau } = this.nudge
+    if (ext !== null || (beta !== 0 && tau !== null)) return false
+    const { net, b, bIdx, bx, by, cs, sn } = this
+    const nb = b.length, w = net.w
+    sinCosInto(x, 0, net.n, cs, sn)
+    if (net.hasBias) for (let t = 0; t < nb; t++) { bx[t] = net.hx[b[t]]; by[t] = net.hy[b[t]] }
+    else { bx.fill(0); by.fill(0) }
+    const { eA, eO, eK, cB, cO, cK, a } = this
+    for (let t = 0; t < eA.length; t++) {
+      const tb = bIdx[eO[t]]
+      if (tb >= 0) { const v = w[eK[t]], ia = a[eA[t]]; bx[tb] += v * cs[ia]; by[tb] += v * sn[ia] }
+    }
+    for (let t = 0; t < cB.length; t++) { const v = w[cK[t]], o = cO[t]; bx[cB[t]] += v * cs[o]; by[cB[t]] += v * sn[o] }
+    for (let q = 0; q < this.blocks.length; q++) {
+      const { aL, bL, blk, W } = this.blocks[q], A = blk.a, B = blk.b
+      if (this.aSide[q] === 1) {
+        // rows eliminated, columns kept
+        const t0 = bIdx[bL]
+        for (let i = 0; i < A; i++) {
+          const wo = i * B, c = cs[aL + i], s = sn[aL + i]
+          for (let j = 0; j < B; j++) { const v = W[wo + j]; bx[t0 + j] += v * c; by[t0 + j] += v * s }
+        }
+      } else {
+        for (let i = 0; i < A; i++) {
+          const wo = i * B
+          let sx = 0, sy = 0
+          for (let j = 0; j < B; j++) { const v = W[wo + j]; sx += v * cs[bL + j]; sy += v * sn[bL + j] }
+          const tb = bIdx[aL + i]
+          bx[tb] += sx
+          by[tb] += sy
+        }
+      }
+    }
+    for (let t = 0; t < nb; t++) {
+      if (!(bx[t] * bx[t] + by[t] * by[t] > 1e-300)) return false
+      const i = b[t], th = Math.atan2(by[t], bx[t])
+      x[i] = th + TWO_PI * Math.floor((x[i] - th) / TWO_PI + 0.5)
+    }
+    return true
+  }
+
   /** Adds the log-cos cost's curvature beta / (1 + cos(phi - tau)) on the kept outputs to S's diagonal. */
   private addNudgeCurvature(x: Float64Array, S: Float64Array): void {
     const { beta, tau, tauOff } = this.nudge

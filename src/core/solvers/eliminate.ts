@@ -26,6 +26,11 @@ export interface Elimination {
    * model's hessian() into a SchurSink.
    */
   reducedHessian?(x: Float64Array, S: Float64Array): boolean
+  /**
+   * Optional: moves every kept node to its single-node minimiser given the eliminated ones (only
+   * possible where the kept side, too, has a closed form: no nudge); false when it could not.
+   */
+  alignKept?(x: Float64Array): boolean
 }
 
 /** Largest kept set for which a model offers an elimination: the Schur complement is dense, nb^2. */
@@ -131,6 +136,8 @@ function choleskySolve(M: Float64Array, n: number, r: Float64Array): void {
   }
 }
 
+/** Block coordinate-descent sweeps at most before the Newton iterations (free phase only). */
+export const ELIMINATE_SWEEPS = 4
 /** A Newton step moves no kept node by more than this (rad): beyond it the quadratic model means little. */
 export const ELIMINATE_MAX_STEP = 1
 /** Below this predicted decrease (relative to |E|) energies are too close to compare: the force decides. */
@@ -156,8 +163,24 @@ export function relaxEliminate(sys: RelaxSystem, el: Elimination, x: Float64Arra
   const counts = { evals: 0, hevals: 0 }
   if (!el.align(x)) return null
   let E = sys.energy(x)
+  counts.evals++
+  // From a random start: a few sweeps of exact block coordinate descent (kept side, then the
+  // eliminated side, each to its closed-form minimiser) while they still lower the energy a lot;
+  // cheaper than Newton iterations far from a minimum, and the energy only falls.
+  const sweeps = el.alignKept ? ELIMINATE_SWEEPS : 0
+  for (let s = 0; s < sweeps; s++) {
+    y.set(x)
+    if (!el.alignKept!(y) || !el.align(y)) break
+    const Ey = sys.energy(y)
+    counts.evals += 2
+    if (!(Ey < E)) break
+    x.set(y)
+    const drop = E - Ey
+    E = Ey
+    if (drop < 1e-3 * (1 + Math.abs(E))) break
+  }
   let res = sys.force(x, f)
-  counts.evals += 2
+  counts.evals++
   let mu = 0, iters = 0, hessOk = false
   while (res >= o.tol && counts.evals < o.maxEvals) {
     iters++
@@ -215,7 +238,6 @@ export function relaxEliminate(sys: RelaxSystem, el: Elimination, x: Float64Arra
         if (ry < res) { accept = true; Ey = sys.energy(y); counts.evals++ }
       }
     }
-    if (process.env.ELIM_TRACE) console.log(`it ${iters} res ${res.toExponential(2)} mu ${mu.toExponential(2)} big ${big.toFixed(3)} pred ${pred.toExponential(2)} dE ${(E - Ey).toExponential(2)} acc ${accept}`)
     if (accept) {
       x.set(y)
       f.set(fy)
