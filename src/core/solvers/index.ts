@@ -24,7 +24,7 @@ export { relaxLangevin, type LangevinOptions } from './langevin.ts'
  * flow-newton); flow-newton on the folded layered path (envelope storage), where assembling the
  * dense-block Hessian every step costs more than the explicit flow saves; rk45 without a Hessian.
  * Not 'eliminate': it is 10x faster than flow-newton on 784-500-10 but ends in the flow's minimum in
- * only 8 of 12 starts there (as often as fire-newton), and auto stands for the flow's minimum.
+ * only 9 of 12 starts there (fire-newton 7 of 12), and auto stands for the flow's minimum.
  */
 export function autoSolver(sys: RelaxSystem, ws: RelaxWorkspace): Exclude<SolverName, 'auto'> {
   if (!sys.hessian) return 'rk45'
