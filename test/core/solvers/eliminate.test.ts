@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ParallelSimSubstrate } from '../../../drivers/sim/parallel-sim.ts'
+import { SimOimSubstrate } from '../../../drivers/sim/oim.ts'
 import { SimXySubstrate } from '../../../drivers/sim/xy.ts'
 import { DenseXyPlan, typedMatMul } from '../../../src/core/physics/dense-xy.ts'
 import { DenseXySystem } from '../../../src/core/physics/dense-xy-system.ts'
@@ -164,5 +165,8 @@ describe('eliminate solver', () => {
     }
     const a2a = buildNetwork({ kind: 'all-to-all', nodes: 6 }, { inputs: 2, outputs: 1 }, 1)
     assert.throws(() => new SimXySubstrate(a2a, { solver: 'eliminate' }), (e: unknown) => e instanceof EqpError && /solver: 'eliminate' needs free nodes that split/.test(e.message))
+    assert.throws(() => new SimOimSubstrate(net, { solver: 'eliminate' }), (e: unknown) => e instanceof EqpError && /solver: 'eliminate' is built for XY/.test(e.message))
+    // reference dynamics run no solver: nothing to refuse
+    await new SimXySubstrate(a2a, { solver: 'eliminate', dynamics: 'reference' }).close()
   })
 })
