@@ -67,7 +67,7 @@ export function xyBipartiteSplit(net: XyNet, blocks: readonly FreeBlock[]): { a:
     if (parity(i) === keep) b.push(i)
     else a.push(i)
   }
-  if (b.length > ELIMINATE_MAX_KEPT) return `${b.length} nodes would be kept, more than ${ELIMINATE_MAX_KEPT} (the reduced Newton system is dense)`
+  if (b.length > ELIMINATE_MAX_KEPT) return `${b.length} nodes would be kept, more than ${ELIMINATE_MAX_KEPT}: the reduced Newton system is dense and would cost more than the iterations it saves (use fire-newton)`
   if (a.length === 0) return 'no node to eliminate'
   return { a: Uint32Array.from(a), b: Uint32Array.from(b) }
 }

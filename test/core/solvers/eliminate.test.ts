@@ -52,6 +52,10 @@ describe('eliminate solver', () => {
     const a2a = new XySystem(compileXy(buildNetwork({ kind: 'all-to-all', nodes: 6 }, { inputs: 2, outputs: 1 }, 1)))
     assert.equal(a2a.elimination(), null)
     assert.match(a2a.eliminationReason, /same class/)
+    // a wide layer on the kept side: the dense reduced system would cost more than it saves
+    const wide = new XySystem(compileXy(layered([2, 4, 130, 4, 2], 1)))
+    assert.equal(wide.elimination(), null)
+    assert.match(wide.eliminationReason, /132 nodes would be kept, more than 128/)
     const diag = new XySystem(compileXy(buildNetwork({ kind: 'lattice', rows: 4, cols: 5, neighbours: 8 }, { inputs: 2, outputs: 2 }, 1)))
     assert.equal(diag.elimination(), null)
   })
