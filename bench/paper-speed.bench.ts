@@ -27,6 +27,7 @@ const data = loadDataset('digits', 0)
 const base = buildNetwork(parseBuilderString(SPEC), { inputs: 784, outputs: 10 }, 0)
 
 const results: Record<string, number> = {}
+const perCpu: Record<string, number> = {}
 const MODELS = (process.env.EQP_BENCH_MODELS ?? 'xy,oim').split(',') as ('xy' | 'oim')[]
 for (const model of MODELS) {
   const net = model === 'oim' ? withInputValues(asModel(base, 'oim'), 'unit') : base
@@ -46,6 +47,7 @@ for (const model of MODELS) {
       const wall = (performance.now() - t0) / 1000, cu = process.cpuUsage(c0), cpu = (cu.user + cu.system) / 1e6
       const sps = (STEPS * B) / wall
       results[`${model}-${solver}-${workers}`] = sps
+      perCpu[`${model}-${solver}-${workers}`] = (STEPS * B) / cpu
       emit({
         bench: `train-${model}-784-500-10-batch64-${solver}-workers${workers}`, samples_per_s: +sps.toFixed(1), samples_per_cpu_s: +((STEPS * B) / cpu).toFixed(1),
         force_evals_per_sample: Math.round((sub.forceEvals - evals0) / (STEPS * B)), solver, tol: 1e-6, workers,
@@ -55,6 +57,12 @@ for (const model of MODELS) {
       await sub.close()
     }
   }
+}
+
+/** Best XY eliminate figure over the worker counts, divided by the peer's (undefined when not run). */
+function ratio(r: Record<string, number>, peer: number): number | undefined {
+  const xs = Object.entries(r).filter(([k]) => k.startsWith('xy-eliminate-')).map(([, v]) => v)
+  return xs.length ? +(Math.max(...xs) / peer).toFixed(3) : undefined
 }
 
 // the peer's method in numpy, same shape, batch and machine, measured now
@@ -67,6 +75,9 @@ if (py.status === 0) {
     bench: 'train-oim-784-500-10-batch64-peer-method-numpy', samples_per_s: peer.samples_per_s, samples_per_cpu_s: peer.samples_per_cpu_s,
     force_evals_per_sample: peer.force_evals_per_sample, method: '20 free + 4 nudged Euler steps (eps 0.1), unconverged', numpy: peer.numpy,
     ratio_ours_to_peer: +(best / peer.samples_per_s).toFixed(3),
+    // the XY eliminate path against the same peer (a different model: XY, not OIM), wall and per CPU second
+    ratio_xy_eliminate_to_peer: ratio(results, peer.samples_per_s),
+    ratio_xy_eliminate_to_peer_per_cpu_s: ratio(perCpu, peer.samples_per_cpu_s),
   })
 } else {
   emit({ bench: 'train-oim-784-500-10-batch64-peer-method-numpy', skipped: 'python3 with numpy not found', stderr: (py.stderr ?? '').slice(0, 200) })

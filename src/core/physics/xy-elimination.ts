@@ -89,6 +89,8 @@ export class XyElimination implements Elimination {
   private readonly zy: Float64Array
   private readonly cs: Float64Array
   private readonly sn: Float64Array
+  /** energy of the state last aligned (alignedEnergy) */
+  private lastEnergy = NaN
   /** B-index of each node, -1 elsewhere */
   private readonly bIdx: Int32Array
   /** B-side fields and the A-B Hessian rows of reducedHessian */
@@ -175,23 +177,48 @@ export class XyElimination implements Elimination {
       }
     }
     const ext = this.nudge.ext, eo = this.nudge.extOff
+    // the energy at the aligned state comes almost free: each A node's own term is -sqrt(|z|^2 - e^2) - e phi
+    let E = 0
     for (let t = 0; t < na; t++) {
       const r2 = zx[t] * zx[t] + zy[t] * zy[t]
       if (!(r2 > 1e-300)) return false
       const i = a[t]
       let th = Math.atan2(zy[t], zx[t])
-      if (ext !== null) {
-        const e = ext[eo + i]
-        if (e !== 0) {
-          const r = Math.sqrt(r2)
-          if (!(Math.abs(e) < r)) return false // the torque beats the field: this node slips, no minimiser
-          th += Math.asin(e / r)
-        }
+      const e = ext !== null ? ext[eo + i] : 0
+      if (e !== 0) {
+        const r = Math.sqrt(r2)
+        if (!(Math.abs(e) < r)) return false // the torque beats the field: this node slips, no minimiser
+        th += Math.asin(e / r)
       }
       // the image of the minimiser nearest the node's current phase
-      x[i] = th + TWO_PI * Math.floor((x[i] - th) / TWO_PI + 0.5)
+      const phi = th + TWO_PI * Math.floor((x[i] - th) / TWO_PI + 0.5)
+      x[i] = phi
+      E -= e === 0 ? Math.sqrt(r2) : Math.sqrt(r2 - e * e) + e * phi
     }
+    this.lastEnergy = E + this.keptEnergy(x)
     return true
+  }
+
+  /**
+   * The energy of the state last passed to align (up to a constant: clamped-only terms are left out),
+   * as sys.energy would give it. Valid until the next align.
+   */
+  alignedEnergy(): number { return this.lastEnergy }
+
+  /** Energy terms of the kept nodes that no A field holds: bias, clamped neighbours, torque, cost. */
+  private keptEnergy(x: Float64Array): number {
+    const { net, b, cs, sn, cB, cO, cK } = this
+    const nb = b.length, w = net.w
+    let E = 0
+    if (net.hasBias) for (let t = 0; t < nb; t++) { const i = b[t]; E -= net.hx[i] * cs[i] + net.hy[i] * sn[i] }
+    for (let t = 0; t < cB.length; t++) { const i = b[cB[t]], o = cO[t]; E -= w[cK[t]] * (cs[i] * cs[o] + sn[i] * sn[o]) }
+    const { ext, extOff, beta, tau, tauOff } = this.nudge
+    if (ext !== null) for (let t = 0; t < nb; t++) E -= ext[extOff + b[t]] * x[b[t]]
+    if (beta !== 0 && tau !== null) {
+      const out = net.outputs
+      for (let k = 0; k < out.length; k++) E -= beta * Math.log(1 + Math.cos(x[out[k]] - tau[tauOff + k]))
+    }
+    return E
   }
 
   /**

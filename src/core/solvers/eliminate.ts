@@ -31,6 +31,11 @@ export interface Elimination {
    * possible where the kept side, too, has a closed form: no nudge); false when it could not.
    */
   alignKept?(x: Float64Array): boolean
+  /**
+   * Optional: the energy F of the state last passed to align, up to a constant that does not depend
+   * on the free nodes (computed during the alignment, so it costs no pass over the couplings).
+   */
+  alignedEnergy?(): number
 }
 
 /**
@@ -149,8 +154,8 @@ const PRED_FLOOR = 1e-10
 
 /**
  * Minimises sys from x (in place) over the kept nodes of `el`, the A nodes aligned after every move,
- * until max|force| < o.tol over all free nodes. Force and energy evaluations both count as force
- * evaluations (each is one pass over the couplings). Returns null (x untouched or at an accepted
+ * until max|force| < o.tol over all free nodes. Force evaluations, alignments and energy evaluations
+ * all count as force evaluations (each is one pass over the couplings). Returns null (x untouched or at an accepted
  * point, never worse) when the split does not hold at x: an A node without a field, or H_aa <= 0.
  */
 export function relaxEliminate(sys: RelaxSystem, el: Elimination, x: Float64Array, o: SolveOptions, ws: RelaxWorkspace): SolveStats | null {
@@ -165,18 +170,24 @@ export function relaxEliminate(sys: RelaxSystem, el: Elimination, x: Float64Arra
   const fy = ws.v
   const kb = el.b, nb = kb.length
   const counts = { evals: 0, hevals: 0 }
-  if (!el.align(x)) return null
-  let E = sys.energy(x)
+  // every alignment is one pass over the couplings; so is an energy without alignedEnergy
+  const energyAfterAlign = (z: Float64Array): number => {
+    if (el.alignedEnergy) return el.alignedEnergy()
+    counts.evals++
+    return sys.energy(z)
+  }
   counts.evals++
+  if (!el.align(x)) return null
+  let E = energyAfterAlign(x)
   // From a random start: a few sweeps of exact block coordinate descent (kept side, then the
   // eliminated side, each to its closed-form minimiser) while they still lower the energy a lot;
   // cheaper than Newton iterations far from a minimum, and the energy only falls.
   const sweeps = el.alignKept ? ELIMINATE_SWEEPS : 0
   for (let s = 0; s < sweeps; s++) {
     y.set(x)
-    if (!el.alignKept!(y) || !el.align(y)) break
-    const Ey = sys.energy(y)
     counts.evals += 2
+    if (!el.alignKept!(y) || !el.align(y)) break
+    const Ey = energyAfterAlign(y)
     if (!(Ey < E)) break
     x.set(y)
     const drop = E - Ey
@@ -222,10 +233,10 @@ export function relaxEliminate(sys: RelaxSystem, el: Elimination, x: Float64Arra
     y.set(x)
     for (let j = 0; j < nb; j++) y[kb[j]] += d[j]
     let accept = false, Ey = E, ry = Infinity
+    counts.evals++
     if (el.align(y)) {
       if (pred > PRED_FLOOR * (1 + Math.abs(E))) {
-        Ey = sys.energy(y)
-        counts.evals++
+        Ey = energyAfterAlign(y)
         const rho = (E - Ey) / pred
         if (rho > 1e-4) {
           accept = true
@@ -239,7 +250,7 @@ export function relaxEliminate(sys: RelaxSystem, el: Elimination, x: Float64Arra
         // next to a stationary point: the energy no longer resolves the step, the force does
         ry = sys.force(y, fy)
         counts.evals++
-        if (ry < res) { accept = true; Ey = sys.energy(y); counts.evals++ }
+        if (ry < res) { accept = true; Ey = energyAfterAlign(y) }
       }
     }
     if (accept) {

@@ -138,6 +138,17 @@ describe('eliminate solver', () => {
     const nb = el.b.length, S = new Float64Array(nb * nb)
     assert.ok(el.reducedHessian(x, S))
     for (let j = 0; j < nb; j++) for (let k = 0; k <= j; k++) assert.ok(Math.abs(S[j * nb + k] - sink.S[j * nb + k]) < 1e-12, `(${j}, ${k})`)
+    // the energy from the alignment equals the system's up to one constant, across states and nudges
+    const x2 = randomStart(plan.compact, rng)
+    sys.ext = Float64Array.from({ length: sys.n }, (_, i) => 0.01 * (i % 3))
+    sys.markSlipReference(x)
+    const offsets: number[] = []
+    for (const z of [x, x2]) {
+      assert.ok(el.align(z))
+      offsets.push(el.alignedEnergy() - sys.energy(z))
+    }
+    assert.ok(Math.abs(offsets[0] - offsets[1]) < 1e-10, `offsets ${offsets}`)
+    sys.ext = null
     // after align the eliminated nodes feel no force
     const f = new Float64Array(sys.n)
     sys.setFree()
