@@ -1,5 +1,6 @@
 // Paper-scale training speed (issue 12): EqProp training samples/s on the layered 784-500-10 network
-// (the OIM peer's shape), batch 64 of MNIST digits, XY and OIM, one thread and every core, with the
+// (the OIM peer's shape), batch 64 of MNIST digits, XY (solvers eliminate and fire-newton) and OIM
+// (fire-newton), one thread and every core, with the
 // TensorFlow.js backend the CLI uses. Side by side, in the same run: the OIM peer's fixed-step method
 // (20 free + 4 nudged Euler steps, no convergence test) restated in numpy (bench/peer/oim_euler.py),
 // when python3 with numpy is present. Our relaxations run to max|force| < 1e-6; the peer's do not
@@ -18,16 +19,22 @@ import '../src/services/datasets/sources.ts'
 
 const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
 const SPEC = 'layered:784,500,10', B = 64, STEPS = Number(process.env.EQP_BENCH_STEPS ?? 3)
+// eliminate: the bipartite elimination (docs/explanation/performance.md); fire-newton: the previous default here
+const SOLVERS = (process.env.EQP_BENCH_SOLVERS ?? 'eliminate,fire-newton').split(',') as ('eliminate' | 'fire-newton')[]
+const WORKERS = process.env.EQP_BENCH_WORKERS ? process.env.EQP_BENCH_WORKERS.split(',').map(Number) : [1, availableParallelism()]
 const kernels = await initDenseBackend()
 const data = loadDataset('digits', 0)
 const base = buildNetwork(parseBuilderString(SPEC), { inputs: 784, outputs: 10 }, 0)
 
 const results: Record<string, number> = {}
-for (const model of ['xy', 'oim'] as const) {
+const perCpu: Record<string, number> = {}
+const MODELS = (process.env.EQP_BENCH_MODELS ?? 'xy,oim').split(',') as ('xy' | 'oim')[]
+for (const model of MODELS) {
   const net = model === 'oim' ? withInputValues(asModel(base, 'oim'), 'unit') : base
-  for (const workers of [1, availableParallelism()]) {
-    if (workers === 1 && workers === availableParallelism() && results[model]) continue
-    const opts = { solver: 'fire-newton' as const }
+  // 'eliminate' is built for XY only (the OIM simulator refuses it)
+  for (const solver of SOLVERS.filter((s) => model === 'xy' || s !== 'eliminate')) for (const workers of WORKERS) {
+    if (workers === 1 && workers === availableParallelism() && results[`${model}-${solver}-1`]) continue
+    const opts = { solver }
     const sub = workers > 1 ? await ParallelSimSubstrate.create(net, opts, workers) : openSimulator(net, opts)
     try {
       const cfg = TrainConfig.parse({ epochs: 1, lr: 0.01, batchSize: B, mInit: 1, evalEvery: 0, seed: 0, optimiser: { kind: 'adam' } })
@@ -39,10 +46,11 @@ for (const model of ['xy', 'oim'] as const) {
       for (let s = 1; s <= STEPS; s++) await tr.step(Array.from({ length: B }, (_, k) => s * B + k))
       const wall = (performance.now() - t0) / 1000, cu = process.cpuUsage(c0), cpu = (cu.user + cu.system) / 1e6
       const sps = (STEPS * B) / wall
-      results[`${model}-${workers}`] = sps
+      results[`${model}-${solver}-${workers}`] = sps
+      perCpu[`${model}-${solver}-${workers}`] = (STEPS * B) / cpu
       emit({
-        bench: `train-${model}-784-500-10-batch64-workers${workers}`, samples_per_s: +sps.toFixed(1), samples_per_cpu_s: +((STEPS * B) / cpu).toFixed(1),
-        force_evals_per_sample: Math.round((sub.forceEvals - evals0) / (STEPS * B)), solver: 'fire-newton', tol: 1e-6, workers,
+        bench: `train-${model}-784-500-10-batch64-${solver}-workers${workers}`, samples_per_s: +sps.toFixed(1), samples_per_cpu_s: +((STEPS * B) / cpu).toFixed(1),
+        force_evals_per_sample: Math.round((sub.forceEvals - evals0) / (STEPS * B)), solver, tol: 1e-6, workers,
         contrast: denseMatMul().name, fold: kernels.dense, wall_s: +wall.toFixed(2), goal_samples_per_s: 600,
       })
     } finally {
@@ -51,16 +59,25 @@ for (const model of ['xy', 'oim'] as const) {
   }
 }
 
+/** Best XY eliminate figure over the worker counts, divided by the peer's (undefined when not run). */
+function ratio(r: Record<string, number>, peer: number): number | undefined {
+  const xs = Object.entries(r).filter(([k]) => k.startsWith('xy-eliminate-')).map(([, v]) => v)
+  return xs.length ? +(Math.max(...xs) / peer).toFixed(3) : undefined
+}
+
 // the peer's method in numpy, same shape, batch and machine, measured now
 const peerScript = fileURLToPath(new URL('./peer/oim_euler.py', import.meta.url))
 const py = spawnSync('python3', [peerScript, '784,500,10', String(B), '6'], { encoding: 'utf8' })
 if (py.status === 0) {
   const peer = JSON.parse(py.stdout.trim().split('\n').pop()!) as { samples_per_s: number; samples_per_cpu_s: number; force_evals_per_sample: number; numpy: string }
-  const best = Math.max(results[`oim-1`] ?? 0, results[`oim-${availableParallelism()}`] ?? 0)
+  const best = Math.max(0, ...Object.entries(results).filter(([k]) => k.startsWith('oim-')).map(([, v]) => v))
   emit({
     bench: 'train-oim-784-500-10-batch64-peer-method-numpy', samples_per_s: peer.samples_per_s, samples_per_cpu_s: peer.samples_per_cpu_s,
     force_evals_per_sample: peer.force_evals_per_sample, method: '20 free + 4 nudged Euler steps (eps 0.1), unconverged', numpy: peer.numpy,
     ratio_ours_to_peer: +(best / peer.samples_per_s).toFixed(3),
+    // the XY eliminate path against the same peer (a different model: XY, not OIM), wall and per CPU second
+    ratio_xy_eliminate_to_peer: ratio(results, peer.samples_per_s),
+    ratio_xy_eliminate_to_peer_per_cpu_s: ratio(perCpu, peer.samples_per_cpu_s),
   })
 } else {
   emit({ bench: 'train-oim-784-500-10-batch64-peer-method-numpy', skipped: 'python3 with numpy not found', stderr: (py.stderr ?? '').slice(0, 200) })

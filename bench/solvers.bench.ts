@@ -46,7 +46,7 @@ function settleOnXor15(): void {
   const polish = { ...DEFAULT_SOLVE, tol: 1e-10 }
   const ref: Float64Array[] = []
   let rkEvals = 0
-  for (const solver of ['rk45', 'implicit-flow', 'fire-newton', 'flow-newton'] as SolverName[]) {
+  for (const solver of ['rk45', 'implicit-flow', 'fire-newton', 'flow-newton', 'eliminate'] as SolverName[]) {
     let evals = 0, hevals = 0, settled = 0, same = 0, wall = 0, cpuS = 0
     x0s.forEach((x0, s) => {
       const x = x0.slice()
@@ -67,6 +67,40 @@ function settleOnXor15(): void {
       force_evals_ratio_to_rk45: round(evals / rkEvals, 3), force_plus_hessian_evals_ratio_to_rk45: round((evals + hevals) / rkEvals, 3),
       same_minimum_as_rk45: solver === 'rk45' ? 1 : same / starts, settled_fraction: settled / starts,
       linear: solver === 'implicit-flow' ? ws.linear?.auto : undefined,
+    })
+  }
+}
+
+/**
+ * The 'eliminate' solver against the gradient flow on small layered nets (inputs clamped, hidden
+ * layer eliminated): fraction of random starts that end in rk45's minimum, next to fire-newton's.
+ */
+function settleLayeredSmall(): void {
+  for (const sizes of [[4, 8, 3], [6, 10, 2], [8, 16, 4]]) {
+    const net = compileXy(buildNetwork({ kind: 'layered', sizes, weightStd: 0.8, bias: 'random' }, { inputs: sizes[0], outputs: sizes[sizes.length - 1] }, 1))
+    const sys = new XySystem(net)
+    const ws = createRelaxWorkspace(net.n, sys.bandwidth)
+    const starts = 40, rng = new Rng(5)
+    const polish = { ...DEFAULT_SOLVE, tol: 1e-10 }
+    const counts = { rk45: 0, eliminate: 0, 'fire-newton': 0 } as Record<string, number>
+    const same = { eliminate: 0, 'fire-newton': 0 } as Record<string, number>
+    for (let s = 0; s < starts; s++) {
+      const x0 = Float64Array.from({ length: net.n }, () => rng.uniform(-Math.PI, Math.PI))
+      const ref = x0.slice()
+      counts.rk45 += relaxWith('rk45', sys, ref, DEFAULT_SOLVE, ws).forceEvals
+      relaxWith('fire-newton', sys, ref, polish, ws)
+      for (const solver of ['eliminate', 'fire-newton'] as SolverName[]) {
+        const x = x0.slice()
+        counts[solver] += relaxWith(solver, sys, x, DEFAULT_SOLVE, ws).forceEvals
+        relaxWith('fire-newton', sys, x, polish, ws)
+        if (circleDistance(x, ref) < 1e-6) same[solver]++
+      }
+    }
+    emit({
+      bench: `settle-layered-${sizes.join('-')}`, starts, tol: DEFAULT_SOLVE.tol,
+      same_minimum_as_rk45_eliminate: same.eliminate / starts, same_minimum_as_rk45_fire_newton: same['fire-newton'] / starts,
+      force_evals_per_relax_rk45: round(counts.rk45 / starts), force_evals_per_relax_eliminate: round(counts.eliminate / starts),
+      force_evals_per_relax_fire_newton: round(counts['fire-newton'] / starts),
     })
   }
 }
@@ -138,5 +172,6 @@ function implicitStepCost(): void {
 
 const only = process.env.BENCH_ONLY
 if (!only || only === 'settle') settleOnXor15()
+if (!only || only === 'settle' || only === 'layered') settleLayeredSmall()
 if (!only || only === 'step') implicitStepCost()
 if (!only || only === 'train') await trainStepScaling()

@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { EqpError } from '../../src/errors.ts'
 import { checkRelaxRequest } from './check-request.ts'
-import { FOLD_AUTO_MIN_EDGES, phaseSimOptionsShape, simulatorInfo } from './sim-info.ts'
+import { FOLD_AUTO_MIN_EDGES, phaseSimOptionsShape, simulatorInfo, checkEliminate } from './sim-info.ts'
 import { Network } from '../../src/core/network/network.ts'
 import { compileOim, oimEnergy, type OimNet } from '../../src/core/physics/oim.ts'
 import { OimSystem } from '../../src/core/physics/oim-system.ts'
@@ -60,6 +60,7 @@ export class SimOimSubstrate implements Substrate {
       const ws = { ...createRelaxWorkspace(nf, 0), H: new EnvelopeMatrix(nf, sys.bandwidth) }
       this.fold = { plan, sys, ws, xc: new Float64Array(nf), ext: new Float64Array(nf) }
     }
+    checkEliminate(this.opts, this.fold?.sys ?? this.sys, 'oim')
     this.write({ weights: this.net.w.slice(), h: this.net.h.slice(), s: this.net.s.slice() })
   }
 

@@ -2,7 +2,8 @@
 // nodes = the inputs, its nudgeable nodes = the outputs, and the emulated ranges.
 import { z } from 'zod'
 import type { ModelName, Network } from '../../src/core/network/network.ts'
-import { SOLVER_NAMES, type SolverName } from '../../src/core/solvers/system.ts'
+import { SOLVER_NAMES, type RelaxSystem, type SolverName } from '../../src/core/solvers/system.ts'
+import { EqpError } from '../../src/errors.ts'
 import { DYNAMICS } from '../../src/core/solvers/reference.ts'
 import { Range, type SubstrateInfo } from '../substrate.ts'
 import { Imperfections } from './imperfections.ts'
@@ -57,4 +58,15 @@ export function phaseSimOptionsShape(defaultSolver: SolverName) {
      */
     kernel: z.enum(['auto', 'dense', 'typed']).optional(),
   }
+}
+
+/**
+ * Refuses solver 'eliminate' (with converged dynamics) when the system a simulator relaxes has no
+ * bipartite split of its free nodes, naming why (an intra-layer coupling, too many kept nodes, a model
+ * without the closed-form minimiser), rather than silently running another solver.
+ */
+export function checkEliminate(opts: { solver: SolverName; dynamics: string }, sys: RelaxSystem & { eliminationReason?: string }, model: string): void {
+  if (opts.solver !== 'eliminate' || opts.dynamics !== 'converged') return
+  if (!sys.elimination) throw new EqpError('EQP_ERR_BAD_INPUT', ['solver', `'eliminate' is built for XY networks; the ${model} model has no closed-form single-node minimiser yet (use auto or fire-newton)`])
+  if (!sys.elimination()) throw new EqpError('EQP_ERR_BAD_INPUT', ['solver', `'eliminate' needs free nodes that split into two sides with no coupling inside either: ${sys.eliminationReason ?? 'no split'}`])
 }

@@ -3,7 +3,7 @@
 import { z } from 'zod'
 import { EqpError } from '../../src/errors.ts'
 import { checkRelaxRequest } from './check-request.ts'
-import { FOLD_AUTO_MIN_EDGES, phaseSimOptionsShape, simulatorInfo } from './sim-info.ts'
+import { checkEliminate, FOLD_AUTO_MIN_EDGES, phaseSimOptionsShape, simulatorInfo } from './sim-info.ts'
 import { Network } from '../../src/core/network/network.ts'
 import { compileXy, refreshBias, xyEnergy, type XyNet } from '../../src/core/physics/xy.ts'
 import { XySystem } from '../../src/core/physics/xy-system.ts'
@@ -61,6 +61,7 @@ export class SimXySubstrate implements Substrate {
       const ws = { ...createRelaxWorkspace(plan.compact.n, 0), H: new EnvelopeMatrix(plan.compact.n, sys.bandwidth) }
       this.dense = { plan, sys, ws, xc: new Float64Array(plan.compact.n), ext: new Float64Array(plan.compact.n) }
     }
+    checkEliminate(this.opts, this.dense?.sys ?? this.sys, 'xy')
     // the board applies its ranges to the initial couplings too
     this.write({ weights: this.net.w.slice(), h: this.net.h.slice(), psi: this.net.psi.slice() })
   }

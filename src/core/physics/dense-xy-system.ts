@@ -4,6 +4,7 @@
 import type { HessianSink } from '../solvers/band.ts'
 import { addStepBlockGrad, stepBlockEnergy, type DenseXyPlan } from './dense-xy.ts'
 import { XySystem } from './xy-system.ts'
+import type { FreeBlock } from './xy-elimination.ts'
 
 /** XySystem over plan.compact; call plan.setSample(b) before relaxing sample b. */
 export class DenseXySystem extends XySystem {
@@ -46,6 +47,8 @@ export class DenseXySystem extends XySystem {
     for (let i = 0; i < rb.length; i++) if (rb[i] > mx) mx = rb[i]
     return Math.max(mx + Math.abs(this.beta), 1e-3)
   }
+
+  protected override freeBlocks(): readonly FreeBlock[] { return this.plan.stepBlocks }
 
   override hessian(x: Float64Array, H: HessianSink): void {
     super.hessian(x, H) // fills compact.cs/sn

@@ -1,6 +1,8 @@
 // The landscape one sample relaxes in: internal XY energy plus the nudge of the current phase.
 import { bandwidth, type HessianSink } from '../solvers/band.ts'
+import type { Elimination } from '../solvers/eliminate.ts'
 import type { RelaxSystem } from '../solvers/system.ts'
+import { xyBipartiteSplit, XyElimination, type FreeBlock } from './xy-elimination.ts'
 import { xyAddCostGrad, xyCost, xyEnergy, xyEnergyGrad, xyHessian, type XyNet } from './xy.ts'
 
 /** cos of the output-target angle below which the log-cos nudge counts as singular (|d| > pi - 1e-3) */
@@ -22,6 +24,10 @@ export class XySystem implements RelaxSystem {
   /** output phases at the start of a frozen-torque relaxation (see markSlipReference) */
   private readonly slipRef: Float64Array
   private readonly row: Float64Array
+  /** the 'eliminate' split, made on first use (null: none, see eliminationReason) */
+  private elim: XyElimination | null | undefined = undefined
+  /** why the network has no elimination ('' when it has one or none was asked for yet) */
+  eliminationReason = ''
 
   constructor(readonly net: XyNet) {
     this.n = net.n
@@ -88,6 +94,19 @@ export class XySystem implements RelaxSystem {
     for (let i = 0; i < n; i++) if (this.free[i]) mx = Math.max(mx, 2 * row[i] + Math.abs(h[i]))
     return Math.max(mx + Math.abs(this.beta), 1e-3)
   }
+
+  /** The bipartite split of the free nodes with the XY single-node minimiser, or null (eliminationReason says why). */
+  elimination(): Elimination | null {
+    if (this.elim === undefined) {
+      const split = xyBipartiteSplit(this.net, this.freeBlocks())
+      this.elim = typeof split === 'string' ? null : new XyElimination(this.net, this.freeBlocks(), split, this)
+      this.eliminationReason = typeof split === 'string' ? split : ''
+    }
+    return this.elim
+  }
+
+  /** Free-free dense couplings held outside the edge list (none here). */
+  protected freeBlocks(): readonly FreeBlock[] { return [] }
 
   hessian(x: Float64Array, H: HessianSink): void {
     xyHessian(this.net, x, 0, this.tau ? this.beta : 0, this.tau, this.tauOff, H)

@@ -16,10 +16,12 @@ export interface RelaxSystem {
   readonly bandwidth: number
   /** Hessian of F at x, clamped rows/columns as identity; absent when the model has none. */
   hessian?(x: Float64Array, H: import('./band.ts').HessianSink): void
+  /** The split of the free nodes for the 'eliminate' solver, or null when the network has none. */
+  elimination?(): import('./eliminate.ts').Elimination | null
 }
 
 /** 'auto' picks per network (see autoSolver in index.ts); the others name one method. */
-export const SOLVER_NAMES = ['auto', 'implicit-flow', 'flow-newton', 'rk45', 'fire', 'fire-newton'] as const
+export const SOLVER_NAMES = ['auto', 'implicit-flow', 'flow-newton', 'rk45', 'fire', 'fire-newton', 'eliminate'] as const
 export type SolverName = (typeof SOLVER_NAMES)[number]
 
 export interface SolveOptions {

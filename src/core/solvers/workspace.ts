@@ -1,4 +1,5 @@
 import { BandMatrix } from './band.ts'
+import type { EliminateScratch } from './eliminate.ts'
 import type { LinearCache } from './linear.ts'
 
 /** Scratch arrays for every solver, made once per network and reused on every relaxation. */
@@ -13,6 +14,8 @@ export interface RelaxWorkspace {
   readonly H: BandMatrix
   /** shifted linear solvers over H (implicit flow), made on first use */
   linear?: LinearCache
+  /** Schur complement scratch of the 'eliminate' solver, made on first use */
+  eliminate?: EliminateScratch
 }
 
 /** Allocates solver scratch for n nodes and a Hessian half-bandwidth b. */

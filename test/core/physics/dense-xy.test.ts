@@ -124,7 +124,7 @@ describe('dense XY kernels', () => {
   it('a 16-32-4 network relaxes to the same equilibria with the dense kernel as with the per-edge loops', async () => {
     const net = layeredNet([16, 32, 4], 21)
     const inputs = randomPhases(16, 3, 13).map((v) => v / 2)
-    for (const solver of ['flow-newton', 'rk45', 'fire'] as const) {
+    for (const solver of ['flow-newton', 'rk45', 'fire', 'eliminate'] as const) {
       const typed = new SimXySubstrate(net, { kernel: 'typed', solver })
       const dense = new SimXySubstrate(net, { kernel: 'dense', solver })
       assert.deepEqual(typed.kernelInUse(), { kernel: 'typed' })
