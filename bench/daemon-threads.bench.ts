@@ -28,9 +28,10 @@ async function runsListUnderLoad(simThreads: boolean): Promise<Record<string, nu
   try {
     const { devices, runs } = d.services
     const url = `${d.url}/runs`
-    const devs = CASES.map((c) => devices.attach(DeviceCreate.parse({ kind: 'sim-xy', builder: c.builder, task: 'iris', seed: 1 })).id)
+    const devs: string[] = []
+    for (const c of CASES) devs.push((await devices.attach(DeviceCreate.parse({ kind: 'sim-xy', builder: c.builder, task: 'iris', seed: 1 }))).id)
     // a few finished runs, so the list has rows to serialise
-    for (let k = 0; k < 5; k++) await runs.idle(runs.create(RunCreate.parse({ device: devs[0], task: 'iris', epochs: 1, seed: k }), 'bench').id)
+    for (let k = 0; k < 5; k++) await runs.idle((await runs.create(RunCreate.parse({ device: devs[0], task: 'iris', epochs: 1, seed: k }), 'bench')).id)
     await load({ url, method: 'GET', clients: CLIENTS, total: 500 }) // warm-up
     const elu0 = performance.eventLoopUtilization()
     const idle = await load({ url, method: 'GET', clients: CLIENTS, total: REQUESTS })
@@ -49,11 +50,11 @@ async function runsListUnderLoad(simThreads: boolean): Promise<Record<string, nu
 /** Starts a run on the device, polls GET /runs with CLIENTS clients meanwhile, then cancels the run. */
 async function underTraining(d: Daemon, device: string, extra: object, epochs = 1000) {
   const { runs } = d.services
-  const run = runs.create(RunCreate.parse({ device, task: 'iris', epochs, seed: 1, lr: 0.02, optimiser: { kind: 'adam' }, ...extra }), 'bench')
+  const run = await runs.create(RunCreate.parse({ device, task: 'iris', epochs, seed: 1, lr: 0.02, optimiser: { kind: 'adam' }, ...extra }), 'bench')
   const elu0 = performance.eventLoopUtilization()
   const r = await load({ url: `${d.url}/runs`, method: 'GET', clients: CLIENTS, total: REQUESTS })
   const elu = performance.eventLoopUtilization(elu0)
-  const during = runs.get(run.id)
+  const during = await runs.get(run.id)
   const t0 = performance.now()
   await runs.cancel(run.id)
   const cancelMs = performance.now() - t0
