@@ -20,6 +20,7 @@ export const codes = {
   EQP_ERR_DEVICE_NOT_FOUND: def(404, (id: string) => `device '${id}' does not exist`),
   EQP_ERR_DEVICE_LEASED: def(409, (id: string, holder: string) => `device '${id}' is leased by ${holder}; reads still work, writes wait until that run ends or is cancelled`),
   EQP_ERR_RUN_NOT_FOUND: def(404, (id: string) => `run '${id}' does not exist`),
+  EQP_ERR_BOARD_HELD: def(409, (uid: string, owner: string) => `board '${uid}' is attached to daemon '${owner}' on the shared store: detach it there first`),
   EQP_ERR_RUN_ELSEWHERE: def(409, (id: string, owner: string) => `run '${id}' trains on a device of daemon '${owner}' (a shared store): pause, resume or cancel it there`),
   EQP_ERR_DATASET_NOT_FOUND: def(404, (name: string) => `dataset '${name}' does not exist`),
   EQP_ERR_DATASET_EXISTS: def(409, (name: string) => `dataset '${name}' already exists`),

@@ -5,6 +5,9 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { after, describe, it } from 'node:test'
+import { VirtualBoard } from '../../drivers/board/virtual-board.ts'
+import { attachBoardToBroker } from '../../drivers/transports/mqtt.ts'
+import { buildNetwork } from '../../src/core/topology/index.ts'
 import { TrainConfig } from '../../src/engine/config.ts'
 import type { Daemon } from '../../src/api/daemon.ts'
 import { trainOnSimulator } from '../../src/services/training.ts'
@@ -69,6 +72,38 @@ describe('shared PostgreSQL store', () => {
     assert.equal(up.status, 201, up.text)
     assert.equal((await call(b.url, 'GET', '/datasets/tiny')).status, 200)
     assert.equal((await call(b.url, 'POST', '/datasets', { name: 'tiny', csv: 'x,label\n0,a\n1,b\n', labelColumn: 'label' })).status, 409)
+  })
+
+  it('lets one daemon at a time hold an MQTT board that both see on a shared broker', async () => {
+    const { url } = await db()
+    const a = await inProcessDaemon({ store: url, daemonId: 'lab-a', mqttEmbedded: true, mqttPort: 0 })
+    daemons.push(a)
+    const b = await inProcessDaemon({ store: url, daemonId: 'lab-b', mqtt: { url: a.mqttUrl! } })
+    daemons.push(b)
+    const vb = new VirtualBoard(buildNetwork({ kind: 'all-to-all', nodes: 6, weightStd: 0.7, bias: 'random' }, { inputs: 2, outputs: 1 }, 1), { uid: 'shared-1' })
+    const att = await attachBoardToBroker(vb, 'shared-1', { url: a.mqttUrl! }, { reconnectS: 0.2 })
+    try {
+      // B lists the board another host announced on the broker
+      let listed = false
+      for (let k = 0; k < 50 && !listed; k++) {
+        listed = JSON.stringify((await call(b.url, 'GET', '/boards')).body).includes('shared-1')
+        if (!listed) await new Promise((r) => setTimeout(r, 100))
+      }
+      assert.ok(listed, 'B lists the board')
+      const got = await call(a.url, 'POST', '/devices', { kind: 'mqtt', uid: 'shared-1' })
+      assert.equal(got.status, 201, got.text)
+      const refused = await call(b.url, 'POST', '/devices', { kind: 'mqtt', uid: 'shared-1' })
+      assert.equal(refused.status, 409, refused.text)
+      assert.equal(refused.body.code, 'EQP_ERR_BOARD_HELD')
+      assert.match(refused.body.message, /daemon 'lab-a'/)
+      assert.equal((await call(a.url, 'DELETE', `/devices/${got.body.id}`)).status, 204)
+      const now = await call(b.url, 'POST', '/devices', { kind: 'mqtt', uid: 'shared-1' })
+      assert.equal(now.status, 201, now.text)
+      assert.equal((await call(a.url, 'POST', '/devices', { kind: 'mqtt', uid: 'shared-1' })).body.code, 'EQP_ERR_BOARD_HELD')
+    } finally {
+      await att.close()
+      await vb.close()
+    }
   })
 
   it('takes over a SIGKILLed daemon under its name on another data directory and resumes its run bit-identically', async () => {

@@ -79,6 +79,9 @@ async function relaxInSlices(sub: Substrate, req: RelaxRequest): Promise<RelaxRe
 
 const holderText = (l: Lease) => `run '${l.run}' (client '${l.client}')`
 
+/** A board lease lasts until its daemon detaches the board (a daemon restarted under the same id takes it back). */
+const BOARD_LEASE_S = 100 * 365 * 86400
+
 export class DeviceService {
   private readonly devices = new Map<string, DeviceHandle>()
   /** run ids waiting for a device; the run service supplies it */
@@ -104,6 +107,7 @@ export class DeviceService {
       let h: DeviceHandle
       if (spec.kind === 'serial' || spec.kind === 'mqtt') {
         try {
+          await this.claimBoard(spec)
           const board = await this.openBoard(spec)
           h = this.register(row.id, spec.kind, row.network as Network, row.name, row.createdAt, board, board)
         } catch (e) {
@@ -244,12 +248,20 @@ export class DeviceService {
   /** Attaches a device of any kind (a serial board is opened first); returns its view. */
   async attachAny(spec: DeviceCreate): Promise<DeviceDetail> {
     if (spec.kind !== 'serial' && spec.kind !== 'mqtt') return this.attach(spec)
-    const board = await this.openBoard(spec)
+    await this.claimBoard(spec)
+    let board: Awaited<ReturnType<DeviceService['openBoard']>>
+    try {
+      board = await this.openBoard(spec)
+    } catch (e) {
+      await this.freeBoard(spec)
+      throw e
+    }
     let description: Network
     try {
       description = await this.boardNetwork(board)
     } catch (e) {
       await board.close().catch(() => {})
+      await this.freeBoard(spec)
       throw e
     }
     const createdAt = new Date().toISOString()
@@ -258,6 +270,7 @@ export class DeviceService {
       id = await this.insertRow(spec, description, createdAt)
     } catch (e) {
       await board.close().catch(() => {})
+      await this.freeBoard(spec)
       throw e
     }
     return this.detail(this.register(id, spec.kind, description, spec.name ?? null, createdAt, board, board))
@@ -330,6 +343,23 @@ export class DeviceService {
     this.devices.delete(id)
     await this.store.devices.detach(id, new Date().toISOString())
     await this.exclusive(h, () => h.sub.close())
+    const row = await this.store.devices.get(id)
+    if (row) await this.freeBoard(row.spec as DeviceCreate)
+  }
+
+  /** On a shared store, an MQTT board (any daemon can reach it over the broker) is held by one daemon
+   *  at a time: a lease named by its uid, held by the daemon's id until it detaches the board, taken in
+   *  one conditional upsert so two daemons attaching at once cannot both win. */
+  private async claimBoard(spec: DeviceCreate): Promise<void> {
+    if (!this.store.shared || spec.kind !== 'mqtt') return
+    const name = `board:mqtt:${spec.uid}`
+    if (await this.store.leases.take(name, this.owner, BOARD_LEASE_S, { since: new Date().toISOString() })) return
+    const holder = (await this.store.leases.get(name))?.holder ?? 'another daemon'
+    throw new EqpError('EQP_ERR_BOARD_HELD', [spec.uid, holder])
+  }
+
+  private async freeBoard(spec: DeviceCreate): Promise<void> {
+    if (this.store.shared && spec.kind === 'mqtt') await this.store.leases.release(`board:mqtt:${spec.uid}`, this.owner).catch(() => {})
   }
 
   private paramsView(h: DeviceHandle, p: Params): ParamsView {
