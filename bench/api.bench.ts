@@ -9,7 +9,7 @@ import { emit, inProcessDaemon, load, pct, r3 } from './http-load.ts'
 async function relaxRoute(): Promise<void> {
   const d = await inProcessDaemon({ relaxRate: 0 })
   try {
-    const dev = d.services.devices.attach(DeviceCreate.parse({ kind: 'sim-xy', builder: 'lattice:4x4', task: 'iris', seed: 1 }))
+    const dev = await d.services.devices.attach(DeviceCreate.parse({ kind: 'sim-xy', builder: 'lattice:4x4', task: 'iris', seed: 1 }))
     const H = Math.PI / 2
     const body = { inputs: [[H, -H, H, -H]], start: { kind: 'random', seed: 0 } }
     await load({ url: `${d.url}/devices/${dev.id}/relax`, method: 'POST', body, clients: 10, total: 300 }) // warm-up
@@ -24,13 +24,13 @@ async function loopDelayWhileTraining(slice: number): Promise<void> {
   const d = await inProcessDaemon({ relaxRate: 0, slice, checkpointEvery: 20 })
   try {
     const { devices, runs } = d.services
-    const dev = devices.attach(DeviceCreate.parse({ kind: 'sim-xy', builder: 'lattice:4x4', task: 'iris', seed: 1 }))
+    const dev = await devices.attach(DeviceCreate.parse({ kind: 'sim-xy', builder: 'lattice:4x4', task: 'iris', seed: 1 }))
     const idle = monitorEventLoopDelay({ resolution: 1 })
     idle.enable()
     await new Promise((r) => setTimeout(r, 300))
     idle.disable()
     const h = monitorEventLoopDelay({ resolution: 1 })
-    const run = runs.create(RunCreate.parse({ device: dev.id, task: 'iris', epochs: 30, seed: 1, lr: 0.02, optimiser: { kind: 'adam' }, evalEvery: 5 }), 'bench')
+    const run = await runs.create(RunCreate.parse({ device: dev.id, task: 'iris', epochs: 30, seed: 1, lr: 0.02, optimiser: { kind: 'adam' }, evalEvery: 5 }), 'bench')
     h.enable()
     const t0 = performance.now()
     const health = load({ url: `${d.url}/health`, method: 'GET', clients: 2, total: 400 })
@@ -38,7 +38,7 @@ async function loopDelayWhileTraining(slice: number): Promise<void> {
     const wall = (performance.now() - t0) / 1000
     h.disable()
     const hl = await health
-    const v = runs.get(run.id)
+    const v = await runs.get(run.id)
     const ms = (ns: number) => r3(ns / 1e6)
     emit({
       bench: `event-loop-delay-training-iris-4x4-slice${slice}`, state: v.state, steps: v.progress.step, steps_per_s: Math.round(v.progress.step / wall),

@@ -46,10 +46,11 @@ async function runsListUnderLoad(p: Placement): Promise<Record<string, number>> 
   try {
     const { devices, runs } = d.services
     const url = `${d.url}/runs`
-    const devs = CASES.map((c) => devices.attach(DeviceCreate.parse({ kind: 'sim-xy', builder: c.builder, task: 'iris', seed: 1 })).id)
+    const devs: string[] = []
+    for (const c of CASES) devs.push((await devices.attach(DeviceCreate.parse({ kind: 'sim-xy', builder: c.builder, task: 'iris', seed: 1 }))).id)
     // a few finished runs, so the list has rows to serialise
-    for (let k = 0; k < 5; k++) await runs.idle(runs.create(RunCreate.parse({ device: devs[0], task: 'iris', epochs: 1, seed: k }), 'bench').id)
-    if (p === NICE0) listCost(d)
+    for (let k = 0; k < 5; k++) await runs.idle((await runs.create(RunCreate.parse({ device: devs[0], task: 'iris', epochs: 1, seed: k }), 'bench')).id)
+    if (p === NICE0) await listCost(d)
     await load({ url, method: 'GET', clients: CLIENTS, total: 500, in: p.clients }) // warm-up
     const idle = await measured(() => load({ url, method: 'GET', clients: CLIENTS, total: REQUESTS, in: p.clients }))
     emit({ bench: `runs-list-${CLIENTS}clients-idle-${label}`, requests: idle.lat.length, failed: idle.failed, p50_ms: r3(pct(idle.lat, 0.5)), p99_ms: r3(pct(idle.lat, 0.99)), main_thread_busy: r3(idle.busy), ...cpuFields(idle, p) })
@@ -64,18 +65,18 @@ async function runsListUnderLoad(p: Placement): Promise<Record<string, number>> 
 }
 
 /** CPU per GET /runs body in the service: built from the store each time (as before the kept text) and kept. */
-function listCost(d: Daemon): void {
+async function listCost(d: Daemon): Promise<void> {
   const { runs } = d.services
-  const perCallUs = (f: () => unknown, n = 2000) => {
-    for (let i = 0; i < 200; i++) f()
+  const perCallUs = async (f: () => Promise<unknown>, n = 2000) => {
+    for (let i = 0; i < 200; i++) await f()
     const c0 = process.cpuUsage()
-    for (let i = 0; i < n; i++) f()
+    for (let i = 0; i < n; i++) await f()
     const c = process.cpuUsage(c0)
     return (c.user + c.system) / n
   }
-  const built = perCallUs(() => JSON.stringify(RunList.encode({ runs: runs.list() })))
-  const kept = perCallUs(() => runs.listJson())
-  emit({ bench: 'runs-list-body-cpu', unit: 'us per call', runs: runs.list().length, bytes: runs.listJson().length, built_each_time: r3(built), kept_text: r3(kept) })
+  const built = await perCallUs(async () => JSON.stringify(RunList.encode({ runs: await runs.list() })))
+  const kept = await perCallUs(() => runs.listJson())
+  emit({ bench: 'runs-list-body-cpu', unit: 'us per call', runs: (await runs.list()).length, bytes: (await runs.listJson()).length, built_each_time: r3(built), kept_text: r3(kept) })
 }
 
 /** Per-request CPU (ms) of the daemon and, for process clients, of the clients. */
@@ -89,9 +90,9 @@ function cpuFields(r: { cpuMs: number; clientCpuMs?: number; lat: number[] }, p:
 /** Starts a run on the device, polls GET /runs with CLIENTS clients meanwhile, then cancels the run. */
 async function underTraining(d: Daemon, device: string, extra: object, clients: Placement['clients'] = 'process', epochs = 1000) {
   const { runs } = d.services
-  const run = runs.create(RunCreate.parse({ device, task: 'iris', epochs, seed: 1, lr: 0.02, optimiser: { kind: 'adam' }, ...extra }), 'bench')
+  const run = await runs.create(RunCreate.parse({ device, task: 'iris', epochs, seed: 1, lr: 0.02, optimiser: { kind: 'adam' }, ...extra }), 'bench')
   const r = await measured(() => load({ url: `${d.url}/runs`, method: 'GET', clients: CLIENTS, total: REQUESTS, in: clients }))
-  const during = runs.get(run.id)
+  const during = await runs.get(run.id)
   const t0 = performance.now()
   await runs.cancel(run.id)
   const cancelMs = performance.now() - t0

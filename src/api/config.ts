@@ -61,6 +61,13 @@ export const ServeConfig = z.strictObject({
   mqttPort: z.int().min(0).max(65535).default(1883),
   /** folder of the dashboard bundle served at / (default: dist/ui in the package, written by npm run build:ui) */
   uiDir: z.string().min(1).optional(),
+  /** where runs, checkpoints, metrics, devices and datasets live: postgres://user@host/db (shared by
+   *  several daemons) or a SQLite file path (default: eqprop-hil.sqlite in the data directory) */
+  store: z.string().min(1).optional(),
+  /** this daemon's name on a shared store (default: the host name); each daemon sharing one needs its own */
+  daemonId: z.string().regex(/^[A-Za-z0-9_.@:-]{1,64}$/, 'letters, digits and _ . @ : - (at most 64)').optional(),
+  /** on a shared store: seconds the daemon id stays held after the daemon stops renewing it (killed) */
+  leaseS: z.number().min(1).max(3600).default(15),
 })
 export type ServeConfig = z.infer<typeof ServeConfig>
 export type ServeConfigInput = z.input<typeof ServeConfig>
@@ -98,6 +105,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.EQP_HOST) out.host = env.EQP_HOST
   if (env.EQP_PORT) out.port = /^\d+$/.test(env.EQP_PORT) ? Number(env.EQP_PORT) : env.EQP_PORT
   if (env.EQP_DATA_DIR) out.dataDir = env.EQP_DATA_DIR
+  if (env.EQP_STORE) out.store = env.EQP_STORE
+  if (env.EQP_DAEMON_ID) out.daemonId = env.EQP_DAEMON_ID
   if (env.EQP_TOKENS || env.EQP_READ_TOKENS) {
     out.tokens = [...parseTokens(env.EQP_TOKENS ?? '', 'EQP_TOKENS'), ...parseTokens(env.EQP_READ_TOKENS ?? '', 'EQP_READ_TOKENS', 'read')]
   }

@@ -1,7 +1,9 @@
-// The daemon process: one SQLite file in the data directory, the services over it, the HTTP app.
-// close() stops runs at a step boundary with a checkpoint, then the server, then the database.
+// The daemon process: a store (the SQLite file in the data directory, or a shared PostgreSQL
+// database), the services over it, the HTTP app. close() stops runs at a step boundary with a
+// checkpoint, then the server, then the store.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
@@ -11,10 +13,11 @@ import { DatasetService } from '../services/datasets/service.ts'
 import { DeviceService } from '../services/devices/service.ts'
 import { MqttService } from '../services/mqtt/service.ts'
 import { RunService } from '../services/runs/service.ts'
-import { Store } from '../services/store/index.ts'
+import { openStore, type Store } from '../services/store/index.ts'
 import { Telemetry } from '../services/telemetry.ts'
 import { describeKernels, initDenseBackend } from '../services/kernels.ts'
 import { buildApp, type AppServices } from './app.ts'
+import { holdIdentity, type DaemonIdentity } from './daemon-identity.ts'
 import { DEFAULT_UI_DIR, uiBuilt } from './routes/ui.ts'
 import { readsProtected, type ServeConfig } from './config.ts'
 
@@ -31,6 +34,7 @@ export function softwareVersions(): Record<string, string> {
     fastify: versionOf('fastify'),
     zod: versionOf('zod'),
     'better-sqlite3': versionOf('better-sqlite3'),
+    pg: versionOf('pg'),
   }
 }
 
@@ -38,6 +42,8 @@ export interface Daemon {
   app: FastifyInstance
   services: AppServices
   store: Store
+  /** this daemon's name on the store (written on the devices it attaches) */
+  daemonId: string
   /** http://host:port as bound */
   url: string
   /** the daemon's MQTT broker (mqtt://host:port), null without one */
@@ -68,13 +74,21 @@ function lockDataDir(dir: string): () => void {
 export async function startDaemon(cfg: ServeConfig & { dataDir: string }, logger?: Logger): Promise<Daemon> {
   mkdirSync(cfg.dataDir, { recursive: true })
   const unlock = lockDataDir(cfg.dataDir)
+  const log = logger ? { info: logger.info.bind(logger), warn: logger.warn.bind(logger), error: logger.error.bind(logger) } : silent
+  const daemonId = cfg.daemonId ?? hostname()
   let store: Store
-  try { store = new Store(join(cfg.dataDir, 'eqprop-hil.sqlite')) } catch (e) { unlock(); throw e }
+  let identity: DaemonIdentity | null = null
+  try {
+    store = await openStore(cfg.store ?? join(cfg.dataDir, 'eqprop-hil.sqlite'))
+  } catch (e) { unlock(); throw e }
+  try {
+    if (store.shared) identity = await holdIdentity(store, daemonId, cfg.leaseS, log)
+  } catch (e) { await store.close(); unlock(); throw e }
+  if (store.shared) log.info({ store: store.kind, daemonId }, `shared ${store.kind} store; this daemon is '${daemonId}'`)
   const versions = softwareVersions()
   const telemetry = new Telemetry()
   const datasets = new DatasetService(store)
-  const devices = new DeviceService(store, telemetry, datasets, { simThreads: cfg.simThreads, simThreadNice: cfg.simThreadNice })
-  const log = logger ? { info: logger.info.bind(logger), warn: logger.warn.bind(logger), error: logger.error.bind(logger) } : silent
+  const devices = new DeviceService(store, telemetry, datasets, { simThreads: cfg.simThreads, simThreadNice: cfg.simThreadNice, owner: daemonId })
   const runs = new RunService(store, devices, datasets, {
     checkpointEvery: cfg.checkpointEvery, slice: cfg.slice, keepCheckpoints: cfg.keepCheckpoints, autoResume: cfg.autoResume, versions, log,
   })
@@ -106,15 +120,17 @@ export async function startDaemon(cfg: ServeConfig & { dataDir: string }, logger
       await app.close()
       await devices.closeAll()
       await mqtt?.close()
-      store.close()
+      await identity?.release()
+      await store.close()
       unlock()
     })())
-    return { app, services, store, url: `http://${host}:${port}`, mqttUrl: mqtt?.url ?? null, close }
+    return { app, services, store, daemonId, url: `http://${host}:${port}`, mqttUrl: mqtt?.url ?? null, close }
   } catch (e) {
     await runs.shutdown().catch(() => {})
     await devices.closeAll().catch(() => {})
     await mqtt?.close().catch(() => {})
-    store.close()
+    await identity?.release()
+    await store.close().catch(() => {})
     unlock()
     throw e
   }

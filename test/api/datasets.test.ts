@@ -119,7 +119,7 @@ describe('datasets API', () => {
     const r = await d.app.inject({ method: 'POST', url: '/runs', payload: { device: dev.json().id, task: 'plane', epochs: 40, batchSize: 4, seed: 1, evalEvery: 0, optimiser: { kind: 'adam' }, lr: 0.02 } })
     assert.equal(r.statusCode, 202, r.body)
     await d.services.runs.idle(r.json().id)
-    const v = d.services.runs.get(r.json().id)
+    const v = await d.services.runs.get(r.json().id)
     assert.equal(v.state, 'done')
     const f = v.result?.final
     assert.ok(f?.r2 !== undefined && f.r2 > 0.8, `test R^2 ${f?.r2}`)
@@ -132,7 +132,7 @@ describe('datasets API', () => {
     const r = await d.app.inject({ method: 'POST', url: '/runs', payload: { device: dev.json().id, task: 'blobs', epochs: 30, batchSize: 4, seed: 2, evalEvery: 0 } })
     assert.equal(r.statusCode, 202, r.body)
     await d.services.runs.idle(r.json().id)
-    const v = d.services.runs.get(r.json().id)
+    const v = await d.services.runs.get(r.json().id)
     assert.equal(v.state, 'done')
     assert.equal(v.result?.final?.accuracy, 1)
   })

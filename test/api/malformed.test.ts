@@ -120,7 +120,7 @@ describe('malformed input on every route', () => {
     assert.equal(run.statusCode, 202, run.body)
     doneRun = run.json().id
     await d.services.runs.idle(doneRun)
-    assert.equal(d.services.runs.get(doneRun).state, 'done')
+    assert.equal((await d.services.runs.get(doneRun)).state, 'done')
   })
   after(async () => { await d.close() })
 
@@ -154,6 +154,6 @@ describe('malformed input on every route', () => {
   it('left the daemon healthy: no 500 was counted and the finished run is intact', async () => {
     const m = await d.app.inject({ method: 'GET', url: '/metrics' })
     assert.doesNotMatch(m.body, /status="5\d\d"/)
-    assert.equal(d.services.runs.get(doneRun).state, 'done')
+    assert.equal((await d.services.runs.get(doneRun)).state, 'done')
   })
 })

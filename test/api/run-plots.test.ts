@@ -46,8 +46,8 @@ describe('run pictures route', () => {
     assert.equal(((await none.json()) as { code: string }).code, 'EQP_ERR_RUN_NOT_FOUND')
   })
 
-  it('draws the curve from the stored metrics: one point per epoch, test accuracy at each evaluation', () => {
-    const pts = curveFromMetrics(d.services.runs.metrics('run-1'))
+  it('draws the curve from the stored metrics: one point per epoch, test accuracy at each evaluation', async () => {
+    const pts = curveFromMetrics(await d.services.runs.metrics('run-1'))
     assert.deepEqual(pts.map((p) => p.epoch), [1, 2, 3])
     for (const p of pts) {
       assert.ok(Number.isFinite(p.distance) && p.distance >= 0)

@@ -40,7 +40,7 @@ describe('GET /runs', () => {
   it('follows a run through training: after it ends, the list agrees with GET /runs/:id field by field', async () => {
     const run = (await d.app.inject({ method: 'POST', url: '/runs', payload: { device: 'dev-1', ...RUN, seed: 4 } })).json()
     // fill the cache while the run trains; every step's write must drop it
-    while (d.services.runs.get(run.id).state === 'running') {
+    while ((await d.services.runs.get(run.id)).state === 'running') {
       assert.ok((await list()).some((x) => x.id === run.id))
       await new Promise((res) => setTimeout(res, 2))
     }

@@ -47,7 +47,7 @@ describe('eqprop-hil devices and datasets', () => {
   })
 
   it('refuses bad attach flags with exit 2 naming the field, and sends nothing', async () => {
-    const before = d.services.devices.list().length
+    const before = d.services.devices.count()
     const noIo = await cli(['devices', 'attach', '--url', d.url, '--builder', 'lattice:4x4'])
     assert.equal(noIo.code, 2)
     assert.match(noIo.stderr, /device\.io: a builder needs io/)
@@ -60,7 +60,7 @@ describe('eqprop-hil devices and datasets', () => {
     const serial = await cli(['devices', 'attach', '--url', d.url, '--kind', 'serial'])
     assert.equal(serial.code, 2)
     assert.match(serial.stderr, /device\.path/)
-    assert.equal(d.services.devices.list().length, before)
+    assert.equal(d.services.devices.count(), before)
     const gone = await cli(['devices', 'detach', 'dev-77', '--url', d.url])
     assert.equal(gone.code, 2)
     assert.match(gone.stderr, /^eqprop-hil devices: EQP_ERR_DEVICE_NOT_FOUND: .*dev-77/)

@@ -47,7 +47,7 @@ describe('eqprop-hil runs', () => {
     const r = await cli(['create', '--url', d.url, '--device', 'dev-1', '--task', 'iris', '--set', '{"mInit": 0}'])
     assert.equal(r.code, 2)
     assert.match(r.stderr, /run\.mInit/)
-    assert.equal(d.services.runs.list().length, 1, 'nothing was sent')
+    assert.equal((await d.services.runs.list()).length, 1, 'nothing was sent')
   })
 
   it('prints the daemon\'s error code for an unknown run (exit 2) and names an unreachable daemon (exit 1)', async () => {

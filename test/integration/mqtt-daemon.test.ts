@@ -225,15 +225,15 @@ describe('the daemon with a real mosquitto (serve --mqtt URL)', { skip: NO_MOSQU
     const run = (await call(d.url, 'POST', '/runs', { device: ids[0], fleet: [ids[1]], fleetLostAfterS: 0.3, task: 'iris', ...cfg })).body
     await until('step 3', async () => ((await call(d.url, 'GET', `/runs/${run.id}`)).body.progress.step >= 3 ? true : null))
     await boards[1].att.close()   // the board leaves the broker
-    const fleetEvents = () => d.store.runs.eventsSince(run.id, 0).filter((e) => e.type === 'fleet').map((e) => e.data as { member: string; change: string })
-    await until('the suspension recorded', async () => (fleetEvents().some((e) => e.change === 'suspended') ? true : null), 20)
+    const fleetEvents = async () => (await d.store.runs.eventsSince(run.id, 0)).filter((e) => e.type === 'fleet').map((e) => e.data as { member: string; change: string })
+    await until('the suspension recorded', async () => ((await fleetEvents()).some((e) => e.change === 'suspended') ? true : null), 20)
     // it comes back on the broker, as a rebooted gateway would
     await attachBoardToBroker(boards[1].vb, 'drop-1', { url: m.url }, { reconnectS: 0.2 }).then((att) => { cleanup.push(() => att.close()) })
     await d.services.runs.idle(run.id)
     const v = (await call(d.url, 'GET', `/runs/${run.id}`)).body
     assert.equal(v.state, 'done', v.stateReason)
     assert.equal(v.progress.step, v.progress.steps)
-    const first = fleetEvents()[0]
+    const first = (await fleetEvents())[0]
     assert.equal(first.member, ids[1])
     assert.equal(first.change, 'suspended')
     const t = new Trainer(new QuantisedXySubstrate(v.provenance.network), v.provenance.network, loadDataset('iris', 3), TrainConfig.parse(cfg))

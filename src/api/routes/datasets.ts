@@ -31,7 +31,7 @@ export const datasetRoutes: FastifyPluginAsyncZod<DatasetRouteOptions> = async (
   })
 
   app.get('/', { schema: { tags, summary: 'Built-in and uploaded datasets', querystring: NoQuery, response: { 200: DatasetList, ...ERROR_REPLIES } } },
-    async () => ({ datasets: datasets.list() }))
+    async () => ({ datasets: await datasets.list() }))
 
   app.get('/:name', { schema: { tags, summary: 'One dataset', params: DatasetParams, response: { 200: DatasetView, ...ERROR_REPLIES } } },
     async (req) => datasets.get(req.params.name))
@@ -39,7 +39,7 @@ export const datasetRoutes: FastifyPluginAsyncZod<DatasetRouteOptions> = async (
   app.post('/', {
     bodyLimit: uploadLimit,
     schema: { tags, summary: 'Upload a table (features + label) as CSV text or JSON rows', body: DatasetUpload, response: { 201: DatasetView, ...ERROR_REPLIES } },
-  }, async (req, reply) => reply.code(201).send(datasets.upload(req.body)))
+  }, async (req, reply) => reply.code(201).send(await datasets.upload(req.body)))
 }
 
 /** Reads a CSV request body (UTF-8), refusing it at the first byte, row or column over a limit. */

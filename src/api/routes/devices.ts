@@ -18,7 +18,7 @@ const tags = ['devices']
 
 export const deviceRoutes: FastifyPluginAsyncZod<DeviceRouteOptions> = async (app, { devices, relaxLimit }) => {
   app.get('/', { schema: { tags, summary: 'List attached devices', querystring: NoQuery, response: { 200: DeviceList, ...ERROR_REPLIES } } },
-    async () => ({ devices: devices.list() }))
+    async () => ({ devices: await devices.list() }))
 
   app.post('/', { schema: { tags, summary: 'Attach a device (a simulator from a network or a builder, or a serial board by its path)', body: DeviceCreate, response: { 201: DeviceDetail, ...ERROR_REPLIES } } },
     async (req, reply) => reply.code(201).send(await devices.attachAny(req.body)))

@@ -16,12 +16,12 @@ const tags = ['runs']
 
 export const runRoutes: FastifyPluginAsyncZod<RunRouteOptions> = async (app, { runs, auth, sse }) => {
   app.post('/', { schema: { tags, summary: 'Queue a training run on a device; 202 with its id', body: RunCreate, response: { 202: RunView, ...ERROR_REPLIES } } },
-    async (req, reply) => reply.code(202).send(runs.create(req.body, auth.clientOf(req))))
+    async (req, reply) => reply.code(202).send(await runs.create(req.body, auth.clientOf(req))))
 
   app.get('/', { schema: { tags, summary: 'List runs (filter by state or device)', querystring: RunListQuery, response: { 200: RunList, ...ERROR_REPLIES } } },
     // pre-built text (RunService.listJson, already encoded with RunList), sent as it is: a string with a
     // JSON type skips the serialiser, which the type provider cannot know
-    async (req, reply) => reply.type('application/json; charset=utf-8').send(runs.listJson(req.query) as unknown as z.infer<typeof RunList>))
+    async (req, reply) => reply.type('application/json; charset=utf-8').send((await runs.listJson(req.query)) as unknown as z.infer<typeof RunList>))
 
   app.get('/:id', { schema: { tags, summary: 'One run: state, progress, last metrics, provenance, result', params: RunParams, response: { 200: RunView, ...ERROR_REPLIES } } },
     async (req) => runs.get(req.params.id))
@@ -40,8 +40,8 @@ export const runRoutes: FastifyPluginAsyncZod<RunRouteOptions> = async (app, { r
   }, async (req, reply) => {
     const { format, ...q } = req.query
     const csv = format === 'csv' || (format === undefined && /\btext\/csv\b/.test(req.headers.accept ?? ''))
-    if (csv) return reply.type('text/csv; charset=utf-8').header('content-disposition', `inline; filename="${req.params.id}-metrics.csv"`).send(runs.metricsCsv(req.params.id, q))
-    return { run: req.params.id, columns: [...METRIC_COLUMNS], rows: runs.metrics(req.params.id, q) }
+    if (csv) return reply.type('text/csv; charset=utf-8').header('content-disposition', `inline; filename="${req.params.id}-metrics.csv"`).send(await runs.metricsCsv(req.params.id, q))
+    return { run: req.params.id, columns: [...METRIC_COLUMNS], rows: await runs.metrics(req.params.id, q) }
   })
 
   app.get('/:id/snapshot', { schema: { tags, summary: 'Phases and couplings now, laid out on the lattice grid', params: RunParams, response: { 200: RunSnapshot, ...ERROR_REPLIES } } },
@@ -73,7 +73,7 @@ export const runRoutes: FastifyPluginAsyncZod<RunRouteOptions> = async (app, { r
       if (e.data.type === 'state' && isTerminal(e.data.to as RunState)) stream.end()
     }
     // throws 404 before the response is taken over
-    const sub = runs.follow(req.params.id, since, deliver)
+    const sub = await runs.follow(req.params.id, since, deliver)
     reply.hijack()
     stream = sse.start(reply.raw, sub.unsubscribe)
     for (const e of [...sub.backlog, ...buffered]) deliver(e)

@@ -21,10 +21,10 @@ export const Health = z.object({
 
 export const systemRoutes: FastifyPluginAsyncZod<SystemRouteOptions> = async (app, { runs, devices, telemetry, version }) => {
   app.get('/health', { schema: { tags: ['system'], summary: 'Liveness, version and run counts', querystring: NoQuery, response: { 200: Health, ...ERROR_REPLIES } } },
-    async () => ({ status: 'ok' as const, version, uptimeS: (Date.now() - telemetry.startedAt) / 1000, devices: devices.list().length, runs: runs.countByState(), kernels: kernelInfo() }))
+    async () => ({ status: 'ok' as const, version, uptimeS: (Date.now() - telemetry.startedAt) / 1000, devices: devices.count(), runs: await runs.countByState(), kernels: kernelInfo() }))
 
   app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus text: runs by state, relaxations/s, device errors', querystring: NoQuery, response: { ...ERROR_REPLIES, 200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: z.string() } } } } } },
-    async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderPrometheus(telemetry, runs.countByState(), devices.list().length)))
+    async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderPrometheus(telemetry, await runs.countByState(), devices.count())))
 
   app.get('/openapi.json', { schema: { hide: true } }, async (_req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(app.swagger())))
 }

@@ -24,7 +24,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   const task = required(f.task, 'task')
   const seed = num(f.seed, 'seed', 0, { int: true, min: 0, max: 2 ** 32 - 1 })
   const dataSeed = num(f['data-seed'], 'data-seed', seed, { int: true, min: 0 })
-  const source = resolveTask(task, f['data-dir'] ?? (process.env.EQP_DATA_DIR || defaultDataDir()), {
+  const source = await resolveTask(task, f['data-dir'] ?? (process.env.EQP_DATA_DIR || defaultDataDir()), {
     labelColumn: f.label, testFraction: f['test-fraction'] === undefined ? undefined : num(f['test-fraction'], 'test-fraction', 0.2, { min: 0, max: 0.9 }),
     ...(f.regression ? { kind: 'regression' as const } : {}),
   }, '--task')

@@ -44,7 +44,7 @@ export async function identifyCommand(args: string[]): Promise<number> {
   })
   const seed = num(f.seed, 'seed', 0, { int: true, min: 0, max: 2 ** 32 - 1 })
   const taskArg = required(f.task, 'task')
-  const source = resolveTask(taskArg, f['data-dir'] ?? (process.env.EQP_DATA_DIR || defaultDataDir()), {}, '--task')
+  const source = await resolveTask(taskArg, f['data-dir'] ?? (process.env.EQP_DATA_DIR || defaultDataDir()), {}, '--task')
   const data = source.load(taskArg, seed)
   const network = networkFromArg(required(f.network, 'network'), { inputs: data.nIn, outputs: data.nOut }, num(f['network-seed'], 'network-seed', seed, { int: true, min: 0 }))
   if (network.model !== 'xy') throw new UsageError(`identify fits XY boards; the network is ${network.model}`)

@@ -9,6 +9,10 @@ export const SERVE_HELP = `eqprop-hil serve [options]
   --host H              address to bind (default 127.0.0.1; a non-loopback address needs a token)
   --port P              port (default 8765; 0 = any free port)
   --data-dir DIR        where eqprop-hil.sqlite lives (default: $XDG_DATA_HOME/eqprop-hil or ~/.local/share/eqprop-hil)
+  --store URL|FILE      where runs, metrics, checkpoints, devices and datasets live: postgres://user@host/db
+                        (several daemons share one history) or a SQLite file (default: DIR/eqprop-hil.sqlite)
+  --daemon-id NAME      this daemon's name on a shared store (default: the host name; one per daemon)
+  --lease S             seconds a killed daemon's name stays held on a shared store (default 15)
   --config FILE         JSON settings (any field below, camelCase: host, port, dataDir, tokens, autoResume, ...)
   --token NAME=SECRET   a bearer token (repeatable); mutating requests then need one
   --read-token NAME=SECRET  a token that may only read (repeatable); with one, every read but
@@ -25,7 +29,7 @@ export const SERVE_HELP = `eqprop-hil serve [options]
   --mqtt-embedded       no broker? start one in this process (aedes, MQTT 3.1.1, anonymous, loopback only)
   --mqtt-port P         port of the embedded broker (default 1883; 0 = any free one, printed on stdout)
 
-Environment: EQP_HOST, EQP_PORT, EQP_DATA_DIR, EQP_TOKENS (name=secret,...), EQP_READ_TOKENS, EQP_PROTECT_READS, EQP_AUTO_RESUME, EQP_LOG_LEVEL,
+Environment: EQP_HOST, EQP_PORT, EQP_DATA_DIR, EQP_STORE, EQP_DAEMON_ID, EQP_TOKENS (name=secret,...), EQP_READ_TOKENS, EQP_PROTECT_READS, EQP_AUTO_RESUME, EQP_LOG_LEVEL,
 EQP_CONFIG, EQP_MQTT_URL (+ EQP_MQTT_USERNAME, EQP_MQTT_PASSWORD). Precedence: flags > environment > config file > defaults.
 SIGINT / SIGTERM: running runs stop at a step boundary with a checkpoint and show as interrupted.`
 
@@ -45,6 +49,7 @@ async function makeLogger(cfg: ServeConfig): Promise<Logger> {
 export async function serveCommand(args: string[]): Promise<number> {
   const f = parseFlags(args, {
     host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string' },
+    store: { type: 'string' }, 'daemon-id': { type: 'string' }, lease: { type: 'string' },
     token: { type: 'string', multiple: true }, 'read-token': { type: 'string', multiple: true }, 'protect-reads': { type: 'boolean' }, 'auto-resume': { type: 'boolean' }, 'relax-rate': { type: 'string' },
     'checkpoint-every': { type: 'string' }, slice: { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
     mqtt: { type: 'string' }, 'mqtt-user': { type: 'string' }, 'mqtt-password': { type: 'string' }, 'mqtt-embedded': { type: 'boolean' }, 'mqtt-port': { type: 'string' },
@@ -53,6 +58,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (f.host !== undefined) flags.host = f.host
   if (f.port !== undefined) flags.port = num(f.port, 'port', 0, { int: true, min: 0, max: 65535 })
   if (f['data-dir'] !== undefined) flags.dataDir = f['data-dir']
+  if (f.store !== undefined) flags.store = f.store
+  if (f['daemon-id'] !== undefined) flags.daemonId = f['daemon-id']
+  if (f.lease !== undefined) flags.leaseS = num(f.lease, 'lease', 0, { min: 1, max: 3600 })
   if (f.token !== undefined || f['read-token'] !== undefined) {
     flags.tokens = [...(f.token ?? []).flatMap((t) => parseTokens(t, '--token')), ...(f['read-token'] ?? []).flatMap((t) => parseTokens(t, '--read-token', 'read'))]
   }

@@ -136,7 +136,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   })
   const taskArg = required(f.task, 'task')
   const seed = num(f.seed, 'seed', 0, { int: true, min: 0, max: 2 ** 32 - 1 })
-  const source = resolveTask(taskArg, f['data-dir'] ?? (process.env.EQP_DATA_DIR || defaultDataDir()), {
+  const source = await resolveTask(taskArg, f['data-dir'] ?? (process.env.EQP_DATA_DIR || defaultDataDir()), {
     labelColumn: f.label, testFraction: f['test-fraction'] === undefined ? undefined : num(f['test-fraction'], 'test-fraction', 0.2, { min: 0, max: 0.9 }),
     ...(f.regression ? { kind: 'regression' as const } : {}),
   }, '--task')

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { basename, extname, join } from 'node:path'
 import { DATASETS } from '../../core/data/index.ts'
 import { EqpError } from '../../errors.ts'
-import { Store } from '../store/index.ts'
+import { SqliteStore } from '../store/index.ts'
 import { loadTask, type TaskLoader } from '../training.ts'
 import { DATASET_LIMITS, type StoredTable } from './schemas.ts'
 import { tableDataset, tableFromUpload } from './table.ts'
@@ -24,7 +24,7 @@ export const isCsvPath = (arg: string): boolean => extname(arg).toLowerCase() ==
  * split and scaled as an upload would be), or the name of a table uploaded to the daemon whose data
  * directory is `dataDir`. Anything else is EQP_ERR_BAD_INPUT on `field`, listing what is known.
  */
-export function resolveTask(arg: string, dataDir: string, csv: CsvTaskOptions = {}, field = 'task'): TaskSource {
+export async function resolveTask(arg: string, dataDir: string, csv: CsvTaskOptions = {}, field = 'task'): Promise<TaskSource> {
   if (isCsvPath(arg)) {
     const table = readCsvTable(arg, csv)
     const name = basename(arg, extname(arg))
@@ -33,15 +33,15 @@ export function resolveTask(arg: string, dataDir: string, csv: CsvTaskOptions = 
   if (csv.labelColumn !== undefined || csv.testFraction !== undefined || csv.kind !== undefined) throw new EqpError('EQP_ERR_BAD_INPUT', [field, `'${arg}' is not a .csv file: the label column, test fraction and regression are set for CSV files only`])
   if (Object.hasOwn(DATASETS, arg)) return { name: arg, kind: 'built-in', load: loadTask }
   const db = join(dataDir, 'eqprop-hil.sqlite')
-  const store = existsSync(db) ? new Store(db) : null
+  const store = existsSync(db) ? new SqliteStore(db) : null
   try {
-    const row = store?.datasets.get(arg)
+    const row = await store?.datasets.get(arg)
     if (row) return { name: arg, kind: 'uploaded', load: (_, seed) => tableDataset(arg, row.data as StoredTable, seed) }
-    const uploaded = store ? store.datasets.names().map((r) => r.name) : []
+    const uploaded = store ? (await store.datasets.names()).map((r) => r.name) : []
     throw new EqpError('EQP_ERR_BAD_INPUT', [field, `unknown dataset '${arg}'; known: ${[...Object.keys(DATASETS), ...uploaded].join(', ')}, ` +
       `or a path to a .csv file${store ? '' : ` (no daemon database in ${dataDir}: give --data-dir for uploaded tables)`}`])
   } finally {
-    store?.close()
+    await store?.close()
   }
 }
 

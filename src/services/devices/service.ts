@@ -81,10 +81,13 @@ async function relaxInSlices(sub: Substrate, req: RelaxRequest): Promise<RelaxRe
 
 const holderText = (l: Lease) => `run '${l.run}' (client '${l.client}')`
 
+/** A board lease lasts until its daemon detaches the board (a daemon restarted under the same id takes it back). */
+const BOARD_LEASE_S = 100 * 365 * 86400
+
 export class DeviceService {
   private readonly devices = new Map<string, DeviceHandle>()
   /** run ids waiting for a device; the run service supplies it */
-  queuedFor: (deviceId: string) => string[] = () => []
+  queuedFor: (deviceId: string) => Promise<string[]> = async () => []
 
   /** the daemon's broker, for mqtt devices that name none and for GET /boards */
   mqtt: MqttService | null = null
@@ -92,18 +95,24 @@ export class DeviceService {
   /**
    * @param opts.simThreads run simulators in the daemon's simulator threads (default), not the main thread
    * @param opts.simThreadNice how far below the main thread's priority simulator threads run (nice steps, 0-19)
+   * @param opts.owner this daemon's id, written on the devices it attaches (a shared store restores each daemon's own)
    */
-  constructor(private readonly store: Store, private readonly telemetry: Telemetry, private readonly datasets: DatasetService, private readonly opts: { simThreads?: boolean; simThreadNice?: number } = {}) {}
+  constructor(private readonly store: Store, private readonly telemetry: Telemetry, private readonly datasets: DatasetService, private readonly opts: { simThreads?: boolean; simThreadNice?: number; owner?: string } = {}) {}
+
+  /** the daemon id written on attached devices */
+  get owner(): string { return this.opts.owner ?? 'local' }
 
   /** Re-attaches the devices stored in the database, with the parameters they last had. A serial board
    *  is reopened by its path; one that cannot be opened is reported to onFail and stays stored (not
    *  attached) until a later restart finds it. */
   async restore(onFail: (id: string, e: Error) => void = () => {}): Promise<void> {
-    for (const row of this.store.devices.attached()) {
+    // on a shared store, only the devices this daemon attached (another host's serial port is not ours to open)
+    for (const row of await this.store.devices.attached(this.store.shared ? this.owner : undefined)) {
       const spec = row.spec as DeviceCreate
       let h: DeviceHandle
       if (spec.kind === 'serial' || spec.kind === 'mqtt') {
         try {
+          await this.claimBoard(spec)
           const board = await this.openBoard(spec)
           h = this.register(row.id, spec.kind, row.network as Network, row.name, row.createdAt, board, board)
         } catch (e) {
@@ -180,13 +189,13 @@ export class DeviceService {
   }
 
   /** The network a create request describes; 400 naming the field when it does not build. */
-  private networkOf(spec: SimDeviceCreate): Network {
-    return withInputValues(this.modelledNetwork(spec), spec.inputValues)
+  private async networkOf(spec: SimDeviceCreate): Promise<Network> {
+    return withInputValues(await this.modelledNetwork(spec), spec.inputValues)
   }
 
-  private modelledNetwork(spec: SimDeviceCreate): Network {
+  private async modelledNetwork(spec: SimDeviceCreate): Promise<Network> {
     if (spec.kind === 'sim-ising') {
-      const net = asModel(this.describedNetwork(spec), 'ising')
+      const net = asModel(await this.describedNetwork(spec), 'ising')
       let out: Network
       try {
         out = replicateOutputs(net, spec.copies, spec.seed)
@@ -197,11 +206,11 @@ export class DeviceService {
       checkSize('copies', { nodes: out.nodes, couplings: out.edges.length })
       return out
     }
-    if (spec.kind === 'sim-resistor') return withResistorGain(asModel(this.describedNetwork(spec), 'resistor'), spec.gain ?? {})
-    return asModel(this.describedNetwork(spec), spec.kind === 'sim-oim' ? 'oim' : 'xy')
+    if (spec.kind === 'sim-resistor') return withResistorGain(asModel(await this.describedNetwork(spec), 'resistor'), spec.gain ?? {})
+    return asModel(await this.describedNetwork(spec), spec.kind === 'sim-oim' ? 'oim' : 'xy')
   }
 
-  private describedNetwork(spec: SimDeviceCreate): Network {
+  private async describedNetwork(spec: SimDeviceCreate): Promise<Network> {
     if (spec.network) {
       checkSize('network', { nodes: spec.network.nodes, couplings: spec.network.edges.length })
       return spec.network
@@ -213,7 +222,7 @@ export class DeviceService {
       throw new EqpError('EQP_ERR_BAD_INPUT', ['builder', (e as Error).message])
     }
     checkSize('builder', builderSize(b))
-    const io = spec.io ?? (() => { const d = this.datasets.load(spec.task!, 0, 'task'); return { inputs: d.nIn, outputs: d.nOut } })()
+    const io = spec.io ?? await (async () => { const d = await this.datasets.load(spec.task!, 0, 'task'); return { inputs: d.nIn, outputs: d.nOut } })()
     try {
       return buildNetwork(b, io, spec.seed)
     } catch (e) {
@@ -223,34 +232,53 @@ export class DeviceService {
   }
 
   /** Attaches a simulated device; returns its view (a serial board needs attachAny, which awaits the board). */
-  attach(spec: DeviceCreate): DeviceDetail {
+  async attach(spec: DeviceCreate): Promise<DeviceDetail> {
     if (spec.kind === 'serial' || spec.kind === 'mqtt') throw new EqpError('EQP_ERR_BAD_INPUT', ['kind', 'a board is attached with attachAny (it is opened first)'])
-    const description = this.networkOf(spec)
-    const n = this.store.devices.nextN()
-    const id = `dev-${n}`
+    const description = await this.networkOf(spec)
     const createdAt = new Date().toISOString()
-    const h = this.open(id, spec, description, spec.name ?? null, createdAt)
-    this.store.devices.insert({ id, n, kind: spec.kind, name: spec.name ?? null, createdAt, spec, network: description, params: null })
-    return this.detail(h)
+    const id = await this.insertRow(spec, description, createdAt)
+    return this.detail(this.open(id, spec, description, spec.name ?? null, createdAt))
+  }
+
+  /** Stores a new device under the next free number (drawn in the insert's transaction); resolves with its id. */
+  private async insertRow(spec: DeviceCreate, network: Network, createdAt: string): Promise<string> {
+    return this.store.tx(async (t) => {
+      const n = await t.devices.nextN()
+      const id = `dev-${n}`
+      await t.devices.insert({ id, n, kind: spec.kind, name: spec.name ?? null, createdAt, spec, network, params: null, owner: this.owner })
+      return id
+    })
   }
 
   /** Attaches a device of any kind (a serial board is opened first); returns its view. */
   async attachAny(spec: DeviceCreate): Promise<DeviceDetail> {
     if (spec.kind !== 'serial' && spec.kind !== 'mqtt') return this.attach(spec)
-    const board = await this.openBoard(spec)
+    await this.claimBoard(spec)
+    let board: Awaited<ReturnType<DeviceService['openBoard']>>
+    try {
+      board = await this.openBoard(spec)
+    } catch (e) {
+      await this.freeBoard(spec)
+      throw e
+    }
     let description: Network
     try {
       description = await this.boardNetwork(board)
     } catch (e) {
       await board.close().catch(() => {})
+      await this.freeBoard(spec)
       throw e
     }
-    const n = this.store.devices.nextN()
-    const id = `dev-${n}`
     const createdAt = new Date().toISOString()
-    const h = this.register(id, spec.kind, description, spec.name ?? null, createdAt, board, board)
-    this.store.devices.insert({ id, n, kind: spec.kind, name: spec.name ?? null, createdAt, spec, network: description, params: null })
-    return this.detail(h)
+    let id: string
+    try {
+      id = await this.insertRow(spec, description, createdAt)
+    } catch (e) {
+      await board.close().catch(() => {})
+      await this.freeBoard(spec)
+      throw e
+    }
+    return this.detail(this.register(id, spec.kind, description, spec.name ?? null, createdAt, board, board))
   }
 
   private handle(id: string): DeviceHandle {
@@ -262,24 +290,37 @@ export class DeviceService {
   /** Whether a device is attached. */
   has(id: string): boolean { return this.devices.has(id) }
 
-  private view(h: DeviceHandle): DeviceView {
+  private async view(h: DeviceHandle): Promise<DeviceView> {
     const d = h.description
+    const queued = await this.queuedFor(h.id)
     return {
       id: h.id, kind: h.kind, name: h.name, createdAt: h.createdAt, info: h.sub.info,
       network: { nodes: d.nodes, couplings: d.edges.length, inputs: d.inputs, outputs: d.outputs, layout: d.layout ?? null },
-      lease: h.lease, queued: this.queuedFor(h.id), stats: { ...h.stats },
+      lease: h.lease, queued, stats: { ...h.stats },
       // DeviceStatus is plain JSON; the view schema passes its fields through
       ...(h.board ? { status: h.board.status() as unknown as DeviceView['status'] } : {}),
     }
   }
 
-  private detail(h: DeviceHandle): DeviceDetail {
-    return { ...this.view(h), description: h.description }
+  private async detail(h: DeviceHandle): Promise<DeviceDetail> {
+    return { ...await this.view(h), description: h.description }
   }
 
-  list(): DeviceView[] { return [...this.devices.values()].map((h) => this.view(h)) }
+  async list(): Promise<DeviceView[]> { return Promise.all([...this.devices.values()].map((h) => this.view(h))) }
 
-  get(id: string): DeviceDetail { return this.detail(this.handle(id)) }
+  /** How many devices are attached here. */
+  count(): number { return this.devices.size }
+
+  /** Ids of the devices attached here, oldest first. */
+  ids(): string[] { return [...this.devices.keys()] }
+
+  /** What a run needs of an attached device, without the stored queue (404 when unknown). */
+  local(id: string): { id: string; kind: string; info: DeviceDetail['info']; description: Network } {
+    const h = this.handle(id)
+    return { id: h.id, kind: h.kind, info: h.sub.info, description: h.description }
+  }
+
+  async get(id: string): Promise<DeviceDetail> { return this.detail(this.handle(id)) }
 
   /** Throws 409 naming the holder when a run holds the device. */
   private checkFree(h: DeviceHandle): void {
@@ -302,11 +343,28 @@ export class DeviceService {
   async detach(id: string): Promise<void> {
     const h = this.handle(id)
     this.checkFree(h)
-    const queued = this.queuedFor(id)
+    const queued = await this.queuedFor(id)
     if (queued.length) throw new EqpError('EQP_ERR_DEVICE_LEASED', [id, `queued run '${queued[0]}' (cancel it first)`])
     this.devices.delete(id)
-    this.store.devices.detach(id, new Date().toISOString())
+    await this.store.devices.detach(id, new Date().toISOString())
     await this.exclusive(h, () => h.sub.close())
+    const row = await this.store.devices.get(id)
+    if (row) await this.freeBoard(row.spec as DeviceCreate)
+  }
+
+  /** On a shared store, an MQTT board (any daemon can reach it over the broker) is held by one daemon
+   *  at a time: a lease named by its uid, held by the daemon's id until it detaches the board, taken in
+   *  one conditional upsert so two daemons attaching at once cannot both win. */
+  private async claimBoard(spec: DeviceCreate): Promise<void> {
+    if (!this.store.shared || spec.kind !== 'mqtt') return
+    const name = `board:mqtt:${spec.uid}`
+    if (await this.store.leases.take(name, this.owner, BOARD_LEASE_S, { since: new Date().toISOString() })) return
+    const holder = (await this.store.leases.get(name))?.holder ?? 'another daemon'
+    throw new EqpError('EQP_ERR_BOARD_HELD', [spec.uid, holder])
+  }
+
+  private async freeBoard(spec: DeviceCreate): Promise<void> {
+    if (this.store.shared && spec.kind === 'mqtt') await this.store.leases.release(`board:mqtt:${spec.uid}`, this.owner).catch(() => {})
   }
 
   private paramsView(h: DeviceHandle, p: Params): ParamsView {
@@ -333,7 +391,7 @@ export class DeviceService {
       this.checkFree(h)
       return h.sub.setParams({ weights: Float64Array.from(body.weights), h: body.h && Float64Array.from(body.h), psi: body.psi && Float64Array.from(body.psi), ...(body.s ? { s: Float64Array.from(body.s) } : {}) })
     })
-    this.store.devices.setParams(id, paramsToJson(applied))
+    await this.store.devices.setParams(id, paramsToJson(applied))
     return this.paramsView(h, applied)
   }
 
@@ -430,7 +488,7 @@ export class DeviceService {
   async persistParams(id: string): Promise<void> {
     const h = this.devices.get(id)
     if (!h) return
-    this.store.devices.setParams(id, paramsToJson(await this.exclusive(h, () => h.sub.getParams())))
+    await this.store.devices.setParams(id, paramsToJson(await this.exclusive(h, () => h.sub.getParams())))
   }
 
   /** The device as a run sees it: calls serialised with route calls, relaxations counted. */

@@ -25,7 +25,7 @@ export function curveFromMetrics(rows: { kind: string; epoch: number; split: str
 
 /** PNG bytes of picture `name` of run `id`; 404 (EQP_ERR_RUN_NOT_FOUND, EQP_ERR_PLOT_NOT_FOUND) for an unknown run or name. */
 export async function renderStoredRunPlot(runs: RunService, id: string, name: string): Promise<Buffer> {
-  const view = runs.get(id)
+  const view = await runs.get(id)
   if (!isPlotName(name)) throw new EqpError('EQP_ERR_PLOT_NOT_FOUND', [name, PLOT_NAMES.join(', ')])
   const snap = await runs.snapshot(id)
   const base = view.result?.network ?? view.provenance?.network
@@ -37,8 +37,8 @@ export async function renderStoredRunPlot(runs: RunService, id: string, name: st
   return renderPlot(name, {
     network, label: `${id} (${view.task}, ${snap.source}, epoch ${snap.epoch})`, seed,
     // the curve needs no dataset; the others relax or read the run's task
-    data: name === 'curve' || name === 'couplings' ? { name: view.task, nIn: snap.inputs.length, nOut: snap.outputs.length, classes: 0, train: emptySplit, test: emptySplit } : runs.dataset(id),
-    points: name === 'curve' ? curveFromMetrics(runs.metrics(id)) : undefined,
+    data: name === 'curve' || name === 'couplings' ? { name: view.task, nIn: snap.inputs.length, nOut: snap.outputs.length, classes: 0, train: emptySplit, test: emptySplit } : await runs.dataset(id),
+    points: name === 'curve' ? curveFromMetrics(await runs.metrics(id)) : undefined,
     phases: snap.phases && snap.phases.length === snap.nodes ? { values: snap.phases, what: 'free equilibrium the device last reported' } : undefined,
   })
 }

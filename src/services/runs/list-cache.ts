@@ -5,7 +5,9 @@
 
 /** One cached text per filter key; all dropped at once when anything it was built from changes. */
 export class ListCache {
-  private readonly texts = new Map<string, { text: string; at: number }>()
+  private readonly texts = new Map<string, { text: Promise<string>; at: number }>()
+  // bumped by invalidate(): a build that started before a write must not be kept after it
+  private generation = 0
 
   /**
    * @param maxAgeMs how old an entry may get (ms) even without a change seen here: a store shared
@@ -14,19 +16,24 @@ export class ListCache {
    */
   constructor(private readonly maxAgeMs = 250, private readonly maxEntries = 64, private readonly now: () => number = () => performance.now()) {}
 
-  /** The text for `key`, built by `build` when absent or too old. */
-  get(key: string, build: () => string): string {
+  /** The text for `key`, built by `build` when absent or too old; concurrent callers share one build. */
+  get(key: string, build: () => Promise<string> | string): Promise<string> {
     const t = this.now()
     const hit = this.texts.get(key)
     if (hit && t - hit.at <= this.maxAgeMs) return hit.text
-    const text = build()
+    const gen = this.generation
+    const text = Promise.resolve().then(build)
     if (this.texts.size >= this.maxEntries) this.texts.clear()
     this.texts.set(key, { text, at: t })
+    // a failed build or one overtaken by a write is not kept
+    const drop = () => { if (this.texts.get(key)?.text === text) this.texts.delete(key) }
+    text.then(() => { if (gen !== this.generation) drop() }, drop)
     return text
   }
 
   /** Forgets every entry (call after any write that a list shows). */
   invalidate(): void {
+    this.generation++
     if (this.texts.size) this.texts.clear()
   }
 }

@@ -1,6 +1,7 @@
 // Training runs under the daemon: queued per device, trained in the background in small slices,
 // persisted (metrics, checkpoints, events) in one transaction per step, and resumable after a pause,
-// a device fault or a daemon restart with bit-identical results.
+// a device fault or a daemon restart with bit-identical results. Writes to one run go through that
+// run's queue, in order, so the training loop never waits on the database and events keep their order.
 import { checkSameTopology, FleetSubstrate } from '../../../drivers/fleet/fleet-substrate.ts'
 import type { Substrate } from '../../../drivers/substrate.ts'
 import { denseMatMul } from '../../../drivers/sim/tf-backend.ts'
@@ -12,8 +13,7 @@ import { checkTransition, HOLDS_DEVICE, isTerminal, type RunState } from '../../
 import { EqpError } from '../../errors.ts'
 import type { DatasetService } from '../datasets/service.ts'
 import type { DeviceService } from '../devices/service.ts'
-import type { RunRow, RunSummaryRow, Store } from '../store/index.ts'
-import { sqliteVersion } from '../store/index.ts'
+import type { RunRow, RunSummaryRow, Store, StoreTables } from '../store/index.ts'
 import { metricsCsv } from './csv.ts'
 import { ListCache } from './list-cache.ts'
 import { RunList, type CheckpointInfo, type LastMetrics, type MetricRow, type Progress, type Provenance, type RunCreate, type RunSnapshot, type RunStreamEvent, type RunSummary, type RunView } from './schemas.ts'
@@ -31,6 +31,8 @@ export interface RunServiceOptions {
   /** software versions recorded in each run's provenance */
   versions: Record<string, string>
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void }
+  /** on a shared store: how often a stream of another daemon's run reads new events, in seconds */
+  pollS?: number
 }
 
 /** An event as stored and streamed: a per-run sequence number, a type and its data. */
@@ -40,7 +42,12 @@ interface Active {
   stop: StopReason | null
   loop: RunLoop | null
   done: Promise<void>
+  /** the first write of the run's events that failed; the run then stops and fails with it */
+  writeError: Error | null
 }
+
+/** Appends an event to a run inside the open transaction. */
+type Emit = (runId: string, data: RunStreamEvent) => Promise<void>
 
 /** What a training loop keeps of its run row, so events need not read it back. */
 interface LiveRun { progress: Progress; lastMetrics: LastMetrics; trainRows: number }
@@ -58,153 +65,186 @@ export class RunService {
   private readonly seqs = new Map<string, number>()
   private readonly cpSeqs = new Map<string, number>()
   private readonly listeners = new Map<string, Set<(e: StoredEvent) => void>>()
-  private pending: { runId: string; e: StoredEvent }[] = []
+  private readonly queues = new Map<string, Promise<unknown>>()
   private closing = false
   /** GET /runs bodies; every write to a run, its checkpoints or events goes through tx(), which drops them */
   private readonly lists = new ListCache()
 
   constructor(private readonly store: Store, private readonly devices: DeviceService, private readonly datasets: DatasetService, private readonly opts: RunServiceOptions) {
-    devices.queuedFor = (id) => this.store.runs.list({ device: id, state: 'queued' }).map((r) => r.id)
+    devices.queuedFor = async (id) => (await this.store.runs.list({ device: id, state: 'queued' })).map((r) => r.id)
+  }
+
+  /** On a shared store, the runs on this daemon's devices; on a SQLite file, all of them. */
+  private get mine(): { owner?: string } {
+    return this.store.shared ? { owner: this.devices.owner } : {}
   }
 
   /** After a restart: marks runs that were running as interrupted, restores leases, resumes or schedules. */
   async init(): Promise<void> {
-    for (const r of this.store.runs.list({ state: 'running' })) {
-      this.setState(r, 'suspended', 'interrupted: the daemon stopped while the run was running; resume to continue from the last checkpoint', { interrupted: true })
+    for (const r of await this.store.runs.list({ state: 'running', ...this.mine })) {
+      await this.setState(r, 'suspended', 'interrupted: the daemon stopped while the run was running; resume to continue from the last checkpoint', { interrupted: true })
     }
     for (const state of HOLDS_DEVICE) {
-      for (const r of this.store.runs.list({ state })) {
+      for (const r of await this.store.runs.list({ state, ...this.mine })) {
         const missing = this.members(r).find((id) => !this.devices.has(id))
         if (missing === undefined) for (const id of this.members(r)) this.devices.lease(id, { run: r.id, client: r.client })
-        else this.setState(r, state === 'running' ? 'failed' : 'cancelled', `device '${missing}' is no longer attached`)
+        else await this.setState(r, state === 'running' ? 'failed' : 'cancelled', `device '${missing}' is no longer attached`)
       }
     }
     if (this.opts.autoResume) {
-      for (const r of this.store.runs.list({ state: 'suspended' })) if (r.interrupted) await this.resume(r.id, 'auto-resume')
+      for (const r of await this.store.runs.list({ state: 'suspended', ...this.mine })) if (r.interrupted) await this.resume(r.id, 'auto-resume')
     }
-    for (const d of this.devices.list()) this.schedule(d.id)
+    for (const id of this.devices.ids()) await this.schedule(id)
   }
 
   // ---- persistence helpers
 
+  /** Runs fn after every write already queued for the run, and before any queued later. */
+  private queued<T>(runId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(runId) ?? Promise.resolve()
+    // every write to a run goes through its queue or tx(): either way, kept GET /runs texts are dropped
+    const next = prev.then(() => fn()).finally(() => this.lists.invalidate())
+    const tail = next.then(() => {}, () => {})
+    this.queues.set(runId, tail)
+    void tail.then(() => { if (this.queues.get(runId) === tail) this.queues.delete(runId) })
+    return next
+  }
+
   /** Runs fn in one transaction, then delivers the events it appended to stream listeners. */
-  private tx<T>(fn: () => T): T {
+  private async tx<T>(fn: (t: StoreTables, emit: Emit) => Promise<T>): Promise<T> {
+    const pending: { runId: string; e: StoredEvent }[] = []
+    const emit: Emit = async (runId, data) => {
+      // a run's events are written by its own queue only, so the cached number cannot be raced
+      const seq = (this.seqs.get(runId) ?? await t0!.runs.maxEventSeq(runId)) + 1
+      this.seqs.set(runId, seq)
+      const e: StoredEvent = { seq, type: data.type, data, t: Date.now() }
+      pending.push({ runId, e })
+      await t0!.runs.appendEvent(runId, seq, data.type, data, e.t)
+    }
+    let t0: StoreTables | null = null
     let out: T
     try {
-      out = this.store.tx(fn)
+      out = await this.store.tx((t) => { t0 = t; return fn(t, emit) })
     } catch (e) {
-      for (const p of this.pending) this.seqs.delete(p.runId)
-      this.pending = []
+      for (const p of pending) this.seqs.delete(p.runId)
       throw e
     } finally {
       this.lists.invalidate()
     }
-    const ready = this.pending
-    this.pending = []
-    for (const { runId, e } of ready) for (const l of this.listeners.get(runId) ?? []) l(e)
+    for (const { runId, e } of pending) for (const l of this.listeners.get(runId) ?? []) l(e)
     return out
   }
 
-  private appendEvent(runId: string, data: RunStreamEvent): void {
-    const seq = (this.seqs.get(runId) ?? this.store.runs.maxEventSeq(runId)) + 1
-    this.seqs.set(runId, seq)
-    const e: StoredEvent = { seq, type: data.type, data, t: Date.now() }
-    this.store.runs.appendEvent(runId, seq, data.type, data, e.t)
-    this.pending.push({ runId, e })
-  }
-
-  private setState(run: RunRow, to: RunState, reason: string | null, extra: Partial<RunRow> = {}): RunRow {
+  /** Moves a run to another state with its event; the caller holds the run's queue (or is alone with it). */
+  private async setState(run: RunRow, to: RunState, reason: string | null, extra: Partial<RunRow> = {}): Promise<RunRow> {
     checkTransition(run.state, to)
     const at = now()
     const fields: Partial<RunRow> = { state: to, stateReason: reason, updatedAt: at, ...extra }
     if (to === 'running' && !run.startedAt) fields.startedAt = at
     if (isTerminal(to)) fields.endedAt = at
-    this.tx(() => {
-      this.store.runs.update(run.id, fields)
-      this.appendEvent(run.id, { type: 'state', from: run.state, to, reason })
+    await this.tx(async (t, emit) => {
+      await t.runs.update(run.id, fields)
+      await emit(run.id, { type: 'state', from: run.state, to, reason })
     })
     this.opts.log.info({ run: run.id, from: run.state, to, reason }, 'run state')
     return { ...run, ...fields }
   }
 
-  private row(id: string): RunRow {
-    const r = this.store.runs.get(id)
+  private async row(id: string): Promise<RunRow> {
+    const r = await this.store.runs.get(id)
     if (!r) throw new EqpError('EQP_ERR_RUN_NOT_FOUND', [id])
     return r
   }
 
+  /** 409 for a run on another daemon's device (a shared store): only its daemon may change it. */
+  private async checkHere(run: RunRow): Promise<void> {
+    if (!this.store.shared || this.devices.has(run.deviceId)) return
+    const owner = (await this.store.devices.get(run.deviceId))?.owner ?? 'unknown'
+    if (owner !== this.devices.owner) throw new EqpError('EQP_ERR_RUN_ELSEWHERE', [run.id, owner])
+  }
+
   // ---- views
 
-  private summary(r: RunSummaryRow): RunSummary {
+  private async summary(r: RunSummaryRow): Promise<RunSummary> {
     return {
       id: r.id, label: r.label, device: r.deviceId, task: r.task, client: r.client, state: r.state, stateReason: r.stateReason,
       interrupted: r.interrupted, createdAt: r.createdAt, startedAt: r.startedAt, endedAt: r.endedAt, updatedAt: r.updatedAt,
-      progress: r.progress, lastMetrics: r.lastMetrics, checkpoint: this.store.runs.lastCheckpointInfo(r.id), error: r.error,
+      progress: r.progress, lastMetrics: r.lastMetrics, checkpoint: await this.store.runs.lastCheckpointInfo(r.id), error: r.error,
     }
   }
 
-  list(filter: { state?: string; device?: string } = {}): RunSummary[] {
-    return this.store.runs.summaries(filter).map((r) => this.summary(r))
+  /** Every run in the store (on a shared store, other daemons' runs too), oldest first. */
+  async list(filter: { state?: string; device?: string } = {}): Promise<RunSummary[]> {
+    return Promise.all((await this.store.runs.summaries(filter)).map((r) => this.summary(r)))
   }
 
   /** The JSON text of `{ runs: list(filter) }` as GET /runs sends it, built once per change of any run. */
-  listJson(filter: { state?: string; device?: string } = {}): string {
-    return this.lists.get(`${filter.state ?? ''}/${filter.device ?? ''}`, () => JSON.stringify(RunList.encode({ runs: this.list(filter) })))
+  listJson(filter: { state?: string; device?: string } = {}): Promise<string> {
+    return this.lists.get(`${filter.state ?? ''}/${filter.device ?? ''}`, async () => JSON.stringify(RunList.encode({ runs: await this.list(filter) })))
   }
 
-  get(id: string): RunView {
-    const r = this.row(id)
-    return { ...this.summary(r), config: r.config, request: r.request, provenance: r.provenance, result: r.result }
+  async get(id: string): Promise<RunView> {
+    const r = await this.row(id)
+    return { ...await this.summary(r), config: r.config, request: r.request, provenance: r.provenance, result: r.result }
   }
 
   // ---- lifecycle
 
   /** Queues a run on its device (it starts at once when the device is free). */
-  create(body: RunCreate, client: string): RunView {
+  async create(body: RunCreate, client: string): Promise<RunView> {
     if (this.closing) throw new EqpError('EQP_ERR_SHUTTING_DOWN', [])
     if (!this.devices.has(body.device)) throw new EqpError('EQP_ERR_DEVICE_NOT_FOUND', [body.device])
     const config = Object.fromEntries(TRAIN_KEYS.map((k) => [k, body[k]])) as TrainConfig
     const dataSeed = body.dataSeed ?? config.seed
-    const data = this.datasets.load(body.task, dataSeed, 'task')
-    const dev = this.devices.get(body.device)
-    if (data.nIn !== dev.network.inputs.length || data.nOut !== dev.network.outputs.length) {
-      throw new EqpError('EQP_ERR_TASK_MISMATCH', [`task '${body.task}' has ${data.nIn} inputs and ${data.nOut} outputs, device '${dev.id}' ${dev.network.inputs.length} and ${dev.network.outputs.length}`])
+    const data = await this.datasets.load(body.task, dataSeed, 'task')
+    const dev = this.devices.local(body.device)
+    if (data.nIn !== dev.description.inputs.length || data.nOut !== dev.description.outputs.length) {
+      throw new EqpError('EQP_ERR_TASK_MISMATCH', [`task '${body.task}' has ${data.nIn} inputs and ${data.nOut} outputs, device '${dev.id}' ${dev.description.inputs.length} and ${dev.description.outputs.length}`])
     }
     if (config.trainBias && !dev.info.hasBias) throw new EqpError('EQP_ERR_TASK_MISMATCH', [`device '${dev.id}' has no bias fields to train (set trainBias: false)`])
     const fleet = body.fleet ? [body.device, ...body.fleet.filter((id) => id !== body.device)] : null
     if (fleet) {
       if (new Set(fleet).size !== fleet.length) throw new EqpError('EQP_ERR_BAD_INPUT', ['fleet', 'names a device twice'])
       for (const id of fleet) if (!this.devices.has(id)) throw new EqpError('EQP_ERR_DEVICE_NOT_FOUND', [id])
-      checkSameTopology(fleet.map((id) => ({ name: id, sub: { info: this.devices.get(id).info } as Substrate })))
+      checkSameTopology(fleet.map((id) => ({ name: id, sub: { info: this.devices.local(id).info } as Substrate })))
     }
     const batches = Math.ceil(data.train.rows / Math.min(config.batchSize, data.train.rows))
-    const n = this.store.runs.nextN()
     const at = now()
-    const run: RunRow = {
+    const build = (n: number): RunRow => ({
       id: `run-${n}`, n, deviceId: body.device, label: body.label ?? null, client, task: body.task, state: 'queued', stateReason: null, interrupted: false,
       createdAt: at, startedAt: null, endedAt: null, updatedAt: at, request: { ...body }, config: { ...config, dataSeed, checkpointEvery: body.checkpointEvery ?? this.opts.checkpointEvery, stopAtDistance: body.stopAtDistance ?? null, fleet, fleetLostAfterS: body.fleetLostAfterS },
       provenance: null, progress: { epoch: 0, epochs: config.epochs, batch: 0, batches, step: 0, steps: config.epochs * batches, fraction: 0 },
       lastMetrics: { batch: null, epoch: null, eval: null }, result: null, error: null,
-    }
-    this.tx(() => {
-      this.store.runs.insert(run)
-      this.appendEvent(run.id, { type: 'state', from: null, to: 'queued', reason: null })
+    })
+    // the number is drawn in the insert's transaction: daemons sharing a store never draw the same
+    const run = await this.tx(async (t, emit) => {
+      const r = build(await t.runs.nextN())
+      await t.runs.insert(r)
+      await emit(r.id, { type: 'state', from: null, to: 'queued', reason: null })
+      return r
     })
     this.opts.log.info({ run: run.id, device: run.deviceId, task: run.task, client }, 'run queued')
-    this.schedule(body.device)
+    await this.schedule(body.device)
     return this.get(run.id)
   }
 
   /** Starts the oldest queued run of a device when no run holds it (nor, for a fleet run, any of its devices). */
-  private schedule(deviceId: string): void {
+  private async schedule(deviceId: string): Promise<void> {
     if (this.closing || !this.devices.has(deviceId) || this.devices.leaseOf(deviceId)) return
-    const next = this.store.runs.list({ device: deviceId, state: 'queued' })[0]
+    const next = (await this.store.runs.list({ device: deviceId, state: 'queued' }))[0]
     if (!next) return
     const members = this.members(next)
-    // a fleet run waits until all of its devices are free; it is looked at again whenever one is released
-    if (members.some((id) => !this.devices.has(id) || this.devices.leaseOf(id))) return
+    // checked again after the read: a fleet run waits until all of its devices are free, and is looked
+    // at again whenever one is released; no await between this check and the leases
+    if (this.closing || members.some((id) => !this.devices.has(id) || this.devices.leaseOf(id))) return
     for (const id of members) this.devices.lease(id, { run: next.id, client: next.client })
-    this.launch(this.setState(next, 'running', null), undefined)
+    const started = await this.queued(next.id, async () => {
+      const r = await this.row(next.id)
+      if (r.state !== 'queued') return null   // cancelled meanwhile
+      return this.setState(r, 'running', null)
+    }).catch((e: Error) => { this.opts.log.error({ run: next.id, err: e }, 'run not started'); return null })
+    if (started) this.launch(started, undefined)
+    else for (const id of members) this.devices.release(id, next.id)
   }
 
   /** The devices a run trains on: its device, then the rest of its fleet. */
@@ -213,12 +253,12 @@ export class RunService {
   }
 
   /** Releases every device of a run and looks for queued runs that can start now. */
-  private releaseAll(run: RunRow): void {
+  private async releaseAll(run: RunRow): Promise<void> {
     const members = this.members(run)
     for (const id of members) this.devices.release(id, run.id)
     // a fleet run queued on another primary may have waited for one of these devices
-    const primaries = new Set([...members, ...this.store.runs.list({ state: 'queued' }).map((r) => r.deviceId)])
-    for (const id of primaries) this.schedule(id)
+    const primaries = new Set([...members, ...(await this.store.runs.list({ state: 'queued', ...this.mine })).map((r) => r.deviceId)])
+    for (const id of primaries) await this.schedule(id)
   }
 
   /** The substrate a run trains on: its device, or a fleet over all of its devices that records drop-outs. */
@@ -230,34 +270,34 @@ export class RunService {
       onEvent: (e) => {
         const reason = e.type === 'suspended' ? e.reason : null
         this.opts.log.warn({ run: run.id, device: e.member, reason }, e.type === 'suspended' ? 'fleet device suspended; the others go on' : 'fleet device rejoined')
-        this.tx(() => this.appendEvent(run.id, { type: 'fleet', member: e.member, change: e.type, reason, step: live.progress.step }))
+        this.write(run.id, (emit) => emit(run.id, { type: 'fleet', member: e.member, change: e.type, reason, step: live.progress.step }))
       },
     })
   }
 
   /** Trains a run in the background, from a checkpoint or from its start. */
   private launch(run: RunRow, cp: RunCheckpoint | undefined): void {
-    const a: Active = { stop: null, loop: null, done: Promise.resolve() }
+    const a: Active = { stop: null, loop: null, done: Promise.resolve(), writeError: null }
     this.active.set(run.id, a)
     a.done = (async () => {
       let outcome: RunLoopOutcome
       try {
         const cfg = TrainConfig.parse(Object.fromEntries(TRAIN_KEYS.map((k) => [k, run.config[k]])))
         const extra = run.config as { dataSeed: number; checkpointEvery: number; stopAtDistance: number | null }
-        const data = this.datasets.load(run.task, extra.dataSeed, 'task')
+        const data = await this.datasets.load(run.task, extra.dataSeed, 'task')
         let network: Network
         if (run.provenance) network = run.provenance.network
         else {
           network = await this.devices.currentNetwork(run.deviceId)
-          const dev = this.devices.get(run.deviceId)
+          const dev = this.devices.local(run.deviceId)
           const provenance: Provenance = {
-            versions: { ...this.opts.versions, sqlite: sqliteVersion(this.store.db) }, startedAt: now(),
+            versions: { ...this.opts.versions, ...this.store.versions }, startedAt: now(),
             task: { name: run.task, dataSeed: extra.dataSeed, nIn: data.nIn, nOut: data.nOut, trainRows: data.train.rows, testRows: data.test.rows },
             device: { id: dev.id, kind: dev.kind, info: dev.info }, network,
           }
           const members = this.members(run)
-          if (members.length > 1) provenance.fleet = members.map((id) => { const d = this.devices.get(id); return { id, kind: d.kind, uid: d.info.uid } })
-          this.tx(() => this.store.runs.update(run.id, { provenance }))
+          if (members.length > 1) provenance.fleet = members.map((id) => { const d = this.devices.local(id); return { id, kind: d.kind, uid: d.info.uid } })
+          await this.queued(run.id, () => this.store.runs.update(run.id, { provenance }))
           run = { ...run, provenance }
         }
         const live: LiveRun = { progress: run.progress, lastMetrics: run.lastMetrics, trainRows: data.train.rows }
@@ -270,9 +310,13 @@ export class RunService {
         a.loop = loop
         if (a.stop) loop.requestStop(a.stop)
         outcome = await loop.run()
+        // the loop is ahead of the store: its last events are written before the run changes state
+        await this.queued(run.id, async () => {})
+        if (a.writeError) throw a.writeError
       } catch (e) {
+        await this.queued(run.id, async () => {})
         this.active.delete(run.id)
-        await this.fail(run.id, e as Error)
+        await this.fail(run.id, a.writeError ?? e as Error)
         return
       }
       this.active.delete(run.id)
@@ -280,22 +324,33 @@ export class RunService {
     })()
   }
 
+  /** Queues a transaction of a training run's writes; a failure stops the run, which then fails with it. */
+  private write(runId: string, fn: (emit: Emit, t: StoreTables) => Promise<void>): void {
+    this.queued(runId, () => this.tx((t, emit) => fn(emit, t))).catch((e: Error) => {
+      const a = this.active.get(runId)
+      if (!a) { this.opts.log.error({ run: runId, err: e }, 'run event not stored'); return }
+      if (!a.writeError) {
+        a.writeError = e
+        this.opts.log.error({ run: runId, err: e }, 'run event not stored: stopping the run')
+        if (!a.stop) { a.stop = 'cancel'; a.loop?.requestStop('cancel') }
+      }
+    })
+  }
 
-
-  /** Persists one engine event: a metrics row or a checkpoint, with the run row, in one transaction. */
+  /** Persists one engine event: a metrics row or a checkpoint, with the run row, in one transaction (queued). */
   private onLoopEvent(runId: string, live: LiveRun, e: RunLoopEvent): void {
     const t = Date.now()
     const at = new Date(t).toISOString()
     if (e.type === 'checkpoint') {
       const s = e.checkpoint.state
-      const seq = (this.cpSeqs.get(runId) ?? this.store.runs.lastCheckpoint(runId)?.info.seq ?? 0) + 1
-      this.cpSeqs.set(runId, seq)
-      const info: CheckpointInfo = { seq, reason: e.reason, epoch: s.epoch, batch: s.batch, step: s.step, at }
-      live.progress = progressAt(live.progress, s.epoch, s.batch, s.step)
-      this.tx(() => {
-        this.store.runs.insertCheckpoint(runId, info, e.checkpoint, this.opts.keepCheckpoints)
-        this.store.runs.update(runId, { updatedAt: at, progress: live.progress })
-        this.appendEvent(runId, { type: 'checkpoint', checkpoint: info })
+      const progress = live.progress = progressAt(live.progress, s.epoch, s.batch, s.step)
+      this.write(runId, async (emit, t) => {
+        const seq = (this.cpSeqs.get(runId) ?? (await t.runs.lastCheckpointInfo(runId))?.seq ?? 0) + 1
+        this.cpSeqs.set(runId, seq)
+        const info: CheckpointInfo = { seq, reason: e.reason, epoch: s.epoch, batch: s.batch, step: s.step, at }
+        await t.runs.insertCheckpoint(runId, info, e.checkpoint, this.opts.keepCheckpoints)
+        await t.runs.update(runId, { updatedAt: at, progress })
+        await emit(runId, { type: 'checkpoint', checkpoint: info })
       })
       return
     }
@@ -311,50 +366,59 @@ export class RunService {
       const m = e.metrics
       row = { kind: 'eval', epoch: e.epoch, batch: null, step: live.progress.step, split: m.split, samples: m.samples, distance: m.distance, cost: m.cost, accuracy: m.accuracy, settled: m.settled, dropped: null, fallback: null, timeS: null, t }
     }
-    live.lastMetrics = { ...live.lastMetrics, [row.kind]: row }
-    this.tx(() => {
-      this.store.runs.insertMetric(runId, row)
-      this.store.runs.update(runId, { progress: live.progress, lastMetrics: live.lastMetrics, updatedAt: at })
-      this.appendEvent(runId, { type: row.kind, row })
+    const lastMetrics = live.lastMetrics = { ...live.lastMetrics, [row.kind]: row }
+    const progress = live.progress
+    this.write(runId, async (emit, t) => {
+      await t.runs.insertMetric(runId, row)
+      await t.runs.update(runId, { progress, lastMetrics, updatedAt: at })
+      await emit(runId, { type: row.kind, row })
     })
   }
 
   private async finish(id: string, outcome: RunLoopOutcome): Promise<void> {
-    const run = this.row(id)
-    for (const id of this.members(run)) await this.devices.persistParams(id).catch(() => {})
-    if (outcome.kind === 'done') {
-      const epochs = (run.config as { epochs: number }).epochs
-      this.setState(run, 'done', null, {
-        result: { final: outcome.final, epochs: run.progress.epoch, network: outcome.network },
-        progress: { ...run.progress, fraction: run.progress.epoch >= epochs ? 1 : run.progress.fraction },
-      })
-      this.releaseAll(run)
-      return
-    }
-    if (outcome.reason === 'pause') this.setState(run, 'paused', 'paused on request')
-    else if (outcome.reason === 'shutdown') this.setState(run, 'suspended', 'interrupted: daemon shutdown; resume to continue from the last checkpoint', { interrupted: true })
-    else {
-      this.setState(run, 'cancelled', 'cancelled on request')
-      this.releaseAll(run)
-    }
+    const first = await this.row(id)
+    for (const id of this.members(first)) await this.devices.persistParams(id).catch(() => {})
+    const release = await this.queued(id, async () => {
+      const run = await this.row(id)
+      if (outcome.kind === 'done') {
+        const epochs = (run.config as { epochs: number }).epochs
+        await this.setState(run, 'done', null, {
+          result: { final: outcome.final, epochs: run.progress.epoch, network: outcome.network },
+          progress: { ...run.progress, fraction: run.progress.epoch >= epochs ? 1 : run.progress.fraction },
+        })
+        return true
+      }
+      if (outcome.reason === 'pause') await this.setState(run, 'paused', 'paused on request')
+      else if (outcome.reason === 'shutdown') await this.setState(run, 'suspended', 'interrupted: daemon shutdown; resume to continue from the last checkpoint', { interrupted: true })
+      else {
+        await this.setState(run, 'cancelled', 'cancelled on request')
+        return true
+      }
+      return false
+    })
+    if (release) await this.releaseAll(first)
   }
 
   private async fail(id: string, err: Error): Promise<void> {
-    const run = this.row(id)
     const lost = err instanceof EqpError && (err.code === 'EQP_ERR_DEVICE_CLOSED' || (err.code as string) === 'EQP_ERR_DEVICE_LOST')
     this.opts.log.error({ run: id, err }, lost ? 'device lost under a run' : 'run failed')
     const msg = err instanceof EqpError ? `${err.code}: ${err.message}` : `${err.name}: ${err.message}`
-    if (lost && run.state === 'running') {
-      this.setState(run, 'suspended', `device fault: ${msg}`, { error: msg })
-      return
-    }
-    if (!isTerminal(run.state)) this.setState(run, 'failed', msg, { error: msg })
-    this.releaseAll(run)
+    const run = await this.queued(id, async () => {
+      const run = await this.row(id)
+      if (lost && run.state === 'running') {
+        await this.setState(run, 'suspended', `device fault: ${msg}`, { error: msg })
+        return null
+      }
+      if (!isTerminal(run.state)) await this.setState(run, 'failed', msg, { error: msg })
+      return run
+    })
+    if (run) await this.releaseAll(run)
   }
 
   /** Pauses a running run when its relax call in flight returns (a step under way is redone on resume), after a checkpoint. */
   async pause(id: string): Promise<RunView> {
-    const run = this.row(id)
+    const run = await this.row(id)
+    await this.checkHere(run)
     const a = this.active.get(id)
     if (run.state === 'running' && a) {
       if (!a.stop) { a.stop = 'pause'; a.loop?.requestStop('pause') }
@@ -368,35 +432,46 @@ export class RunService {
   /** Resumes a paused or suspended run from its last checkpoint. */
   async resume(id: string, why = 'resumed on request'): Promise<RunView> {
     if (this.closing) throw new EqpError('EQP_ERR_SHUTTING_DOWN', [])
-    let run = this.row(id)
+    await this.checkHere(await this.row(id))
     if (this.active.has(id)) await this.active.get(id)!.done
-    run = this.row(id)
-    checkTransition(run.state, 'running')
-    for (const d of this.members(run)) this.devices.lease(d, { run: run.id, client: run.client })
-    const cp = this.store.runs.lastCheckpoint(id)
-    this.cpSeqs.delete(id)
-    this.tx(() => this.store.runs.truncateMetrics(id, cp?.info.step ?? 0, cp?.info.epoch ?? 0))
-    const reason = cp ? `${why} from checkpoint ${cp.info.seq} (epoch ${cp.info.epoch}, step ${cp.info.step})` : `${why} from the start (no checkpoint)`
-    const progress = cp ? progressAt(run.progress, cp.info.epoch, cp.info.batch, cp.info.step) : run.progress
-    run = this.setState(run, 'running', reason, { interrupted: false, error: null, progress })
-    this.launch(run, cp?.data as RunCheckpoint | undefined)
+    const started = await this.queued(id, async () => {
+      let run = await this.row(id)
+      checkTransition(run.state, 'running')
+      if (this.active.has(id)) throw new EqpError('EQP_ERR_RUN_BAD_TRANSITION', [run.state, 'running'])
+      for (const d of this.members(run)) this.devices.lease(d, { run: run.id, client: run.client })
+      const cp = await this.store.runs.lastCheckpoint(id)
+      this.cpSeqs.delete(id)
+      await this.store.runs.truncateMetrics(id, cp?.info.step ?? 0, cp?.info.epoch ?? 0)
+      const reason = cp ? `${why} from checkpoint ${cp.info.seq} (epoch ${cp.info.epoch}, step ${cp.info.step})` : `${why} from the start (no checkpoint)`
+      const progress = cp ? progressAt(run.progress, cp.info.epoch, cp.info.batch, cp.info.step) : run.progress
+      run = await this.setState(run, 'running', reason, { interrupted: false, error: null, progress })
+      return { run, cp }
+    })
+    this.launch(started.run, started.cp?.data as RunCheckpoint | undefined)
     return this.get(id)
   }
 
   /** Cancels a run in any non-final state; a running one stops when its relax call in flight returns. */
   async cancel(id: string): Promise<RunView> {
+    await this.checkHere(await this.row(id))
     for (;;) {
-      const run = this.row(id)
       const a = this.active.get(id)
-      if (run.state === 'running' && a) {
+      if (a) {
         if (!a.stop) { a.stop = 'cancel'; a.loop?.requestStop('cancel') }
         await a.done
-        const after = this.row(id)
+        const after = await this.row(id)
         if (after.state === 'cancelled' || isTerminal(after.state)) return this.get(id)
         continue
       }
-      this.setState(run, 'cancelled', 'cancelled on request')
-      this.releaseAll(run)
+      const run = await this.queued(id, async () => {
+        const run = await this.row(id)
+        // a run started meanwhile is stopped by the loop above
+        if (this.active.has(id)) return null
+        await this.setState(run, 'cancelled', 'cancelled on request')
+        return run
+      })
+      if (!run) continue
+      await this.releaseAll(run)
       return this.get(id)
     }
   }
@@ -410,6 +485,7 @@ export class RunService {
       waits.push(a.done)
     }
     await Promise.all(waits)
+    await Promise.all([...this.queues.values()])
   }
 
   /** Resolves once the run has no training loop in flight (for tests and shutdown). */
@@ -419,30 +495,55 @@ export class RunService {
 
   // ---- data
 
-  metrics(id: string, q: { kind?: string; since?: number } = {}): MetricRow[] {
-    this.row(id)
+  async metrics(id: string, q: { kind?: string; since?: number } = {}): Promise<MetricRow[]> {
+    await this.row(id)
     return this.store.runs.metrics(id, q)
   }
 
   /** The run's task at its data seed (what it trains and evaluates on), e.g. to draw its pictures. */
-  dataset(id: string): Dataset {
-    const run = this.row(id)
+  async dataset(id: string): Promise<Dataset> {
+    const run = await this.row(id)
     return this.datasets.load(run.task, (run.config as { dataSeed: number }).dataSeed, 'task')
   }
 
-  metricsCsv(id: string, q: { kind?: string; since?: number } = {}): string {
-    return metricsCsv(this.metrics(id, q))
+  async metricsCsv(id: string, q: { kind?: string; since?: number } = {}): Promise<string> {
+    return metricsCsv(await this.metrics(id, q))
   }
 
-  /** Stored events after seq, and a subscription for the ones that follow (no gap, no duplicate). */
-  follow(id: string, since: number, listener: (e: StoredEvent) => void): { backlog: StoredEvent[]; terminal: boolean; unsubscribe: () => void } {
-    const run = this.row(id)
-    const backlog = this.store.runs.eventsSince(id, since).map((e) => ({ ...e, type: e.type as StoredEvent['type'], data: e.data as RunStreamEvent }))
+  /** Stored events after seq, and a subscription for the ones that follow (no gap, no duplicate). A run
+   *  another daemon trains (shared store) is followed by reading its new events every pollS seconds. */
+  async follow(id: string, since: number, listener: (e: StoredEvent) => void): Promise<{ backlog: StoredEvent[]; terminal: boolean; unsubscribe: () => void }> {
+    const run = await this.row(id)
+    // subscribed before the backlog is read: what is appended meanwhile is held, then merged by seq
+    let held: StoredEvent[] | null = []
+    const hold = (e: StoredEvent) => { if (held) held.push(e); else listener(e) }
     let set = this.listeners.get(id)
     if (!set) this.listeners.set(id, (set = new Set()))
-    set.add(listener)
+    set.add(hold)
+    const read = async (after: number) => (await this.store.runs.eventsSince(id, after)).map((e) => ({ ...e, type: e.type as StoredEvent['type'], data: e.data as RunStreamEvent }))
+    let backlog: StoredEvent[]
+    try {
+      backlog = await read(since)
+    } catch (e) {
+      set.delete(hold)
+      throw e
+    }
+    let last = backlog.at(-1)?.seq ?? since
+    for (const e of held) if (e.seq > last) { backlog.push(e); last = e.seq }
+    held = null
+    let timer: NodeJS.Timeout | null = null
+    if (this.store.shared && !this.devices.has(run.deviceId) && !isTerminal(run.state)) {
+      let busy = false
+      timer = setInterval(() => {
+        if (busy) return
+        busy = true
+        read(last).then((es) => { for (const e of es) { last = e.seq; listener(e) } }, () => {}).finally(() => { busy = false })
+      }, (this.opts.pollS ?? 1) * 1000)
+      timer.unref()
+    }
     const unsubscribe = () => {
-      set.delete(listener)
+      if (timer) clearInterval(timer)
+      set.delete(hold)
       if (set.size === 0) this.listeners.delete(id)
     }
     return { backlog, terminal: isTerminal(run.state), unsubscribe }
@@ -450,7 +551,7 @@ export class RunService {
 
   /** Phases and couplings now (live while training), laid out on the grid for lattices. */
   async snapshot(id: string): Promise<RunSnapshot> {
-    const run = this.row(id)
+    const run = await this.row(id)
     const loop = this.active.get(id)?.loop
     let net: Network, source: RunSnapshot['source'], phases: number[] | null = null, params: { weights: number[]; h: number[]; psi: number[] }
     let epoch = run.progress.epoch, step = run.progress.step
@@ -463,10 +564,10 @@ export class RunService {
     } else if (run.result) {
       net = run.result.network
       params = { weights: net.weights, h: net.bias?.h ?? [], psi: net.bias?.psi ?? [] }
-      phases = (this.store.runs.lastCheckpoint(id)?.data as RunCheckpoint | undefined)?.phases ?? null
+      phases = ((await this.store.runs.lastCheckpoint(id))?.data as RunCheckpoint | undefined)?.phases ?? null
       source = 'result'
     } else {
-      const cp = this.store.runs.lastCheckpoint(id)
+      const cp = await this.store.runs.lastCheckpoint(id)
       net = run.provenance?.network ?? await this.devices.currentNetwork(run.deviceId)
       const data = cp?.data as RunCheckpoint | undefined
       if (data) {
@@ -486,8 +587,8 @@ export class RunService {
   }
 
   /** Run counts by state (every state listed), for /metrics and /health. */
-  countByState(): Record<string, number> {
-    const c = this.store.runs.countByState()
+  async countByState(): Promise<Record<string, number>> {
+    const c = await this.store.runs.countByState()
     return Object.fromEntries(['queued', 'running', 'paused', 'suspended', 'done', 'failed', 'cancelled'].map((s) => [s, c[s] ?? 0]))
   }
 }

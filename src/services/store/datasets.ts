@@ -1,23 +1,22 @@
 // The datasets table: uploaded tables, kept as parsed rows so a run can rebuild its splits by seed.
-import type { Db } from './db.ts'
+import type { Sql } from './sql.ts'
 
 export interface DatasetRow { name: string; description: string; createdAt: string; data: unknown }
 
 export class DatasetTable {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly sql: Sql) {}
 
-  insert(row: DatasetRow): void {
-    this.db.prepare('INSERT INTO datasets (name, description, created_at, data) VALUES (?, ?, ?, ?)')
-      .run(row.name, row.description, row.createdAt, JSON.stringify(row.data))
+  async insert(row: DatasetRow): Promise<void> {
+    await this.sql.run('INSERT INTO datasets (name, description, created_at, data) VALUES (?, ?, ?, ?)', [row.name, row.description, row.createdAt, JSON.stringify(row.data)])
   }
 
-  get(name: string): DatasetRow | null {
-    const r = this.db.prepare('SELECT * FROM datasets WHERE name = ?').get(name) as { name: string; description: string; created_at: string; data: string } | undefined
+  async get(name: string): Promise<DatasetRow | null> {
+    const r = await this.sql.get<{ name: string; description: string; created_at: string; data: string }>('SELECT * FROM datasets WHERE name = ?', [name])
     return r ? { name: r.name, description: r.description, createdAt: r.created_at, data: JSON.parse(r.data) } : null
   }
 
-  names(): { name: string; description: string; createdAt: string }[] {
-    return (this.db.prepare('SELECT name, description, created_at FROM datasets ORDER BY name').all() as { name: string; description: string; created_at: string }[])
+  async names(): Promise<{ name: string; description: string; createdAt: string }[]> {
+    return (await this.sql.all<{ name: string; description: string; created_at: string }>('SELECT name, description, created_at FROM datasets ORDER BY name'))
       .map((r) => ({ name: r.name, description: r.description, createdAt: r.created_at }))
   }
 }

@@ -1,5 +1,6 @@
-// The devices table: what was attached (the request and the network), and the parameters last applied.
-import type { Db } from './db.ts'
+// The devices table: what was attached (the request and the network), the parameters last applied, and
+// which daemon holds it (a shared store has several).
+import type { Sql } from './sql.ts'
 
 export interface DeviceRow {
   id: string
@@ -10,38 +11,50 @@ export interface DeviceRow {
   spec: unknown
   network: unknown
   params: { weights: number[]; h: number[]; psi: number[]; s?: number[] } | null
+  /** the daemon id that attached it (null in a SQLite file written before owners were kept) */
+  owner: string | null
 }
 
-interface Raw { id: string; n: number; kind: string; name: string | null; created_at: string; spec: string; network: string; params: string | null }
+interface Raw { id: string; n: number; kind: string; name: string | null; created_at: string; spec: string; network: string; params: string | null; owner: string | null }
 
 const fromRaw = (r: Raw): DeviceRow => ({
-  id: r.id, n: r.n, kind: r.kind, name: r.name, createdAt: r.created_at,
-  spec: JSON.parse(r.spec), network: JSON.parse(r.network), params: r.params === null ? null : JSON.parse(r.params),
+  id: r.id, n: Number(r.n), kind: r.kind, name: r.name, createdAt: r.created_at,
+  spec: JSON.parse(r.spec), network: JSON.parse(r.network), params: r.params === null ? null : JSON.parse(r.params), owner: r.owner,
 })
 
 export class DeviceTable {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly sql: Sql) {}
 
-  /** The next device number (ids are never reused, detached devices included). */
-  nextN(): number {
-    return ((this.db.prepare('SELECT MAX(n) AS n FROM devices').get() as { n: number | null }).n ?? 0) + 1
+  /** The next device number (ids are never reused, detached devices included); call inside the
+   *  transaction that inserts it, so two daemons on one store cannot draw the same number. */
+  async nextN(): Promise<number> {
+    await this.sql.lockFor('devices')
+    return ((await this.sql.get<{ n: number | null }>('SELECT MAX(n) AS n FROM devices'))?.n ?? 0) + 1
   }
 
-  insert(row: DeviceRow): void {
-    this.db.prepare('INSERT INTO devices (id, n, kind, name, created_at, spec, network, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(row.id, row.n, row.kind, row.name, row.createdAt, JSON.stringify(row.spec), JSON.stringify(row.network), row.params === null ? null : JSON.stringify(row.params))
+  async insert(row: DeviceRow): Promise<void> {
+    await this.sql.run('INSERT INTO devices (id, n, kind, name, created_at, spec, network, params, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [row.id, row.n, row.kind, row.name, row.createdAt, JSON.stringify(row.spec), JSON.stringify(row.network), row.params === null ? null : JSON.stringify(row.params), row.owner])
   }
 
-  /** Attached (not detached) devices, oldest first. */
-  attached(): DeviceRow[] {
-    return (this.db.prepare('SELECT * FROM devices WHERE detached_at IS NULL ORDER BY n').all() as Raw[]).map(fromRaw)
+  /** Attached (not detached) devices, oldest first; only those of `owner` when one is given. */
+  async attached(owner?: string): Promise<DeviceRow[]> {
+    const rows = owner === undefined
+      ? await this.sql.all<Raw>('SELECT * FROM devices WHERE detached_at IS NULL ORDER BY n')
+      : await this.sql.all<Raw>('SELECT * FROM devices WHERE detached_at IS NULL AND owner = ? ORDER BY n', [owner])
+    return rows.map(fromRaw)
   }
 
-  setParams(id: string, params: DeviceRow['params']): void {
-    this.db.prepare('UPDATE devices SET params = ? WHERE id = ?').run(JSON.stringify(params), id)
+  async get(id: string): Promise<DeviceRow | null> {
+    const r = await this.sql.get<Raw>('SELECT * FROM devices WHERE id = ?', [id])
+    return r ? fromRaw(r) : null
   }
 
-  detach(id: string, at: string): void {
-    this.db.prepare('UPDATE devices SET detached_at = ? WHERE id = ?').run(at, id)
+  async setParams(id: string, params: DeviceRow['params']): Promise<void> {
+    await this.sql.run('UPDATE devices SET params = ? WHERE id = ?', [JSON.stringify(params), id])
+  }
+
+  async detach(id: string, at: string): Promise<void> {
+    await this.sql.run('UPDATE devices SET detached_at = ? WHERE id = ?', [at, id])
   }
 }

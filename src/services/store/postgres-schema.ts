@@ -1,11 +1,10 @@
-// The daemon's SQLite file: opened in WAL mode (a kill -9 leaves it consistent), schema created by
-// numbered migrations, every multi-row write inside one transaction. One process owns one file.
-import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+// The PostgreSQL schema as numbered migrations: the same tables and columns as the SQLite file, with
+// PostgreSQL's types (64-bit millisecond times, double precision) and an identity column that gives
+// metric rows their write order (SQLite's rowid). JSON stays text, so both stores read back the
+// exact text they were given.
 
-/** Schema versions in order; each entry upgrades from the previous version. */
-const MIGRATIONS: string[] = [
+/** Migration n (1-based) upgrades schema version n-1 to n; never edit one that has shipped. */
+export const PG_MIGRATIONS: string[] = [
   `
   CREATE TABLE devices (
     id TEXT PRIMARY KEY,
@@ -16,7 +15,8 @@ const MIGRATIONS: string[] = [
     spec TEXT NOT NULL,
     network TEXT NOT NULL,
     params TEXT,
-    detached_at TEXT
+    detached_at TEXT,
+    owner TEXT
   );
   CREATE TABLE runs (
     id TEXT PRIMARY KEY,
@@ -42,6 +42,7 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX runs_by_device ON runs(device_id, state, n);
   CREATE TABLE metrics (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     run_id TEXT NOT NULL REFERENCES runs(id),
     kind TEXT NOT NULL,
     epoch INTEGER NOT NULL,
@@ -49,9 +50,10 @@ const MIGRATIONS: string[] = [
     step INTEGER NOT NULL,
     split TEXT,
     samples INTEGER NOT NULL,
-    distance REAL, cost REAL, accuracy REAL, settled REAL, dropped REAL, fallback REAL,
-    time_s REAL,
-    t INTEGER NOT NULL
+    distance DOUBLE PRECISION, cost DOUBLE PRECISION, accuracy DOUBLE PRECISION, settled DOUBLE PRECISION,
+    dropped DOUBLE PRECISION, fallback DOUBLE PRECISION,
+    time_s DOUBLE PRECISION,
+    t BIGINT NOT NULL
   );
   CREATE INDEX metrics_by_run ON metrics(run_id, kind, step);
   CREATE TABLE checkpoints (
@@ -70,7 +72,7 @@ const MIGRATIONS: string[] = [
     seq INTEGER NOT NULL,
     type TEXT NOT NULL,
     data TEXT NOT NULL,
-    t INTEGER NOT NULL,
+    t BIGINT NOT NULL,
     PRIMARY KEY (run_id, seq)
   );
   CREATE TABLE datasets (
@@ -79,32 +81,11 @@ const MIGRATIONS: string[] = [
     created_at TEXT NOT NULL,
     data TEXT NOT NULL
   );
+  CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    info TEXT NOT NULL
+  );
   `,
 ]
-
-export type Db = Database.Database
-
-/** Opens (creating if needed) the daemon database and brings its schema up to date. */
-export function openDb(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-  const db = new Database(path)
-  db.pragma('journal_mode = WAL')
-  // NORMAL in WAL mode: a committed transaction survives a process crash (kill -9); only a power
-  // loss may drop the last few, and the file stays consistent either way
-  db.pragma('synchronous = NORMAL')
-  db.pragma('foreign_keys = ON')
-  db.pragma('busy_timeout = 5000')
-  const version = db.pragma('user_version', { simple: true }) as number
-  for (let v = version; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v])
-      db.pragma(`user_version = ${v + 1}`)
-    })()
-  }
-  return db
-}
-
-/** The SQLite library version, for run provenance. */
-export function sqliteVersion(db: Db): string {
-  return (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v
-}

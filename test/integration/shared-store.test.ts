@@ -1,0 +1,155 @@
+// Several daemons on one PostgreSQL store (the machine's real server, a fresh database per test):
+// they see each other's runs and streams, draw distinct ids, refuse to change each other's runs, and a
+// daemon killed with SIGKILL is taken over under its name by another process, which resumes its run
+// from the last checkpoint to bit-identical parameters.
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { after, describe, it } from 'node:test'
+import { VirtualBoard } from '../../drivers/board/virtual-board.ts'
+import { attachBoardToBroker } from '../../drivers/transports/mqtt.ts'
+import { buildNetwork } from '../../src/core/topology/index.ts'
+import { TrainConfig } from '../../src/engine/config.ts'
+import type { Daemon } from '../../src/api/daemon.ts'
+import { trainOnSimulator } from '../../src/services/training.ts'
+import { BIN, call, inProcessDaemon, readSse, spawnDaemon, tempDir, type DaemonProcess } from '../support/daemon.ts'
+import { freshDatabase, type TestDatabase } from '../support/postgres.ts'
+
+const HP = { epochs: 40, seed: 5, optimiser: { kind: 'adam' as const }, lr: 0.02, batchSize: 16, evalEvery: 10 }
+const DEVICE = { kind: 'sim-xy', builder: 'lattice:4x4', task: 'iris', seed: 5 }
+
+describe('shared PostgreSQL store', () => {
+  const dbs: TestDatabase[] = []
+  const daemons: Daemon[] = []
+  const procs: DaemonProcess[] = []
+  after(async () => {
+    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL')
+    for (const d of daemons) await d.close().catch(() => {})
+    for (const d of dbs) await d.drop()
+  })
+  const db = async () => { const d = await freshDatabase(); dbs.push(d); return d }
+
+  it('two daemons see each other\'s runs and streams, draw distinct ids, and change only their own runs', async () => {
+    const { url } = await db()
+    const a = await inProcessDaemon({ store: url, daemonId: 'lab-a' })
+    daemons.push(a)
+    const b = await inProcessDaemon({ store: url, daemonId: 'lab-b' })
+    daemons.push(b)
+    // the same name twice is refused while its holder lives
+    await assert.rejects(inProcessDaemon({ store: url, daemonId: 'lab-a' }), /daemonId: 'lab-a' is held on the shared store/)
+
+    const devA = (await call(a.url, 'POST', '/devices', DEVICE)).body
+    const devB = (await call(b.url, 'POST', '/devices', { ...DEVICE, seed: 6 })).body
+    assert.deepEqual([devA.id, devB.id], ['dev-1', 'dev-2'])
+    assert.deepEqual((await call(b.url, 'GET', '/devices')).body.devices.map((d: { id: string }) => d.id), ['dev-2'], 'each daemon drives its own boards')
+
+    const runA = (await call(a.url, 'POST', '/runs', { device: devA.id, task: 'iris', ...HP, epochs: 3 })).body
+    const runB = (await call(b.url, 'POST', '/runs', { device: devB.id, task: 'iris', ...HP, epochs: 3, seed: 6 })).body
+    assert.deepEqual([runA.id, runB.id], ['run-1', 'run-2'])
+    // B follows A's run through the store, to its end
+    const seen = await readSse(`${b.url}/runs/${runA.id}/events`)
+    assert.equal(seen.at(-1)!.data.to, 'done')
+    assert.deepEqual(seen.map((e) => e.id), seen.map((_, k) => k + 1), 'every event, in order, none twice')
+    await b.services.runs.idle(runB.id)
+    for (const d of [a, b]) {
+      const list = (await call(d.url, 'GET', '/runs')).body.runs
+      assert.deepEqual(list.map((r: { id: string; state: string }) => `${r.id}:${r.state}`), ['run-1:done', 'run-2:done'])
+    }
+    const viaB = (await call(b.url, 'GET', `/runs/${runA.id}`)).body
+    assert.deepEqual(viaB.result, (await call(a.url, 'GET', `/runs/${runA.id}`)).body.result)
+    assert.match(viaB.provenance.versions.postgres, /^\d+\./)
+    const epochs = (await call(b.url, 'GET', `/runs/${runA.id}/metrics?kind=epoch`)).body.rows
+    assert.equal(epochs.length, 3)
+
+    // a run on A's device, queued behind nothing: B may read it but not cancel it
+    const runC = (await call(a.url, 'POST', '/runs', { device: devA.id, task: 'iris', ...HP, epochs: 200 })).body
+    const refused = await call(b.url, 'POST', `/runs/${runC.id}/cancel`)
+    assert.equal(refused.status, 409)
+    assert.equal(refused.body.code, 'EQP_ERR_RUN_ELSEWHERE')
+    assert.match(refused.body.message, /daemon 'lab-a'/)
+    assert.equal((await call(a.url, 'POST', `/runs/${runC.id}/cancel`)).body.state, 'cancelled')
+    // uploaded tables are shared too
+    const up = await call(a.url, 'POST', '/datasets', { name: 'tiny', csv: 'x,y,label\n0,0,a\n1,1,b\n0,1,a\n1,0,b\n', labelColumn: 'label', testFraction: 0.5 })
+    assert.equal(up.status, 201, up.text)
+    assert.equal((await call(b.url, 'GET', '/datasets/tiny')).status, 200)
+    assert.equal((await call(b.url, 'POST', '/datasets', { name: 'tiny', csv: 'x,label\n0,a\n1,b\n', labelColumn: 'label' })).status, 409)
+  })
+
+  it('lets one daemon at a time hold an MQTT board that both see on a shared broker', async () => {
+    const { url } = await db()
+    const a = await inProcessDaemon({ store: url, daemonId: 'lab-a', mqttEmbedded: true, mqttPort: 0 })
+    daemons.push(a)
+    const b = await inProcessDaemon({ store: url, daemonId: 'lab-b', mqtt: { url: a.mqttUrl! } })
+    daemons.push(b)
+    const vb = new VirtualBoard(buildNetwork({ kind: 'all-to-all', nodes: 6, weightStd: 0.7, bias: 'random' }, { inputs: 2, outputs: 1 }, 1), { uid: 'shared-1' })
+    const att = await attachBoardToBroker(vb, 'shared-1', { url: a.mqttUrl! }, { reconnectS: 0.2 })
+    try {
+      // B lists the board another host announced on the broker
+      let listed = false
+      for (let k = 0; k < 50 && !listed; k++) {
+        listed = JSON.stringify((await call(b.url, 'GET', '/boards')).body).includes('shared-1')
+        if (!listed) await new Promise((r) => setTimeout(r, 100))
+      }
+      assert.ok(listed, 'B lists the board')
+      const got = await call(a.url, 'POST', '/devices', { kind: 'mqtt', uid: 'shared-1' })
+      assert.equal(got.status, 201, got.text)
+      const refused = await call(b.url, 'POST', '/devices', { kind: 'mqtt', uid: 'shared-1' })
+      assert.equal(refused.status, 409, refused.text)
+      assert.equal(refused.body.code, 'EQP_ERR_BOARD_HELD')
+      assert.match(refused.body.message, /daemon 'lab-a'/)
+      assert.equal((await call(a.url, 'DELETE', `/devices/${got.body.id}`)).status, 204)
+      const now = await call(b.url, 'POST', '/devices', { kind: 'mqtt', uid: 'shared-1' })
+      assert.equal(now.status, 201, now.text)
+      assert.equal((await call(a.url, 'POST', '/devices', { kind: 'mqtt', uid: 'shared-1' })).body.code, 'EQP_ERR_BOARD_HELD')
+    } finally {
+      await att.close()
+      await vb.close()
+    }
+  })
+
+  it('takes over a SIGKILLed daemon under its name on another data directory and resumes its run bit-identically', async () => {
+    const { url } = await db()
+    const common = ['--store', url, '--daemon-id', 'lab-k', '--lease', '2']
+    const start = async (args: string[]) => { const p = await spawnDaemon(args); procs.push(p); return p }
+    const a = await start([...common, '--data-dir', tempDir('pg-a'), '--checkpoint-every', '4'])
+    const dev = (await call(a.url, 'POST', '/devices', DEVICE)).body
+    const id = (await call(a.url, 'POST', '/runs', { device: dev.id, task: 'iris', ...HP })).body.id
+    const seen = await readSse(`${a.url}/runs/${id}/events`, { stop: (e) => e.event === 'checkpoint' && e.data.checkpoint.step >= 12 })
+    a.child.kill('SIGKILL')
+    assert.equal(await a.exited, null)
+    const killedAt = seen.at(-1)!.data.checkpoint.step
+
+    // until the dead daemon's lease runs out, its name is refused (exit 2); then the new process takes it
+    let b: DaemonProcess | null = null
+    for (let tries = 0; b === null; tries++) {
+      try {
+        b = await start([...common, '--data-dir', tempDir('pg-b'), '--auto-resume'])
+      } catch (e) {
+        assert.match((e as Error).message, /exited with 2 .*daemonId: 'lab-k' is held/s)
+        assert.ok(tries < 10, 'the lease ran out')
+        await new Promise((r) => setTimeout(r, 500))
+      }
+    }
+    const events = await readSse(`${b.url}/runs/${id}/events`)
+    const states = events.filter((e) => e.event === 'state').map((e) => `${e.data.to}${e.data.reason ? ': ' + e.data.reason : ''}`)
+    assert.match(states.find((s) => s.startsWith('suspended'))!, /interrupted/)
+    const resumed = states.find((s) => s.startsWith('running: auto-resume'))!
+    const from = Number(/step (\d+)\)/.exec(resumed)![1])
+    assert.ok(from >= killedAt, `resumed from step ${from}, killed after ${killedAt}`)
+    assert.equal(states.at(-1), 'done')
+    const done = (await call(b.url, 'GET', `/runs/${id}`)).body
+    const ref = await trainOnSimulator(done.provenance.network, { task: 'iris', train: TrainConfig.parse(HP) }, () => {})
+    assert.deepEqual(done.result.network, ref.network, 'final parameters identical to an uninterrupted run')
+    const rows = (await call(b.url, 'GET', `/runs/${id}/metrics?kind=epoch`)).body.rows
+    assert.deepEqual(rows.map((r: { epoch: number }) => r.epoch), Array.from({ length: 40 }, (_, k) => k + 1), 'no epoch twice')
+    b.child.kill('SIGTERM')
+    assert.equal(await b.exited, 0)
+  })
+
+  it('a store URL that does not lead to a database is a CLI error with exit code 2', async () => {
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', tempDir('pg-bad'), '--store', 'postgres://postgres:pw@127.0.0.1:5432/eqp_test_absent_db'], (err, _out, stderr) => resolve({ code: err ? (err as { code?: number }).code ?? null : 0, stderr }))
+    })
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /EQP_ERR_BAD_INPUT: store: cannot reach PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/eqp_test_absent_db.*does not exist/)
+  })
+})
