@@ -43,8 +43,8 @@ describe('ListCache', () => {
     let release!: (s: string) => void
     const slow = () => { builds++; return new Promise<string>((r) => { release = r }) }
     const p1 = c.get('k', slow), p2 = c.get('k', slow)
-    assert.equal(builds, 1)
     await Promise.resolve() // the build starts on the next microtask
+    assert.equal(builds, 1)
     c.invalidate() // a write lands while the list is being read
     release('stale')
     assert.equal(await p1, 'stale')
