@@ -61,6 +61,8 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris|mnist|FILE.csv|UPLOA
   --epochs K          passes over the training set (default 100)
   --batch S           samples per step (default 16; XOR has 4)
   --m-init M          random restarts of the free phase per sample (default 1)
+  --m-init-select S   mean | lowest: average the restarts' gradients (default), or train on (and score) the
+                      restart of lowest energy only, as an annealed board would settle (docs/explanation/results.md)
   --no-bias           do not train the bias fields h, psi
   --bias-lr-scale S   learning rate of h and psi relative to --lr (default 1)
   --solver S          ${SOLVER_NAMES.join(' | ')} (default auto: implicit-flow, or flow-newton on
@@ -111,7 +113,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     sweeps: { type: 'string' }, reads: { type: 'string' }, 'anneal-schedule': { type: 'string' }, 'beta-hot': { type: 'string' }, 'beta-cold': { type: 'string' },
     'reverse-point': { type: 'string' }, 'reverse-hold': { type: 'string' },
     estimator: { type: 'string' }, beta: { type: 'string' }, lr: { type: 'string' }, optimiser: { type: 'string' },
-    epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' },
+    epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'm-init-select': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' },
     'readout-bits': { type: 'string' }, noise: { type: 'string' }, variation: { type: 'string' }, 'device-seed': { type: 'string' }, drift: { type: 'string' },
     solver: { type: 'string' }, dynamics: { type: 'string' }, 'dynamics-t': { type: 'string' }, kernel: { type: 'string' }, tol: { type: 'string' }, workers: { type: 'string' }, fleet: { type: 'string' }, 'train-per-class': { type: 'string' }, 'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
     'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
@@ -151,6 +153,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     epochs: num(f.epochs, 'epochs', 100, { int: true, min: 1 }),
     batchSize: num(f.batch, 'batch', 16, { int: true, min: 1 }),
     mInit: num(f['m-init'], 'm-init', 1, { int: true, min: 1, max: 1000 }),
+    mInitSelect: oneOf(f['m-init-select'], 'm-init-select', ['mean', 'lowest'] as const, 'mean'),
     trainBias: !f['no-bias'],
     biasLrScale: num(f['bias-lr-scale'], 'bias-lr-scale', 1, { min: 0 }),
     seed,
