@@ -14,6 +14,10 @@ export const TrainConfig = z.strictObject({
   batchSize: z.int().positive().default(16),
   /** random restarts of the free phase per sample, gradients averaged (M_init) */
   mInit: z.int().positive().max(1000).default(1),
+  /** what a step does with the M_init free equilibria of a sample: 'mean' averages their gradients and
+   *  metrics (the reference code); 'lowest' keeps only the one of lowest internal energy, the state an
+   *  annealed board would settle in, and nudges that one (metrics are then of that state) */
+  mInitSelect: z.enum(['mean', 'lowest']).default('mean'),
   /** also train the bias fields h and psi: without them XY energy is invariant under a global rotation,
    *  and XOR with inputs +-pi/2 maps (-,-) onto (+,+) rotated by pi, so it cannot be learned */
   trainBias: z.boolean().default(true),

@@ -211,7 +211,8 @@ export class Trainer {
   /** One EqProp step on the given training rows; returns metrics of its free equilibria. */
   async step(idx: number[]): Promise<BatchMetrics> {
     if (this.onBoard) return this.stepOnBoard(this.onBoard, idx)
-    const M = this.cfg.mInit, S = idx.length, B = S * M
+    const M = this.cfg.mInit, S = idx.length
+    let B = S * M
     const train = this.data.train
     const rawIn = new Float64Array(B * this.nIn), rawTargets = new Float64Array(B * this.nOut)
     for (let s = 0; s < S; s++) {
@@ -222,8 +223,15 @@ export class Trainer {
       }
     }
     const ph = this.phys
-    const inputs = ph.encodeInputs(rawIn), targets = ph.encodeTargets(rawTargets)
-    const free = await this.relax({ batch: B, inputs, phase: 'free', start: { kind: 'random', seed: this.rng.nextU32() } })
+    let inputs = ph.encodeInputs(rawIn), targets = ph.encodeTargets(rawTargets)
+    let free = await this.relax({ batch: B, inputs, phase: 'free', start: { kind: 'random', seed: this.rng.nextU32() } })
+    if (this.cfg.mInitSelect === 'lowest' && M > 1) {
+      const pick = lowestPerSample(free.energy, S, M)
+      free = pickResult(free, pick, ph.n)
+      inputs = pickRows(inputs, pick, inputs.length / B)
+      targets = pickRows(targets, pick, targets.length / B)
+      B = S
+    }
     const g = this.edgeGrad
     g.fill(0)
     const bias = this.cfg.trainBias, beta = this.cfg.beta
@@ -438,7 +446,8 @@ export class Trainer {
   /** Free-phase inference on a split from fresh random starts (evalRestarts each); training RNG untouched. */
   async evaluate(split: Split, name: 'train' | 'test' = 'test'): Promise<EvalMetrics> {
     if (!this.started) await this.start()
-    const M = this.cfg.evalRestarts, B = split.rows * M
+    const M = this.cfg.evalRestarts
+    let B = split.rows * M
     const inputs = new Float64Array(B * this.nIn), targets = new Float64Array(B * this.nOut)
     for (let s = 0; s < split.rows; s++) {
       for (let r = 0; r < M; r++) {
@@ -449,8 +458,15 @@ export class Trainer {
     }
     // a seed of its own per epoch, so evaluating does not change the training stream
     const seed = new Rng((this.cfg.seed ^ 0x5bd1e995) + this.state.epoch * 7919).nextU32()
-    const r = await this.relax({ batch: B, inputs: this.phys.encodeInputs(inputs), phase: 'free', start: { kind: 'random', seed } })
-    const enc = this.phys.encodeTargets(targets)
+    let r = await this.relax({ batch: B, inputs: this.phys.encodeInputs(inputs), phase: 'free', start: { kind: 'random', seed } })
+    let enc = this.phys.encodeTargets(targets)
+    if (this.cfg.mInitSelect === 'lowest' && M > 1) {
+      // score the lowest-energy restart of each sample, as training does
+      const pick = lowestPerSample(r.energy, split.rows, M)
+      r = pickResult(r, pick, this.phys.n)
+      enc = pickRows(enc, pick, this.nOut)
+      B = split.rows
+    }
     const { dropped: _d, fallback: _f, ...m } = this.metrics(r, enc, B, this.data.kind === 'regression' ? this.targetVariance(enc, B) : undefined)
     return { split: name, samples: split.rows, ...m }
   }
@@ -460,9 +476,38 @@ export class Trainer {
 function onBoardLearner(sub: Substrate, cfg: TrainConfig, tied: boolean): OnBoardLearner | null {
   const info = sub.info, l = sub.learner
   if (!l || !info.onBoardLearning || cfg.learning === 'host' || info.model !== 'xy') return null
-  if (cfg.estimator !== 'one-sided' || cfg.optimiser.kind !== 'sgd' || tied || cfg.maxNudgeShift !== undefined) return null
+  if (cfg.estimator !== 'one-sided' || (cfg.mInitSelect === 'lowest' && cfg.mInit > 1) || cfg.optimiser.kind !== 'sgd' || tied || cfg.maxNudgeShift !== undefined) return null
   // a quantising board would swallow updates below one level; the host keeps full-precision shadows instead
   if (info.ranges.coupling.levels > 0 || (cfg.trainBias && info.ranges.bias.levels > 0)) return null
   if (cfg.trainBias && !info.hasBias) return null
   return l
+}
+
+/** For each of S samples with M consecutive restarts, the batch index of the restart of lowest energy. */
+export function lowestPerSample(energy: Float64Array, S: number, M: number): number[] {
+  const pick: number[] = []
+  for (let s = 0; s < S; s++) {
+    let best = s * M
+    for (let r = 1; r < M; r++) if (energy[s * M + r] < energy[best]) best = s * M + r
+    pick.push(best)
+  }
+  return pick
+}
+
+/** The rows `pick` of a row-major [rows, width] array. */
+function pickRows(a: Float64Array, pick: number[], width: number): Float64Array {
+  const out = new Float64Array(pick.length * width)
+  pick.forEach((b, k) => out.set(a.subarray(b * width, (b + 1) * width), k * width))
+  return out
+}
+
+/** The samples `pick` of a relax result with n nodes per sample. */
+function pickResult(r: RelaxResult, pick: number[], n: number): RelaxResult {
+  return {
+    states: pickRows(r.states, pick, n),
+    energy: Float64Array.from(pick, (b) => r.energy[b]),
+    settled: Uint8Array.from(pick, (b) => r.settled[b]),
+    steps: Float64Array.from(pick, (b) => r.steps[b]),
+    timeS: r.timeS,
+  }
 }

@@ -7,7 +7,8 @@ import { buildNetwork, parseBuilderString } from '../../src/core/topology/index.
 import { EqpError } from '../../src/errors.ts'
 import { TrainConfig, type TrainConfigInput } from '../../src/engine/config.ts'
 import type { EngineEvent } from '../../src/engine/events.ts'
-import { Trainer } from '../../src/engine/trainer.ts'
+import { lowestPerSample, Trainer } from '../../src/engine/trainer.ts'
+import { Rng } from '../../src/core/rng/rng.ts'
 import { trainOnSimulator } from '../../src/services/training.ts'
 
 async function train(net: Network, task: string, cfg: TrainConfigInput, sim: ConstructorParameters<typeof SimXySubstrate>[1] = {}) {
@@ -74,6 +75,34 @@ describe('Trainer', () => {
     const second = new Trainer(new SimXySubstrate(net), net, data, cfg, { state })
     await second.train()
     assert.deepEqual(second.trainedNetwork(), whole.trainedNetwork())
+  })
+
+  it('picks the restart of lowest energy per sample', () => {
+    assert.deepEqual(lowestPerSample(Float64Array.from([3, 1, 2, -5, 0, -4]), 2, 3), [1, 3])
+    assert.deepEqual(lowestPerSample(Float64Array.from([2, 2, 7]), 3, 1), [0, 1, 2])
+  })
+
+  it("with mInitSelect 'lowest' scores (and nudges) each sample's lowest-energy free restart only", async () => {
+    // a glassy 6x6 lattice: restarts of one sample land in minima of different energy and output
+    const net = buildNetwork(parseBuilderString('lattice:6x6:in=1,1;1,4:out=4,2'), { inputs: 2, outputs: 1 }, 4)
+    const M = 6, cfg = TrainConfig.parse({ epochs: 1, mInit: M, seed: 9, batchSize: 4, evalEvery: 0, mInitSelect: 'lowest' })
+    const data = loadDataset('xor', 9)
+    const events: EngineEvent[] = []
+    const tr = new Trainer(new SimXySubstrate(net, { solver: 'fire-newton' }), net, data, cfg, { onEvent: (e) => events.push(e) })
+    await tr.runEpoch()
+    // the same free relaxation on a second device: the trainer's first draw seeds the random start
+    const S = data.train.rows, x = new Float64Array(S * M * 2), y = new Float64Array(S * M)
+    for (let s = 0; s < S; s++) for (let r = 0; r < M; r++) { x.set(data.train.x.subarray(2 * s, 2 * s + 2), 2 * (s * M + r)); y[s * M + r] = data.train.y[s] }
+    const ref = new SimXySubstrate(net, { solver: 'fire-newton' })
+    const free = await ref.relax({ batch: S * M, inputs: tr.phys.encodeInputs(x), phase: 'free', start: { kind: 'random', seed: new Rng(9).nextU32() } })
+    const tgt = tr.phys.encodeTargets(y), n = net.nodes
+    let lowest = 0, mean = 0
+    for (const b of lowestPerSample(free.energy, S, M)) lowest += tr.phys.distance(free.states, b * n, tgt, b) / S
+    for (let b = 0; b < S * M; b++) mean += tr.phys.distance(free.states, b * n, tgt, b) / (S * M)
+    const batch = events.find((e) => e.type === 'batch')
+    assert.ok(batch?.type === 'batch')
+    assert.ok(Math.abs(batch.metrics.distance - lowest) < 1e-12, `batch D ${batch.metrics.distance}, lowest-energy D ${lowest}`)
+    assert.ok(Math.abs(mean - lowest) > 1e-3, `the restarts must differ for this check to mean anything (mean D ${mean})`)
   })
 
   it('relaxes batches larger than the device maxBatch in chunks, with the same result', async () => {

@@ -1,6 +1,7 @@
 // CI-sized versions of the paper's comparisons (examples/paper/), with fixed seeds, asserting their
-// direction rather than exact numbers: more neighbours train a small XOR lattice at least as often, and
-// reference dynamics (fixed T, no convergence test) end in the converged equilibria on a small network.
+// direction rather than exact numbers: more neighbours train a small XOR lattice at least as often,
+// random bias fields make the 15x15 lattice less glassy, and reference dynamics (fixed T, no convergence
+// test) end in the converged equilibria on a small network.
 import assert from 'node:assert/strict'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -23,6 +24,30 @@ describe('paper directions at CI size', () => {
     const [n4, n8] = r.summaries
     assert.ok(n8.reached! >= n4.reached!, `n8 ${n8.reached} vs n4 ${n4.reached}`)
     assert.ok(n8.reached! > 0, 'the 8-neighbour lattice learns XOR for some seeds')
+  })
+
+  it('random bias fields make the 15x15 XOR lattice less glassy: fewer distinct minima from random starts', async () => {
+    // the 15x15 recipe's reason for bias=random (docs/explanation/results.md): 8 random starts per XOR input,
+    // counting distinct output phases (0.05 rad bins); h = 0 gives a different output from nearly every start
+    const R = 8, xs = [-1, -1, -1, 1, 1, -1, 1, 1]
+    const inputs = new Float64Array(4 * R * 2)
+    for (let s = 0; s < 4; s++) for (let r = 0; r < R; r++) inputs.set([xs[2 * s] * Math.PI / 2, xs[2 * s + 1] * Math.PI / 2], 2 * (s * R + r))
+    const outputsPerInput = async (spec: string) => {
+      const net = buildNetwork(parseBuilderString(spec), { inputs: 2, outputs: 1 }, 0)
+      const res = await new SimXySubstrate(net, { solver: 'fire-newton' }).relax({ batch: 4 * R, inputs, phase: 'free', start: { kind: 'random', seed: 5 } })
+      const o = net.outputs[0]
+      return [0, 1, 2, 3].map((s) => new Set(Array.from({ length: R }, (_, r) => {
+        const p = res.states[(s * R + r) * net.nodes + o]
+        return Math.round(Math.atan2(Math.sin(p), Math.cos(p)) * 20)
+      })).size)
+    }
+    const sum = (a: number[]) => a.reduce((x, y) => x + y, 0)
+    const at = 'in=6,6;7,10:out=10,8'
+    const plain = await outputsPerInput(`lattice:15x15:${at}`), plainH = await outputsPerInput(`lattice:15x15:${at}:bias=random`)
+    const skip = await outputsPerInput(`lattice:15x15:skip=2,3,4:${at}`), skipH = await outputsPerInput(`lattice:15x15:skip=2,3,4:${at}:bias=random`)
+    assert.ok(sum(plain) >= 24 && sum(skip) >= 24, `h = 0: distinct outputs per input ${plain} (4 neighbours), ${skip} (skip bonds)`)
+    assert.ok(plainH.every((k) => k <= 2), `bias=random, 4 neighbours: ${plainH}`)
+    assert.ok(sum(skipH) <= (3 / 4) * sum(skip), `bias=random, skip bonds: ${skipH} against ${skip}`)
   })
 
   it('reference dynamics end in the converged equilibria of a small all-to-all network once T is long enough', async () => {

@@ -35,8 +35,8 @@ const paperDir = fileURLToPath(new URL('../../examples/paper/', import.meta.url)
 
 describe('examples/paper/ (one study per paper figure)', () => {
   const paper = readdirSync(paperDir).filter((f) => f.endsWith('.json')).sort()
-  it('ships the XOR 15x15, Iris size, MNIST hidden-layer, fixed-T and accuracy studies', () => {
-    assert.deepEqual(paper, ['a-xor-15x15.json', 'c-iris-size.json', 'd-mnist-hidden.json', 'e-fixed-t-hypothesis.json', 'f-accuracy.json'])
+  it('ships the XOR 15x15 (and its training recipe), Iris size, MNIST hidden-layer, fixed-T and accuracy studies', () => {
+    assert.deepEqual(paper, ['a-xor-15x15-recipe.json', 'a-xor-15x15.json', 'c-iris-size.json', 'd-mnist-hidden.json', 'e-fixed-t-hypothesis.json', 'f-accuracy.json'])
   })
   for (const f of paper) {
     it(`${f} parses and every network builds for its task`, () => {
@@ -69,5 +69,14 @@ describe('examples/paper/ (one study per paper figure)', () => {
       for (const e of pair) assert.equal(entrySeeds(e).length, 100)
     }
     assert.ok(kinds.size >= 4, 'n4, n8, skip and stacked lattices')
+  })
+  it("the 15x15 recipe keeps the paper's task settings: its sites, beta 0.1, M_init 5 averaged, 100 initialisations", () => {
+    for (const e of readStudyConfig(paperDir + 'a-xor-15x15-recipe.json').entries) {
+      assert.match(e.network, /^lattice:15x15:.*in=6,6;7,10:out=10,8/)
+      assert.equal(e.beta, 0.1)
+      assert.equal(e.mInit, 5)
+      assert.notEqual(e.mInitSelect, 'lowest')
+      assert.equal(entrySeeds(e).length, 100)
+    }
   })
 })

@@ -64,6 +64,8 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris|mnist|FILE.csv|UPLOA
   --epochs K          passes over the training set (default 100)
   --batch S           samples per step (default 16; XOR has 4)
   --m-init M          random restarts of the free phase per sample (default 1)
+  --m-init-select S   mean | lowest: average the restarts' gradients (default), or train on (and score) the
+                      restart of lowest energy only, as an annealed board would settle (docs/explanation/results.md)
   --no-bias           do not train the bias fields h, psi
   --bias-lr-scale S   learning rate of h and psi relative to --lr (default 1)
   --learning W        auto | host: auto lets a board that offers on-board learning apply the update itself
@@ -127,7 +129,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     sweeps: { type: 'string' }, reads: { type: 'string' }, 'anneal-schedule': { type: 'string' }, 'beta-hot': { type: 'string' }, 'beta-cold': { type: 'string' },
     'reverse-point': { type: 'string' }, 'reverse-hold': { type: 'string' },
     estimator: { type: 'string' }, beta: { type: 'string' }, lr: { type: 'string' }, optimiser: { type: 'string' },
-    epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' }, learning: { type: 'string' },
+    epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'm-init-select': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' }, learning: { type: 'string' },
     ...BOARD_FLAGS, workers: { type: 'string' }, fleet: { type: 'string' }, 'train-per-class': { type: 'string' },
     'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
     baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' }, window: { type: 'string' },
@@ -167,6 +169,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     epochs: num(f.epochs, 'epochs', 100, { int: true, min: 1 }),
     batchSize: num(f.batch, 'batch', 16, { int: true, min: 1 }),
     mInit: num(f['m-init'], 'm-init', 1, { int: true, min: 1, max: 1000 }),
+    mInitSelect: oneOf(f['m-init-select'], 'm-init-select', ['mean', 'lowest'] as const, 'mean'),
     trainBias: !f['no-bias'],
     biasLrScale: num(f['bias-lr-scale'], 'bias-lr-scale', 1, { min: 0 }),
     learning: oneOf(f.learning, 'learning', ['auto', 'host'] as const, 'auto'),

@@ -6,6 +6,7 @@ import { checkIo, drawBias, type AllToAllSpec, type IoCounts } from './spec.ts'
 /** All-to-all network; inputs are nodes 0..nIn-1, outputs the last nOut; weights dimensionless. */
 export function allToAll(spec: AllToAllSpec, io: IoCounts, seed: number): Network {
   checkIo(io)
+  const mean = spec.weightMean ?? 0
   const n = spec.nodes
   if (io.inputs + io.outputs > n) {
     throw new RangeError(`nodes: ${n} cannot hold ${io.inputs} inputs + ${io.outputs} outputs`)
@@ -18,7 +19,7 @@ export function allToAll(spec: AllToAllSpec, io: IoCounts, seed: number): Networ
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       edges.push([i, j])
-      weights.push(std * rng.normal())
+      weights.push(mean + std * rng.normal())
     }
   }
   const net: Network = {

@@ -59,6 +59,7 @@ function siteIds(field: string, given: boolean, sites: Site[], want: number, spe
 /** Lattice network; node id = r*cols + c, sites given as (row, col), weights dimensionless. */
 export function lattice(spec: LatticeSpec, io: IoCounts, seed: number): Network {
   checkIo(io)
+  const mean = spec.weightMean ?? 0
   checkSkips(spec)
   const { rows, cols } = spec
   const nodes = rows * cols
@@ -76,7 +77,7 @@ export function lattice(spec: LatticeSpec, io: IoCounts, seed: number): Network 
     for (let r = 0; r + dr < rows; r++) {
       for (let c = c0; c < c1; c++) {
         edges.push([r * cols + c, (r + dr) * cols + c + dc])
-        weights.push(std * rng.normal())
+        weights.push(mean + std * rng.normal())
       }
     }
   }

@@ -6,6 +6,7 @@ import { checkIo, drawBias, type IoCounts, type LayeredSpec } from './spec.ts'
 /** Layered network; node ids run layer by layer, inputs = layer 0, outputs = last layer. */
 export function layered(spec: LayeredSpec, io: IoCounts, seed: number): Network {
   checkIo(io)
+  const mean = spec.weightMean ?? 0
   const sizes = spec.sizes
   const last = sizes.length - 1
   if (sizes[0] !== io.inputs) throw new RangeError(`sizes.0: ${sizes[0]} does not match the task's ${io.inputs} inputs`)
@@ -23,7 +24,7 @@ export function layered(spec: LayeredSpec, io: IoCounts, seed: number): Network 
     for (let i = 0; i < a; i++) {
       for (let j = 0; j < b; j++) {
         edges.push([off + i, next + j])
-        weights.push(std * rng.normal())
+        weights.push(mean + std * rng.normal())
       }
     }
     off = next

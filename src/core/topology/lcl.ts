@@ -38,6 +38,7 @@ export function lclShapes(spec: LclSpec): LayerShape[] {
  */
 export function lcl(spec: LclSpec, io: IoCounts, seed: number): Network {
   checkIo(io)
+  const mean = spec.weightMean ?? 0
   const pixels = spec.height * spec.width
   if (pixels !== io.inputs) throw new RangeError(`height: a ${spec.height}x${spec.width} input has ${pixels} pixels but the task has ${io.inputs} inputs`)
   const shapes = lclShapes(spec)
@@ -64,10 +65,10 @@ export function lcl(spec: LclSpec, io: IoCounts, seed: number): Network {
                 const sx = x * S + kx - px
                 if (sx < 0 || sx >= a.width) continue
                 edges.push([off + (c * a.height + sy) * a.width + sx, j])
-                if (!spec.tied) { weights.push(std * rng.normal()); continue }
+                if (!spec.tied) { weights.push(mean + std * rng.normal()); continue }
                 const key = (((k * b.channels + o) * a.channels + c) * K + ky) * K + kx
                 let p = param.get(key)
-                if (p === undefined) { p = value.length; param.set(key, p); value.push(std * rng.normal()) }
+                if (p === undefined) { p = value.length; param.set(key, p); value.push(mean + std * rng.normal()) }
                 tied.push(p); weights.push(value[p])
               }
             }
@@ -82,7 +83,7 @@ export function lcl(spec: LclSpec, io: IoCounts, seed: number): Network {
   const std = spec.weightStd ?? 1 / Math.sqrt(n + io.outputs)
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < io.outputs; j++) {
-      edges.push([off + i, outStart + j]); weights.push(std * rng.normal())
+      edges.push([off + i, outStart + j]); weights.push(mean + std * rng.normal())
       if (spec.tied) tied.push(value.length + i * io.outputs + j)   // dense bonds are not shared
     }
   }

@@ -5,6 +5,9 @@ import type { Rng } from '../rng/rng.ts'
 
 const Common = {
   weightStd: z.number().positive().optional(),
+  /** couplings ~ N(weightMean, std^2): a positive mean starts the network ferromagnetic (one basin
+   *  instead of a random-sign glass; docs/explanation/results.md, 15x15 XOR) */
+  weightMean: z.number().finite().optional(),
   /** with bias 'random': h ~ U(-biasMax, biasMax) (default 0.5, as the 2402 reference) */
   biasMax: z.number().positive().optional(),
   /** directions (default): h = 0, psi ~ U(-pi, pi), as the reference lattice code; zero: no bias
@@ -100,7 +103,7 @@ export function drawBias(kind: 'directions' | 'zero' | 'random' | undefined, nod
 const FORMS =
   "accepted forms: 'all-to-all:N', 'layered:n0,n1,...', 'lattice:RxC' with optional segments " +
   "':n4' | ':n8', ':skip=s1,s2', ':in=r,c;r,c', ':out=r,c;r,c' (lattice only), 'stacked:LxRxC' with ':n0' | ':n4' | ':n8' and ':r=R' " +
-  "(inter-layer radius), 'lcl:HxW:cCkKsS[,cCkKsS...]' with ':pad=valid|same' and ':tied' (shared kernels, CNN-like), and for all ':std=X', ':bias=directions|zero|random', ':hmax=X'"
+  "(inter-layer radius), 'lcl:HxW:cCkKsS[,cCkKsS...]' with ':pad=valid|same' and ':tied' (shared kernels, CNN-like), and for all ':std=X', ':mean=X', ':bias=directions|zero|random', ':hmax=X'"
 
 const INT = /^\d+$/
 
@@ -163,6 +166,10 @@ export function parseBuilderString(s: string): BuilderSpec {
       const v = Number(val)
       if (val === '' || !Number.isFinite(v)) fail(s, `std '${val}' is not a number`)
       spec.weightStd = v
+    } else if (key === 'mean') {
+      const v = Number(val)
+      if (val === '' || !Number.isFinite(v)) fail(s, `mean '${val}' is not a number`)
+      spec.weightMean = v
     } else if (key === 'hmax') {
       const v = Number(val)
       if (val === '' || !Number.isFinite(v) || v <= 0) fail(s, `hmax '${val}' is not a positive number`)
@@ -214,6 +221,7 @@ export function formatBuilderSpec(spec: BuilderSpecInput): string {
     if (spec.outputSites) seg.push(`out=${spec.outputSites.map((p) => p.join(',')).join(';')}`)
   }
   if (spec.weightStd !== undefined) seg.push(`std=${spec.weightStd}`)
+  if (spec.weightMean !== undefined && spec.weightMean !== 0) seg.push(`mean=${spec.weightMean}`)
   if (spec.bias === 'random' || spec.bias === 'zero') seg.push(`bias=${spec.bias}`)
   if (spec.biasMax !== undefined) seg.push(`hmax=${spec.biasMax}`)
   return seg.join(':')

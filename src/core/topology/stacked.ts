@@ -19,6 +19,7 @@ function inLayer(neighbours: 0 | 4 | 8): [number, number][] {
  */
 export function stacked(spec: StackedSpec, io: IoCounts, seed: number): Network {
   checkIo(io)
+  const mean = spec.weightMean ?? 0
   const { layers: L, rows: R, cols: C, radius } = spec
   const per = R * C, nodes = L * per
   if (io.inputs > per) throw new RangeError(`rows: a ${R}x${C} layer cannot hold the task's ${io.inputs} inputs`)
@@ -30,7 +31,7 @@ export function stacked(spec: StackedSpec, io: IoCounts, seed: number): Network 
   const edges: [number, number][] = [], weights: number[] = []
   const add = (count: number, each: (push: (a: number, b: number) => void) => void) => {
     const std = spec.weightStd ?? 1 / Math.sqrt(Math.max(1, count))
-    each((a, b) => { edges.push([a, b]); weights.push(std * rng.normal()) })
+    each((a, b) => { edges.push([a, b]); weights.push(mean + std * rng.normal()) })
   }
   for (let l = 0; l < L; l++) {
     for (const [dr, dc] of inLayer(spec.neighbours)) {

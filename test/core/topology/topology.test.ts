@@ -84,6 +84,16 @@ describe('topology builders', () => {
     assert.ok(Math.abs(std(big.weights) - 2) < 0.3)
   })
 
+  it('shifts every coupling by a given mean and leaves the draws otherwise unchanged', () => {
+    const plain = buildNetwork({ kind: 'lattice', rows: 15, cols: 15, weightStd: 0.1 }, IO, 3)
+    const ferro = buildNetwork({ kind: 'lattice', rows: 15, cols: 15, weightStd: 0.1, weightMean: 0.3 }, IO, 3)
+    ferro.weights.forEach((w, k) => assert.ok(Math.abs(w - plain.weights[k] - 0.3) < 1e-12))
+    assert.deepEqual(ferro.bias, plain.bias)
+    const dense = buildNetwork({ kind: 'layered', sizes: [2, 30, 1], weightMean: -0.2 }, IO, 1)
+    const mean = dense.weights.reduce((a, b) => a + b, 0) / dense.weights.length
+    assert.ok(Math.abs(mean + 0.2) < 0.1, `mean ${mean}`)
+  })
+
   it('omits the bias for bias zero, draws directions only by default, and h in [-0.5,0.5) too for bias random', () => {
     assert.equal(buildNetwork({ kind: 'all-to-all', nodes: 5, bias: 'zero' }, IO, 0).bias, undefined)
     const dflt = buildNetwork({ kind: 'all-to-all', nodes: 5 }, IO, 0)
@@ -142,6 +152,7 @@ describe('parseBuilderString', () => {
     for (const s of [
       'all-to-all:6', 'layered:2,4,1', 'lattice:5x5', 'lattice:15x15:n8',
       'lattice:15x15:skip=2,3:in=6,6;7,10:out=10,8', 'lattice:15x15:n8:skip=2:std=0.1:bias=random', 'layered:4,8,3:std=0.25',
+      'lattice:15x15:in=6,6;7,10:out=10,8:std=0.05:mean=0.2', 'stacked:2x5x5:mean=-0.1',
     ]) {
       assert.equal(formatBuilderSpec(parseBuilderString(s)), s)
       assert.deepEqual(parseBuilderString(formatBuilderSpec(parseBuilderString(s))), parseBuilderString(s))
@@ -149,7 +160,7 @@ describe('parseBuilderString', () => {
   })
 
   for (const s of ['', 'ring:5', 'all-to-all', 'all-to-all:x', 'layered:2,,1', 'layered:2', 'lattice:5', 'lattice:5x5:in=1', 'lattice:5x5:n6',
-    'all-to-all:6:n8', 'all-to-all:6:std=abc', 'all-to-all:6:bias=maybe', 'all-to-all:6:std=1:std=2', 'lattice:5x5:skip=1']) {
+    'all-to-all:6:n8', 'all-to-all:6:std=abc', 'all-to-all:6:bias=maybe', 'all-to-all:6:std=1:std=2', 'lattice:5x5:skip=1', 'lattice:5x5:mean=', 'lattice:5x5:mean=x']) {
     it(`rejects '${s}' with a RangeError listing the accepted forms`, () => {
       assert.throws(() => parseBuilderString(s), (e: unknown) => e instanceof RangeError && /accepted forms/.test(e.message))
     })
