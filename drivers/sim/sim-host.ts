@@ -101,6 +101,9 @@ export class SimHost {
 
   /** Ends the thread and every simulator in it. */
   async terminate(): Promise<void> {
+    // an idle (unref'd) thread would let the event loop end before its exit arrives, leaving the
+    // caller's await pending forever
+    this.worker.ref()
     await this.worker.terminate()
   }
 }

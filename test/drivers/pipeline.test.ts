@@ -87,7 +87,7 @@ describe('host pipelining on fake time', () => {
   })
 
   it('a RELAX lost in the middle of a window: OUT_OF_ORDER, go-back, no timeout, the RELAX runs once', async () => {
-    const s = await open()
+    const s = await open({}, { window: 8 })
     const ref = await finish(s.relax(free(3)))
     const relaxBefore = cable.board.stats.relaxations
     let dropped = false
@@ -106,7 +106,7 @@ describe('host pipelining on fake time', () => {
   })
 
   it('a reply lost in the middle of a window: resent once it is the oldest, answered from the cache, nothing runs twice', async () => {
-    const s = await open()
+    const s = await open({}, { window: 8 })
     await finish(s.setParams({ weights: new Float64Array(net.edges.length).fill(0.25) }))
     const n = net.nodes, m = net.edges.length
     let seen = 0
