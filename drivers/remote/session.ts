@@ -104,8 +104,8 @@ interface Pending {
   lastOutAt: number
   /** the session's numbers of the copies sent (every command frame sent gets the next number), oldest first */
   copies: number[]
-  /** when each copy's bytes were out (NaN: not yet) */
-  copiesOut: number[]
+  /** when each copy was sent */
+  copiesAt: number[]
   /** the latest send's bytes are out (a paced link takes a while): only then does its reply timer run */
   out: boolean
   cancel: (() => void) | null
@@ -149,6 +149,8 @@ export class Session {
   private lastRx: number
   /** when the last valid frame came (-Infinity: none yet); lastRx starts at the session's birth instead */
   private heardAt = -Infinity
+  /** when the last sign of a damaged frame came (either way: a frame damaged here, NACK BAD_CRC or OUT_OF_ORDER) */
+  private lossAt = -Infinity
   private lastTx: number
   private dead: Error | null = null
   private cancelTick: (() => void) | null = null
@@ -191,7 +193,7 @@ export class Session {
       if (this.dead) { reject(this.dead); return }
       this.backlog.push({
         name, body, budgetS: o.budgetS ?? 0, seq: -1, id: messageSpec(name).id, frame: new Uint8Array(0), reply: REPLY_OF[name], resolve, reject,
-        timeoutS: 0, attempts: 0, timeouts: 0, backoff: 1, firstSentAt: NaN, lastSentAt: NaN, lastOutAt: NaN, copies: [], copiesOut: [], out: false, cancel: null,
+        timeoutS: 0, attempts: 0, timeouts: 0, backoff: 1, firstSentAt: NaN, lastSentAt: NaN, lastOutAt: NaN, copies: [], copiesAt: [], out: false, cancel: null,
       })
       this.pump()
     }).then((m) => m.body as ReplyBody<C>)
@@ -249,15 +251,13 @@ export class Session {
     p.out = false
     this.lastTx = p.lastSentAt = this.opts.clock.now()
     if (Number.isNaN(p.firstSentAt)) p.firstSentAt = this.lastTx
-    if (p.copies.length >= MAX_SENDS) { p.copies.shift(); p.copiesOut.shift() }
+    if (p.copies.length >= MAX_SENDS) { p.copies.shift(); p.copiesAt.shift() }
     p.copies.push(this.sendNo++)
-    p.copiesOut.push(NaN)
-    const k = p.copiesOut.length - 1
+    p.copiesAt.push(this.lastTx)
     const attempt = p.attempts
     // the reply timer starts once the bytes are out (a paced link takes a while to send them)
     this.transport.send(p.frame).then(
       () => {
-        if (p.copiesOut.length > k) p.copiesOut[k] = this.opts.clock.now()
         if (p.attempts !== attempt || !this.inflight.includes(p)) return
         p.out = true
         p.lastOutAt = this.opts.clock.now()
@@ -286,7 +286,10 @@ export class Session {
     p.cancel = this.opts.clock.after(Math.max(floor, left), () => {
       if (this.inflight[0] !== p) return
       p.cancel = null
-      p.backoff = Math.min(64, p.backoff * 2)
+      // back off (RFC 6298): the command may be slower than measured. Not when frames were seen damaged
+      // or refused since its latest send: then the copy or its reply was lost on a noisy line, and
+      // waiting longer for the next one only stalls
+      if (RELAXING.has(p.name) || this.lossAt < p.lastSentAt) p.backoff = Math.min(64, p.backoff * 2)
       if (RELAXING.has(p.name) && this.opts.clock.now() - Math.max(this.lastRx, p.firstSentAt) < p.timeoutS) {
         // a RELAX answers when done; until then, probe: a board that is working on it ignores the
         // copy (SPEC 5.4), one that never got it starts now. Only quiet beyond the allowance times out.
@@ -340,14 +343,14 @@ export class Session {
   /**
    * The copy of p that a NACK received now answers (-1: none known). The board handles frames in send
    * order, so it is later than the last copy attributed (a lower bound that lags when an answer was
-   * lost); and any copy out for at least the shortest round trip can have been answered (an estimate
+   * lost); and any copy sent at least the shortest round trip ago can have been answered (an estimate
    * that catches up after a loss). The later of the two; the board has handled everything up to it.
    */
   private attribute(p: Pending): number {
     let c = p.copies.find((n) => n > this.boardSawUpTo) ?? -1
     const before = this.opts.clock.now() - this.minRtt
     for (let k = p.copies.length - 1; k >= 0 && p.copies[k] > c; k--) {
-      if (p.copiesOut[k] <= before) { c = p.copies[k]; break }
+      if (p.copiesAt[k] <= before) { c = p.copies[k]; break }
     }
     if (c > this.boardSawUpTo) this.boardSawUpTo = c
     return c
@@ -394,6 +397,7 @@ export class Session {
   }
 
   private onNoise(what: string): void {
+    this.lossAt = this.opts.clock.now()
     this.hooks.diagnose('CRC_ERRORS', `dropped a frame from the board: ${what}`)
     // a damaged frame while commands wait is most likely the oldest one's reply (replies come in
     // order): resend it now instead of waiting for the timeout (the reply cache answers a duplicate
@@ -406,6 +410,7 @@ export class Session {
     const name = errorName(b.code) ?? `code ${b.code}`
     const c = this.hooks.counters
     c.nacks[name] = (c.nacks[name] ?? 0) + 1
+    if (name === 'BAD_CRC' || name === 'OUT_OF_ORDER') this.lossAt = this.opts.clock.now()
     switch (name) {
       case 'BAD_CRC': {
         // retransmit now if the damaged copy was the latest one; a damaged older copy changes nothing.
