@@ -1,6 +1,6 @@
 // GET /runs latency under 20 keep-alive connections from wrk (a C load generator: a small fraction
 // of the CPU that a node client needs per request, so on two shared cores the latency it reports is
-// the daemon's and not the load generator's), idle and while a run trains: an ordinary run (iris on
+// the daemon's and not the load generator's; one wrk thread, so it takes at most one of the cores), idle and while a run trains: an ordinary run (iris on
 // a 4x4 lattice) and one with long steps (mInit 1000 on an 8x8 lattice), simulators in their threads
 // (the default). Next to each p99, the issue's goal (50 ms) and the ratio. Prints one line saying so
 // and nothing else when wrk is not installed (Debian: apt-get install wrk).
@@ -25,7 +25,7 @@ function ms(v: string): number {
 function wrk(url: string): Promise<{ p50: number; p90: number; p99: number; rps: number; requests: number; errors: number; wrkCpuS: number }> {
   return new Promise((resolve, reject) => {
     // wrk's CPU: read from /proc just before it exits would race; `time -f` needs GNU time, so use bash's times
-    const child = spawn('bash', ['-c', `wrk -t2 -c${CONNECTIONS} -d${SECONDS}s --latency "$0"; times`, url], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn('bash', ['-c', `wrk -t1 -c${CONNECTIONS} -d${SECONDS}s --latency "$0"; times`, url], { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
     child.stdout.on('data', (b: Buffer) => { out += b.toString() })
     child.once('error', reject)
