@@ -5,7 +5,10 @@
 // seconds. Also the host's CPU time per step, and the board's (its own process). One JSON line each
 // for the C reference firmware and for the TS virtual board, at window 1 (stop-and-wait) and window 8
 // (SPEC 5.3 pipelining: a full-duplex link can then carry both directions at once, so the ratio may
-// pass 1; full_duplex_bound_steps_per_s is the bound then: the busier direction's bytes alone).
+// pass 1; full_duplex_bound_steps_per_s is the bound then: the busier direction's bytes alone). A
+// simulated board's relaxations take CPU time that the link cannot overlap (a step's states are read
+// after its RELAX): link_plus_board_bound_steps_per_s adds the board's measured CPU per step to the
+// link's time, separating the board's own turnaround from the host's and the pty's.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -71,6 +74,10 @@ async function run(impl: 'c' | 'ts', baud: number, window: number): Promise<void
       commands_per_step: Math.round((c1.commands - c0.commands) / STEPS), resends: c1.retries - c0.retries,
       load_avg_1m: Number(loadavg()[0].toFixed(2)), host_cpu_ms_per_step: Number(((cpu.user + cpu.system) / 1000 / STEPS).toFixed(2)),
       board_cpu_ms_per_step: Number.isNaN(boardCpu) ? null : Number(((boardCpu * 1000) / STEPS).toFixed(1)),
+      // the board relaxes while the link idles (its GET_STATE replies wait for the RELAX): the link's
+      // time plus the board's own CPU time is what a step needs with no host or pty overhead at all
+      link_plus_board_bound_steps_per_s: Number.isNaN(boardCpu) ? null : Number((1 / ((out + inb) / rate + boardCpu / STEPS)).toFixed(3)),
+      ratio_to_link_plus_board_bound: Number.isNaN(boardCpu) ? null : Number(((STEPS / s) * ((out + inb) / rate + boardCpu / STEPS)).toFixed(3)),
     })
   } finally {
     await sub.close()

@@ -31,12 +31,12 @@ export interface ConnectionOptions {
   backoffS?: { first: number; max: number }
   /** send host heartbeats (default true; tests of the watchdog turn them off) */
   heartbeats?: boolean
-  /** commands to keep in flight at most (SPEC 5.3); the session uses min(this, the board's). Default 1 (stop-and-wait); 8 pipelines a sample's commands */
+  /** commands to keep in flight at most (SPEC 5.3); the session uses min(this, the board's). Default 8; 1 = stop-and-wait */
   window?: number
 }
 
-/** The host's default window: stop-and-wait until a window > 1 recovers from damaged frames as fast (see docs/explanation/boards.md). */
-export const DEFAULT_WINDOW = 1
+/** The host's default pipelining window: enough for a sample's clamp, targets, RELAX and state reads. */
+export const DEFAULT_WINDOW = 8
 
 /** Node's TLS codes for a peer certificate that fails verification (untrusted CA, wrong host name, expired). */
 const CERT_REJECTED = /^(UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_[A-Z_]+|ERR_TLS_CERT_ALTNAME_INVALID)$/

@@ -10,6 +10,9 @@ import {
 import type { Clock, Transport } from '../transports/transport.ts'
 import type { DiagnosticCode, DeviceCounters } from './diagnostics.ts'
 import { addRtt } from './diagnostics.ts'
+import { RttEstimator } from './rtt.ts'
+
+export { RttEstimator }
 
 /** Sends of one command before the link counts as lost even though the board still talks. */
 const MAX_SENDS = 64
@@ -17,42 +20,6 @@ const MAX_SENDS = 64
 const RELAX_INITIAL_RTO_S = 1
 /** Commands that relax and answer only when done (RELAX and the on-board learning relaxations). */
 const RELAXING: ReadonlySet<CommandName> = new Set(['RELAX', 'LEARN_FREE', 'LEARN_NUDGED'])
-
-/**
- * Round-trip estimates per command (RFC 6298: smoothed RTT and its variation from first-attempt
- * replies only, Karn's rule), so each command waits as long as it has been seen to take: a RELAX that
- * takes 0.3 s on a healthy link is never resent, while a lost GET_STATE is resent after its own
- * few milliseconds and not after the slowest command's time.
- */
-export class RttEstimator {
-  private readonly est = new Map<string, { srtt: number; rttvar: number }>()
-  /** per command: the timeout doubles at each timeout until a first-send reply is measured again */
-  private readonly backoffs = new Map<string, number>()
-
-  /** Adds a round trip (s) of a command answered at its first send. */
-  sample(name: string, r: number): void {
-    this.backoffs.delete(name)
-    const e = this.est.get(name)
-    if (!e) { this.est.set(name, { srtt: r, rttvar: r / 2 }); return }
-    e.rttvar = 0.75 * e.rttvar + 0.25 * Math.abs(e.srtt - r)
-    e.srtt = 0.875 * e.srtt + 0.125 * r
-  }
-
-  /** A send of this command timed out: the next waits twice as long (at most 64 times), as TCP does. */
-  backoff(name: string): void {
-    this.backoffs.set(name, Math.min(64, (this.backoffs.get(name) ?? 1) * 2))
-  }
-
-  /** The retransmission timeout of a command (s): srtt + 4 rttvar, never below floorS, `initialS` until measured; times the backoff. */
-  rto(name: string, floorS: number, initialS = floorS): number {
-    const e = this.est.get(name)
-    const base = e ? Math.max(floorS, e.srtt + 4 * e.rttvar) : Math.max(floorS, initialS)
-    return base * (this.backoffs.get(name) ?? 1)
-  }
-
-  /** The smoothed round trip of a command (s), or undefined before its first sample. */
-  srtt(name: string): number | undefined { return this.est.get(name)?.srtt }
-}
 
 /** The reply each command expects (besides NACK); checked against the table when this module loads. */
 export const REPLY_OF = {
@@ -118,6 +85,8 @@ interface Pending {
   body: unknown
   budgetS: number
   seq: number
+  /** the message id, which a NACK names in `ref` */
+  id: number
   frame: Uint8Array
   reply: string
   resolve: (m: DecodedMessage) => void
@@ -127,17 +96,41 @@ interface Pending {
   attempts: number
   /** reply timeouts so far; after retries + 1 of them with nothing valid heard, the board counts as silent */
   timeouts: number
+  /** this command's timer multiplier: doubles at each of its own timeouts (RFC 6298 back-off, 64 at most) */
+  backoff: number
   firstSentAt: number
+  lastSentAt: number
+  /** when the latest copy's bytes were out */
+  lastOutAt: number
+  /** the session's numbers of the copies sent (every command frame sent gets the next number), oldest first */
+  copies: number[]
+  /** when each copy was sent */
+  copiesAt: number[]
   /** the latest send's bytes are out (a paced link takes a while): only then does its reply timer run */
   out: boolean
   cancel: (() => void) | null
 }
+
+const last = (p: Pending): number => p.copies[p.copies.length - 1] ?? -1
 
 /**
  * One session: call() sends a command and resolves with its reply body. Up to `window` commands are
  * in flight at once (SPEC 5.3: the board announced it, 1 = stop-and-wait); callers pipeline by
  * issuing several calls before awaiting them. Only the oldest command in flight has a reply timer, as
  * TCP times only its oldest unacknowledged segment: the commands behind it wait for it on the board.
+ *
+ * Recovery does not wait for timers where the board's answers already tell what was lost. The link
+ * keeps order both ways, the board handles frames in arrival order and answers OUT_OF_ORDER and
+ * BAD_CRC at once, and it sends replies in seq order. So:
+ * - a reply to a command whose first copy left after an older command's latest copy means that older
+ *   command's reply was lost: resend it now (answered from the board's cache);
+ * - each NACK OUT_OF_ORDER or BAD_CRC answers one copy; counting copies in send order gives the
+ *   earliest copy it can answer (`boardSawUpTo`, a lower bound). A refusal of a copy sent after the
+ *   expected command's latest copy means that copy was lost: go back and resend from it. A refusal of
+ *   an older copy is stale for the expected command, but the refused command itself needs a copy
+ *   after it, if it has none yet.
+ * Timers remain for what leaves no trace: the last reply of a burst, or a command lost with every
+ * answer behind it.
  */
 export class Session {
   private seq: number
@@ -147,13 +140,17 @@ export class Session {
   /** commands not yet sent: the window is full, or a HELLO/STOP waits for the pipe to empty */
   private backlog: Pending[] = []
   private window = 1
-  /** the seq a go-back resend started from, while that command is in flight (stale NACKs then change nothing) */
-  private goBackSeq = -1
-  /** when the last reply came: a pipelined command's round trip starts no earlier than that */
-  private lastAnswerAt = -Infinity
+  /** the number of the next command frame sent (copies counted in send order) */
+  private sendNo = 0
+  /** the latest copy the board has handled, as far as its immediate answers (NACKs) tell */
+  private boardSawUpTo = -1
+  /** the shortest round trip measured in this session (s): a copy out for less cannot have been answered */
+  private minRtt = Infinity
   private lastRx: number
   /** when the last valid frame came (-Infinity: none yet); lastRx starts at the session's birth instead */
   private heardAt = -Infinity
+  /** when the last sign of a damaged frame came (either way: a frame damaged here, NACK BAD_CRC or OUT_OF_ORDER) */
+  private lossAt = -Infinity
   private lastTx: number
   private dead: Error | null = null
   private cancelTick: (() => void) | null = null
@@ -195,8 +192,8 @@ export class Session {
     return new Promise<DecodedMessage>((resolve, reject) => {
       if (this.dead) { reject(this.dead); return }
       this.backlog.push({
-        name, body, budgetS: o.budgetS ?? 0, seq: -1, frame: new Uint8Array(0), reply: REPLY_OF[name], resolve, reject, timeoutS: 0,
-        attempts: 0, timeouts: 0, firstSentAt: NaN, out: false, cancel: null,
+        name, body, budgetS: o.budgetS ?? 0, seq: -1, id: messageSpec(name).id, frame: new Uint8Array(0), reply: REPLY_OF[name], resolve, reject,
+        timeoutS: 0, attempts: 0, timeouts: 0, backoff: 1, firstSentAt: NaN, lastSentAt: NaN, lastOutAt: NaN, copies: [], copiesAt: [], out: false, cancel: null,
       })
       this.pump()
     }).then((m) => m.body as ReplyBody<C>)
@@ -252,39 +249,54 @@ export class Session {
     p.cancel?.()
     p.cancel = null
     p.out = false
-    this.lastTx = this.opts.clock.now()
+    this.lastTx = p.lastSentAt = this.opts.clock.now()
     if (Number.isNaN(p.firstSentAt)) p.firstSentAt = this.lastTx
+    if (p.copies.length >= MAX_SENDS) { p.copies.shift(); p.copiesAt.shift() }
+    p.copies.push(this.sendNo++)
+    p.copiesAt.push(this.lastTx)
     const attempt = p.attempts
     // the reply timer starts once the bytes are out (a paced link takes a while to send them)
     this.transport.send(p.frame).then(
       () => {
         if (p.attempts !== attempt || !this.inflight.includes(p)) return
         p.out = true
+        p.lastOutAt = this.opts.clock.now()
         if (this.inflight[0] === p && !p.cancel) this.arm(p)
       },
       (err: Error) => this.fail(new LinkLost('closed', `write failed: ${err.message}`)),
     )
   }
 
-  /** How long one send of p waits for its answer (s): the measured round trip, at least replyTimeoutS. */
-  private attemptTimeout(p: Pending): number {
+  /** Resends, in seq order, the commands in flight from index k on. */
+  private goBack(k: number): void {
+    for (const x of this.inflight.slice(k)) this.send(x)
+  }
+
+  /** The reply timeout of a command before its own back-off (s): the measured round trip, at least replyTimeoutS. */
+  private baseTimeout(p: Pending): number {
     return this.rtt.rto(p.name, this.opts.replyTimeoutS, RELAXING.has(p.name) ? RELAX_INITIAL_RTO_S : undefined)
   }
 
   private arm(p: Pending): void {
     p.cancel?.()
-    p.cancel = this.opts.clock.after(this.attemptTimeout(p), () => {
+    // the deadline counts from the latest send: a command that waited behind others on the board gets
+    // what is left of it, but at least the floor (its own service time)
+    const floor = this.opts.replyTimeoutS * p.backoff
+    const left = p.lastOutAt + this.baseTimeout(p) * p.backoff - this.opts.clock.now()
+    p.cancel = this.opts.clock.after(Math.max(floor, left), () => {
       if (this.inflight[0] !== p) return
       p.cancel = null
+      // back off (RFC 6298): the command may be slower than measured. Not when frames were seen damaged
+      // or refused since its latest send: then the copy or its reply was lost on a noisy line, and
+      // waiting longer for the next one only stalls
+      if (RELAXING.has(p.name) || this.lossAt < p.lastSentAt) p.backoff = Math.min(64, p.backoff * 2)
       if (RELAXING.has(p.name) && this.opts.clock.now() - Math.max(this.lastRx, p.firstSentAt) < p.timeoutS) {
         // a RELAX answers when done; until then, probe: a board that is working on it ignores the
         // copy (SPEC 5.4), one that never got it starts now. Only quiet beyond the allowance times out.
-        this.rtt.backoff(p.name)
         this.send(p)
         return
       }
       this.hooks.counters.timeouts++
-      this.rtt.backoff(p.name)
       // on a noisy line commands get lost while the board is plainly alive: keep resending as long as
       // valid frames come from it (true silence ends the session in tick()); give up after `retries`
       // timeouts only when nothing valid came since the command was first sent
@@ -301,22 +313,47 @@ export class Session {
     const i = this.inflight.indexOf(p)
     if (i < 0) return
     this.inflight.splice(i, 1)
-    if (p.seq === this.goBackSeq) this.goBackSeq = -1
     const now = this.opts.clock.now()
     if (err) p.reject(err)
     else {
+      // from its own send: the queue in front of it on the board is part of what it waits for
+      const r = now - (p.attempts === 1 ? p.firstSentAt : p.lastSentAt)
       if (p.attempts === 1) {
-        // Karn: first sends only; in a pipeline the command's own time starts when the one before it was answered
-        const r = now - Math.max(p.firstSentAt, this.lastAnswerAt)
+        if (r < this.minRtt) this.minRtt = r
         addRtt(this.hooks.counters, r)
+        this.rtt.sample(p.name, r)
+      } else if (r > this.baseTimeout(p)) {
+        // resent, but even the latest copy has been out longer than the timeout: the command is slower
+        // than the estimate, whichever copy was answered (a lower bound, so it can only raise it)
         this.rtt.sample(p.name, r)
       }
       p.resolve(m!)
     }
-    this.lastAnswerAt = now
+    // replies come in seq order: an older command whose latest copy left before this one's first
+    // copy has been answered already, and that answer was lost
+    for (let k = 0; k < i && k < this.inflight.length; k++) {
+      const q = this.inflight[k]
+      if (last(q) < p.copies[0]) this.send(q)
+    }
     const head = this.inflight[0]
-    if (i === 0 && head && head.out && !head.cancel) this.arm(head)
+    if (head && head.out && !head.cancel) this.arm(head)
     this.pump()
+  }
+
+  /**
+   * The copy of p that a NACK received now answers (-1: none known). The board handles frames in send
+   * order, so it is later than the last copy attributed (a lower bound that lags when an answer was
+   * lost); and any copy sent at least the shortest round trip ago can have been answered (an estimate
+   * that catches up after a loss). The later of the two; the board has handled everything up to it.
+   */
+  private attribute(p: Pending): number {
+    let c = p.copies.find((n) => n > this.boardSawUpTo) ?? -1
+    const before = this.opts.clock.now() - this.minRtt
+    for (let k = p.copies.length - 1; k >= 0 && p.copies[k] > c; k--) {
+      if (p.copiesAt[k] <= before) { c = p.copies[k]; break }
+    }
+    if (c > this.boardSawUpTo) this.boardSawUpTo = c
+    return c
   }
 
   private onFrame(frame: Uint8Array): void {
@@ -360,9 +397,11 @@ export class Session {
   }
 
   private onNoise(what: string): void {
+    this.lossAt = this.opts.clock.now()
     this.hooks.diagnose('CRC_ERRORS', `dropped a frame from the board: ${what}`)
-    // a damaged frame while a command waits is most likely its reply: resend now instead of
-    // waiting for the timeout (the reply cache answers a duplicate without executing it again)
+    // a damaged frame while commands wait is most likely the oldest one's reply (replies come in
+    // order): resend it now instead of waiting for the timeout (the reply cache answers a duplicate
+    // without executing it again)
     const head = this.inflight[0]
     if (head) this.send(head)
   }
@@ -371,19 +410,27 @@ export class Session {
     const name = errorName(b.code) ?? `code ${b.code}`
     const c = this.hooks.counters
     c.nacks[name] = (c.nacks[name] ?? 0) + 1
+    if (name === 'BAD_CRC' || name === 'OUT_OF_ORDER') this.lossAt = this.opts.clock.now()
     switch (name) {
-      case 'BAD_CRC': this.send(p); return                                   // retransmit now
+      case 'BAD_CRC': {
+        // retransmit now if the damaged copy was the latest one; a damaged older copy changes nothing.
+        // Its header was damaged too if the id is not p's: then nothing is known about p
+        if (b.ref !== p.id) return
+        if (this.attribute(p) >= last(p)) this.send(p)
+        return
+      }
       case 'OUT_OF_ORDER': {
-        // a command before p was lost: go back to the one the board expects and resend from there, in
-        // order (go-back-N). The other NACKs of the same burst change nothing; if the resent copy is
-        // lost too, the timer of the oldest command takes over
+        // a copy of p was refused because the board still waits for the command b.detail
+        const copy = this.attribute(p)
         const k = this.inflight.findIndex((x) => x.seq === b.detail)
-        if (k < 0 || this.goBackSeq === b.detail) return
-        this.goBackSeq = b.detail
-        for (const x of this.inflight.slice(k)) this.send(x)
+        if (copy < 0 || k < 0) return
+        const want = this.inflight[k]
+        if (copy > last(want)) this.goBack(k)         // its latest copy was lost: resend from it, in order
+        else if (last(p) < last(want)) this.send(p)   // its latest copy is on the way: p needs a copy behind it
         return
       }
       case 'BUSY':
+        this.attribute(p)
         // a relaxation we gave up on still runs, or the board's queue is full: wait, then ask again
         p.cancel?.()
         p.cancel = this.opts.clock.after(0.05, () => {

@@ -41,7 +41,7 @@ export const SerialDevice = z.strictObject({
   /** host frame limit (bytes) */
   maxFrame: z.int().min(256).max(65535).default(4096),
   /** commands in flight at most (SPEC 5.3; the board's window caps it); 1 = stop-and-wait */
-  window: z.int().min(1).max(255).default(1),
+  window: z.int().min(1).max(255).default(8),
 })
 export type SerialDevice = z.infer<typeof SerialDevice>
 
@@ -78,7 +78,7 @@ export const MqttDevice = z.strictObject({
   watchdogMs: z.int().min(0).max(60_000).default(0),
   maxFrame: z.int().min(256).max(65535).default(4096),
   /** commands in flight at most (SPEC 5.3; the board's window caps it); 1 = stop-and-wait */
-  window: z.int().min(1).max(255).default(1),
+  window: z.int().min(1).max(255).default(8),
 })
 export type MqttDevice = z.infer<typeof MqttDevice>
 

@@ -93,7 +93,7 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris|mnist|FILE.csv|UPLOA
   --pace              pace writes to --baud (a pty has no rate of its own)
   --reply-timeout S   seconds to wait for a board's reply before resending (default 0.1 + two frame times)
   --outage-timeout S  fail once the board has been unreachable this long (default: wait)
-  --window N          board commands in flight at most (SPEC 5.3; default 1; 8 pipelines, the board may allow fewer;
+  --window N          board commands in flight at most (SPEC 5.3; default 8, the board may allow fewer;
                       1 = stop-and-wait)
   --coupling-levels N quantise couplings to N levels over --coupling-range (board emulation; default 0 = off)
   --coupling-range A,B
