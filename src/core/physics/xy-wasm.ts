@@ -20,66 +20,87 @@ const F64X2_LT = 0x49, F64X2_GT = 0x4a, F64X2_FLOOR = 0x75
 const I64X2_SHL = 0xcb, I64X2_SHR_S = 0xcc
 const F64X2_ADD = 0xf0, F64X2_SUB = 0xf1, F64X2_MUL = 0xf2
 
+/** Pairs of nodes per trig iteration: independent chains interleaved, since one Horner chain is latency-bound. */
+const UNROLL = 2
+/** Node arrays are padded to this many nodes, so the unrolled trig pass may run past n. */
+const NODE_PAD = 2 * UNROLL
+
 /**
- * sincos(phi, cs, sn, hx, hy, out, bytes, mode) -> i32: cos and sin of the f64 pairs at phi[0 .. bytes)
+ * sincos(phi, cs, sn, hx, hy, out, bytes, mode) -> i32: cos and sin of the f64 values at phi[0 .. bytes)
  * into cs and sn; mode 1 also writes the bias torque hx*sn - hy*cs into out, mode 2 writes zeros there.
  * Returns nonzero when some phase lay outside (-LIMIT, LIMIT) (or was NaN): the caller redoes those with
- * Math.cos/Math.sin, as sincos.ts does.
+ * Math.cos/Math.sin, as sincos.ts does. bytes is a multiple of 16 * UNROLL.
  */
 function sincosBody(): Body {
   const K = SINCOS_CONSTANTS
   const b = new Body([I32, I32, I32, I32, I32, I32, I32, I32], [I32])
   const [phi, cs, sn, hx, hy, out, bytes, mode] = [0, 1, 2, 3, 4, 5, 6, 7]
-  const p = b.local(I32), x = b.local(V128), k = b.local(V128), r = b.local(V128), z = b.local(V128)
-  const s = b.local(V128), c = b.local(V128), kb = b.local(V128), sw = b.local(V128), bad = b.local(V128)
-  const vc = b.local(V128), vs = b.local(V128)
+  const p = b.local(I32), bad = b.local(V128)
+  const U = [...Array(UNROLL).keys()]
+  const lanes = U.map(() => ({
+    x: b.local(V128), k: b.local(V128), r: b.local(V128), z: b.local(V128), ts: b.local(V128), tc: b.local(V128),
+    s: b.local(V128), c: b.local(V128), kb: b.local(V128), sw: b.local(V128), vc: b.local(V128), vs: b.local(V128),
+  }))
   const SIGN = -(2n ** 63n)
   b.i64x2(0n).set(bad).i32(0).set(p)
   b.block().loop()
   b.get(p).get(bytes).op(I32_GE_U).brIf(1)
-  b.get(phi).get(p).op(I32_ADD).memSimd(V_LOAD, 4).tee(x)
-  // out of the cheap reduction's range, or NaN: flagged for the Math fallback
-  b.f64x2(K.LIMIT).simd(F64X2_LT).get(x).f64x2(-K.LIMIT).simd(F64X2_GT).simd(V_AND).simd(V_NOT).get(bad).simd(V_OR).set(bad)
-  // k = floor(x * 2/pi + 0.5); r = x - k*HI - k*MID - k*LO (left to right, as in JS)
-  b.get(x).f64x2(K.TWO_OVER_PI).simd(F64X2_MUL).f64x2(0.5).simd(F64X2_ADD).simd(F64X2_FLOOR).set(k)
-  b.get(x).get(k).f64x2(K.PIO2_HI).simd(F64X2_MUL).simd(F64X2_SUB)
-  b.get(k).f64x2(K.PIO2_MID).simd(F64X2_MUL).simd(F64X2_SUB)
-  b.get(k).f64x2(K.PIO2_LO).simd(F64X2_MUL).simd(F64X2_SUB).tee(r)
-  b.get(r).simd(F64X2_MUL).set(z)
-  // Horner from the innermost term out: coef + z * (...), the same products and sums as the JS expression
-  const horner = (coefs: readonly number[]) => {
-    b.f64x2(coefs[coefs.length - 1])
-    for (let q = coefs.length - 2; q >= 0; q--) b.get(z).simd(F64X2_MUL).f64x2(coefs[q]).simd(F64X2_ADD)
+  U.forEach((u) => b.get(phi).get(p).op(I32_ADD).memSimd(V_LOAD, 4, 16 * u).set(lanes[u].x))
+  for (const L of lanes) {
+    // out of the cheap reduction's range, or NaN: flagged for the Math fallback
+    b.get(L.x).f64x2(K.LIMIT).simd(F64X2_LT).get(L.x).f64x2(-K.LIMIT).simd(F64X2_GT).simd(V_AND).simd(V_NOT).get(bad).simd(V_OR).set(bad)
   }
-  // s = r + (r*z) * P(z)
-  b.get(r).get(r).get(z).simd(F64X2_MUL)
-  horner(K.SIN)
-  b.simd(F64X2_MUL).simd(F64X2_ADD).set(s)
-  // c = 1 + z * Q(z)
-  b.f64x2(1).get(z)
-  horner(K.COS)
-  b.simd(F64X2_MUL).simd(F64X2_ADD).set(c)
-  // the low bits of k + 1.5*2^52 are k's two's complement bits: bit 0 swaps sin and cos,
-  // bit 0 xor bit 1 negates cos, bit 1 negates sin (the quadrant switch of sincos.ts)
-  b.get(k).f64x2(6755399441055744).simd(F64X2_ADD).set(kb)
-  b.get(kb).i32(63).simd(I64X2_SHL).i32(63).simd(I64X2_SHR_S).set(sw)
-  b.get(s).get(c).get(sw).simd(V_BITSELECT)
-  b.get(kb).get(kb).i32(1).simd(I64X2_SHL).simd(V_XOR).i32(62).simd(I64X2_SHL).i64x2(SIGN).simd(V_AND).simd(V_XOR).set(vc)
-  b.get(c).get(s).get(sw).simd(V_BITSELECT)
-  b.get(kb).i32(62).simd(I64X2_SHL).i64x2(SIGN).simd(V_AND).simd(V_XOR).set(vs)
-  b.get(cs).get(p).op(I32_ADD).get(vc).memSimd(V_STORE, 4)
-  b.get(sn).get(p).op(I32_ADD).get(vs).memSimd(V_STORE, 4)
+  // k = floor(x * 2/pi + 0.5); r = x - k*HI - k*MID - k*LO (left to right, as in JS); z = r*r
+  for (const L of lanes) b.get(L.x).f64x2(K.TWO_OVER_PI).simd(F64X2_MUL).f64x2(0.5).simd(F64X2_ADD).simd(F64X2_FLOOR).set(L.k)
+  for (const L of lanes) {
+    b.get(L.x).get(L.k).f64x2(K.PIO2_HI).simd(F64X2_MUL).simd(F64X2_SUB)
+    b.get(L.k).f64x2(K.PIO2_MID).simd(F64X2_MUL).simd(F64X2_SUB)
+    b.get(L.k).f64x2(K.PIO2_LO).simd(F64X2_MUL).simd(F64X2_SUB).tee(L.r)
+    b.get(L.r).simd(F64X2_MUL).set(L.z)
+  }
+  // Horner from the innermost term out, t = coef + z * t: the same products and sums as the JS
+  // expression (IEEE addition and multiplication commute exactly); the chains run interleaved
+  const S = K.SIN, C = K.COS
+  for (const L of lanes) { b.f64x2(S[S.length - 1]).set(L.ts); b.f64x2(C[C.length - 1]).set(L.tc) }
+  for (let q = 0; q < C.length - 1; q++) {
+    for (const L of lanes) {
+      const qs = S.length - 2 - q, qc = C.length - 2 - q
+      if (qs >= 0) b.get(L.ts).get(L.z).simd(F64X2_MUL).f64x2(S[qs]).simd(F64X2_ADD).set(L.ts)
+      b.get(L.tc).get(L.z).simd(F64X2_MUL).f64x2(C[qc]).simd(F64X2_ADD).set(L.tc)
+    }
+  }
+  for (const L of lanes) {
+    // s = r + (r*z) * P(z); c = 1 + z * Q(z)
+    b.get(L.r).get(L.r).get(L.z).simd(F64X2_MUL).get(L.ts).simd(F64X2_MUL).simd(F64X2_ADD).set(L.s)
+    b.f64x2(1).get(L.z).get(L.tc).simd(F64X2_MUL).simd(F64X2_ADD).set(L.c)
+  }
+  for (const L of lanes) {
+    // the low bits of k + 1.5*2^52 are k's two's complement bits: bit 0 swaps sin and cos,
+    // bit 0 xor bit 1 negates cos, bit 1 negates sin (the quadrant switch of sincos.ts)
+    b.get(L.k).f64x2(6755399441055744).simd(F64X2_ADD).set(L.kb)
+    b.get(L.kb).i32(63).simd(I64X2_SHL).i32(63).simd(I64X2_SHR_S).set(L.sw)
+    b.get(L.s).get(L.c).get(L.sw).simd(V_BITSELECT)
+    b.get(L.kb).get(L.kb).i32(1).simd(I64X2_SHL).simd(V_XOR).i32(62).simd(I64X2_SHL).i64x2(SIGN).simd(V_AND).simd(V_XOR).set(L.vc)
+    b.get(L.c).get(L.s).get(L.sw).simd(V_BITSELECT)
+    b.get(L.kb).i32(62).simd(I64X2_SHL).i64x2(SIGN).simd(V_AND).simd(V_XOR).set(L.vs)
+  }
+  U.forEach((u) => {
+    b.get(cs).get(p).op(I32_ADD).get(lanes[u].vc).memSimd(V_STORE, 4, 16 * u)
+    b.get(sn).get(p).op(I32_ADD).get(lanes[u].vs).memSimd(V_STORE, 4, 16 * u)
+  })
   b.get(mode).i32(1).op(I32_EQ).if()
-  b.get(out).get(p).op(I32_ADD)
-  b.get(hx).get(p).op(I32_ADD).memSimd(V_LOAD, 4).get(vs).simd(F64X2_MUL)
-  b.get(hy).get(p).op(I32_ADD).memSimd(V_LOAD, 4).get(vc).simd(F64X2_MUL)
-  b.simd(F64X2_SUB).memSimd(V_STORE, 4)
+  U.forEach((u) => {
+    b.get(out).get(p).op(I32_ADD)
+    b.get(hx).get(p).op(I32_ADD).memSimd(V_LOAD, 4, 16 * u).get(lanes[u].vs).simd(F64X2_MUL)
+    b.get(hy).get(p).op(I32_ADD).memSimd(V_LOAD, 4, 16 * u).get(lanes[u].vc).simd(F64X2_MUL)
+    b.simd(F64X2_SUB).memSimd(V_STORE, 4, 16 * u)
+  })
   b.else()
   b.get(mode).i32(2).op(I32_EQ).if()
-  b.get(out).get(p).op(I32_ADD).i64x2(0n).memSimd(V_STORE, 4)
+  U.forEach((u) => b.get(out).get(p).op(I32_ADD).i64x2(0n).memSimd(V_STORE, 4, 16 * u))
   b.end()
   b.end()
-  b.get(p).i32(16).op(I32_ADD).set(p)
+  b.get(p).i32(16 * UNROLL).op(I32_ADD).set(p)
   b.br(0)
   b.end().end()
   b.get(bad).simd(V_ANY_TRUE)
@@ -149,8 +170,8 @@ export class XyWasmKernel {
   private readonly pairBytes: number
 
   private constructor(mod: WebAssembly.Module, readonly n: number, readonly m: number) {
-    // every node array is padded to an even length, 16-byte aligned, so the SIMD pass may run one lane past n
-    const nodeBytes = 16 * Math.ceil(n / 2), edgeF = 8 * m, edgeU = 16 * Math.ceil(m / 4)
+    // every node array is padded to a multiple of NODE_PAD, 16-byte aligned, so the SIMD pass may run past n
+    const nodeBytes = 8 * NODE_PAD * Math.ceil(n / NODE_PAD), edgeF = 8 * m, edgeU = 16 * Math.ceil(m / 4)
     const at = { phi: 0, cs: 0, sn: 0, hx: 0, hy: 0, out: 0, w: 0, ei: 0, ej: 0 }
     let top = 0
     for (const key of ['phi', 'cs', 'sn', 'hx', 'hy', 'out'] as const) { at[key] = top; top += nodeBytes }
