@@ -18,7 +18,8 @@ const V_LOAD = 0x00, V_STORE = 0x0b
 const V_NOT = 0x4d, V_AND = 0x4e, V_OR = 0x50, V_XOR = 0x51, V_BITSELECT = 0x52, V_ANY_TRUE = 0x53
 const F64X2_LT = 0x49, F64X2_GT = 0x4a, F64X2_FLOOR = 0x75
 const I64X2_SHL = 0xcb, I64X2_SHR_S = 0xcc
-const F64X2_ADD = 0xf0, F64X2_SUB = 0xf1, F64X2_MUL = 0xf2
+const F64X2_ADD = 0xf0, F64X2_SUB = 0xf1, F64X2_MUL = 0xf2, F64X2_ABS = 0xec, F64X2_NEG = 0xed, F64X2_PMAX = 0xf7
+const F64X2_EXTRACT = 0x21, F64_MAX = 0xa5, RETURN = 0x0f
 
 /** Pairs of nodes per trig iteration: independent chains interleaved, since one Horner chain is latency-bound. */
 const UNROLL = 2
@@ -132,13 +133,58 @@ function edgesBody(): Body {
   return b
 }
 
+/**
+ * finish(g, ext, mask, bytes, hasExt) -> f64: turns the gradient g into the force XySystem.force returns,
+ * in place: -g (+ ext when hasExt) on free nodes, 0 on clamped ones (mask lanes all ones on free nodes),
+ * and the largest |force|. pmax skips NaN as the JS loop's `if (a > mx)` does.
+ */
+function finishBody(): Body {
+  const b = new Body([I32, I32, I32, I32, I32], [F64])
+  const [g, ext, mask, bytes, hasExt] = [0, 1, 2, 3, 4]
+  const p = b.local(I32), v = b.local(V128), mx = b.local(V128)
+  b.i64x2(0n).set(mx).i32(0).set(p)
+  b.block().loop()
+  b.get(p).get(bytes).op(I32_GE_U).brIf(1)
+  b.get(g).get(p).op(I32_ADD).memSimd(V_LOAD, 4).simd(F64X2_NEG).set(v)
+  b.get(hasExt).if().get(v).get(ext).get(p).op(I32_ADD).memSimd(V_LOAD, 4).simd(F64X2_ADD).set(v).end()
+  b.get(v).get(mask).get(p).op(I32_ADD).memSimd(V_LOAD, 4).simd(V_AND).set(v)
+  b.get(g).get(p).op(I32_ADD).get(v).memSimd(V_STORE, 4)
+  b.get(mx).get(v).simd(F64X2_ABS).simd(F64X2_PMAX).set(mx)
+  b.get(p).i32(16).op(I32_ADD).set(p)
+  b.br(0)
+  b.end().end()
+  b.get(mx).simd(F64X2_EXTRACT, 0).get(mx).simd(F64X2_EXTRACT, 1).op(F64_MAX)
+  return b
+}
+
+/**
+ * force(phi, cs, sn, hx, hy, out, bytes, mode, w, ei, ej, m, ext, mask, hasExt) -> f64: sincos, edges and
+ * finish in one call (a call from JS costs more than the whole kernel on a 5x5 lattice). Returns -1
+ * without running the edges when a phase needs the Math fallback.
+ */
+function forceBody(): Body {
+  const b = new Body([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32], [F64])
+  const [phi, cs, sn, hx, hy, out, bytes, mode, w, ei, ej, m, ext, mask, hasExt] = [...Array(15).keys()]
+  for (const a of [phi, cs, sn, hx, hy, out, bytes, mode]) b.get(a)
+  b.call(0).if().f64(-1).op(RETURN).end()
+  for (const a of [cs, sn, w, ei, ej, out, m]) b.get(a)
+  b.call(1)
+  for (const a of [out, ext, mask, bytes, hasExt]) b.get(a)
+  b.call(2)
+  return b
+}
+
 let compiled: WebAssembly.Module | null | undefined
 
 /** The compiled kernel module, or null where this engine has no WebAssembly SIMD. */
 function kernelModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
     try {
-      compiled = new WebAssembly.Module(wasmModule([], [{ name: 'sincos', body: sincosBody() }, { name: 'edges', body: edgesBody() }]))
+      // function indices 0..3 in this order (forceBody calls the first three by index)
+      compiled = new WebAssembly.Module(wasmModule([], [
+        { name: 'sincos', body: sincosBody() }, { name: 'edges', body: edgesBody() },
+        { name: 'finish', body: finishBody() }, { name: 'force', body: forceBody() },
+      ]))
     } catch {
       compiled = null
     }
@@ -149,6 +195,9 @@ function kernelModule(): WebAssembly.Module | null {
 interface Exports {
   sincos(phi: number, cs: number, sn: number, hx: number, hy: number, out: number, bytes: number, mode: number): number
   edges(cs: number, sn: number, w: number, ei: number, ej: number, out: number, m: number): void
+  finish(g: number, ext: number, mask: number, bytes: number, hasExt: number): number
+  force(phi: number, cs: number, sn: number, hx: number, hy: number, out: number, bytes: number, mode: number,
+    w: number, ei: number, ej: number, m: number, ext: number, mask: number, hasExt: number): number
 }
 
 /**
@@ -165,16 +214,19 @@ export class XyWasmKernel {
   readonly sn: Float64Array
   private readonly phi: Float64Array
   private readonly out: Float64Array
-  private readonly at: { phi: number; cs: number; sn: number; hx: number; hy: number; out: number; w: number; ei: number; ej: number }
+  private readonly ext: Float64Array
+  /** all ones on free nodes, zero on clamped ones (set by setClamped) */
+  private readonly mask: BigInt64Array
+  private readonly at: { phi: number; cs: number; sn: number; hx: number; hy: number; out: number; ext: number; mask: number; w: number; ei: number; ej: number }
   private readonly fn: Exports
   private readonly pairBytes: number
 
   private constructor(mod: WebAssembly.Module, readonly n: number, readonly m: number) {
     // every node array is padded to a multiple of NODE_PAD, 16-byte aligned, so the SIMD pass may run past n
     const nodeBytes = 8 * NODE_PAD * Math.ceil(n / NODE_PAD), edgeF = 8 * m, edgeU = 16 * Math.ceil(m / 4)
-    const at = { phi: 0, cs: 0, sn: 0, hx: 0, hy: 0, out: 0, w: 0, ei: 0, ej: 0 }
+    const at = { phi: 0, cs: 0, sn: 0, hx: 0, hy: 0, out: 0, ext: 0, mask: 0, w: 0, ei: 0, ej: 0 }
     let top = 0
-    for (const key of ['phi', 'cs', 'sn', 'hx', 'hy', 'out'] as const) { at[key] = top; top += nodeBytes }
+    for (const key of ['phi', 'cs', 'sn', 'hx', 'hy', 'out', 'ext', 'mask'] as const) { at[key] = top; top += nodeBytes }
     at.w = top; top += 16 * Math.ceil(edgeF / 16)
     at.ei = top; top += edgeU
     at.ej = top; top += edgeU
@@ -185,6 +237,8 @@ export class XyWasmKernel {
     this.at = at
     this.phi = new Float64Array(buf, at.phi, n)
     this.out = new Float64Array(buf, at.out, n)
+    this.ext = new Float64Array(buf, at.ext, n)
+    this.mask = new BigInt64Array(buf, at.mask, n).fill(-1n)
     this.cs = new Float64Array(buf, at.cs, n)
     this.sn = new Float64Array(buf, at.sn, n)
     this.hx = new Float64Array(buf, at.hx, n)
@@ -216,6 +270,34 @@ export class XyWasmKernel {
     this.fn.edges(a.cs, a.sn, a.w, a.ei, a.ej, a.out, this.m)
     if (out.length === this.n) out.set(this.out)
     else for (let i = 0; i < this.n; i++) out[i] = this.out[i]
+  }
+
+  /** Marks the clamped nodes (nonzero entries), whose force force() reports as 0. */
+  setClamped(clamped: Uint8Array): void {
+    for (let i = 0; i < this.n; i++) this.mask[i] = clamped[i] ? 0n : -1n
+  }
+
+  /**
+   * XySystem.force without a cost nudge, in one call: f = -dE/dphi (+ ext[extOff ..] when ext is given)
+   * on free nodes, 0 on clamped ones; returns max |f| (NaN forces are skipped, as in the JS loop).
+   */
+  force(phi: Float64Array, off: number, f: Float64Array, hasBias: boolean, ext: Float64Array | null, extOff: number): number {
+    this.load(phi, off)
+    const a = this.at, n = this.n
+    if (ext !== null) {
+      if (extOff === 0 && ext.length === n) this.ext.set(ext)
+      else for (let i = 0; i < n; i++) this.ext[i] = ext[extOff + i]
+    }
+    const hasExt = ext !== null ? 1 : 0
+    let mx = this.fn.force(a.phi, a.cs, a.sn, a.hx, a.hy, a.out, this.pairBytes, hasBias ? 1 : 2, a.w, a.ei, a.ej, this.m, a.ext, a.mask, hasExt)
+    if (mx < 0) {
+      this.fixRange(hasBias)
+      this.fn.edges(a.cs, a.sn, a.w, a.ei, a.ej, a.out, this.m)
+      mx = this.fn.finish(a.out, a.ext, a.mask, this.pairBytes, hasExt)
+    }
+    if (f.length === n) f.set(this.out)
+    else for (let i = 0; i < n; i++) f[i] = this.out[i]
+    return mx
   }
 
   private load(phi: Float64Array, off: number): void {

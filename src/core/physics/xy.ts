@@ -57,6 +57,7 @@ export function compileXy(net: Network, kernelKind: XyKernelKind = 'auto'): XyNe
     cs: kernel?.cs ?? new Float64Array(n), sn: kernel?.sn ?? new Float64Array(n),
     blocks: findDenseBlocks({ m, ei, ej }, WALK_MIN_EDGES), kernel,
   }
+  kernel?.setClamped(clamped)
   refreshBias(x)
   return x
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { compileXy, refreshBias, xyEdgeObservable, xyEnergy, xyEnergyGrad, type XyNet } from '../../../src/core/physics/xy.ts'
+import { XySystem } from '../../../src/core/physics/xy-system.ts'
 import { sleb, uleb } from '../../../src/core/wasm/emit.ts'
 import { Rng } from '../../../src/core/rng/rng.ts'
 import { buildNetwork, parseBuilderString } from '../../../src/core/topology/index.ts'
@@ -86,6 +87,44 @@ describe('XY WebAssembly SIMD kernel', () => {
     xyEnergyGrad(js, phi, js.n, fb)
     sameBits(fa, fb, 'force')
     assert.equal(fa[js.n], 5)
+  })
+})
+
+describe('XySystem.force through the fused wasm call', () => {
+  // free phase, frozen torque (ext at an offset), the cost nudge (JS path) and a slipping output
+  const g = build('lattice:5x5:in=1,1;1,3:out=3,2:bias=random'), wasm = new XySystem(compileXy(g)), js = new XySystem(compileXy(g, 'js'))
+  const n = g.nodes, rng = new Rng(11)
+  const ext = Float64Array.from({ length: 3 * n }, () => rng.uniform(-0.5, 0.5))
+  const tau = Float64Array.of(0.3)
+  const cases: [string, (s: XySystem) => void][] = [
+    ['free phase', (s) => s.setFree()],
+    ['frozen torque at an offset', (s) => { s.setFree(); s.ext = ext; s.extOff = n }],
+    ['cost nudge', (s) => { s.setFree(); s.beta = 0.5; s.tau = tau; s.tauOff = 0 }],
+  ]
+  for (const [name, setup] of cases) {
+    it(`gives the JS forces and max |force| bit for bit: ${name}`, () => {
+      setup(wasm); setup(js)
+      const phi = phases(n, 4, 12)
+      const x = new Float64Array(n), fa = new Float64Array(n), fb = new Float64Array(n)
+      for (let s = 0; s < 4; s++) {
+        x.set(phi.subarray(s * n, s * n + n))
+        x[g.outputs[0]] = 0.1 * s // keep the output off the nudge's singularity
+        wasm.markSlipReference(x); js.markSlipReference(x)
+        const ra = wasm.force(x, fa), rb = js.force(x, fb)
+        assert.ok(Object.is(ra, rb), `max |force| ${ra} vs ${rb}`)
+        sameBits(fa, fb, 'force')
+        for (const i of g.inputs) assert.equal(fa[i], 0, 'a clamped node feels no force')
+      }
+    })
+  }
+
+  it('reports a slipping output as Infinity, as the JS path does', () => {
+    for (const s of [wasm, js]) { s.setFree(); s.ext = ext; s.extOff = 0 }
+    const x = phases(n, 1, 13).map((v) => v % 1)
+    wasm.markSlipReference(x); js.markSlipReference(x)
+    x[g.outputs[0]] += 4
+    assert.equal(wasm.force(x, new Float64Array(n)), Infinity)
+    assert.equal(js.force(x, new Float64Array(n)), Infinity)
   })
 })
 
