@@ -21,6 +21,14 @@ const I64X2_SHL = 0xcb, I64X2_SHR_S = 0xcc
 const F64X2_ADD = 0xf0, F64X2_SUB = 0xf1, F64X2_MUL = 0xf2, F64X2_ABS = 0xec, F64X2_NEG = 0xed, F64X2_PMAX = 0xf7
 const F64X2_EXTRACT = 0x21, F64_MAX = 0xa5, RETURN = 0x0f
 
+const SIGN = -(2n ** 63n)
+/** Constants of the trig pass, each splatted into a 16-byte slot at address 16 * index of every kernel memory. */
+const CONST_TABLE: readonly (number | bigint)[] = [
+  SINCOS_CONSTANTS.LIMIT, -SINCOS_CONSTANTS.LIMIT, SINCOS_CONSTANTS.TWO_OVER_PI, 0.5,
+  SINCOS_CONSTANTS.PIO2_HI, SINCOS_CONSTANTS.PIO2_MID, SINCOS_CONSTANTS.PIO2_LO,
+  ...SINCOS_CONSTANTS.SIN, ...SINCOS_CONSTANTS.COS, 1, 6755399441055744, SIGN,
+]
+
 /** Pairs of nodes per trig iteration: independent chains interleaved, since one Horner chain is latency-bound. */
 const UNROLL = 2
 /** Node arrays are padded to this many nodes, so the unrolled trig pass may run past n. */
@@ -42,48 +50,55 @@ function sincosBody(): Body {
     x: b.local(V128), k: b.local(V128), r: b.local(V128), z: b.local(V128), ts: b.local(V128), tc: b.local(V128),
     s: b.local(V128), c: b.local(V128), kb: b.local(V128), sw: b.local(V128), vc: b.local(V128), vs: b.local(V128),
   }))
-  const SIGN = -(2n ** 63n)
+  // the constants are loaded from a table at the bottom of memory (CONST_TABLE): TurboFan turns a
+  // v128.const into three instructions at every use, which made one iteration longer than the
+  // out-of-order window and serialised the iterations
+  const at = (v: number | bigint) => {
+    const k = CONST_TABLE.findIndex((c) => Object.is(c, v))
+    if (k < 0) throw new RangeError(`constant ${v} is not in the table`)
+    return 16 * k
+  }
   b.i64x2(0n).set(bad).i32(0).set(p)
   b.block().loop()
   b.get(p).get(bytes).op(I32_GE_U).brIf(1)
   U.forEach((u) => b.get(phi).get(p).op(I32_ADD).memSimd(V_LOAD, 4, 16 * u).set(lanes[u].x))
   for (const L of lanes) {
     // out of the cheap reduction's range, or NaN: flagged for the Math fallback
-    b.get(L.x).f64x2(K.LIMIT).simd(F64X2_LT).get(L.x).f64x2(-K.LIMIT).simd(F64X2_GT).simd(V_AND).simd(V_NOT).get(bad).simd(V_OR).set(bad)
+    b.get(L.x).v128At(at(K.LIMIT)).simd(F64X2_LT).get(L.x).v128At(at(-K.LIMIT)).simd(F64X2_GT).simd(V_AND).simd(V_NOT).get(bad).simd(V_OR).set(bad)
   }
   // k = floor(x * 2/pi + 0.5); r = x - k*HI - k*MID - k*LO (left to right, as in JS); z = r*r
-  for (const L of lanes) b.get(L.x).f64x2(K.TWO_OVER_PI).simd(F64X2_MUL).f64x2(0.5).simd(F64X2_ADD).simd(F64X2_FLOOR).set(L.k)
+  for (const L of lanes) b.get(L.x).v128At(at(K.TWO_OVER_PI)).simd(F64X2_MUL).v128At(at(0.5)).simd(F64X2_ADD).simd(F64X2_FLOOR).set(L.k)
   for (const L of lanes) {
-    b.get(L.x).get(L.k).f64x2(K.PIO2_HI).simd(F64X2_MUL).simd(F64X2_SUB)
-    b.get(L.k).f64x2(K.PIO2_MID).simd(F64X2_MUL).simd(F64X2_SUB)
-    b.get(L.k).f64x2(K.PIO2_LO).simd(F64X2_MUL).simd(F64X2_SUB).tee(L.r)
+    b.get(L.x).get(L.k).v128At(at(K.PIO2_HI)).simd(F64X2_MUL).simd(F64X2_SUB)
+    b.get(L.k).v128At(at(K.PIO2_MID)).simd(F64X2_MUL).simd(F64X2_SUB)
+    b.get(L.k).v128At(at(K.PIO2_LO)).simd(F64X2_MUL).simd(F64X2_SUB).tee(L.r)
     b.get(L.r).simd(F64X2_MUL).set(L.z)
   }
   // Horner from the innermost term out, t = coef + z * t: the same products and sums as the JS
   // expression (IEEE addition and multiplication commute exactly); the chains run interleaved
   const S = K.SIN, C = K.COS
-  for (const L of lanes) { b.f64x2(S[S.length - 1]).set(L.ts); b.f64x2(C[C.length - 1]).set(L.tc) }
+  for (const L of lanes) { b.v128At(at(S[S.length - 1])).set(L.ts); b.v128At(at(C[C.length - 1])).set(L.tc) }
   for (let q = 0; q < C.length - 1; q++) {
     for (const L of lanes) {
       const qs = S.length - 2 - q, qc = C.length - 2 - q
-      if (qs >= 0) b.get(L.ts).get(L.z).simd(F64X2_MUL).f64x2(S[qs]).simd(F64X2_ADD).set(L.ts)
-      b.get(L.tc).get(L.z).simd(F64X2_MUL).f64x2(C[qc]).simd(F64X2_ADD).set(L.tc)
+      if (qs >= 0) b.get(L.ts).get(L.z).simd(F64X2_MUL).v128At(at(S[qs])).simd(F64X2_ADD).set(L.ts)
+      b.get(L.tc).get(L.z).simd(F64X2_MUL).v128At(at(C[qc])).simd(F64X2_ADD).set(L.tc)
     }
   }
   for (const L of lanes) {
     // s = r + (r*z) * P(z); c = 1 + z * Q(z)
     b.get(L.r).get(L.r).get(L.z).simd(F64X2_MUL).get(L.ts).simd(F64X2_MUL).simd(F64X2_ADD).set(L.s)
-    b.f64x2(1).get(L.z).get(L.tc).simd(F64X2_MUL).simd(F64X2_ADD).set(L.c)
+    b.v128At(at(1)).get(L.z).get(L.tc).simd(F64X2_MUL).simd(F64X2_ADD).set(L.c)
   }
   for (const L of lanes) {
     // the low bits of k + 1.5*2^52 are k's two's complement bits: bit 0 swaps sin and cos,
     // bit 0 xor bit 1 negates cos, bit 1 negates sin (the quadrant switch of sincos.ts)
-    b.get(L.k).f64x2(6755399441055744).simd(F64X2_ADD).set(L.kb)
+    b.get(L.k).v128At(at(6755399441055744)).simd(F64X2_ADD).set(L.kb)
     b.get(L.kb).i32(63).simd(I64X2_SHL).i32(63).simd(I64X2_SHR_S).set(L.sw)
     b.get(L.s).get(L.c).get(L.sw).simd(V_BITSELECT)
-    b.get(L.kb).get(L.kb).i32(1).simd(I64X2_SHL).simd(V_XOR).i32(62).simd(I64X2_SHL).i64x2(SIGN).simd(V_AND).simd(V_XOR).set(L.vc)
+    b.get(L.kb).get(L.kb).i32(1).simd(I64X2_SHL).simd(V_XOR).i32(62).simd(I64X2_SHL).v128At(at(SIGN)).simd(V_AND).simd(V_XOR).set(L.vc)
     b.get(L.c).get(L.s).get(L.sw).simd(V_BITSELECT)
-    b.get(L.kb).i32(62).simd(I64X2_SHL).i64x2(SIGN).simd(V_AND).simd(V_XOR).set(L.vs)
+    b.get(L.kb).i32(62).simd(I64X2_SHL).v128At(at(SIGN)).simd(V_AND).simd(V_XOR).set(L.vs)
   }
   U.forEach((u) => {
     b.get(cs).get(p).op(I32_ADD).get(lanes[u].vc).memSimd(V_STORE, 4, 16 * u)
@@ -225,7 +240,7 @@ export class XyWasmKernel {
     // every node array is padded to a multiple of NODE_PAD, 16-byte aligned, so the SIMD pass may run past n
     const nodeBytes = 8 * NODE_PAD * Math.ceil(n / NODE_PAD), edgeF = 8 * m, edgeU = 16 * Math.ceil(m / 4)
     const at = { phi: 0, cs: 0, sn: 0, hx: 0, hy: 0, out: 0, ext: 0, mask: 0, w: 0, ei: 0, ej: 0 }
-    let top = 0
+    let top = 16 * CONST_TABLE.length
     for (const key of ['phi', 'cs', 'sn', 'hx', 'hy', 'out', 'ext', 'mask'] as const) { at[key] = top; top += nodeBytes }
     at.w = top; top += 16 * Math.ceil(edgeF / 16)
     at.ei = top; top += edgeU
@@ -234,6 +249,10 @@ export class XyWasmKernel {
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages })
     this.fn = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as Exports
     const buf = memory.buffer
+    CONST_TABLE.forEach((c, k) => {
+      if (typeof c === 'bigint') new BigInt64Array(buf, 16 * k, 2).fill(c)
+      else new Float64Array(buf, 16 * k, 2).fill(c)
+    })
     this.at = at
     this.phi = new Float64Array(buf, at.phi, n)
     this.out = new Float64Array(buf, at.out, n)

@@ -63,6 +63,9 @@ export class Body {
   mem(code: number, align: number, offset = 0): this { return this.op(code, ...uleb(align), ...uleb(offset)) }
   memSimd(code: number, align: number, offset = 0): this { return this.simd(code, ...uleb(align), ...uleb(offset)) }
 
+  /** v128.load from a fixed address (a constant table in memory). */
+  v128At(addr: number): this { return this.i32(addr).memSimd(0x00, 4) }
+
   /** block/loop/if with no result. */
   block(): this { return this.op(0x02, 0x40) }
   loop(): this { return this.op(0x03, 0x40) }
