@@ -4,7 +4,8 @@
 // loops (and over the same math in scalar C at -O2): two nodes per instruction in the trig pass, the
 // quadrant picked by bit masks instead of a 4-way branch that random phases mispredict, and memory
 // accesses without per-access bounds checks. Each compiled network owns a small fixed-size memory that
-// holds its arrays, so the JS side reads and writes the same numbers with no copies.
+// holds its arrays, so the JS side reads and writes the couplings and bias with no copies (only the
+// phase vector goes in and the forces come out, one TypedArray.set each).
 import { Body, F64, I32, V128, wasmModule } from '../wasm/emit.ts'
 import { SINCOS_CONSTANTS } from './sincos.ts'
 
@@ -246,6 +247,7 @@ export class XyWasmKernel {
     at.ei = top; top += edgeU
     at.ej = top; top += edgeU
     const pages = Math.max(1, Math.ceil(top / PAGE))
+    if (pages > 65536) throw new RangeError('network too large for a 32-bit wasm memory')
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages })
     this.fn = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as Exports
     const buf = memory.buffer
@@ -271,7 +273,14 @@ export class XyWasmKernel {
   /** A kernel for n nodes and m edges, or null where WebAssembly SIMD is not available. */
   static create(n: number, m: number): XyWasmKernel | null {
     const mod = kernelModule()
-    return mod ? new XyWasmKernel(mod, n, m) : null
+    if (!mod) return null
+    try {
+      return new XyWasmKernel(mod, n, m)
+    } catch (e) {
+      // beyond a 32-bit memory, or the engine refused the allocation: the JS loops do the same work
+      if (e instanceof RangeError) return null
+      throw e
+    }
   }
 
   /** cs, sn = cos, sin of phi[off .. off+n) (rad), bit for bit as sinCosInto. */
