@@ -21,6 +21,13 @@ const S13 = 1 / 6227020800, S15 = -1 / 1307674368000, S17 = 1 / 355687428096000
 const C2 = -1 / 2, C4 = 1 / 24, C6 = -1 / 720, C8 = 1 / 40320, C10 = -1 / 3628800
 const C12 = 1 / 479001600, C14 = -1 / 87178291200, C16 = 1 / 20922789888000, C18 = -1 / 6402373705728000
 
+/** The reduction constants and polynomial coefficients (lowest order first), for kernels that restate this pass. */
+export const SINCOS_CONSTANTS = {
+  LIMIT, TWO_OVER_PI, PIO2_HI, PIO2_MID, PIO2_LO,
+  SIN: [S3, S5, S7, S9, S11, S13, S15, S17],
+  COS: [C2, C4, C6, C8, C10, C12, C14, C16, C18],
+} as const
+
 /** cs[i] = cos(phi[off+i]), sn[i] = sin(phi[off+i]) for i < n (phases in rad). */
 export function sinCosInto(phi: Float64Array, off: number, n: number, cs: Float64Array, sn: Float64Array): void {
   for (let i = 0; i < n; i++) {

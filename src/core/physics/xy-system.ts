@@ -53,6 +53,11 @@ export class XySystem implements RelaxSystem {
 
   force(x: Float64Array, f: Float64Array): number {
     const net = this.net
+    if (net.kernel && !(this.beta !== 0 && this.tau) && !this.slipping(x)) {
+      // the whole evaluation in one call into the wasm kernel, bit for bit the loop below
+      const mx = net.kernel.force(x, 0, f, net.hasBias, this.ext, this.extOff)
+      return mx === mx ? mx : Infinity
+    }
     xyEnergyGrad(net, x, 0, f)
     if (this.beta !== 0 && this.tau) {
       // an output at the antipode of its target sits on the log-cos singularity: no equilibrium there
@@ -75,6 +80,14 @@ export class XySystem implements RelaxSystem {
     }
     // NaN (a nudge at the antipode) must not look settled
     return mx === mx ? mx : Infinity
+  }
+
+  /** True when a frozen-torque relaxation has turned some output by more than pi (see markSlipReference). */
+  private slipping(x: Float64Array): boolean {
+    if (this.ext === null) return false
+    const o = this.net.outputs
+    for (let k = 0; k < o.length; k++) { const d = x[o[k]] - this.slipRef[k]; if (d > Math.PI || d < -Math.PI) return true }
+    return false
   }
 
   energy(x: Float64Array): number {

@@ -5,6 +5,7 @@ import { compileTopology } from '../network/compile.ts'
 import type { HessianSink } from '../solvers/band.ts'
 import { sinCosInto } from './sincos.ts'
 import { findDenseBlocks, WALK_MIN_EDGES, type DenseBlock } from './dense-blocks.ts'
+import { XyWasmKernel } from './xy-wasm.ts'
 
 /** A network compiled to typed arrays; the hot loops read only this. */
 export interface XyNet {
@@ -32,21 +33,31 @@ export interface XyNet {
   readonly sn: Float64Array
   /** dense layer blocks of the edge list in edge order (absent = none): walked without index gathers */
   readonly blocks?: readonly DenseBlock[]
+  /** the WebAssembly SIMD kernel whose memory holds w, ei, ej, hx, hy, cs, sn (absent: JS loops) */
+  readonly kernel?: XyWasmKernel
 }
+
+/** How compileXy builds the force kernel: 'auto' = WebAssembly SIMD where the engine has it, 'js' = JS loops. */
+export type XyKernelKind = 'auto' | 'js'
 
 
 /** Compiles a validated network description into typed arrays. */
-export function compileXy(net: Network): XyNet {
+export function compileXy(net: Network, kernelKind: XyKernelKind = 'auto'): XyNet {
   const n = net.nodes, m = net.edges.length
-  const { ei, ej, clamped } = compileTopology(net)
+  const topo = compileTopology(net), clamped = topo.clamped
   const h = new Float64Array(n), psi = new Float64Array(n)
   if (net.bias) { h.set(net.bias.h); psi.set(net.bias.psi) }
+  const kernel = kernelKind === 'auto' ? XyWasmKernel.create(n, m) ?? undefined : undefined
+  let ei = topo.ei, ej = topo.ej, w: Float64Array = Float64Array.from(net.weights)
+  if (kernel) { kernel.ei.set(ei); kernel.ej.set(ej); kernel.w.set(w); ({ ei, ej, w } = kernel) }
   const x: XyNet = {
-    n, m, ei, ej, w: Float64Array.from(net.weights), h, psi,
+    n, m, ei, ej, w, h, psi,
     inputs: Uint32Array.from(net.inputs), outputs: Uint32Array.from(net.outputs), clamped,
-    hasBias: false, hx: new Float64Array(n), hy: new Float64Array(n), cs: new Float64Array(n), sn: new Float64Array(n),
-    blocks: findDenseBlocks({ m, ei, ej }, WALK_MIN_EDGES),
+    hasBias: false, hx: kernel?.hx ?? new Float64Array(n), hy: kernel?.hy ?? new Float64Array(n),
+    cs: kernel?.cs ?? new Float64Array(n), sn: kernel?.sn ?? new Float64Array(n),
+    blocks: findDenseBlocks({ m, ei, ej }, WALK_MIN_EDGES), kernel,
   }
+  kernel?.setClamped(clamped)
   refreshBias(x)
   return x
 }
@@ -64,7 +75,8 @@ export function refreshBias(net: XyNet): void {
 }
 
 function fillTrig(net: XyNet, phi: Float64Array, off: number): void {
-  sinCosInto(phi, off, net.n, net.cs, net.sn)
+  if (net.kernel) net.kernel.trig(phi, off)
+  else sinCosInto(phi, off, net.n, net.cs, net.sn)
 }
 
 /** Internal energy E = -sum_e W_e cos(phi_i - phi_j) - sum_i h_i cos(phi_i - psi_i) of sample at `off`. */
@@ -99,6 +111,7 @@ export function xyEnergy(net: XyNet, phi: Float64Array, off: number): number {
 
 /** dE/dphi (per rad) on every node, clamped ones included, into out[0..n). */
 export function xyEnergyGrad(net: XyNet, phi: Float64Array, off: number, out: Float64Array): Float64Array {
+  if (net.kernel) { net.kernel.grad(phi, off, out, net.hasBias); return out }
   fillTrig(net, phi, off)
   const { n, m, ei, ej, w, cs, sn } = net
   if (net.hasBias) {
