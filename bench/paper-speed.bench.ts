@@ -1,6 +1,6 @@
 // Paper-scale training speed (issue 12): EqProp training samples/s on the layered 784-500-10 network
-// (the OIM peer's shape), batch 64 of MNIST digits, XY (solvers eliminate and fire-newton) and OIM
-// (fire-newton), one thread and every core, with the
+// (the OIM peer's shape), batch 64 of MNIST digits, XY and OIM (solvers eliminate and fire-newton),
+// one thread and every core, with the
 // TensorFlow.js backend the CLI uses. Side by side, in the same run: the OIM peer's fixed-step method
 // (20 free + 4 nudged Euler steps, no convergence test) restated in numpy (bench/peer/oim_euler.py),
 // when python3 with numpy is present. Our relaxations run to max|force| < 1e-6; the peer's do not
@@ -31,8 +31,7 @@ const perCpu: Record<string, number> = {}
 const MODELS = (process.env.EQP_BENCH_MODELS ?? 'xy,oim').split(',') as ('xy' | 'oim')[]
 for (const model of MODELS) {
   const net = model === 'oim' ? withInputValues(asModel(base, 'oim'), 'unit') : base
-  // 'eliminate' is built for XY only (the OIM simulator refuses it)
-  for (const solver of SOLVERS.filter((s) => model === 'xy' || s !== 'eliminate')) for (const workers of WORKERS) {
+  for (const solver of SOLVERS) for (const workers of WORKERS) {
     if (workers === 1 && workers === availableParallelism() && results[`${model}-${solver}-1`]) continue
     const opts = { solver }
     const sub = workers > 1 ? await ParallelSimSubstrate.create(net, opts, workers) : openSimulator(net, opts)
@@ -59,9 +58,9 @@ for (const model of MODELS) {
   }
 }
 
-/** Best XY eliminate figure over the worker counts, divided by the peer's (undefined when not run). */
-function ratio(r: Record<string, number>, peer: number): number | undefined {
-  const xs = Object.entries(r).filter(([k]) => k.startsWith('xy-eliminate-')).map(([, v]) => v)
+/** Best figure of model + solver over the worker counts, divided by the peer's (undefined when not run). */
+function ratio(r: Record<string, number>, peer: number, prefix = 'xy-eliminate-'): number | undefined {
+  const xs = Object.entries(r).filter(([k]) => k.startsWith(prefix)).map(([, v]) => v)
   return xs.length ? +(Math.max(...xs) / peer).toFixed(3) : undefined
 }
 
@@ -75,6 +74,7 @@ if (py.status === 0) {
     bench: 'train-oim-784-500-10-batch64-peer-method-numpy', samples_per_s: peer.samples_per_s, samples_per_cpu_s: peer.samples_per_cpu_s,
     force_evals_per_sample: peer.force_evals_per_sample, method: '20 free + 4 nudged Euler steps (eps 0.1), unconverged', numpy: peer.numpy,
     ratio_ours_to_peer: +(best / peer.samples_per_s).toFixed(3),
+    ratio_oim_eliminate_to_peer_per_cpu_s: ratio(perCpu, peer.samples_per_cpu_s, 'oim-eliminate-'),
     // the XY eliminate path against the same peer (a different model: XY, not OIM), wall and per CPU second
     ratio_xy_eliminate_to_peer: ratio(results, peer.samples_per_s),
     ratio_xy_eliminate_to_peer_per_cpu_s: ratio(perCpu, peer.samples_per_cpu_s),
