@@ -58,6 +58,27 @@ for (const model of MODELS) {
   }
 }
 
+// The EqProp contrast of one training step (free and nudged phase, batch 64) on the same network: one
+// accumulate per phase against both phases in one pass, where the clamped inputs' side of the 784x500
+// block is shared and one float32 product serves both phases. Same process, alternated 4 times.
+if (!process.env.EQP_BENCH_MODELS || MODELS.includes('xy')) {
+  const { enginePhysics } = await import('../src/engine/physics.ts')
+  const { Rng } = await import('../src/core/rng/rng.ts')
+  const ph = enginePhysics(base, { matmul: denseMatMul() }), n = base.nodes, rng = new Rng(1)
+  const free = Float64Array.from({ length: B * n }, () => rng.uniform(-Math.PI, Math.PI)), nudged = free.slice()
+  for (let b = 0; b < B; b++) for (let i = 784; i < n; i++) nudged[b * n + i] += 0.01
+  const terms = [{ states: free, c: -2 }, { states: nudged, c: 2 }], g = new Float64Array(base.edges.length + 2 * n)
+  const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
+  let sep = 0, one = 0
+  const REPS = 6
+  for (let rep = -1; rep < REPS; rep++) { // rep -1 warms both paths up
+    let t = cpuMs(); for (const x of terms) ph.accumulate(x.states, B, x.c, false, g, null); const a = cpuMs() - t
+    t = cpuMs(); ph.accumulatePhases!(terms, B, false, g, null); const b = cpuMs() - t
+    if (rep >= 0) { sep += a; one += b }
+  }
+  emit({ bench: 'contrast-784-500-10-batch64', ms_cpu_per_step_per_phase_calls: +(sep / REPS).toFixed(1), ms_cpu_per_step_phases_at_once: +(one / REPS).toFixed(1), ratio: +(sep / one).toFixed(2), contrast: denseMatMul().name })
+}
+
 /** Best figure of model + solver over the worker counts, divided by the peer's (undefined when not run). */
 function ratio(r: Record<string, number>, peer: number, prefix = 'xy-eliminate-'): number | undefined {
   const xs = Object.entries(r).filter(([k]) => k.startsWith(prefix)).map(([, v]) => v)
