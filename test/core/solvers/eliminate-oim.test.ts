@@ -4,6 +4,7 @@
 // its reduced Hessian and aligned energy must match the full system's.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { ParallelSimSubstrate } from '../../../drivers/sim/parallel-sim.ts'
 import { SimOimSubstrate } from '../../../drivers/sim/oim.ts'
 import type { Network } from '../../../src/core/network/network.ts'
 import { compileOim, type OimNet } from '../../../src/core/physics/oim.ts'
@@ -173,19 +174,27 @@ describe('eliminate solver on OIM networks', () => {
     }
   })
 
-  it('the OIM simulator relaxes a folded layered network with eliminate (free and nudged phases settle) and refuses it without a split', async () => {
+  it('the OIM simulator relaxes a folded layered network with eliminate (free and nudged phases settle, same bits on 2 threads) and refuses it without a split', async () => {
     const net = layeredOim([16, 24, 4], 7)
-    const sub = new SimOimSubstrate(net, { solver: 'eliminate', kernel: 'dense' })
+    const opts = { solver: 'eliminate' as const, kernel: 'dense' as const }
+    const sub = new SimOimSubstrate(net, opts)
+    const two = await ParallelSimSubstrate.create(net, opts, 2)
     try {
       const B = 5, rng = new Rng(1)
       const inputs = Float64Array.from({ length: B * 16 }, () => rng.uniform(-1, 1))
-      const free = await sub.relax({ batch: B, inputs, phase: 'free', start: { kind: 'random', seed: 11 } })
+      const freeReq = { batch: B, inputs, phase: 'free' as const, start: { kind: 'random' as const, seed: 11 } }
+      const free = await sub.relax(freeReq)
       assert.deepEqual([...free.settled], new Array(B).fill(1))
       const targets = Float64Array.from({ length: B * 4 }, (_, k) => (k % 4 === 0 ? 1 : -1))
-      const nudged = await sub.relax({ batch: B, inputs, phase: 'nudged', start: { kind: 'previous' }, nudge: { kind: 'cost', beta: 0.1, targets, cost: 'log-cos' } })
+      const nudgedReq = { batch: B, inputs, phase: 'nudged' as const, start: { kind: 'previous' as const }, nudge: { kind: 'cost' as const, beta: 0.1, targets, cost: 'log-cos' as const } }
+      const nudged = await sub.relax(nudgedReq)
       assert.deepEqual([...nudged.settled], new Array(B).fill(1))
+      // the same bits on 2 worker threads (each folds and relaxes its own part of the batch)
+      assert.deepEqual([...(await two.relax(freeReq)).states], [...free.states])
+      assert.deepEqual([...(await two.relax(nudgedReq)).states], [...nudged.states])
     } finally {
       await sub.close()
+      await two.close()
     }
     const a2a = { ...buildNetwork({ kind: 'all-to-all', nodes: 6 }, { inputs: 2, outputs: 1 }, 1), model: 'oim' as const }
     assert.throws(() => new SimOimSubstrate(a2a, { solver: 'eliminate' }), (e: unknown) => e instanceof EqpError && /solver: 'eliminate' needs free nodes that split/.test(e.message))
