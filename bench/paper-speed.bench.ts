@@ -1,6 +1,6 @@
 // Paper-scale training speed (issue 12): EqProp training samples/s on the layered 784-500-10 network
-// (the OIM peer's shape), batch 64 of MNIST digits, XY (solvers eliminate and fire-newton) and OIM
-// (fire-newton), one thread and every core, with the
+// (the OIM peer's shape), batch 64 of MNIST digits, XY and OIM (solvers eliminate and fire-newton),
+// one thread and every core, with the
 // TensorFlow.js backend the CLI uses. Side by side, in the same run: the OIM peer's fixed-step method
 // (20 free + 4 nudged Euler steps, no convergence test) restated in numpy (bench/peer/oim_euler.py),
 // when python3 with numpy is present. Our relaxations run to max|force| < 1e-6; the peer's do not
@@ -31,8 +31,7 @@ const perCpu: Record<string, number> = {}
 const MODELS = (process.env.EQP_BENCH_MODELS ?? 'xy,oim').split(',') as ('xy' | 'oim')[]
 for (const model of MODELS) {
   const net = model === 'oim' ? withInputValues(asModel(base, 'oim'), 'unit') : base
-  // 'eliminate' is built for XY only (the OIM simulator refuses it)
-  for (const solver of SOLVERS.filter((s) => model === 'xy' || s !== 'eliminate')) for (const workers of WORKERS) {
+  for (const solver of SOLVERS) for (const workers of WORKERS) {
     if (workers === 1 && workers === availableParallelism() && results[`${model}-${solver}-1`]) continue
     const opts = { solver }
     const sub = workers > 1 ? await ParallelSimSubstrate.create(net, opts, workers) : openSimulator(net, opts)
@@ -59,9 +58,30 @@ for (const model of MODELS) {
   }
 }
 
-/** Best XY eliminate figure over the worker counts, divided by the peer's (undefined when not run). */
-function ratio(r: Record<string, number>, peer: number): number | undefined {
-  const xs = Object.entries(r).filter(([k]) => k.startsWith('xy-eliminate-')).map(([, v]) => v)
+// The EqProp contrast of one training step (free and nudged phase, batch 64) on the same network: one
+// accumulate per phase against both phases in one pass, where the clamped inputs' side of the 784x500
+// block is shared and one float32 product serves both phases. Same process, alternated 4 times.
+if (!process.env.EQP_BENCH_MODELS || MODELS.includes('xy')) {
+  const { enginePhysics } = await import('../src/engine/physics.ts')
+  const { Rng } = await import('../src/core/rng/rng.ts')
+  const ph = enginePhysics(base, { matmul: denseMatMul() }), n = base.nodes, rng = new Rng(1)
+  const free = Float64Array.from({ length: B * n }, () => rng.uniform(-Math.PI, Math.PI)), nudged = free.slice()
+  for (let b = 0; b < B; b++) for (let i = 784; i < n; i++) nudged[b * n + i] += 0.01
+  const terms = [{ states: free, c: -2 }, { states: nudged, c: 2 }], g = new Float64Array(base.edges.length + 2 * n)
+  const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
+  let sep = 0, one = 0
+  const REPS = 6
+  for (let rep = -1; rep < REPS; rep++) { // rep -1 warms both paths up
+    let t = cpuMs(); for (const x of terms) ph.accumulate(x.states, B, x.c, false, g, null); const a = cpuMs() - t
+    t = cpuMs(); ph.accumulatePhases!(terms, B, false, g, null); const b = cpuMs() - t
+    if (rep >= 0) { sep += a; one += b }
+  }
+  emit({ bench: 'contrast-784-500-10-batch64', ms_cpu_per_step_per_phase_calls: +(sep / REPS).toFixed(1), ms_cpu_per_step_phases_at_once: +(one / REPS).toFixed(1), ratio: +(sep / one).toFixed(2), contrast: denseMatMul().name })
+}
+
+/** Best figure of model + solver over the worker counts, divided by the peer's (undefined when not run). */
+function ratio(r: Record<string, number>, peer: number, prefix = 'xy-eliminate-'): number | undefined {
+  const xs = Object.entries(r).filter(([k]) => k.startsWith(prefix)).map(([, v]) => v)
   return xs.length ? +(Math.max(...xs) / peer).toFixed(3) : undefined
 }
 
@@ -75,6 +95,7 @@ if (py.status === 0) {
     bench: 'train-oim-784-500-10-batch64-peer-method-numpy', samples_per_s: peer.samples_per_s, samples_per_cpu_s: peer.samples_per_cpu_s,
     force_evals_per_sample: peer.force_evals_per_sample, method: '20 free + 4 nudged Euler steps (eps 0.1), unconverged', numpy: peer.numpy,
     ratio_ours_to_peer: +(best / peer.samples_per_s).toFixed(3),
+    ratio_oim_eliminate_to_peer_per_cpu_s: ratio(perCpu, peer.samples_per_cpu_s, 'oim-eliminate-'),
     // the XY eliminate path against the same peer (a different model: XY, not OIM), wall and per CPU second
     ratio_xy_eliminate_to_peer: ratio(results, peer.samples_per_s),
     ratio_xy_eliminate_to_peer_per_cpu_s: ratio(perCpu, peer.samples_per_cpu_s),

@@ -4,7 +4,9 @@
 // fitted exponent of time vs N, and the cost of one implicit-flow step by Cholesky and by PCG.
 import { SimXySubstrate } from '../drivers/sim/xy.ts'
 import { loadDataset, type Dataset } from '../src/core/data/index.ts'
-import { compileXy } from '../src/core/physics/xy.ts'
+import { compileOim, type OimNet } from '../src/core/physics/oim.ts'
+import { OimSystem } from '../src/core/physics/oim-system.ts'
+import { compileXy, type XyNet } from '../src/core/physics/xy.ts'
 import { XySystem } from '../src/core/physics/xy-system.ts'
 import { Rng } from '../src/core/rng/rng.ts'
 import { autoSolver, createRelaxWorkspace, DEFAULT_SOLVE, relaxImplicitFlow, relaxWith, type SolverName } from '../src/core/solvers/index.ts'
@@ -75,17 +77,24 @@ function settleOnXor15(): void {
  * The 'eliminate' solver against the gradient flow on small layered nets (inputs clamped, hidden
  * layer eliminated): fraction of random starts that end in rk45's minimum, next to fire-newton's.
  */
-function settleLayeredSmall(): void {
-  for (const sizes of [[4, 8, 3], [6, 10, 2], [8, 16, 4]]) {
-    const net = compileXy(buildNetwork({ kind: 'layered', sizes, weightStd: 0.8, bias: 'random' }, { inputs: sizes[0], outputs: sizes[sizes.length - 1] }, 1))
-    const sys = new XySystem(net)
+function settleLayeredSmall(model: 'xy' | 'oim'): void {
+  for (const sizes of model === 'xy' ? [[4, 8, 3], [6, 10, 2], [8, 16, 4]] : [[4, 8, 3], [6, 10, 2], [8, 20, 4]]) {
+    const desc = buildNetwork({ kind: 'layered', sizes, weightStd: 0.8, bias: 'random' }, { inputs: sizes[0], outputs: sizes[sizes.length - 1] }, 1)
+    // OIM: random h and second-harmonic S in [-0.4, 0.4] on every node (two minima per node are common)
+    const r0 = new Rng(101)
+    const net = model === 'xy' ? compileXy(desc) : compileOim({
+      ...desc, model: 'oim', bias: { h: Array.from({ length: desc.nodes }, () => r0.uniform(-0.5, 0.5)), psi: new Array<number>(desc.nodes).fill(0) },
+      shil: Array.from({ length: desc.nodes }, () => r0.uniform(-0.4, 0.4)),
+    })
+    const sys = model === 'xy' ? new XySystem(net as XyNet) : new OimSystem(net as OimNet)
     const ws = createRelaxWorkspace(net.n, sys.bandwidth)
-    const starts = 40, rng = new Rng(5)
+    const starts = model === 'xy' ? 40 : 20, rng = new Rng(5)
     const polish = { ...DEFAULT_SOLVE, tol: 1e-10 }
     const counts = { rk45: 0, eliminate: 0, 'fire-newton': 0 } as Record<string, number>
     const same = { eliminate: 0, 'fire-newton': 0 } as Record<string, number>
     for (let s = 0; s < starts; s++) {
       const x0 = Float64Array.from({ length: net.n }, () => rng.uniform(-Math.PI, Math.PI))
+      if (model === 'oim') for (const i of net.inputs) x0[i] = rng.uniform(-1, 1) // an OIM input holds a value
       const ref = x0.slice()
       counts.rk45 += relaxWith('rk45', sys, ref, DEFAULT_SOLVE, ws).forceEvals
       relaxWith('fire-newton', sys, ref, polish, ws)
@@ -97,7 +106,7 @@ function settleLayeredSmall(): void {
       }
     }
     emit({
-      bench: `settle-layered-${sizes.join('-')}`, starts, tol: DEFAULT_SOLVE.tol,
+      bench: `settle-layered-${model === 'xy' ? '' : 'oim-'}${sizes.join('-')}`, starts, tol: DEFAULT_SOLVE.tol,
       same_minimum_as_rk45_eliminate: same.eliminate / starts, same_minimum_as_rk45_fire_newton: same['fire-newton'] / starts,
       force_evals_per_relax_rk45: round(counts.rk45 / starts), force_evals_per_relax_eliminate: round(counts.eliminate / starts),
       force_evals_per_relax_fire_newton: round(counts['fire-newton'] / starts),
@@ -172,6 +181,6 @@ function implicitStepCost(): void {
 
 const only = process.env.BENCH_ONLY
 if (!only || only === 'settle') settleOnXor15()
-if (!only || only === 'settle' || only === 'layered') settleLayeredSmall()
+if (!only || only === 'settle' || only === 'layered') { settleLayeredSmall('xy'); settleLayeredSmall('oim') }
 if (!only || only === 'step') implicitStepCost()
 if (!only || only === 'train') await trainStepScaling()

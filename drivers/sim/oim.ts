@@ -132,6 +132,8 @@ export class SimOimSubstrate implements Substrate {
     const fold = this.fold
     if (fold) {
       // the compact system sees the same nudge; a force nudge is gathered per sample into fold.ext
+      // every sample's input field at once, reused by the nudged phase of the same batch
+      fold.plan.foldBatch(req.inputs, B)
       const fs = fold.sys.setFree()
       fs.beta = sys.beta; fs.y = sys.y
       if (sys.ext) { fs.ext = fold.ext; fs.extOff = 0 }
@@ -154,10 +156,10 @@ export class SimOimSubstrate implements Substrate {
       if (performance.now() < deadline) {
         let st
         if (fold) {
-          // inputs -> field on the free nodes, once per sample; relax the free nodes only. Langevin draws
+          // the batch's input fields (foldBatch above) for this sample; relax the free nodes only. Langevin draws
           // noise per free node in node order on both paths, so a noise seed gives the same stream.
           const { plan, sys: fs, xc } = fold
-          plan.setSample(x, 0)
+          plan.useSample(b)
           plan.gather(x, 0, xc)
           fs.yOff = b * nOut
           if (sys.ext) plan.gather(sys.ext, off, fold.ext)

@@ -67,6 +67,6 @@ export function phaseSimOptionsShape(defaultSolver: SolverName) {
  */
 export function checkEliminate(opts: { solver: SolverName; dynamics: string }, sys: RelaxSystem & { eliminationReason?: string }, model: string): void {
   if (opts.solver !== 'eliminate' || opts.dynamics !== 'converged') return
-  if (!sys.elimination) throw new EqpError('EQP_ERR_BAD_INPUT', ['solver', `'eliminate' is built for XY networks; the ${model} model has no closed-form single-node minimiser yet (use auto or fire-newton)`])
+  if (!sys.elimination) throw new EqpError('EQP_ERR_BAD_INPUT', ['solver', `'eliminate' is built for XY and OIM networks; the ${model} model has no closed-form single-node minimiser yet (use auto or fire-newton)`])
   if (!sys.elimination()) throw new EqpError('EQP_ERR_BAD_INPUT', ['solver', `'eliminate' needs free nodes that split into two sides with no coupling inside either: ${sys.eliminationReason ?? 'no split'}`])
 }

@@ -5,7 +5,7 @@
 // physics module its simulator relaxes with.
 import type { Nudge, Params } from '../../drivers/substrate.ts'
 import { predictClass, targetClass } from '../core/data/readout.ts'
-import { accumulateContrast, createContrastScratch, frozenNudgeForce, type ContrastScratch } from '../core/eqprop/contrast.ts'
+import { accumulateContrast, accumulateContrastPhases, createContrastScratch, frozenNudgeForce, type ContrastScratch, type ContrastTerm } from '../core/eqprop/contrast.ts'
 import { contrastBlocks, CosContrast } from '../core/eqprop/cos-contrast.ts'
 import type { DenseMatMul } from '../core/physics/dense-xy.ts'
 import type { ModelName, Network } from '../core/network/network.ts'
@@ -30,6 +30,8 @@ export interface EnginePhysics {
   encodeTargets(y: Float64Array): Float64Array
   /** g += c * sum_b dE/dtheta(states_b) over samples with keep[b] (all when null) */
   accumulate(states: Float64Array, B: number, c: number, withBias: boolean, g: Float64Array, keep: Uint8Array | null): void
+  /** optional: accumulate() of several phases of one batch in one pass (shared matrix products) */
+  accumulatePhases?(terms: readonly ContrastTerm[], B: number, withBias: boolean, g: Float64Array, keep: Uint8Array | null): void
   /** the cost nudge at strength beta toward encoded targets */
   costNudge(beta: number, targets: Float64Array): Nudge
   /** -beta dC/dphi at the free states, held fixed: [B, n] */
@@ -62,6 +64,7 @@ function xyPhysics(network: Network, compute: EngineCompute): EnginePhysics & { 
     encodeInputs: (x) => x,
     encodeTargets: (y) => y,
     accumulate: (states, B, c, withBias, g, keep) => accumulateContrast(net, states, B, c, withBias, g, scratch, keep, compute.matmul ?? null),
+    accumulatePhases: (terms, B, withBias, g, keep) => accumulateContrastPhases(net, terms, B, withBias, g, scratch, keep, compute.matmul ?? null),
     costNudge: (beta, targets) => ({ kind: 'cost', cost: 'log-cos', beta, targets }),
     frozenForce: (free, targets, B, beta) => frozenNudgeForce(net, free, targets, B, beta),
     distance: (s, off, t, to) => xyDistance(net, s, off, t, to),
@@ -116,6 +119,31 @@ function oimPhysics(network: Network, compute: EngineCompute): EnginePhysics & {
         oimNodeObservable(net, states, cos.rows[r] * n, sh, ss)
         for (let i = 0; i < n; i++) g[m + i] += c * sh[i]
         for (let i = 0; i < n; i++) g[m + n + i] += c * ss[i]
+      }
+    },
+    accumulatePhases(terms, B, withBias, g, keep) {
+      const live = terms.filter((t) => t.c !== 0)
+      if (live.length === 0) return
+      let R = 0
+      for (let b = 0; b < B; b++) if (!keep || keep[b]) R++
+      cos.reserve(live.length * Math.max(R, 1))
+      live.forEach((t, p) => {
+        let r = 0
+        for (let b = 0; b < B; b++) {
+          if (keep && !keep[b]) continue
+          const row = p * R + r++
+          oimVectorsInto(net, t.states, b * n, cos.cs.subarray(row * n), cos.sn.subarray(row * n))
+          cos.rows[row] = b
+        }
+      })
+      cos.addPhases(R, live.map((t) => t.c), g, compute.matmul ?? null)
+      if (!withBias) return
+      for (const t of live) {
+        for (let r = 0; r < R; r++) {
+          oimNodeObservable(net, t.states, cos.rows[r] * n, sh, ss)
+          for (let i = 0; i < n; i++) g[m + i] += t.c * sh[i]
+          for (let i = 0; i < n; i++) g[m + n + i] += t.c * ss[i]
+        }
       }
     },
     costNudge: (beta, targets) => ({ kind: 'cost', cost: 'log-cos', beta, targets }),

@@ -266,8 +266,10 @@ export class Trainer {
     let kept = 0, fell = 0
     for (let b = 0; b < B; b++) { kept += used[b]; fell += fallback ? fallback[b] : 0 }
     if (kept > 0) {
-      ph.accumulate(free.states, B, this.plan.freeCoef / kept, bias, g, ok)
-      this.plan.nudges.forEach((nu, k) => ph.accumulate(nudged[k].states, B, nu.coef / kept, bias, g, ok))
+      const terms = [{ states: free.states, c: this.plan.freeCoef / kept }, ...this.plan.nudges.map((nu, k) => ({ states: nudged[k].states, c: nu.coef / kept }))]
+      // in one pass where the model can: the phases share the clamped inputs' side of the dense blocks
+      if (ph.accumulatePhases) ph.accumulatePhases(terms, B, bias, g, ok)
+      else for (const t of terms) ph.accumulate(t.states, B, t.c, bias, g, ok)
       if (fallback && plus && fell > 0) {
         ph.accumulate(free.states, B, -1 / beta / kept, bias, g, fallback)
         ph.accumulate(plus, B, 1 / beta / kept, bias, g, fallback)

@@ -72,8 +72,8 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris|mnist|FILE.csv|UPLOA
                       when the run fits its rule (one-sided, sgd, continuous ranges); host always
                       computes updates on the host (default auto; docs/how-to/on-board-learning.md)
   --solver S          ${SOLVER_NAMES.join(' | ')} (default auto: implicit-flow, or flow-newton on
-                      folded layered nets; eliminate = the fastest on layered nets (hidden layer in
-                      closed form, Newton on the rest); docs/explanation/relaxation-dynamics.md)
+                      folded layered nets; eliminate = the fastest on layered XY and OIM nets (hidden
+                      layer at its single-node minima, Newton on the rest); docs/explanation/relaxation-dynamics.md)
   --tol T             settle when max |force| < T (default 1e-6)
   --dynamics D        converged | reference: relax with --solver until settled (default), or integrate the
                       gradient flow for a fixed time with no convergence test, as the published XY code does

@@ -37,6 +37,43 @@ export function accumulateContrast(net: XyNet, states: Float64Array, B: number, 
   }
 }
 
+/** One phase of a contrast: its equilibria [B, n] and its coefficient. */
+export interface ContrastTerm { readonly states: Float64Array; readonly c: number }
+
+/**
+ * accumulateContrast over several phases of the same batch at once (free and nudged): the same sums,
+ * but a dense block with one side equal in every phase (clamped inputs) costs one matrix product
+ * instead of one per phase (CosContrast.addPhases).
+ */
+export function accumulateContrastPhases(net: XyNet, terms: readonly ContrastTerm[], B: number, withBias: boolean, g: Float64Array, s: ContrastScratch,
+  keep: Uint8Array | null = null, mm: DenseMatMul | null = null): void {
+  const live = terms.filter((t) => t.c !== 0)
+  if (live.length === 0) return
+  const { n, m } = net
+  const cc = s.cos
+  let R = 0
+  for (let b = 0; b < B; b++) if (!keep || keep[b]) R++
+  cc.reserve(live.length * Math.max(R, 1))
+  live.forEach((t, p) => {
+    let r = 0
+    for (let b = 0; b < B; b++) {
+      if (keep && !keep[b]) continue
+      const row = p * R + r++
+      sinCosInto(t.states, b * n, n, cc.cs.subarray(row * n), cc.sn.subarray(row * n))
+      cc.rows[row] = b
+    }
+  })
+  cc.addPhases(R, live.map((t) => t.c), g, mm)
+  if (withBias) {
+    for (const t of live) {
+      for (let r = 0; r < R; r++) {
+        xyBiasObservable(net, t.states, cc.rows[r] * n, s.h, s.psi)
+        for (let i = 0; i < n; i++) { g[m + i] += t.c * s.h[i]; g[m + n + i] += t.c * s.psi[i] }
+      }
+    }
+  }
+}
+
 /** The cost nudge -beta dC/dphi evaluated at the free states and then held fixed: [B, n], zero off the outputs. */
 export function frozenNudgeForce(net: XyNet, free: Float64Array, targets: Float64Array, B: number, beta: number): Float64Array {
   const { n, outputs } = net

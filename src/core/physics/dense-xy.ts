@@ -221,6 +221,9 @@ export class DenseXyPlan {
   private xa = new Float64Array(0)
   private pa = new Float64Array(0)
   private rows = 0
+  /** the inputs [rows, nIn] of the last fold, and its product: a nudged phase re-folds the free phase's batch */
+  private lastIn = new Float64Array(0)
+  private lastMm: DenseMatMul | null = null
 
   private constructor(readonly full: XyNet, blocks: DenseBlock[], minStep: number) {
     const { n, m, ei, ej, clamped, inputs } = full
@@ -333,6 +336,9 @@ export class DenseXyPlan {
   fold(inputs: ArrayLike<number>, B: number, mm: DenseMatMul): void {
     this.use(mm)
     const nf = this.free.length, nIn = this.full.inputs.length
+    // the nudged phase of a training step folds the same batch again: one compare of B*nIn values
+    // against a [2B, nIn] x [nIn, nf] product (0.24 ms per sample on 784-500-10)
+    if (this.rows === B && this.lastMm === mm && this.sameInputs(inputs, B * nIn)) return
     if (this.fx.length < B * nf) { this.fx = new Float64Array(B * nf); this.fy = new Float64Array(B * nf) }
     const { fx, fy } = this
     fx.fill(0, 0, B * nf); fy.fill(0, 0, B * nf)
@@ -365,6 +371,15 @@ export class DenseXyPlan {
       }
     }
     this.rows = B
+    this.lastMm = mm
+    if (this.lastIn.length < B * nIn) this.lastIn = new Float64Array(B * nIn)
+    for (let t = 0; t < B * nIn; t++) this.lastIn[t] = inputs[t]
+  }
+
+  private sameInputs(inputs: ArrayLike<number>, len: number): boolean {
+    const l = this.lastIn
+    for (let t = 0; t < len; t++) if (l[t] !== inputs[t]) return false
+    return true
   }
 
   /** Points the compact network's field at sample b of the last fold (bias + folded inputs). */

@@ -1,6 +1,8 @@
 // The landscape one OIM sample relaxes in: internal energy plus the MSE-on-cos nudge of the phase.
 import { bandwidth, type HessianSink } from '../solvers/band.ts'
+import type { Elimination } from '../solvers/eliminate.ts'
 import type { RelaxSystem } from '../solvers/system.ts'
+import { oimBipartiteSplit, OimElimination } from './oim-elimination.ts'
 import { oimAddCostGrad, oimCost, oimEnergy, oimEnergyGrad, oimHessian, type OimNet } from './oim.ts'
 
 /** Total energy F = E + beta*C(outputs, y) - f_ext . phi; point y/yOff or ext/extOff at the sample's rows. */
@@ -14,6 +16,10 @@ export class OimSystem implements RelaxSystem {
   ext: Float64Array | null = null
   extOff = 0
   private readonly row: Float64Array
+  /** the 'eliminate' split, made on first use (null: none, see eliminationReason) */
+  private elim: OimElimination | null | undefined = undefined
+  /** why the network has no elimination ('' when it has one or none was asked for yet) */
+  eliminationReason = ''
 
   constructor(readonly net: OimNet) {
     this.n = net.n
@@ -56,6 +62,16 @@ export class OimSystem implements RelaxSystem {
     let mx = 0
     for (let i = 0; i < n; i++) if (this.free[i]) mx = Math.max(mx, 2 * row[i] + Math.abs(h[i]) + 2 * Math.abs(s[i]))
     return Math.max(mx + 2 * Math.abs(this.beta), 1e-3)
+  }
+
+  /** The bipartite split of the free nodes with the OIM single-node minimiser, or null (eliminationReason says why). */
+  elimination(): Elimination | null {
+    if (this.elim === undefined) {
+      const split = oimBipartiteSplit(this.net)
+      this.elim = typeof split === 'string' ? null : new OimElimination(this.net, split, this)
+      this.eliminationReason = typeof split === 'string' ? split : ''
+    }
+    return this.elim
   }
 
   hessian(x: Float64Array, H: HessianSink): void {

@@ -26,7 +26,7 @@ const TWO_PI = 2 * Math.PI
  * The outputs (which a nudge acts on) are kept; in a connected part without outputs the larger class
  * is eliminated.
  */
-export function xyBipartiteSplit(net: XyNet, blocks: readonly FreeBlock[]): { a: Uint32Array; b: Uint32Array } | string {
+export function xyBipartiteSplit(net: Pick<XyNet, 'n' | 'm' | 'ei' | 'ej' | 'clamped' | 'outputs'>, blocks: readonly FreeBlock[]): { a: Uint32Array; b: Uint32Array } | string {
   const { n, m, ei, ej, clamped } = net
   // union-find with parity: par[i] = i's class relative to parent[i]; trees stay shallow by size
   const parent = new Int32Array(n), par = new Uint8Array(n), rank = new Int32Array(n).fill(1)

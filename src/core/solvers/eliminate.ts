@@ -36,6 +36,8 @@ export interface Elimination {
    * on the free nodes (computed during the alignment, so it costs no pass over the couplings).
    */
   alignedEnergy?(): number
+  /** Optional: called at the start of every relaxation (re-reads couplings the model keeps in its own layout). */
+  prepare?(): void
 }
 
 /**
@@ -176,6 +178,7 @@ export function relaxEliminate(sys: RelaxSystem, el: Elimination, x: Float64Arra
     counts.evals++
     return sys.energy(z)
   }
+  el.prepare?.()
   counts.evals++
   if (!el.align(x)) return null
   let E = energyAfterAlign(x)

@@ -48,4 +48,33 @@ describe('batched coupling contrast', () => {
       assert.ok(mm.float32 ? err < 1e-5 * scale && err > 0 : err === 0, `${net.model} ${mm.name}: ${err}`)
     }
   })
+
+  it('several phases at once: the loops give the bits of one call per phase; a shared input side takes one float32 product, closer to the Float64 contrast', async () => {
+    await initDenseBackend('wasm')
+    const mm = denseMatMul()
+    for (const net of [network, asModel(network, 'oim')]) {
+      const n = net.nodes, P = net.edges.length + 2 * n
+      // a nudged phase: the same samples, every free node moved a little, the clamped inputs as they were
+      const nudged = states.slice()
+      const clamped = new Set(net.inputs)
+      for (let b = 0; b < B; b++) for (let i = 0; i < n; i++) if (!clamped.has(i)) nudged[b * n + i] += 0.01 * Math.sin(3 * i + b)
+      const terms = [{ states, c: -2 }, { states: nudged, c: 2 }]
+      const phys = enginePhysics(net), fast = enginePhysics(net, { matmul: mm })
+      const sep = new Float64Array(P), one = new Float64Array(P)
+      for (const t of terms) phys.accumulate(t.states, B, t.c, true, sep, keep)
+      phys.accumulatePhases!(terms, B, true, one, keep)
+      assert.deepEqual([...one], [...sep], `${net.model}: loops`)
+      const sepF = new Float64Array(P), oneF = new Float64Array(P)
+      for (const t of terms) fast.accumulate(t.states, B, t.c, true, sepF, keep)
+      fast.accumulatePhases!(terms, B, true, oneF, keep)
+      let errSep = 0, errOne = 0, scale = 0
+      for (let k = 0; k < P; k++) { errSep = Math.max(errSep, Math.abs(sepF[k] - sep[k])); errOne = Math.max(errOne, Math.abs(oneF[k] - sep[k])); scale = Math.max(scale, Math.abs(sep[k])) }
+      assert.ok(scale > 0.01, `${net.model}: a contrast to compare`)
+      if (mm.float32) {
+        // the separate products round each phase's O(B) terms; the shared one rounds their O(B * 0.01) difference
+        assert.ok(errOne < 1e-5 * scale, `${net.model}: shared product error ${errOne} (scale ${scale})`)
+        assert.ok(errOne < errSep, `${net.model}: shared ${errOne} vs separate ${errSep}`)
+      } else assert.equal(errOne, 0)
+    }
+  })
 })

@@ -106,6 +106,30 @@ describe('dense XY kernels', () => {
     }
   })
 
+  it('a repeated fold of the same batch reuses its fields, and new inputs or couplings refold', () => {
+    const full = compileXy(layeredNet([8, 16, 4], 3))
+    const plan = DenseXyPlan.build(full, 2)!
+    const N = 3, inputs = randomPhases(8, N, 9)
+    const fields = (): number[] => { const o: number[] = []; for (let r = 0; r < N; r++) { plan.setSample(r); o.push(...plan.compact.hx, ...plan.compact.hy) } return o }
+    const fresh = (): number[] => {
+      const p2 = DenseXyPlan.build(full, 2)!
+      p2.fold(inputs, N, typedMatMul)
+      const o: number[] = []; for (let r = 0; r < N; r++) { p2.setSample(r); o.push(...p2.compact.hx, ...p2.compact.hy) } return o
+    }
+    plan.fold(inputs, N, typedMatMul)
+    const first = fields()
+    plan.fold(inputs.slice(), N, typedMatMul)
+    assert.deepEqual(fields(), first)
+    inputs[5] += 0.5
+    plan.fold(inputs, N, typedMatMul)
+    assert.notDeepEqual(fields(), first)
+    assert.deepEqual(fields(), fresh())
+    for (let k = 0; k < full.m; k++) full.w[k] *= 1.5
+    plan.refresh()
+    plan.fold(inputs, N, typedMatMul)
+    assert.deepEqual(fields(), fresh())
+  })
+
   it('folds inputs with the TensorFlow.js product to float32 rounding', () => {
     const full = compileXy(layeredNet([16, 32, 4], 4))
     const plan = DenseXyPlan.build(full, 2)!

@@ -73,6 +73,38 @@ describe('OIM input fold: landscape', () => {
     })
   }
 
+  it('foldBatch gives every sample the bits setSample gives it, and refolds after new inputs or couplings', () => {
+    for (const { net: desc } of SHAPES) {
+      const net = compileOim(desc), plan = new OimFoldPlan(net)
+      const rng = new Rng(4), B = 3, nIn = net.inputs.length
+      const inputs = Float64Array.from({ length: B * nIn }, () => rng.uniform(-1, 1))
+      const xs = Array.from({ length: B }, (_, r) => {
+        const x = new Float64Array(net.n)
+        net.inputs.forEach((i, c) => { x[i] = inputs[r * nIn + c] })
+        return x
+      })
+      const check = (): void => {
+        plan.foldBatch(inputs, B)
+        const xc = new Float64Array(plan.compact.n)
+        for (let r = 0; r < B; r++) {
+          plan.useSample(r)
+          const hb = plan.compact.h.slice(), eb = plan.energy(xc)
+          plan.setSample(xs[r], 0)
+          assert.deepEqual([...hb], [...plan.compact.h])
+          assert.equal(eb, plan.energy(xc))
+        }
+      }
+      check()
+      inputs[1] = -inputs[1]
+      xs[0][net.inputs[1]] = inputs[1]
+      check()
+      for (let k = 0; k < net.m; k++) net.w[k] *= 0.7
+      plan.refresh()
+      check()
+      assert.throws(() => plan.useSample(B), RangeError)
+    }
+  })
+
   it('refresh() picks up new couplings, h and S (the folded field follows J)', () => {
     const net = compileOim(SHAPES[0].net), plan = new OimFoldPlan(net)
     const rng = new Rng(3)

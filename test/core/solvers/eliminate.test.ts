@@ -180,7 +180,7 @@ describe('eliminate solver', () => {
     }
     const a2a = buildNetwork({ kind: 'all-to-all', nodes: 6 }, { inputs: 2, outputs: 1 }, 1)
     assert.throws(() => new SimXySubstrate(a2a, { solver: 'eliminate' }), (e: unknown) => e instanceof EqpError && /solver: 'eliminate' needs free nodes that split/.test(e.message))
-    assert.throws(() => new SimOimSubstrate(net, { solver: 'eliminate' }), (e: unknown) => e instanceof EqpError && /solver: 'eliminate' is built for XY/.test(e.message))
+    assert.throws(() => new SimOimSubstrate({ ...a2a, model: 'oim' }, { solver: 'eliminate' }), (e: unknown) => e instanceof EqpError && /solver: 'eliminate' needs free nodes that split/.test(e.message))
     // reference dynamics run no solver: nothing to refuse
     await new SimXySubstrate(a2a, { solver: 'eliminate', dynamics: 'reference' }).close()
   })
