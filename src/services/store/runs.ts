@@ -118,6 +118,11 @@ export class RunTable {
     return Object.fromEntries(rows.map((r) => [r.state, Number(r.c)]))
   }
 
+  /** Deletes a run's metrics, checkpoints and events (a study trial trained again writes them afresh). */
+  async clearSeries(runId: string): Promise<void> {
+    for (const table of ['metrics', 'checkpoints', 'events']) await this.sql.run(`DELETE FROM ${table} WHERE run_id = ?`, [runId])
+  }
+
   // ---- metrics
 
   async insertMetric(runId: string, m: MetricRow): Promise<void> {
