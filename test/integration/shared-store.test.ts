@@ -3,18 +3,20 @@
 // daemon killed with SIGKILL is taken over under its name by another process, which resumes its run
 // from the last checkpoint to bit-identical parameters.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
 import { after, describe, it } from 'node:test'
 import { VirtualBoard } from '../../drivers/board/virtual-board.ts'
 import { attachBoardToBroker } from '../../drivers/transports/mqtt.ts'
 import { buildNetwork } from '../../src/core/topology/index.ts'
 import { TrainConfig } from '../../src/engine/config.ts'
 import type { Daemon } from '../../src/api/daemon.ts'
+import { startBoard } from '../../src/services/boards.ts'
 import { trainOnSimulator } from '../../src/services/training.ts'
 import { BIN, call, inProcessDaemon, readSse, spawnDaemon, tempDir, type DaemonProcess } from '../support/daemon.ts'
 import { freshDatabase, type TestDatabase } from '../support/postgres.ts'
 
 const HP = { epochs: 40, seed: 5, optimiser: { kind: 'adam' as const }, lr: 0.02, batchSize: 16, evalEvery: 10 }
+const NO_SOCAT = spawnSync('socat', ['-V']).status === 0 ? false : 'socat is not installed'
 const DEVICE = { kind: 'sim-xy', builder: 'lattice:4x4', task: 'iris', seed: 5 }
 
 describe('shared PostgreSQL store', () => {
@@ -103,6 +105,33 @@ describe('shared PostgreSQL store', () => {
     } finally {
       await att.close()
       await vb.close()
+    }
+  })
+
+  it('lets one daemon at a time hold a serial board, known by the uid of its HELLO', { skip: NO_SOCAT }, async () => {
+    const { url } = await db()
+    const a = await inProcessDaemon({ store: url, daemonId: 'lab-a' })
+    daemons.push(a)
+    const b = await inProcessDaemon({ store: url, daemonId: 'lab-b' })
+    daemons.push(b)
+    // one board seen on two ports (say, a hub reachable from two hosts): the uid it reports is what counts, not the path
+    const net = buildNetwork({ kind: 'all-to-all', nodes: 6, weightStd: 0.7, bias: 'random' }, { inputs: 2, outputs: 1 }, 1)
+    const ports = [await startBoard({ network: net, board: { uid: 'serial-shared-1' } }), await startBoard({ network: net, board: { uid: 'serial-shared-1' } })]
+    try {
+      const got = await call(a.url, 'POST', '/devices', { kind: 'serial', path: ports[0].hostPath, replyTimeoutS: 0.3 })
+      assert.equal(got.status, 201, got.text)
+      const refused = await call(b.url, 'POST', '/devices', { kind: 'serial', path: ports[1].hostPath, replyTimeoutS: 0.3 })
+      assert.equal(refused.status, 409, refused.text)
+      assert.equal(refused.body.code, 'EQP_ERR_BOARD_HELD')
+      assert.match(refused.body.message, /board 'serial-shared-1' .*daemon 'lab-a'/)
+      assert.deepEqual((await call(b.url, 'GET', '/devices')).body.devices, [], 'B attached nothing')
+      assert.equal((await call(a.url, 'DELETE', `/devices/${got.body.id}`)).status, 204)
+      const now = await call(b.url, 'POST', '/devices', { kind: 'serial', path: ports[1].hostPath, replyTimeoutS: 0.3 })
+      assert.equal(now.status, 201, now.text)
+      assert.equal((await call(a.url, 'POST', '/devices', { kind: 'serial', path: ports[0].hostPath, replyTimeoutS: 0.3 })).body.code, 'EQP_ERR_BOARD_HELD')
+      assert.equal((await call(b.url, 'DELETE', `/devices/${now.body.id}`)).status, 204)
+    } finally {
+      for (const p of ports) await p.close().catch(() => {})
     }
   })
 
