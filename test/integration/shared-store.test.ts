@@ -174,6 +174,47 @@ describe('shared PostgreSQL store', () => {
     assert.equal(await b.exited, 0)
   })
 
+  it('adopts a SIGKILLed daemon\'s devices and run on another live daemon (--adopt-orphans): resumed from its checkpoint, bit-identical', async () => {
+    const { url } = await db()
+    const start = async (args: string[]) => { const p = await spawnDaemon(['--store', url, '--lease', '2', ...args]); procs.push(p); return p }
+    const a = await start(['--daemon-id', 'lab-dies', '--data-dir', tempDir('pg-dies'), '--checkpoint-every', '4'])
+    const b = await start(['--daemon-id', 'lab-adopts', '--data-dir', tempDir('pg-adopts'), '--adopt-orphans'])
+    const dev = (await call(a.url, 'POST', '/devices', DEVICE)).body
+    const id = (await call(a.url, 'POST', '/runs', { device: dev.id, task: 'iris', ...HP })).body.id
+    // B follows A's run from the start, through the store, and keeps following it after it adopts it
+    const followed = readSse(`${b.url}/runs/${id}/events`)
+    const seen = await readSse(`${a.url}/runs/${id}/events`, { stop: (e) => e.event === 'checkpoint' && e.data.checkpoint.step >= 12 })
+    a.child.kill('SIGKILL')
+    assert.equal(await a.exited, null)
+    const killedAt = seen.at(-1)!.data.checkpoint.step
+
+    const events = await followed
+    assert.deepEqual(events.map((e) => e.id), events.map((_, k) => k + 1), 'every event once, in order, across the adoption')
+    const states = events.filter((e) => e.event === 'state').map((e) => `${e.data.to}${e.data.reason ? ': ' + e.data.reason : ''}`)
+    assert.match(states.find((s) => s.startsWith('suspended'))!, /daemon 'lab-dies' died .*adopted by 'lab-adopts'/)
+    const resumed = states.find((s) => s.startsWith('running: adopted'))!
+    assert.ok(Number(/step (\d+)\)/.exec(resumed)![1]) >= killedAt, resumed)
+    assert.equal(states.at(-1), 'done')
+    const done = (await call(b.url, 'GET', `/runs/${id}`)).body
+    const ref = await trainOnSimulator(done.provenance.network, { task: 'iris', train: TrainConfig.parse(HP) }, () => {})
+    assert.deepEqual(done.result.network, ref.network, 'final parameters identical to an uninterrupted run')
+    const rows = (await call(b.url, 'GET', `/runs/${id}/metrics?kind=epoch`)).body.rows
+    assert.deepEqual(rows.map((r: { epoch: number }) => r.epoch), Array.from({ length: 40 }, (_, k) => k + 1), 'no epoch twice')
+    // the device is B's now, and A's name is free again: a daemon restarted under it finds nothing to reopen
+    assert.deepEqual((await call(b.url, 'GET', '/devices')).body.devices.map((d: { id: string }) => d.id), [dev.id])
+    const again = await start(['--daemon-id', 'lab-dies', '--data-dir', tempDir('pg-dies-2')])
+    assert.deepEqual((await call(again.url, 'GET', '/devices')).body.devices, [])
+    for (const p of [again, b]) { p.child.kill('SIGTERM'); assert.equal(await p.exited, 0) }
+  })
+
+  it('--adopt-orphans needs a shared store: exit code 2 on a SQLite file', async () => {
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', tempDir('sqlite-adopt'), '--adopt-orphans'], (err, _out, stderr) => resolve({ code: err ? (err as { code?: number }).code ?? null : 0, stderr }))
+    })
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /EQP_ERR_BAD_INPUT: adoptOrphans: needs a shared store/)
+  })
+
   it('a store URL that does not lead to a database is a CLI error with exit code 2', async () => {
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       execFile(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', tempDir('pg-bad'), '--store', 'postgres://postgres:pw@127.0.0.1:5432/eqp_test_absent_db'], (err, _out, stderr) => resolve({ code: err ? (err as { code?: number }).code ?? null : 0, stderr }))

@@ -12,7 +12,7 @@ import { replicateOutputs } from '../../core/topology/replicas.ts'
 import { paramsToJson, yieldToLoop } from '../../engine/sliced-substrate.ts'
 import { EqpError } from '../../errors.ts'
 import type { DatasetService } from '../datasets/service.ts'
-import type { Store } from '../store/index.ts'
+import type { DeviceRow, Store } from '../store/index.ts'
 import { ThreadedSim } from './threaded-sim.ts'
 import { identifyBoard, type IdentifyOptionsInput } from '../twin/identify.ts'
 import type { IdentifyView } from '../twin/schemas.ts'
@@ -108,26 +108,53 @@ export class DeviceService {
   async restore(onFail: (id: string, e: Error) => void = () => {}): Promise<void> {
     // on a shared store, only the devices this daemon attached (another host's serial port is not ours to open)
     for (const row of await this.store.devices.attached(this.store.shared ? this.owner : undefined)) {
-      const spec = row.spec as DeviceCreate
-      let h: DeviceHandle
-      if (spec.kind === 'serial' || spec.kind === 'mqtt') {
-        try {
-          await this.claimBoard(spec)
-          const board = await this.openBoard(spec)
-          try {
-            await this.claimBoard(spec, board.info.uid)
-          } catch (e) {
-            await board.close().catch(() => {})
-            throw e
-          }
-          h = this.register(row.id, spec.kind, row.network as Network, row.name, row.createdAt, board, board)
-        } catch (e) {
-          onFail(row.id, e as Error)
-          continue
-        }
-      } else h = this.open(row.id, spec, row.network as Network, row.name, row.createdAt)
-      if (row.params) await h.sub.setParams({ weights: Float64Array.from(row.params.weights), h: Float64Array.from(row.params.h), psi: Float64Array.from(row.params.psi), ...(row.params.s ? { s: Float64Array.from(row.params.s) } : {}) })
+      try {
+        await this.reopen(row)
+      } catch (e) {
+        onFail(row.id, e as Error)
+      }
     }
+  }
+
+  /**
+   * Takes over the attached devices of daemon `from`, which died (its id's lease ran out on the shared
+   * store): each becomes this daemon's, its MQTT board lease too, and is opened here with the
+   * parameters it last had. A serial board stays with `from` (its port is on that daemon's host), and
+   * so does a device another adopter took first. Resolves with the ids opened here.
+   */
+  async adopt(from: string, onFail: (id: string, e: Error) => void = () => {}): Promise<string[]> {
+    const out: string[] = []
+    for (const row of await this.store.devices.attached(from)) {
+      const spec = row.spec as DeviceCreate
+      if (spec.kind === 'serial') continue
+      if (!await this.store.devices.setOwner(row.id, from, this.owner)) continue
+      if (spec.kind === 'mqtt') await this.store.leases.transfer(`board:mqtt:${spec.uid}`, from, this.owner)
+      try {
+        await this.reopen({ ...row, owner: this.owner })
+        out.push(row.id)
+      } catch (e) {
+        onFail(row.id, e as Error)
+      }
+    }
+    return out
+  }
+
+  /** Opens a stored device here (a board through its driver), with the parameters it last had. */
+  private async reopen(row: DeviceRow): Promise<void> {
+    const spec = row.spec as DeviceCreate
+    let h: DeviceHandle
+    if (spec.kind === 'serial' || spec.kind === 'mqtt') {
+      await this.claimBoard(spec)
+      const board = await this.openBoard(spec)
+      try {
+        await this.claimBoard(spec, board.info.uid)
+      } catch (e) {
+        await board.close().catch(() => {})
+        throw e
+      }
+      h = this.register(row.id, spec.kind, row.network as Network, row.name, row.createdAt, board, board)
+    } else h = this.open(row.id, spec, row.network as Network, row.name, row.createdAt)
+    if (row.params) await h.sub.setParams({ weights: Float64Array.from(row.params.weights), h: Float64Array.from(row.params.h), psi: Float64Array.from(row.params.psi), ...(row.params.s ? { s: Float64Array.from(row.params.s) } : {}) })
   }
 
   private open(id: string, spec: SimDeviceCreate, description: Network, name: string | null, createdAt: string): DeviceHandle {
