@@ -110,6 +110,14 @@ for (const backend of BACKENDS) {
       assert.equal((await s.leases.get('daemon:x'))?.holder, 'p2')
       await s.leases.release('daemon:x', 'p1')
       assert.equal((await s.leases.get('daemon:x'))?.holder, 'p2', 'only the holder releases')
+      // what an adopting daemon looks for: daemon names run out at a time, other leases not
+      await s.leases.take('daemon:y_1', 'p3', 100, null, t0)
+      await s.leases.take('board:mqtt:b1', 'x', 1, null, t0)
+      assert.deepEqual((await s.leases.expired('daemon:', t0 + 30_000)).map((l) => `${l.name}=${l.holder}`), ['daemon:x=p2'])
+      assert.deepEqual((await s.leases.expired('daemon:', t0 + 200_000)).map((l) => l.name), ['daemon:x', 'daemon:y_1'])
+      assert.equal(await s.leases.transfer('board:mqtt:b1', 'p9', 'y'), false, 'only from its holder')
+      assert.equal(await s.leases.transfer('board:mqtt:b1', 'x', 'y'), true)
+      assert.equal((await s.leases.get('board:mqtt:b1'))?.holder, 'y')
       await s.close()
     })
 
