@@ -121,10 +121,13 @@ describe('docker/compose.yaml', () => {
     assert.equal(cmd[cmd.indexOf('--data-dir') + 1], '/data')
   })
 
-  it('the daemon, a worker and the TS board start with their compose arguments; the health check passes', async () => {
+  it('the daemon, a worker and the TS board start with their compose arguments; the health check passes', async (t) => {
     // the compose database, as a fresh database on this machine's PostgreSQL
     const db = await freshDatabase()
-    after(() => db.drop())
+    t.after(async () => {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+      await db.drop()
+    })
     const store = (args: string[]) => args.map((a) => (a.startsWith('postgres://') ? db.url : a))
     const cmd = store([...svc.daemon.command!])
     cmd[cmd.indexOf('--port') + 1] = '0'
