@@ -68,6 +68,8 @@ export const ServeConfig = z.strictObject({
   daemonId: z.string().regex(/^[A-Za-z0-9_.@:-]{1,64}$/, 'letters, digits and _ . @ : - (at most 64)').optional(),
   /** on a shared store: seconds the daemon id stays held after the daemon stops renewing it (killed) */
   leaseS: z.number().min(1).max(3600).default(15),
+  /** on a shared store: adopt the devices and interrupted runs of a daemon whose id lease ran out (it died and was not restarted) */
+  adoptOrphans: z.boolean().default(false),
 })
 export type ServeConfig = z.infer<typeof ServeConfig>
 export type ServeConfigInput = z.input<typeof ServeConfig>
@@ -111,6 +113,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     out.tokens = [...parseTokens(env.EQP_TOKENS ?? '', 'EQP_TOKENS'), ...parseTokens(env.EQP_READ_TOKENS ?? '', 'EQP_READ_TOKENS', 'read')]
   }
   if (env.EQP_PROTECT_READS) out.protectReads = ['1', 'true', 'yes'].includes(env.EQP_PROTECT_READS.toLowerCase())
+  if (env.EQP_ADOPT_ORPHANS) out.adoptOrphans = ['1', 'true', 'yes'].includes(env.EQP_ADOPT_ORPHANS.toLowerCase())
   if (env.EQP_AUTO_RESUME) out.autoResume = ['1', 'true', 'yes'].includes(env.EQP_AUTO_RESUME.toLowerCase())
   if (env.EQP_LOG_LEVEL) out.logLevel = env.EQP_LOG_LEVEL
   if (env.EQP_MQTT_URL) out.mqtt = { url: env.EQP_MQTT_URL, ...(env.EQP_MQTT_USERNAME ? { username: env.EQP_MQTT_USERNAME, password: env.EQP_MQTT_PASSWORD } : {}) }

@@ -18,6 +18,7 @@ import { Telemetry } from '../services/telemetry.ts'
 import { describeKernels, initDenseBackend } from '../services/kernels.ts'
 import { buildApp, type AppServices } from './app.ts'
 import { holdIdentity, type DaemonIdentity } from './daemon-identity.ts'
+import { watchOrphans, type OrphanWatch } from './orphans.ts'
 import { DEFAULT_UI_DIR, uiBuilt } from './routes/ui.ts'
 import { readsProtected, type ServeConfig } from './config.ts'
 
@@ -82,6 +83,7 @@ export async function startDaemon(cfg: ServeConfig & { dataDir: string }, logger
     store = await openStore(cfg.store ?? join(cfg.dataDir, 'eqprop-hil.sqlite'))
   } catch (e) { unlock(); throw e }
   try {
+    if (cfg.adoptOrphans && !store.shared) throw new EqpError('EQP_ERR_BAD_INPUT', ['adoptOrphans', 'needs a shared store (--store postgres://...): there is no other daemon to adopt from'])
     if (store.shared) identity = await holdIdentity(store, daemonId, cfg.leaseS, log)
   } catch (e) { await store.close(); unlock(); throw e }
   if (store.shared) log.info({ store: store.kind, daemonId }, `shared ${store.kind} store; this daemon is '${daemonId}'`)
@@ -94,6 +96,7 @@ export async function startDaemon(cfg: ServeConfig & { dataDir: string }, logger
   })
   const services: AppServices = { devices, runs, datasets, telemetry }
   let mqtt: MqttService | null = null
+  let orphans: OrphanWatch | null = null
   try {
     if (cfg.mqtt || cfg.mqttEmbedded) {
       // before devices are restored: stored mqtt boards are reopened through this broker
@@ -106,6 +109,10 @@ export async function startDaemon(cfg: ServeConfig & { dataDir: string }, logger
       logger, tokens: cfg.tokens, protectReads: readsProtected(cfg), relaxRate: cfg.relaxRate, relaxBurst: cfg.relaxBurst, bodyLimit: cfg.bodyLimit, uploadLimit: cfg.uploadLimit, version: versions['eqprop-hil'], uiDir: cfg.uiDir,
     })
     await runs.init()
+    if (cfg.adoptOrphans) {
+      orphans = watchOrphans(store, devices, runs, { self: daemonId, leaseS: cfg.leaseS, log })
+      await orphans.scan()
+    }
     const kernels = await initDenseBackend()
     log.info({ kernels }, describeKernels(kernels, false))   // why faster backends were skipped stays in the kernels field
     await app.listen({ host: cfg.host, port: cfg.port })
@@ -116,6 +123,7 @@ export async function startDaemon(cfg: ServeConfig & { dataDir: string }, logger
     log.info({ uiDir }, uiBuilt(uiDir) ? `dashboard at http://${host}:${port}/` : 'no dashboard bundle: run `npm run build:ui` to serve the dashboard at /')
     let closing: Promise<void> | null = null
     const close = () => (closing ??= (async () => {
+      await orphans?.stop()
       await runs.shutdown()
       await app.close()
       await devices.closeAll()
@@ -126,6 +134,7 @@ export async function startDaemon(cfg: ServeConfig & { dataDir: string }, logger
     })())
     return { app, services, store, daemonId, url: `http://${host}:${port}`, mqttUrl: mqtt?.url ?? null, close }
   } catch (e) {
+    await orphans?.stop()
     await runs.shutdown().catch(() => {})
     await devices.closeAll().catch(() => {})
     await mqtt?.close().catch(() => {})

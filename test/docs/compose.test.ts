@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
+import { freshDatabase } from '../support/postgres.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const BIN = join(ROOT, 'bin/eqprop-hil.js')
@@ -47,6 +48,9 @@ function startUntil(args: string[], ready: RegExp, extraEnv: Record<string, stri
   })
 }
 
+/** The value after a flag in a service's command. */
+const flag = (service: string, name: string) => { const c = svc[service].command!; assert.ok(c.includes(name), `${service} has ${name}`); return c[c.indexOf(name) + 1] }
+
 const local = (args: string[]) => args.map((a) => a.replace('//mosquitto:', '//127.0.0.1:').replace('//nats:', '//127.0.0.1:'))
 
 describe('docker/compose.yaml', () => {
@@ -66,6 +70,15 @@ describe('docker/compose.yaml', () => {
     assert.ok(svc.nats.command!.includes('-js'))
     // boards and daemon meet on the compose broker
     for (const b of ['board-ts', 'board-c', 'daemon']) assert.ok(svc[b].command!.includes('mqtt://mosquitto:1883'), b)
+    // the daemon and both workers share the compose PostgreSQL as their run store, with its user, password and database
+    const pg = svc.postgres.environment!
+    for (const s of ['daemon', 'worker-1', 'worker-2']) {
+      const url = flag(s, '--store')
+      assert.equal(url, `postgres://${pg.POSTGRES_USER}:${pg.POSTGRES_PASSWORD}@postgres:5432/${pg.POSTGRES_DB}`, s)
+      assert.equal(svc[s].depends_on?.postgres?.condition, 'service_healthy', `${s} waits for PostgreSQL`)
+    }
+    // a container's host name changes when it is recreated; the daemon's id must not
+    assert.match(flag('daemon', '--daemon-id'), /^[A-Za-z0-9_.-]+$/)
   })
 
   it('every dependency exists, waits for a health check that exists, and every volume is declared', () => {
@@ -108,8 +121,15 @@ describe('docker/compose.yaml', () => {
     assert.equal(cmd[cmd.indexOf('--data-dir') + 1], '/data')
   })
 
-  it('the daemon, a worker and the TS board start with their compose arguments; the health check passes', async () => {
-    const cmd = [...svc.daemon.command!]
+  it('the daemon, a worker and the TS board start with their compose arguments; the health check passes', async (t) => {
+    // the compose database, as a fresh database on this machine's PostgreSQL
+    const db = await freshDatabase()
+    t.after(async () => {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+      await db.drop()
+    })
+    const store = (args: string[]) => args.map((a) => (a.startsWith('postgres://') ? db.url : a))
+    const cmd = store([...svc.daemon.command!])
     cmd[cmd.indexOf('--port') + 1] = '0'
     cmd[cmd.indexOf('--data-dir') + 1] = mkdtempSync(join(tmpdir(), 'eqprop-compose-'))
     const daemon = await startUntil(local(cmd), /listening on http:\/\/[^:\s]+:(\d+)/, { EQP_TOKENS: 'lab=compose-test-secret' })
@@ -118,7 +138,7 @@ describe('docker/compose.yaml', () => {
     const code = await new Promise<number>((resolve) => execFile(check[0] === 'node' ? process.execPath : check[0], check.slice(1), (e) => resolve(e ? 1 : 0)))
     assert.equal(code, 0, 'the health check command succeeds against the running daemon')
     const queue = `compose${process.pid}`
-    const w = [...svc['worker-1'].command!]
+    const w = store([...svc['worker-1'].command!])
     w[w.indexOf('--queue') + 1] = `nats://nats:4222/${queue}`
     const worker = await startUntil(local(w), /worker ready on queue (\S+)/)
     assert.equal(worker.match[1], queue)
@@ -126,6 +146,12 @@ describe('docker/compose.yaml', () => {
     b[b.indexOf('--uid') + 1] = `compose-test-${process.pid}`
     const board = await startUntil(local(b), /board (\S+) .*ready/)
     assert.equal(board.match[1], `compose-test-${process.pid}`)
+    // the daemon holds its compose id on the PostgreSQL store
+    const pg = new (await import('pg')).default.Client({ connectionString: db.url })
+    await pg.connect()
+    const held = (await pg.query('SELECT holder FROM leases WHERE name = $1', [`daemon:${flag('daemon', '--daemon-id')}`])).rows
+    await pg.end()
+    assert.equal(held.length, 1, 'the daemon took its name on the store')
     for (const c of [daemon.c, worker.c, board.c]) c.kill('SIGTERM')
     // tidy the worker's streams on the machine's NATS
     const { connect } = await import('nats')

@@ -79,6 +79,24 @@ for (const backend of BACKENDS) {
       await s.close()
     })
 
+    it('writes many metric rows and events in one call, in order, and clears a run\'s series (a study trial trained again)', async () => {
+      const s = await (await backend.fresh()).open()
+      await s.devices.insert(device)
+      await s.runs.insert(run(1))
+      const rows = Array.from({ length: 1203 }, (_, k) => metric(k % 2 ? 'epoch' : 'batch', 1 + (k >> 1), k + 1))
+      await s.runs.insertMetrics('run-1', rows)
+      assert.deepEqual((await s.runs.metrics('run-1')).map((m) => `${m.kind}${m.step}`), rows.map((m) => `${m.kind}${m.step}`))
+      await s.runs.appendEvents('run-1', rows.map((m, k) => ({ seq: k + 1, type: m.kind, data: { row: m }, t: k })))
+      const events = await s.runs.eventsSince('run-1', 1200)
+      assert.deepEqual(events.map((e) => e.seq), [1201, 1202, 1203])
+      assert.deepEqual(events[2].data, { row: rows[1202] })
+      await s.runs.insertCheckpoint('run-1', { seq: 1, reason: 'periodic', epoch: 0, batch: 1, step: 1, at: 'now' }, {}, 2)
+      await s.runs.clearSeries('run-1')
+      assert.deepEqual([await s.runs.metrics('run-1'), await s.runs.eventsSince('run-1', 0), await s.runs.checkpointCount('run-1')], [[], [], 0])
+      assert.equal((await s.runs.get('run-1'))?.id, 'run-1', 'the run itself stays')
+      await s.close()
+    })
+
     it('lists run summaries and the last checkpoint info without their heavy JSON, equal to the full rows', async () => {
       const s = await (await backend.fresh()).open()
       await s.devices.insert(device)
@@ -110,6 +128,14 @@ for (const backend of BACKENDS) {
       assert.equal((await s.leases.get('daemon:x'))?.holder, 'p2')
       await s.leases.release('daemon:x', 'p1')
       assert.equal((await s.leases.get('daemon:x'))?.holder, 'p2', 'only the holder releases')
+      // what an adopting daemon looks for: daemon names run out at a time, other leases not
+      await s.leases.take('daemon:y_1', 'p3', 100, null, t0)
+      await s.leases.take('board:mqtt:b1', 'x', 1, null, t0)
+      assert.deepEqual((await s.leases.expired('daemon:', t0 + 30_000)).map((l) => `${l.name}=${l.holder}`), ['daemon:x=p2'])
+      assert.deepEqual((await s.leases.expired('daemon:', t0 + 200_000)).map((l) => l.name), ['daemon:x', 'daemon:y_1'])
+      assert.equal(await s.leases.transfer('board:mqtt:b1', 'p9', 'y'), false, 'only from its holder')
+      assert.equal(await s.leases.transfer('board:mqtt:b1', 'x', 'y'), true)
+      assert.equal((await s.leases.get('board:mqtt:b1'))?.holder, 'y')
       await s.close()
     })
 

@@ -11,8 +11,12 @@ import { fileURLToPath } from 'node:url'
 import { connect } from 'nats'
 import { parseStudyConfig } from '../../src/services/study/config.ts'
 import { runStudy } from '../../src/services/study/run.ts'
-import { queueRunner } from '../../src/services/study/queue-study.ts'
+import { queueRunner, studyIdFor } from '../../src/services/study/queue-study.ts'
 import { jc, parseQueueUrl, queueNames, type TrialMessage } from '../../src/services/study/trial-queue.ts'
+import { trialRunId } from '../../src/services/study/trial-runs.ts'
+import { openStore } from '../../src/services/store/index.ts'
+import { call, inProcessDaemon } from '../support/daemon.ts'
+import { freshDatabase, type TestDatabase } from '../support/postgres.ts'
 
 const BIN = fileURLToPath(new URL('../../bin/eqprop-hil.js', import.meta.url))
 const NATS = 'nats://127.0.0.1:4222'
@@ -22,8 +26,12 @@ const queues: string[] = []
 const children: ChildProcess[] = []
 const fresh = (tag: string) => { const q = `t${process.pid}-${tag}-${Date.now().toString(36)}`; queues.push(q); return q }
 
+const dbs: TestDatabase[] = []
+const db = async () => { const d = await freshDatabase(); dbs.push(d); return d }
+
 after(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+  for (const d of dbs) await d.drop().catch(() => {})
   const nc = await connect({ servers: '127.0.0.1:4222' })
   const jsm = await nc.jetstreamManager()
   for (const q of queues) for (const s of [queueNames(q).trialStream, queueNames(q).resultStream]) await jsm.streams.delete(s).catch(() => undefined)
@@ -39,8 +47,8 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 /** A worker process whose stderr lines are kept; waitFor resolves at the first line matching. */
-function worker(queue: string) {
-  const c = spawn(process.execPath, [BIN, 'worker', '--queue', `${NATS}/${queue}`], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+function worker(queue: string, store?: string) {
+  const c = spawn(process.execPath, [BIN, 'worker', '--queue', `${NATS}/${queue}`, ...(store ? ['--store', store] : [])], { env, stdio: ['ignore', 'ignore', 'pipe'] })
   children.push(c)
   const lines: string[] = []
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = []
@@ -91,11 +99,12 @@ const SMALL = {
 }
 
 describe('distributed studies on NATS JetStream', () => {
-  it('two workers and one study share a queue; the table equals a local run of the same seeds', async () => {
+  it('two workers and one study share a queue; the table equals a local run of the same seeds; the trials land in the shared store', async () => {
     const local = join(dir, 'local'), viaQueue = join(dir, 'queue')
     await runStudy(parseStudyConfig(SMALL, 'small'), { outDir: local, workers: 1 })
     const q = fresh('share')
-    const [a, b] = [worker(q), worker(q)]
+    const { url } = await db()
+    const [a, b] = [worker(q, url), worker(q, url)]
     await Promise.all([a.waitFor(/worker ready/), b.waitFor(/worker ready/)])
     const r = await cli(['study', '--config', write('small.json', SMALL), '--out', viaQueue, '--queue', `${NATS}/${q}`])
     assert.equal(r.code, 0, r.stderr)
@@ -109,18 +118,43 @@ describe('distributed studies on NATS JetStream', () => {
     assert.equal(x.md, y.md)
     assert.equal(x.csv, y.csv)
     assert.doesNotMatch(x.md, /Partial/)
+
+    // every trial is a finished run in the store, listed by a daemon on it, tagged with the study and trial
+    const d = await inProcessDaemon({ store: url, daemonId: 'lab-view' })
+    try {
+      const listed = (await call(d.url, 'GET', '/runs')).body.runs as { id: string; label: string; state: string; progress: { fraction: number } }[]
+      assert.deepEqual(listed.map((r) => r.label).sort(), Object.keys(x.runs).map((f) => f.replace('.json', '')).sort())
+      assert.ok(listed.every((r) => r.state === 'done' && r.progress.fraction === 1), JSON.stringify(listed))
+      const studyId = studyIdFor(viaQueue)
+      for (const r of listed) {
+        const [label, seed] = r.label.split('-seed')
+        assert.equal(r.id, trialRunId(studyId, label, Number(seed)))
+        const view = (await call(d.url, 'GET', `/runs/${r.id}`)).body
+        assert.equal(view.request.study, studyId)
+        assert.equal(view.request.trial, r.label)
+        const file = x.runs[`${r.label}.json`] as { epochs: number; test: { accuracy: number; distance: number } }
+        assert.equal(view.result.epochs, file.epochs)
+        assert.equal(view.result.final.accuracy, file.test.accuracy, 'the stored result is the trial\'s')
+        assert.equal(view.result.final.distance, file.test.distance)
+        const epochs = (await call(d.url, 'GET', `/runs/${r.id}/metrics?kind=epoch`)).body.rows as { epoch: number }[]
+        assert.deepEqual(epochs.map((e) => e.epoch), Array.from({ length: file.epochs }, (_, k) => k + 1))
+      }
+    } finally {
+      await d.close()
+    }
   })
 
   it('a worker killed with SIGKILL mid-trial loses no trial: another worker trains it again', async () => {
     const cfg = { name: 'killed', entries: [{ label: 'slow', network: 'lattice:4x4', task: 'xor', epochs: 50, seeds: 2, batchSize: 4, mInit: 3 }] }
     const local = join(dir, 'killed-local'), viaQueue = join(dir, 'killed-queue')
     const q = fresh('kill')
-    const doomed = worker(q)
+    const { url } = await db()
+    const doomed = worker(q, url)
     await doomed.waitFor(/worker ready/)
     const study = cli(['study', '--config', write('killed.json', cfg), '--out', viaQueue, '--queue', `${NATS}/${q}`, '--ack-wait', '1'])
     const started = await doomed.waitFor(/^start slow seed \d+ \(delivery 1\)/)
     doomed.c.kill('SIGKILL')
-    const survivor = worker(q)
+    const survivor = worker(q, url)
     const [r] = await Promise.all([study, runStudy(parseStudyConfig(cfg, 'killed'), { outDir: local, workers: 1 })])
     assert.equal(r.code, 0, r.stderr)
     assert.ok(!doomed.lines.some((l) => l.startsWith('done ')), 'the killed worker finished nothing')
@@ -132,6 +166,20 @@ describe('distributed studies on NATS JetStream', () => {
     assert.deepEqual(x.runs, y.runs)
     assert.equal(x.md, y.md)
     assert.equal(x.csv, y.csv)
+    // the store holds one finished run per trial: the killed attempt's row was reset and finished by the survivor
+    const store = await openStore(url)
+    try {
+      const rows = await store.runs.list()
+      assert.deepEqual(rows.map((r) => `${r.label}:${r.state}`).sort(), ['slow-seed0:done', 'slow-seed1:done'])
+      const killed = rows.find((r) => r.label === `slow-seed${seed}`)!
+      assert.match(killed.client, /\(delivery [2-9]\)$/, 'finished by the attempt that took it over')
+      const epochs = await store.runs.metrics(killed.id, { kind: 'epoch' })
+      assert.deepEqual(epochs.map((e) => e.epoch), Array.from({ length: 50 }, (_, k) => k + 1), 'no epoch of the killed attempt left')
+      const states = (await store.runs.eventsSince(killed.id, 0)).filter((e) => e.type === 'state').map((e) => (e.data as { to: string }).to)
+      assert.deepEqual(states, ['running', 'done'])
+    } finally {
+      await store.close()
+    }
   })
 
   it('a live worker keeps its trial past the ack wait: heartbeats, no second delivery', async () => {
@@ -215,6 +263,12 @@ describe('distributed studies on NATS JetStream', () => {
     const s = await cli(['study', '--config', write('small2.json', SMALL), '--queue', `${NATS}/x`, '--workers', '2'])
     assert.equal(s.code, 2)
     assert.match(s.stderr, /--workers and --queue exclude each other/)
+    const st = await cli(['worker', '--queue', `${NATS}/x`, '--store', join(dir, 'runs.sqlite')])
+    assert.equal(st.code, 2)
+    assert.match(st.stderr, /--store: '.*runs\.sqlite' is not a shared store; give postgres:\/\//)
+    const pg = await cli(['worker', '--queue', `${NATS}/x`, '--store', 'postgres://postgres@127.0.0.1:5432/eqp_test_absent_db'])
+    assert.equal(pg.code, 2, pg.stderr)
+    assert.match(pg.stderr, /EQP_ERR_BAD_INPUT: store: cannot reach PostgreSQL/)
     const c = await cli(['worker', '--queue', `${NATS}/x`, '--concurrency', '0'])
     assert.equal(c.code, 2)
     assert.match(c.stderr, /--concurrency: 0 is below the minimum 1/)

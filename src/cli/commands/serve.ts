@@ -13,6 +13,8 @@ export const SERVE_HELP = `eqprop-hil serve [options]
                         (several daemons share one history) or a SQLite file (default: DIR/eqprop-hil.sqlite)
   --daemon-id NAME      this daemon's name on a shared store (default: the host name; one per daemon)
   --lease S             seconds a killed daemon's name stays held on a shared store (default 15)
+  --adopt-orphans       on a shared store: when another daemon's name runs out (it died and nobody restarted
+                        it), take over its devices and resume its interrupted runs here from their checkpoints
   --config FILE         JSON settings (any field below, camelCase: host, port, dataDir, tokens, autoResume, ...)
   --token NAME=SECRET   a bearer token (repeatable); mutating requests then need one
   --read-token NAME=SECRET  a token that may only read (repeatable); with one, every read but
@@ -49,7 +51,7 @@ async function makeLogger(cfg: ServeConfig): Promise<Logger> {
 export async function serveCommand(args: string[]): Promise<number> {
   const f = parseFlags(args, {
     host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string' },
-    store: { type: 'string' }, 'daemon-id': { type: 'string' }, lease: { type: 'string' },
+    store: { type: 'string' }, 'daemon-id': { type: 'string' }, lease: { type: 'string' }, 'adopt-orphans': { type: 'boolean' },
     token: { type: 'string', multiple: true }, 'read-token': { type: 'string', multiple: true }, 'protect-reads': { type: 'boolean' }, 'auto-resume': { type: 'boolean' }, 'relax-rate': { type: 'string' },
     'checkpoint-every': { type: 'string' }, slice: { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
     mqtt: { type: 'string' }, 'mqtt-user': { type: 'string' }, 'mqtt-password': { type: 'string' }, 'mqtt-embedded': { type: 'boolean' }, 'mqtt-port': { type: 'string' },
@@ -66,6 +68,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   if (f['protect-reads']) flags.protectReads = true
   if (f['auto-resume']) flags.autoResume = true
+  if (f['adopt-orphans']) flags.adoptOrphans = true
   if (f['relax-rate'] !== undefined) flags.relaxRate = num(f['relax-rate'], 'relax-rate', 0, { min: 0 })
   if (f['checkpoint-every'] !== undefined) flags.checkpointEvery = num(f['checkpoint-every'], 'checkpoint-every', 0, { int: true, min: 0 })
   if (f.slice !== undefined) flags.slice = num(f.slice, 'slice', 0, { int: true, min: 1 })

@@ -12,7 +12,7 @@ import { replicateOutputs } from '../../core/topology/replicas.ts'
 import { paramsToJson, yieldToLoop } from '../../engine/sliced-substrate.ts'
 import { EqpError } from '../../errors.ts'
 import type { DatasetService } from '../datasets/service.ts'
-import type { Store } from '../store/index.ts'
+import type { DeviceRow, Store } from '../store/index.ts'
 import { ThreadedSim } from './threaded-sim.ts'
 import { identifyBoard, type IdentifyOptionsInput } from '../twin/identify.ts'
 import type { IdentifyView } from '../twin/schemas.ts'
@@ -108,20 +108,53 @@ export class DeviceService {
   async restore(onFail: (id: string, e: Error) => void = () => {}): Promise<void> {
     // on a shared store, only the devices this daemon attached (another host's serial port is not ours to open)
     for (const row of await this.store.devices.attached(this.store.shared ? this.owner : undefined)) {
-      const spec = row.spec as DeviceCreate
-      let h: DeviceHandle
-      if (spec.kind === 'serial' || spec.kind === 'mqtt') {
-        try {
-          await this.claimBoard(spec)
-          const board = await this.openBoard(spec)
-          h = this.register(row.id, spec.kind, row.network as Network, row.name, row.createdAt, board, board)
-        } catch (e) {
-          onFail(row.id, e as Error)
-          continue
-        }
-      } else h = this.open(row.id, spec, row.network as Network, row.name, row.createdAt)
-      if (row.params) await h.sub.setParams({ weights: Float64Array.from(row.params.weights), h: Float64Array.from(row.params.h), psi: Float64Array.from(row.params.psi), ...(row.params.s ? { s: Float64Array.from(row.params.s) } : {}) })
+      try {
+        await this.reopen(row)
+      } catch (e) {
+        onFail(row.id, e as Error)
+      }
     }
+  }
+
+  /**
+   * Takes over the attached devices of daemon `from`, which died (its id's lease ran out on the shared
+   * store): each becomes this daemon's, its MQTT board lease too, and is opened here with the
+   * parameters it last had. A serial board stays with `from` (its port is on that daemon's host), and
+   * so does a device another adopter took first. Resolves with the ids opened here.
+   */
+  async adopt(from: string, onFail: (id: string, e: Error) => void = () => {}): Promise<string[]> {
+    const out: string[] = []
+    for (const row of await this.store.devices.attached(from)) {
+      const spec = row.spec as DeviceCreate
+      if (spec.kind === 'serial') continue
+      if (!await this.store.devices.setOwner(row.id, from, this.owner)) continue
+      if (spec.kind === 'mqtt') await this.store.leases.transfer(`board:mqtt:${spec.uid}`, from, this.owner)
+      try {
+        await this.reopen({ ...row, owner: this.owner })
+        out.push(row.id)
+      } catch (e) {
+        onFail(row.id, e as Error)
+      }
+    }
+    return out
+  }
+
+  /** Opens a stored device here (a board through its driver), with the parameters it last had. */
+  private async reopen(row: DeviceRow): Promise<void> {
+    const spec = row.spec as DeviceCreate
+    let h: DeviceHandle
+    if (spec.kind === 'serial' || spec.kind === 'mqtt') {
+      await this.claimBoard(spec)
+      const board = await this.openBoard(spec)
+      try {
+        await this.claimBoard(spec, board.info.uid)
+      } catch (e) {
+        await board.close().catch(() => {})
+        throw e
+      }
+      h = this.register(row.id, spec.kind, row.network as Network, row.name, row.createdAt, board, board)
+    } else h = this.open(row.id, spec, row.network as Network, row.name, row.createdAt)
+    if (row.params) await h.sub.setParams({ weights: Float64Array.from(row.params.weights), h: Float64Array.from(row.params.h), psi: Float64Array.from(row.params.psi), ...(row.params.s ? { s: Float64Array.from(row.params.s) } : {}) })
   }
 
   private open(id: string, spec: SimDeviceCreate, description: Network, name: string | null, createdAt: string): DeviceHandle {
@@ -261,12 +294,20 @@ export class DeviceService {
       await this.freeBoard(spec)
       throw e
     }
+    try {
+      // a serial board's uid is known from its HELLO only: claimed once the port is open
+      await this.claimBoard(spec, board.info.uid)
+    } catch (e) {
+      await board.close().catch(() => {})
+      throw e
+    }
+    const uid = board.info.uid
     let description: Network
     try {
       description = await this.boardNetwork(board)
     } catch (e) {
       await board.close().catch(() => {})
-      await this.freeBoard(spec)
+      await this.freeBoard(spec, uid)
       throw e
     }
     const createdAt = new Date().toISOString()
@@ -275,7 +316,7 @@ export class DeviceService {
       id = await this.insertRow(spec, description, createdAt)
     } catch (e) {
       await board.close().catch(() => {})
-      await this.freeBoard(spec)
+      await this.freeBoard(spec, uid)
       throw e
     }
     return this.detail(this.register(id, spec.kind, description, spec.name ?? null, createdAt, board, board))
@@ -347,24 +388,37 @@ export class DeviceService {
     if (queued.length) throw new EqpError('EQP_ERR_DEVICE_LEASED', [id, `queued run '${queued[0]}' (cancel it first)`])
     this.devices.delete(id)
     await this.store.devices.detach(id, new Date().toISOString())
+    const uid = h.sub.info.uid
     await this.exclusive(h, () => h.sub.close())
     const row = await this.store.devices.get(id)
-    if (row) await this.freeBoard(row.spec as DeviceCreate)
+    if (row) await this.freeBoard(row.spec as DeviceCreate, uid)
   }
 
-  /** On a shared store, an MQTT board (any daemon can reach it over the broker) is held by one daemon
-   *  at a time: a lease named by its uid, held by the daemon's id until it detaches the board, taken in
-   *  one conditional upsert so two daemons attaching at once cannot both win. */
-  private async claimBoard(spec: DeviceCreate): Promise<void> {
-    if (!this.store.shared || spec.kind !== 'mqtt') return
-    const name = `board:mqtt:${spec.uid}`
-    if (await this.store.leases.take(name, this.owner, BOARD_LEASE_S, { since: new Date().toISOString() })) return
-    const holder = (await this.store.leases.get(name))?.holder ?? 'another daemon'
-    throw new EqpError('EQP_ERR_BOARD_HELD', [spec.uid, holder])
+  /** The lease that holds a board on a shared store: an MQTT board by the uid it is attached by, a serial
+   *  board by the uid its HELLO reports (null while that is not known yet, and for simulators). */
+  private boardLease(spec: DeviceCreate, uid?: string): { name: string; uid: string } | null {
+    if (!this.store.shared) return null
+    if (spec.kind === 'mqtt') return uid === undefined ? { name: `board:mqtt:${spec.uid}`, uid: spec.uid } : null
+    if (spec.kind === 'serial' && uid !== undefined) return { name: `board:serial:${uid}`, uid }
+    return null
   }
 
-  private async freeBoard(spec: DeviceCreate): Promise<void> {
-    if (this.store.shared && spec.kind === 'mqtt') await this.store.leases.release(`board:mqtt:${spec.uid}`, this.owner).catch(() => {})
+  /** On a shared store, a board is held by one daemon at a time: a lease named by its uid, held by the
+   *  daemon's id until it detaches the board, taken in one conditional upsert so two daemons attaching
+   *  at once cannot both win. An MQTT board (any daemon can reach it over the broker) is claimed before
+   *  it is opened (uid undefined); a serial board once it is open and has said its uid. */
+  private async claimBoard(spec: DeviceCreate, uid?: string): Promise<void> {
+    const lease = this.boardLease(spec, uid)
+    if (!lease) return
+    if (await this.store.leases.take(lease.name, this.owner, BOARD_LEASE_S, { since: new Date().toISOString() })) return
+    const holder = (await this.store.leases.get(lease.name))?.holder ?? 'another daemon'
+    throw new EqpError('EQP_ERR_BOARD_HELD', [lease.uid, holder])
+  }
+
+  /** Releases a board's lease (the uid a serial board reported; none for an MQTT board). */
+  private async freeBoard(spec: DeviceCreate, uid?: string): Promise<void> {
+    const lease = this.boardLease(spec, spec.kind === 'serial' ? uid : undefined)
+    if (lease) await this.store.leases.release(lease.name, this.owner).catch(() => {})
   }
 
   private paramsView(h: DeviceHandle, p: Params): ParamsView {

@@ -97,6 +97,35 @@ export class RunService {
     for (const id of this.devices.ids()) await this.schedule(id)
   }
 
+  /**
+   * Takes over the runs on devices this daemon has just adopted from daemon `from`, which died (its
+   * id's lease ran out): runs it left running are marked interrupted and resume here from their last
+   * checkpoint (bit-identical, as after a restart), its paused runs keep their devices, and its queued
+   * runs are scheduled here. Resolves with the ids of the runs resumed.
+   */
+  async adopt(deviceIds: string[], from: string): Promise<string[]> {
+    const on = new Set(deviceIds)
+    const pick = async (state: string) => (await this.store.runs.list({ state, ...this.mine })).filter((r) => on.has(r.deviceId))
+    for (const r of await pick('running')) {
+      await this.setState(r, 'suspended', `interrupted: daemon '${from}' died while the run was running; adopted by '${this.devices.owner}'`, { interrupted: true })
+    }
+    for (const state of HOLDS_DEVICE) {
+      for (const r of await pick(state)) {
+        const missing = this.members(r).find((id) => !this.devices.has(id))
+        if (missing === undefined) for (const id of this.members(r)) this.devices.lease(id, { run: r.id, client: r.client })
+        else await this.setState(r, state === 'running' ? 'failed' : 'cancelled', `device '${missing}' is no longer attached`)
+      }
+    }
+    const resumed: string[] = []
+    for (const r of await pick('suspended')) {
+      if (!r.interrupted) continue
+      await this.resume(r.id, `adopted from daemon '${from}'; resumed`)
+      resumed.push(r.id)
+    }
+    for (const id of deviceIds) await this.schedule(id)
+    return resumed
+  }
+
   // ---- persistence helpers
 
   /** Runs fn after every write already queued for the run, and before any queued later. */
@@ -516,7 +545,11 @@ export class RunService {
     const run = await this.row(id)
     // subscribed before the backlog is read: what is appended meanwhile is held, then merged by seq
     let held: StoredEvent[] | null = []
-    const hold = (e: StoredEvent) => { if (held) held.push(e); else listener(e) }
+    let last = since
+    // a run adopted from a dead daemon while followed here has two sources (the store poll, then this
+    // daemon's own writes): each event goes out once, in order
+    const deliver = (e: StoredEvent) => { if (e.seq > last) { last = e.seq; listener(e) } }
+    const hold = (e: StoredEvent) => { if (held) held.push(e); else deliver(e) }
     let set = this.listeners.get(id)
     if (!set) this.listeners.set(id, (set = new Set()))
     set.add(hold)
@@ -528,7 +561,7 @@ export class RunService {
       set.delete(hold)
       throw e
     }
-    let last = backlog.at(-1)?.seq ?? since
+    last = backlog.at(-1)?.seq ?? since
     for (const e of held) if (e.seq > last) { backlog.push(e); last = e.seq }
     held = null
     let timer: NodeJS.Timeout | null = null
@@ -537,7 +570,7 @@ export class RunService {
       timer = setInterval(() => {
         if (busy) return
         busy = true
-        read(last).then((es) => { for (const e of es) { last = e.seq; listener(e) } }, () => {}).finally(() => { busy = false })
+        read(last).then((es) => { for (const e of es) deliver(e) }, () => {}).finally(() => { busy = false })
       }, (this.opts.pollS ?? 1) * 1000)
       timer.unref()
     }

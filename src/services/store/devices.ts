@@ -54,6 +54,11 @@ export class DeviceTable {
     await this.sql.run('UPDATE devices SET params = ? WHERE id = ?', [JSON.stringify(params), id])
   }
 
+  /** Gives an attached device to another daemon (adoption of a dead daemon's devices); false when `from` no longer owns it. */
+  async setOwner(id: string, from: string, to: string): Promise<boolean> {
+    return (await this.sql.run('UPDATE devices SET owner = ? WHERE id = ? AND owner = ? AND detached_at IS NULL', [to, id, from])) > 0
+  }
+
   async detach(id: string, at: string): Promise<void> {
     await this.sql.run('UPDATE devices SET detached_at = ? WHERE id = ?', [at, id])
   }

@@ -25,6 +25,18 @@ export class LeaseTable {
     await this.sql.run('DELETE FROM leases WHERE name = ? AND holder = ?', [name, holder])
   }
 
+  /** Leases named `prefix...` that ran out before `now` (a daemon id whose daemon died and was not restarted). */
+  async expired(prefix: string, now = Date.now()): Promise<LeaseRow[]> {
+    const rows = await this.sql.all<{ name: string; holder: string; expires_at: number; info: string }>(
+      'SELECT * FROM leases WHERE substr(name, 1, ?) = ? AND expires_at < ? ORDER BY name', [prefix.length, prefix, now])
+    return rows.map((r) => ({ name: r.name, holder: r.holder, expiresAt: Number(r.expires_at), info: JSON.parse(r.info) }))
+  }
+
+  /** Hands a lease held by `from` to `to` (an adopting daemon takes a dead one's boards); false when `from` does not hold it. */
+  async transfer(name: string, from: string, to: string): Promise<boolean> {
+    return (await this.sql.run('UPDATE leases SET holder = ? WHERE name = ? AND holder = ?', [to, name, from])) > 0
+  }
+
   async get(name: string): Promise<LeaseRow | null> {
     const r = await this.sql.get<{ name: string; holder: string; expires_at: number; info: string }>('SELECT * FROM leases WHERE name = ?', [name])
     return r ? { name: r.name, holder: r.holder, expiresAt: Number(r.expires_at), info: JSON.parse(r.info) } : null

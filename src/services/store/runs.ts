@@ -118,11 +118,25 @@ export class RunTable {
     return Object.fromEntries(rows.map((r) => [r.state, Number(r.c)]))
   }
 
+  /** Deletes a run's metrics, checkpoints and events (a study trial trained again writes them afresh). */
+  async clearSeries(runId: string): Promise<void> {
+    for (const table of ['metrics', 'checkpoints', 'events']) await this.sql.run(`DELETE FROM ${table} WHERE run_id = ?`, [runId])
+  }
+
   // ---- metrics
 
   async insertMetric(runId: string, m: MetricRow): Promise<void> {
     await this.sql.run('INSERT INTO metrics (run_id, kind, epoch, batch, step, split, samples, distance, cost, accuracy, settled, dropped, fallback, time_s, t) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [runId, m.kind, m.epoch, m.batch, m.step, m.split, m.samples, m.distance, m.cost, m.accuracy, m.settled, m.dropped, m.fallback, m.timeS, m.t])
+  }
+
+  /** Inserts many metric rows, in order, a few hundred per statement (a study trial's rows since its last write). */
+  async insertMetrics(runId: string, rows: MetricRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 500) {
+      const part = rows.slice(i, i + 500)
+      await this.sql.run(`INSERT INTO metrics (run_id, kind, epoch, batch, step, split, samples, distance, cost, accuracy, settled, dropped, fallback, time_s, t) VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        part.flatMap((m) => [runId, m.kind, m.epoch, m.batch, m.step, m.split, m.samples, m.distance, m.cost, m.accuracy, m.settled, m.dropped, m.fallback, m.timeS, m.t]))
+    }
   }
 
   /** Metric rows in the order they were written. */
@@ -171,6 +185,14 @@ export class RunTable {
 
   async appendEvent(runId: string, seq: number, type: string, data: unknown, t: number): Promise<void> {
     await this.sql.run('INSERT INTO events (run_id, seq, type, data, t) VALUES (?, ?, ?, ?, ?)', [runId, seq, type, JSON.stringify(data), t])
+  }
+
+  /** Appends many events, a few hundred per statement. */
+  async appendEvents(runId: string, events: { seq: number; type: string; data: unknown; t: number }[]): Promise<void> {
+    for (let i = 0; i < events.length; i += 500) {
+      const part = events.slice(i, i + 500)
+      await this.sql.run(`INSERT INTO events (run_id, seq, type, data, t) VALUES ${part.map(() => '(?, ?, ?, ?, ?)').join(', ')}`, part.flatMap((e) => [runId, e.seq, e.type, JSON.stringify(e.data), e.t]))
+    }
   }
 
   async maxEventSeq(runId: string): Promise<number> {

@@ -6,8 +6,13 @@
 import { hostname } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { JsMsg } from 'nats'
+import type { Network } from '../../core/network/network.ts'
+import type { EngineEvent } from '../../engine/events.ts'
 import { EqpError } from '../../errors.ts'
+import type { RunResult } from '../runs/schemas.ts'
+import { openStore, type Store } from '../store/index.ts'
 import type { StudyJob, StudyRun } from './run.ts'
+import { TrialRunWriter } from './trial-runs.ts'
 import { connectQueue, ensureQueue, jc, queueNames, TrialMessage, type QueueUrl, type ResultMessage } from './trial-queue.ts'
 
 export type WorkerEvent =
@@ -24,25 +29,44 @@ export interface QueueWorkerOptions {
   maxTrials?: number
   onEvent?: (e: WorkerEvent) => void
   signal?: AbortSignal
+  /** a shared run store (postgres:// URL) where each trial is written as a run, tagged with its study and trial */
+  store?: string
 }
+
+/** What a trial thread posts: the training as it goes (only when observed), then the run or the error. */
+type ThreadMessage =
+  | { start: { network: Network; trainRows: number } } | { event: EngineEvent } | { outcome: { final: RunResult['final']; epochs: number; network: Network } }
+  | { run: StudyRun } | { error: string }
 
 /** A worker thread that trains one trial at a time. */
 class TrialThread {
   private readonly w = new Worker(new URL('./worker.js', import.meta.url))
-  /** Trains one trial; rejects with the trial's error message. */
-  run(job: StudyJob): Promise<StudyRun> {
+  /** Trains one trial; rejects with the trial's error message. With a writer, the trial is also stored as a run. */
+  run(job: StudyJob, writer?: TrialRunWriter): Promise<StudyRun> {
     return new Promise((resolve, reject) => {
-      const onError = (e: Error) => { this.w.off('exit', onExit); reject(e) }
-      const onExit = (code: number) => { this.w.off('error', onError); reject(new Error(`trial thread exited (${code})`)) }
+      const done = () => { this.w.off('error', onError); this.w.off('exit', onExit); this.w.off('message', onMessage) }
+      const onError = (e: Error) => { done(); reject(e) }
+      const onExit = (code: number) => { done(); reject(new Error(`trial thread exited (${code})`)) }
+      let result: RunResult | null = null
+      const onMessage = (m: ThreadMessage) => {
+        if ('start' in m) writer?.begin(m.start.network, m.start.trainRows)
+        else if ('event' in m) writer?.event(m.event)
+        else if ('outcome' in m) result = { final: m.outcome.final, epochs: m.outcome.epochs, network: m.outcome.network }
+        else {
+          done()
+          const error = 'error' in m ? m.error : null
+          // the run is stored before the result goes back: a study that finished finds every trial in the store
+          const stored = writer ? writer.end(error === null && result ? { result } : { error: error ?? 'the trial thread sent no outcome' }) : Promise.resolve()
+          stored.then(
+            () => (error !== null ? reject(new Error(error)) : resolve((m as { run: StudyRun }).run)),
+            (e: Error) => reject(new Error(error ?? `storing the trial's run: ${e.message}`)),
+          )
+        }
+      }
       this.w.once('error', onError)
       this.w.once('exit', onExit)
-      this.w.once('message', (m: { run?: StudyRun; error?: string }) => {
-        this.w.off('error', onError)
-        this.w.off('exit', onExit)
-        if (m.error !== undefined) reject(new Error(m.error))
-        else resolve(m.run!)
-      })
-      this.w.postMessage(job)
+      this.w.on('message', onMessage)
+      this.w.postMessage({ ...job, observe: writer !== undefined })
     })
   }
   close(): Promise<number> { return this.w.terminate() }
@@ -51,7 +75,10 @@ class TrialThread {
 /** Runs trials from the queue until the signal aborts (or maxTrials are done); resolves with the count trained. */
 export async function runQueueWorker(q: QueueUrl, opts: QueueWorkerOptions): Promise<{ trials: number }> {
   const n = queueNames(q.name), me = `${hostname()}:${process.pid}`
-  const nc = await connectQueue(q, `eqprop-hil worker ${me}`)
+  // opened before the queue is joined: a bad store URL stops the worker before it takes a trial
+  const store: Store | null = opts.store === undefined ? null : await openStore(opts.store)
+  let nc: Awaited<ReturnType<typeof connectQueue>>
+  try { nc = await connectQueue(q, `eqprop-hil worker ${me}`) } catch (e) { await store?.close(); throw e }
   const threads: TrialThread[] = []
   const running = new Set<JsMsg>()
   let trials = 0, claimed = 0
@@ -95,7 +122,8 @@ export async function runQueueWorker(q: QueueUrl, opts: QueueWorkerOptions): Pro
         opts.onEvent?.({ type: 'start', label: base.label, seed: t.seed, delivery })
         let result: ResultMessage
         try {
-          const run = await thread.run({ entry: t.entry, seed: t.seed })
+          const writer = store ? new TrialRunWriter(store, { studyId: t.studyId, entry: t.entry, seed: t.seed, entryKey: t.entryKey, worker: me, delivery }) : undefined
+          const run = await thread.run({ entry: t.entry, seed: t.seed }, writer)
           result = { ...base, run: run as unknown as ResultMessage['run'] }
           opts.onEvent?.({ type: 'done', label: base.label, seed: t.seed, delivery, wallS: run.wallS })
         } catch (e) {
@@ -124,5 +152,6 @@ export async function runQueueWorker(q: QueueUrl, opts: QueueWorkerOptions): Pro
   } finally {
     await Promise.all(threads.map((t) => t.close()))
     await nc.drain().catch(() => nc.close())
+    await store?.close().catch(() => {})
   }
 }

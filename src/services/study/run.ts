@@ -9,7 +9,7 @@ import type { EngineEvent } from '../../engine/events.ts'
 import { networkFromArg } from '../networks.ts'
 import { asModel, withInputValues, withResistorGain } from '../substrates.ts'
 import type { Network } from '../../core/network/network.ts'
-import { loadTask, trainOnSimulator } from '../training.ts'
+import { loadTask, trainOnSimulator, type TrainOutcome } from '../training.ts'
 import { entrySeeds, type StudyConfig, type StudyEntry } from './config.ts'
 import { studyCsv, studyMarkdown, summarise, type EntrySummary } from './report.ts'
 
@@ -51,11 +51,20 @@ export function entryKey(entry: StudyEntry): string {
   return createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 16)
 }
 
+/** Watchers of one trial (a queue worker that writes it to a run store); they see, never steer, the training. */
+export interface TrialObserver {
+  /** the network as built, before training, and the rows of the task's training split */
+  onStart?: (network: Network, trainRows: number) => void
+  onEvent?: (e: EngineEvent) => void
+  /** the trained network and the final test evaluation */
+  onOutcome?: (o: { final: TrainOutcome['final']; epochs: number; network: Network }) => void
+}
+
 /**
  * Trains one seed of one entry (what a worker thread runs); the seed is the run, network and data seed,
  * as `train --seed`. `workers` relax threads for this run: 1 inside a pool of runs, which uses the cores already.
  */
-export async function runStudySeed(entry: StudyEntry, seed: number, workers: number | 'auto' = 1): Promise<StudyRun> {
+export async function runStudySeed(entry: StudyEntry, seed: number, workers: number | 'auto' = 1, observe: TrialObserver = {}): Promise<StudyRun> {
   const data = loadTask(entry.task, seed)
   const network = studyNetwork(entry, { inputs: data.nIn, outputs: data.nOut }, seed)
   const { label, network: spec, task, seeds: _s, solver, dynamics, dynamicsT, tol, stopAtDistance, target, substrate: _m, inputValues: _v, inputGain: _g, ...train } = entry
@@ -63,12 +72,15 @@ export async function runStudySeed(entry: StudyEntry, seed: number, workers: num
   // trainable parameters as the trainer counts them: the bias fields only when they are trained
   const parameters = counts.couplingParameters + (train.trainBias ? 2 * network.nodes : 0)
   let epochsToTarget: number | null = null
+  observe.onStart?.(network, data.train.rows)
   const onEvent = (e: EngineEvent) => {
+    observe.onEvent?.(e)
     if (!target || epochsToTarget !== null) return
     if (target.metric === 'distance' && e.type === 'epoch' && e.metrics.distance < target.value) epochsToTarget = e.epoch
     if (target.metric === 'test_acc' && e.type === 'eval' && e.metrics.split === 'test' && e.metrics.accuracy >= target.value) epochsToTarget = e.epoch
   }
   const r = await trainOnSimulator(network, { task, train: { ...train, seed }, sim: { solver, dynamics, dynamicsT, tol }, dataSeed: seed, stopAtDistance, workers }, onEvent)
+  observe.onOutcome?.({ final: r.final, epochs: r.epochs, network: r.network })
   return {
     label, seed, network: spec, task, nodes: network.nodes, couplings: counts.couplings, parameters, epochs: r.epochs,
     train: r.train, test: r.final && { accuracy: r.final.accuracy, distance: r.final.distance },
