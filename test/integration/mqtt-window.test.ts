@@ -4,19 +4,22 @@
 // from its cache. Before, the link dropped the copy as a late duplicate, so the command was resent
 // until the link counted as lost. The embedded aedes broker drops chosen replies in its forward hook.
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { after, describe, it } from 'node:test'
 import { VirtualBoard } from '../../drivers/board/virtual-board.ts'
 import { openRemoteSubstrate } from '../../drivers/remote/index.ts'
 import { QuantisedXySubstrate } from '../../drivers/sim/quantised-xy.ts'
 import type { Substrate } from '../../drivers/substrate.ts'
 import { attachBoardToBroker, mqttConnector } from '../../drivers/transports/mqtt.ts'
-import { startEmbeddedBroker } from '../../drivers/transports/mqtt-broker.ts'
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../drivers/transports/mqtt-broker.ts'
+import { startMqttBridge } from '../../drivers/transports/mqtt-bridge.ts'
 import { MESSAGE_IDS } from '../../firmware-protocol/ts/index.ts'
 import { loadDataset } from '../../src/core/data/index.ts'
 import type { Network } from '../../src/core/network/network.ts'
 import { buildNetwork } from '../../src/core/topology/index.ts'
 import { TrainConfig } from '../../src/engine/config.ts'
 import { Trainer } from '../../src/engine/trainer.ts'
+import { startBoard } from '../../src/services/boards.ts'
 import { BoardOnCable } from '../support/board-link.ts'
 
 const xorNet = buildNetwork({ kind: 'all-to-all', nodes: 6, weightStd: 0.7, bias: 'random' }, { inputs: 2, outputs: 1 }, 1)
@@ -28,24 +31,31 @@ async function train(sub: Substrate) {
   return { params: flat(t.trainedNetwork()), steps: t.snapshot().step }
 }
 
+const NO_SOCAT = spawnSync('socat', ['-V']).status === 0 ? false : 'socat is not installed'
+const NO_GCC = spawnSync('gcc', ['--version']).status === 0 ? false : 'gcc is not installed'
 const cleanup: (() => Promise<unknown> | void)[] = []
+
+/** Makes the broker drop the replies (and NACKs, not events) whose 1-based rank is in `drop`, while `on()`. */
+function dropReplies(broker: EmbeddedBroker, drop: Set<number>, on: () => boolean = () => true) {
+  const st = { replies: 0, dropped: [] as number[] }
+  broker.aedes.authorizeForward = (_client, packet) => {
+    const p = packet.payload as Buffer
+    if (!on() || !packet.topic.endsWith('/reply') || p.length < 6 || p[5] === MESSAGE_IDS.HEARTBEAT || p[5] === MESSAGE_IDS.FAULT) return packet
+    if (drop.has(++st.replies)) { st.dropped.push(p[5]); return null }
+    return packet
+  }
+  return st
+}
 after(async () => { for (const c of cleanup.reverse()) await Promise.resolve(c()).catch(() => {}) })
 
 describe('a reply lost on the broker at window 8', () => {
   it('is answered from the board\'s reply cache: no link loss, every command runs once, results exact', async () => {
     const broker = await startEmbeddedBroker()
     cleanup.push(() => broker.close())
-    // the broker forwards the board's replies to the host, except these (counted among replies and
-    // NACKs, not events): spread over the run, so some are mid-burst (the next reply shows the gap)
+    // the broker forwards the board's replies to the host, except these: spread over the run, so some
+    // are mid-burst (the next reply shows the gap)
     const DROP = new Set([12, 37, 61, 90])
-    let replies = 0
-    const dropped: number[] = []
-    broker.aedes.authorizeForward = (_client, packet) => {
-      const p = packet.payload as Buffer
-      if (!packet.topic.endsWith('/reply') || p.length < 6 || p[5] === MESSAGE_IDS.HEARTBEAT || p[5] === MESSAGE_IDS.FAULT) return packet
-      if (DROP.has(++replies)) { dropped.push(p[5]); return null }
-      return packet
-    }
+    const { dropped, ...drops } = dropReplies(broker, DROP)
     const vb = new VirtualBoard(xorNet, { uid: 'lose1' })
     cleanup.push(() => vb.close())
     const att = await attachBoardToBroker(vb, 'lose1', { url: broker.url })
@@ -65,7 +75,7 @@ describe('a reply lost on the broker at window 8', () => {
 
     const c = sub.status().counters
     const why = `host ${JSON.stringify(c)}, board ${JSON.stringify(vb.stats)}, link ${JSON.stringify(att.link.stats())}`
-    assert.equal(dropped.length, DROP.size, `replies forwarded: ${replies}`)
+    assert.equal(dropped.length, DROP.size, `replies forwarded: ${drops.replies}`)
     // (a run of this test: 157 commands, 4 resends, all at once on the next reply's arrival, 0 timeouts)
     assert.equal(att.link.stats().window, 8, 'a pipelined session')
     assert.deepEqual(got.params, want.params)
@@ -79,6 +89,40 @@ describe('a reply lost on the broker at window 8', () => {
     assert.ok(att.link.stats().windowCopies >= DROP.size, `the link passed the resends: ${why}`)
     assert.equal(att.link.stats().duplicatesDropped, 0, why)
     // promptly: one resend per lost reply, a few more at most (the host's timer learning the link)
+    assert.ok(c.retries >= DROP.size && c.retries <= 3 * DROP.size, `retries ${c.retries}: ${why}`)
+  })
+
+  it('the C firmware through the bridge: the same parameters as a run without losses, no link loss', { skip: NO_SOCAT || NO_GCC }, async () => {
+    const broker = await startEmbeddedBroker()
+    cleanup.push(() => broker.close())
+    let lossy = false
+    const DROP = new Set([12, 37, 61, 90])
+    const st = dropReplies(broker, DROP, () => lossy)
+    const fw = await startBoard({ network: xorNet, impl: 'c', board: { uid: 'lose-c', maxBatch: 4 } })
+    cleanup.push(() => fw.close())
+    const bridge = await startMqttBridge({ serialPath: fw.hostPath, mqtt: { url: broker.url } })
+    cleanup.push(() => bridge.close())
+    // two sessions on the same board: one clean, one with lost replies
+    const run = async () => {
+      const sub = await openRemoteSubstrate(mqttConnector('lose-c', { url: broker.url }), bridge.where, { replyTimeoutS: 0.5, window: 8, backoffS: { first: 0.05, max: 0.5 } })
+      try { return { ...(await train(sub)), status: sub.status() } } finally { await sub.close() }
+    }
+    const clean = await run()
+    const before = bridge.link.stats()
+    lossy = true
+    const got = await run()
+    const ls = bridge.link.stats()
+    const c = got.status.counters
+    const why = `host ${JSON.stringify(c)}, link ${JSON.stringify(ls)}`
+    assert.equal(st.dropped.length, DROP.size, `replies forwarded: ${st.replies}`)
+    assert.equal(ls.window, 8, 'the bridge read the window from the firmware\'s DEVICE_INFO')
+    assert.equal(clean.status.counters.retries, 0)
+    assert.deepEqual(got.params, clean.params)
+    assert.equal(got.steps, clean.steps)
+    assert.equal(c.commands, clean.status.counters.commands)
+    assert.equal(c.reconnects, 0, `no link loss: ${why}`)
+    assert.ok(ls.windowCopies - before.windowCopies >= DROP.size, `the bridge passed the resends: ${why}`)
+    assert.equal(ls.duplicatesDropped, 0, why)
     assert.ok(c.retries >= DROP.size && c.retries <= 3 * DROP.size, `retries ${c.retries}: ${why}`)
   })
 })
