@@ -12,13 +12,13 @@
 // has nobody above it to do so, and all it must do after a reconnect is republish its status.
 //
 // Duplicates. QoS 1 may deliver a message twice, and a broker or a board's reconnect may deliver an
-// old copy late. Host side, the session already drops any reply whose seq is not the outstanding one
-// (Session.onFrame: staleReplies). Board side, the SPEC 5.4 reply cache holds only the LAST command,
-// so a late copy of an older command would run again (an old SET_PARAMS after an UPDATE_PARAMS, an
-// old RELAX overwriting a sample's previous state). The board link therefore drops a command frame
-// identical to one of the last DEDUP_WINDOW it passed on, unless it is the newest one (that is a host
-// retry or an immediate duplicate, which the reply cache answers without executing). Stop-and-wait
-// makes this exact: the host never sends an older command again once a newer one went out.
+// old copy late. Host side, the session already drops any reply whose seq is not an outstanding one
+// (Session.onFrame: staleReplies). Board side, a late copy of an older command that the board's reply
+// cache does not cover would run again (an old SET_PARAMS after an UPDATE_PARAMS, an old RELAX
+// overwriting a sample's previous state). The board link therefore drops a copy of one of its last 64
+// command frames, except the newest (a host retry, answered from the cache) and, in a session with a
+// window, the last `window` ones other than HELLO and STOP: the board's strict seq order and its cache
+// of `window` replies cover those, and the host resends them after a lost reply (mqtt/dedup.ts).
 export { boardTopics, BoardStatus, MqttOptions, MqttTls, mqttWhere, type BoardIdentity, type MqttOptionsInput } from './mqtt/options.ts'
 export { mqttConnector, type ConnectorExtras } from './mqtt/host.ts'
 export { attachBoardToBroker, mqttBoardLink, virtualBoardIdentity, type AttachedBoard, type BoardLink, type BoardLinkOptions, type BoardLinkStats } from './mqtt/board.ts'

@@ -169,7 +169,11 @@ describe('faults on the broker path', { skip: NO_MOSQUITTO }, () => {
     assert.equal(vb.stats.commands, wantStats.commands, `each command ran once (host counters ${JSON.stringify(sub.status().counters)}, board ${JSON.stringify(vb.stats)})`)
     assert.ok(copies > 100 && late > 20, `copies ${copies}, late ${late}`)
     assert.ok(vb.stats.replays > 0, 'immediate duplicates were answered from the reply cache')
-    assert.ok(att.link.stats().duplicatesDropped > 0, 'late copies of older commands were dropped')
+    // at window 8 (the host default) a copy one message late is among the last 8 commands: the link
+    // passes it (SPEC 10.3) and the board's reply cache or in-order check keeps it from running again
+    const ls = att.link.stats()
+    assert.equal(ls.window, 8)
+    assert.ok(ls.windowCopies > 0, `late copies of older commands reached the board, which ran none twice (link ${JSON.stringify(ls)})`)
     assert.ok(sub.status().counters.staleReplies > 0, 'the host dropped duplicated replies')
     assert.equal(sub.status().counters.reconnects, 0)
   })

@@ -4,7 +4,8 @@ import { CobsDecoder, MAX_FRAME_LIMIT, PROTOCOL, serialFrame } from '../../../fi
 import type { VirtualBoard } from '../../board/virtual-board.ts'
 import { BOARD_FIRMWARE } from '../../board/virtual-board.ts'
 import type { ByteStream } from '../transport.ts'
-import { connectClient, isHeartbeat, qosOf, toBuffer } from './client.ts'
+import { connectClient, qosOf, toBuffer } from './client.ts'
+import { CommandDedup } from './dedup.ts'
 import { boardTopics, checkUid, mqttWhere, MqttOptions, type BoardIdentity, type BoardStatus, type MqttOptionsInput } from './options.ts'
 
 // ---- board side --------------------------------------------------------------------------------
@@ -12,7 +13,7 @@ import { boardTopics, checkUid, mqttWhere, MqttOptions, type BoardIdentity, type
 export interface BoardLinkOptions {
   /** delay between the board client's reconnect attempts (s, default 0.5) */
   reconnectS?: number
-  /** command frames remembered for de-duplication (default 64; 0 turns it off, for tests that show why it is there) */
+  /** distinct command frames remembered for de-duplication (SPEC 10.3, default 64; 0 turns it off, for tests that show why it is there) */
   dedupWindow?: number
   /** largest command frame passed on (bytes, default 65535) */
   maxFrame?: number
@@ -24,8 +25,12 @@ export interface BoardLinkOptions {
 export interface BoardLinkStats {
   framesIn: number
   framesOut: number
-  /** late copies of older commands dropped by the de-duplication window */
+  /** late copies of older commands dropped by the de-duplication (SPEC 10.3) */
   duplicatesDropped: number
+  /** copies of older commands passed on because the session's window covers them (a host's go-back or reply-gap resend) */
+  windowCopies: number
+  /** the session window of the board's last DEVICE_INFO (1 before one, and after a new HELLO) */
+  window: number
   /** frames the board sent while the broker was unreachable (lost, as on an unplugged cable) */
   droppedOffline: number
   /** broker connections after the first */
@@ -56,9 +61,9 @@ export async function mqttBoardLink(uid: string, optsIn: MqttOptionsInput, ident
   const topics = boardTopics(o.prefix, uid)
   const where = mqttWhere(o, uid)
   const log = lo.log ?? (() => {})
-  const window = lo.dedupWindow ?? 64
+  const dedup = new CommandDedup(lo.dedupWindow ?? 64)
   const maxFrame = lo.maxFrame ?? MAX_FRAME_LIMIT
-  const st: BoardLinkStats = { framesIn: 0, framesOut: 0, duplicatesDropped: 0, droppedOffline: 0, reconnects: 0 }
+  const st: Omit<BoardLinkStats, 'window'> = { framesIn: 0, framesOut: 0, duplicatesDropped: 0, windowCopies: 0, droppedOffline: 0, reconnects: 0 }
   const frameCbs: ((f: Uint8Array) => void)[] = []
   const will = { topic: topics.status, payload: Buffer.from(JSON.stringify({ state: 'offline', uid })), qos: 1 as const, retain: true }
   const client = await connectClient(o, o.clientId ?? `eqprop-board-${uid}`, { reconnectPeriod: Math.round((lo.reconnectS ?? 0.5) * 1000), will })
@@ -72,17 +77,11 @@ export async function mqttBoardLink(uid: string, optsIn: MqttOptionsInput, ident
     await client.publishAsync(topics.status, JSON.stringify(s), { qos: 1, retain: true }).catch(() => {})
   }
 
-  // de-duplication of commands (see the top of this file): key = seq, msg id, CRC
-  const seen = new Set<string>()
-  let newest = ''
+  // de-duplication of commands (SPEC 10.3, see dedup.ts)
   const fresh = (f: Uint8Array): boolean => {
-    if (window === 0 || f.length < 12 || isHeartbeat(f)) return true
-    const key = `${f[3] | (f[4] << 8)}:${f[5]}:${Buffer.from(f.subarray(f.length - 4)).toString('hex')}`
-    if (key === newest) return true                      // a host retry or an immediate duplicate: the reply cache answers it
-    if (seen.has(key)) { st.duplicatesDropped++; return false }
-    seen.add(key)
-    newest = key
-    if (seen.size > window) seen.delete(seen.values().next().value!)
+    const v = dedup.judge(f)
+    if (v === 'drop') { st.duplicatesDropped++; return false }
+    if (v === 'window-copy') st.windowCopies++
     return true
   }
 
@@ -110,6 +109,7 @@ export async function mqttBoardLink(uid: string, optsIn: MqttOptionsInput, ident
     uid, where, client,
     get connected() { return client.connected },
     send: async (frame) => {
+      dedup.boardSent(frame)   // the session window, from DEVICE_INFO, even if this copy is lost
       if (!client.connected) { st.droppedOffline++; return }
       st.framesOut++
       // no await of PUBACK: the board's write is done once the frame is handed over, as on a UART
@@ -121,7 +121,7 @@ export async function mqttBoardLink(uid: string, optsIn: MqttOptionsInput, ident
       state = s
       await publishStatus()
     },
-    stats: () => ({ ...st }),
+    stats: () => ({ ...st, window: dedup.window }),
     close: async () => {
       if (closing) return
       closing = true
