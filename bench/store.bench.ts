@@ -23,7 +23,7 @@ async function steps(store: Store, label: string): Promise<void> {
   })
   const cpu0 = process.cpuUsage(), t0 = performance.now()
   for (let s = 1; s <= STEPS; s++) {
-    const row: MetricRow = { kind: 'batch', epoch: 1, batch: s, step: s, split: null, samples: 16, distance: 1 / s, cost: 0.5, accuracy: 0.75, settled: 1, dropped: 0, fallback: 0, timeS: null, t: Date.now() }
+    const row: MetricRow = { kind: 'batch', epoch: 1, batch: s, step: s, split: null, samples: 16, distance: 1 / s, cost: 0.5, accuracy: 0.75, settled: 1, dropped: 0, fallback: 0, mse: null, r2: null, timeS: null, t: Date.now() }
     await store.tx(async (t) => {
       await t.runs.insertMetric('run-1', row)
       await t.runs.update('run-1', { progress: { ...progress, step: s, batch: s, fraction: s / STEPS }, lastMetrics: { batch: row, epoch: null, eval: null }, updatedAt: 'now' })

@@ -112,7 +112,7 @@ describe('runs API', () => {
     const csv = await inject('GET', '/runs/run-1/metrics', undefined, { accept: 'text/csv' })
     assert.match(String(csv.headers['content-type']), /^text\/csv/)
     const lines = csv.body.trim().split('\n')
-    assert.equal(lines[0], 'kind,epoch,batch,step,split,samples,distance,cost,accuracy,settled,dropped,fallback,time_s,t')
+    assert.equal(lines[0], 'kind,epoch,batch,step,split,samples,distance,cost,accuracy,settled,dropped,fallback,mse,r2,time_s,t')
     assert.equal(lines.length, json.rows.length + 1)
     const firstEval = json.rows.find((r: { kind: string }) => r.kind === 'eval')
     const evalLine = lines.find((l: string) => l.startsWith('eval,'))!.split(',')

@@ -79,6 +79,16 @@ describe('drawCouplings', () => {
     assert.ok(near(vert, divergingColour(-1)), `vertical ${vert}`)
   })
 
+  it('draws more couplings than Math.max takes as arguments (a 784-500-10 network has 397,000)', () => {
+    // 156,240 bonds: spreading them into Math.max overflowed the call stack (train --plots on MNIST)
+    const net = buildNetwork({ kind: 'lattice', rows: 280, cols: 280, bias: 'zero' }, { inputs: 1, outputs: 1 }, 0)
+    assert.ok(net.weights.length > 150_000)
+    const geo = gridGeometry(280, 280)
+    assert.deepEqual(pngSize(drawCouplings(net, 'many bonds')), { width: geo.width, height: geo.height })
+    const geo2 = gridGeometry(400, 400)
+    assert.deepEqual(pngSize(drawGridHeatmap(new Float64Array(400 * 400).fill(-0.5), 400, 400, { title: 'x', scale: 'signed' })), { width: geo2.width, height: geo2.height })
+  })
+
   it('draws the coupling matrix of a network without a grid layout', () => {
     const net = buildNetwork({ kind: 'layered', sizes: [2, 3, 1] }, { inputs: 2, outputs: 1 }, 0)
     const geo = gridGeometry(6, 6)

@@ -6,6 +6,8 @@ import pg from 'pg'
 import { migrate, PostgresStore } from '../../src/services/store/postgres.ts'
 import { PG_MIGRATIONS } from '../../src/services/store/postgres-schema.ts'
 import { openStore, SqliteStore, type RunRow, type Store } from '../../src/services/store/index.ts'
+import { SQLITE_MIGRATIONS } from '../../src/services/store/sqlite.ts'
+import Database from 'better-sqlite3'
 import type { MetricRow } from '../../src/services/runs/schemas.ts'
 import { tempDir } from '../support/daemon.ts'
 import { freshDatabase, type TestDatabase } from '../support/postgres.ts'
@@ -17,7 +19,7 @@ const run = (n: number): RunRow => ({
   progress: { epoch: 0, epochs: 1, batch: 0, batches: 1, step: 0, steps: 1, fraction: 0 }, lastMetrics: { batch: null, epoch: null, eval: null }, result: null, error: null,
 })
 const metric = (kind: MetricRow['kind'], epoch: number, step: number): MetricRow => ({
-  kind, epoch, batch: kind === 'batch' ? step : null, step, split: null, samples: 4, distance: step + 0.1, cost: 0, accuracy: 1, settled: 1, dropped: 0, fallback: 0, timeS: null, t: Date.now(),
+  kind, epoch, batch: kind === 'batch' ? step : null, step, split: null, samples: 4, distance: step + 0.1, cost: 0, accuracy: 1, settled: 1, dropped: 0, fallback: 0, mse: null, r2: null, timeS: null, t: Date.now(),
 })
 
 const dbs: TestDatabase[] = []
@@ -139,6 +141,20 @@ for (const backend of BACKENDS) {
       await s.close()
     })
 
+    it('keeps a regression row\'s mse and r2, and null for a classification row', async () => {
+      const s = await (await backend.fresh()).open()
+      await s.devices.insert(device)
+      await s.runs.insert(run(1))
+      await s.runs.insertMetric('run-1', { ...metric('eval', 1, 3), split: 'test', accuracy: 0, mse: 0.0425, r2: 0.8125 })
+      await s.runs.insertMetric('run-1', metric('epoch', 1, 3))
+      const [reg, cls] = await s.runs.metrics('run-1')
+      assert.equal(reg.mse, 0.0425)
+      assert.equal(reg.r2, 0.8125)
+      assert.equal(cls.mse, null)
+      assert.equal(cls.r2, null)
+      await s.close()
+    })
+
     it('draws distinct numbers for concurrent inserts', async () => {
       const where = await backend.fresh()
       const a = await where.open()
@@ -176,6 +192,27 @@ describe('store (postgres migrations)', () => {
     } finally { await pool.end() }
   })
 
+  it('migration 2 adds mse and r2 to a version-1 database; its rows read back null', async () => {
+    const d = await freshDatabase()
+    dbs.push(d)
+    const s = await PostgresStore.open(d.url)
+    await s.devices.insert(device)
+    await s.runs.insert(run(1))
+    await s.runs.insertMetric('run-1', metric('epoch', 1, 3))
+    await s.close()
+    // back to version 1 as a database written before migration 2 has it
+    const c = new pg.Client({ connectionString: d.url })
+    await c.connect()
+    await c.query('ALTER TABLE metrics DROP COLUMN mse, DROP COLUMN r2')
+    await c.query('DELETE FROM schema_version WHERE version > 1')
+    await c.end()
+    const t = await PostgresStore.open(d.url)
+    assert.equal(await t.schemaVersion(), PG_MIGRATIONS.length)
+    const [old] = await t.runs.metrics('run-1')
+    assert.deepEqual([old.distance, old.mse, old.r2], [3.1, null, null])
+    await t.close()
+  })
+
   it('refuses a database whose schema is newer than this version knows', async () => {
     const d = await freshDatabase()
     dbs.push(d)
@@ -201,10 +238,29 @@ describe('store (postgres migrations)', () => {
 })
 
 describe('store (sqlite file)', () => {
-  it('opens the file in WAL mode at schema version 2', async () => {
+  it('opens the file in WAL mode at the newest schema version', async () => {
     const s = new SqliteStore(join(tempDir('store'), 'w.sqlite'))
     assert.equal(s.db.pragma('journal_mode', { simple: true }), 'wal')
-    assert.equal(s.db.pragma('user_version', { simple: true }), 2)
+    assert.equal(s.db.pragma('user_version', { simple: true }), SQLITE_MIGRATIONS.length)
     await s.close()
+  })
+
+  it('migration 3 adds mse and r2 to a version-2 file; its rows read back null', async () => {
+    const path = join(tempDir('store'), 'old.sqlite')
+    const s = new SqliteStore(path)
+    await s.devices.insert(device)
+    await s.runs.insert(run(1))
+    await s.runs.insertMetric('run-1', metric('epoch', 1, 3))
+    await s.close()
+    // back to version 2 as a file written before migration 3 has it
+    const db = new Database(path)
+    db.exec('ALTER TABLE metrics DROP COLUMN mse; ALTER TABLE metrics DROP COLUMN r2')
+    db.pragma('user_version = 2')
+    db.close()
+    const t = new SqliteStore(path)
+    assert.equal(t.db.pragma('user_version', { simple: true }), 3)
+    const [old] = await t.runs.metrics('run-1')
+    assert.deepEqual([old.distance, old.mse, old.r2], [3.1, null, null])
+    await t.close()
   })
 })

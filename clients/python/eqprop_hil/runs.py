@@ -159,7 +159,7 @@ class Run:
 
     def metrics(self, kind=None, since=None, frame=None):
         """The run's metrics rows (kind batch, epoch or eval; epoch, batch, step, split, samples, distance,
-        cost, accuracy, settled, dropped, fallback, timeS, t). A pandas DataFrame when pandas is installed
+        cost, accuracy, settled, dropped, fallback, mse, r2, timeS, t). A pandas DataFrame when pandas is installed
         (or ``frame=True``, which then requires it), else a list of dicts (always with ``frame=False``).
         ``kind`` keeps one kind of row, ``since`` the rows after that step."""
         params = {k: v for k, v in (("kind", kind), ("since", since)) if v is not None}

@@ -75,7 +75,7 @@ export function drawGridHeatmap(values: ArrayLike<number>, rows: number, cols: n
   const canvas = createCanvas(geo.width, geo.height)
   const g = canvas.getContext('2d')
   g.fillStyle = '#fff'; g.fillRect(0, 0, geo.width, geo.height)
-  const vmax = o.vmax ?? Math.max(1e-12, ...Array.from(values, Math.abs))
+  const vmax = o.vmax ?? maxAbs(values)
   const colour = o.scale === 'phase' ? (v: number) => phaseColour(v) : (v: number) => divergingColour(v / vmax)
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
@@ -97,6 +97,14 @@ export function drawGridHeatmap(values: ArrayLike<number>, rows: number, cols: n
   return canvas.toBuffer('image/png')
 }
 
+/** The largest |v| (at least 1e-12); a loop, since spreading a 784-500-10 network's 397,000 couplings
+ *  into Math.max overflows the call stack. */
+function maxAbs(values: ArrayLike<number>): number {
+  let m = 1e-12
+  for (let i = 0; i < values.length; i++) { const a = Math.abs(values[i]); if (a > m) m = a }
+  return m
+}
+
 /**
  * PNG of a network's couplings. On a grid layout each site is a dot and each horizontal or vertical
  * nearest-neighbour bond a bar between the two sites, coloured by W on a diverging scale (longer bonds
@@ -104,7 +112,7 @@ export function drawGridHeatmap(values: ArrayLike<number>, rows: number, cols: n
  */
 export function drawCouplings(net: Network, titleText: string): Buffer {
   const w = net.weights
-  const vmax = Math.max(1e-12, ...w.map(Math.abs))
+  const vmax = maxAbs(w)
   if (!net.layout) {
     const n = net.nodes, m = new Float64Array(n * n)
     net.edges.forEach(([i, j], k) => { m[i * n + j] = w[k]; m[j * n + i] = w[k] })

@@ -67,12 +67,16 @@ export const MetricRow = z.object({
   settled: z.number().nullable(),
   dropped: z.number().nullable(),
   fallback: z.number().nullable(),
+  /** regression and pattern tasks: MSE of the output values in [-1, 1]; null for classification */
+  mse: z.number().nullable(),
+  /** regression tasks: R^2 against the training targets' variance; null otherwise */
+  r2: z.number().nullable(),
   timeS: z.number().nullable(),
   /** wall clock, ms since 1970 */
   t: z.number(),
 })
 export type MetricRow = z.infer<typeof MetricRow>
-export const METRIC_COLUMNS = ['kind', 'epoch', 'batch', 'step', 'split', 'samples', 'distance', 'cost', 'accuracy', 'settled', 'dropped', 'fallback', 'timeS', 't'] as const satisfies readonly (keyof MetricRow)[]
+export const METRIC_COLUMNS = ['kind', 'epoch', 'batch', 'step', 'split', 'samples', 'distance', 'cost', 'accuracy', 'settled', 'dropped', 'fallback', 'mse', 'r2', 'timeS', 't'] as const satisfies readonly (keyof MetricRow)[]
 
 export const MetricsView = z.object({ run: z.string(), columns: z.array(z.string()), rows: z.array(MetricRow) })
 

@@ -57,6 +57,11 @@ function progressAt(p: Progress, epoch: number, batch: number, step: number): Pr
   return { ...p, epoch, batch, step, fraction: p.steps > 0 ? step / p.steps : 1 }
 }
 
+/** A row's mse and r2 columns: the engine leaves them out for classification, the store keeps null. */
+function fitColumns(m: { mse?: number; r2?: number }): { mse: number | null; r2: number | null } {
+  return { mse: m.mse ?? null, r2: m.r2 ?? null }
+}
+
 const TRAIN_KEYS = Object.keys(TrainConfig.shape) as (keyof TrainConfig)[]
 const now = () => new Date().toISOString()
 
@@ -385,15 +390,15 @@ export class RunService {
     }
     let row: MetricRow
     if (e.type === 'batch') {
-      row = { kind: 'batch', epoch: e.epoch, batch: e.batch, step: e.step, split: null, samples: e.samples, ...e.metrics, timeS: null, t }
+      row = { kind: 'batch', epoch: e.epoch, batch: e.batch, step: e.step, split: null, samples: e.samples, ...e.metrics, ...fitColumns(e.metrics), timeS: null, t }
       live.progress = progressAt(live.progress, e.epoch - 1, e.batch, e.step)
     } else if (e.type === 'epoch') {
       const step = live.progress.step
-      row = { kind: 'epoch', epoch: e.epoch, batch: null, step, split: null, samples: live.trainRows, ...e.metrics, timeS: e.timeS, t }
+      row = { kind: 'epoch', epoch: e.epoch, batch: null, step, split: null, samples: live.trainRows, ...e.metrics, ...fitColumns(e.metrics), timeS: e.timeS, t }
       live.progress = progressAt(live.progress, e.epoch, 0, step)
     } else {
       const m = e.metrics
-      row = { kind: 'eval', epoch: e.epoch, batch: null, step: live.progress.step, split: m.split, samples: m.samples, distance: m.distance, cost: m.cost, accuracy: m.accuracy, settled: m.settled, dropped: null, fallback: null, timeS: null, t }
+      row = { kind: 'eval', epoch: e.epoch, batch: null, step: live.progress.step, split: m.split, samples: m.samples, distance: m.distance, cost: m.cost, accuracy: m.accuracy, settled: m.settled, dropped: null, fallback: null, ...fitColumns(m), timeS: null, t }
     }
     const lastMetrics = live.lastMetrics = { ...live.lastMetrics, [row.kind]: row }
     const progress = live.progress

@@ -88,4 +88,10 @@ export const PG_MIGRATIONS: string[] = [
     info TEXT NOT NULL
   );
   `,
+  // regression and pattern tasks report MSE (and regression R^2) instead of a meaningful accuracy;
+  // rows written before this version read back null
+  `
+  ALTER TABLE metrics ADD COLUMN mse DOUBLE PRECISION;
+  ALTER TABLE metrics ADD COLUMN r2 DOUBLE PRECISION;
+  `,
 ]

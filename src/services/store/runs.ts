@@ -51,7 +51,7 @@ const toSql = (k: keyof RunRow, v: unknown): string | number | null => {
   return v as string | number | null
 }
 
-interface RawMetric { kind: string; epoch: number; batch: number | null; step: number; split: string | null; samples: number; distance: number | null; cost: number | null; accuracy: number | null; settled: number | null; dropped: number | null; fallback: number | null; time_s: number | null; t: number }
+interface RawMetric { kind: string; epoch: number; batch: number | null; step: number; split: string | null; samples: number; distance: number | null; cost: number | null; accuracy: number | null; settled: number | null; dropped: number | null; fallback: number | null; mse: number | null; r2: number | null; time_s: number | null; t: number }
 
 /** Which runs a list wants: by state, by device, or those on the devices of one daemon. */
 export interface RunFilter { state?: string; device?: string; owner?: string }
@@ -66,7 +66,8 @@ function whereOf(f: RunFilter): { sql: string; args: string[] } {
 
 const metricFromRaw = (r: RawMetric): MetricRow => ({
   kind: r.kind as MetricRow['kind'], epoch: r.epoch, batch: r.batch, step: r.step, split: r.split, samples: r.samples,
-  distance: r.distance, cost: r.cost, accuracy: r.accuracy, settled: r.settled, dropped: r.dropped, fallback: r.fallback, timeS: r.time_s, t: Number(r.t),
+  distance: r.distance, cost: r.cost, accuracy: r.accuracy, settled: r.settled, dropped: r.dropped, fallback: r.fallback,
+  mse: r.mse ?? null, r2: r.r2 ?? null, timeS: r.time_s, t: Number(r.t),
 })
 
 export class RunTable {
@@ -126,8 +127,8 @@ export class RunTable {
   // ---- metrics
 
   async insertMetric(runId: string, m: MetricRow): Promise<void> {
-    await this.sql.run('INSERT INTO metrics (run_id, kind, epoch, batch, step, split, samples, distance, cost, accuracy, settled, dropped, fallback, time_s, t) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [runId, m.kind, m.epoch, m.batch, m.step, m.split, m.samples, m.distance, m.cost, m.accuracy, m.settled, m.dropped, m.fallback, m.timeS, m.t])
+    await this.sql.run('INSERT INTO metrics (run_id, kind, epoch, batch, step, split, samples, distance, cost, accuracy, settled, dropped, fallback, mse, r2, time_s, t) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [runId, m.kind, m.epoch, m.batch, m.step, m.split, m.samples, m.distance, m.cost, m.accuracy, m.settled, m.dropped, m.fallback, m.mse, m.r2, m.timeS, m.t])
   }
 
   /** Inserts many metric rows, in order, a few hundred per statement (a study trial's rows since its last write). */

@@ -11,8 +11,8 @@ import { RunTable } from './runs.ts'
 import type { Sql } from './sql.ts'
 import type { Store, StoreTables } from './store.ts'
 
-/** Schema versions in order; each entry upgrades from the previous version. */
-const MIGRATIONS: string[] = [
+/** Schema versions in order; each entry upgrades from the previous version. Never edit one that has shipped. */
+export const SQLITE_MIGRATIONS: string[] = [
   `
   CREATE TABLE devices (
     id TEXT PRIMARY KEY,
@@ -98,6 +98,12 @@ const MIGRATIONS: string[] = [
     info TEXT NOT NULL
   );
   `,
+  // regression and pattern tasks report MSE (and regression R^2) instead of a meaningful accuracy;
+  // rows written before this version read back null
+  `
+  ALTER TABLE metrics ADD COLUMN mse REAL;
+  ALTER TABLE metrics ADD COLUMN r2 REAL;
+  `,
 ]
 
 export type Db = Database.Database
@@ -113,9 +119,9 @@ export function openDb(path: string): Db {
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
   const version = db.pragma('user_version', { simple: true }) as number
-  for (let v = version; v < MIGRATIONS.length; v++) {
+  for (let v = version; v < SQLITE_MIGRATIONS.length; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v])
+      db.exec(SQLITE_MIGRATIONS[v])
       db.pragma(`user_version = ${v + 1}`)
     })()
   }
