@@ -3,6 +3,7 @@
 // a device fault or a daemon restart with bit-identical results. Writes to one run go through that
 // run's queue, in order, so the training loop never waits on the database and events keep their order.
 import { checkSameTopology, FleetSubstrate } from '../../../drivers/fleet/fleet-substrate.ts'
+import { fitColumns } from './fit-columns.ts'
 import type { Substrate } from '../../../drivers/substrate.ts'
 import { denseMatMul } from '../../../drivers/sim/tf-backend.ts'
 import type { Dataset } from '../../core/data/dataset.ts'
@@ -55,11 +56,6 @@ interface LiveRun { progress: Progress; lastMetrics: LastMetrics; trainRows: num
 /** Progress at a position in the run. */
 function progressAt(p: Progress, epoch: number, batch: number, step: number): Progress {
   return { ...p, epoch, batch, step, fraction: p.steps > 0 ? step / p.steps : 1 }
-}
-
-/** A row's mse and r2 columns: the engine leaves them out for classification, the store keeps null. */
-function fitColumns(m: { mse?: number; r2?: number }): { mse: number | null; r2: number | null } {
-  return { mse: m.mse ?? null, r2: m.r2 ?? null }
 }
 
 const TRAIN_KEYS = Object.keys(TrainConfig.shape) as (keyof TrainConfig)[]

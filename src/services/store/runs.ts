@@ -51,6 +51,9 @@ const toSql = (k: keyof RunRow, v: unknown): string | number | null => {
   return v as string | number | null
 }
 
+/** The metrics table's columns in insert order (the values in insertMetrics follow it). */
+const METRIC_COLUMNS = ['run_id', 'kind', 'epoch', 'batch', 'step', 'split', 'samples', 'distance', 'cost', 'accuracy', 'settled', 'dropped', 'fallback', 'mse', 'r2', 'time_s', 't']
+
 interface RawMetric { kind: string; epoch: number; batch: number | null; step: number; split: string | null; samples: number; distance: number | null; cost: number | null; accuracy: number | null; settled: number | null; dropped: number | null; fallback: number | null; mse: number | null; r2: number | null; time_s: number | null; t: number }
 
 /** Which runs a list wants: by state, by device, or those on the devices of one daemon. */
@@ -127,16 +130,16 @@ export class RunTable {
   // ---- metrics
 
   async insertMetric(runId: string, m: MetricRow): Promise<void> {
-    await this.sql.run('INSERT INTO metrics (run_id, kind, epoch, batch, step, split, samples, distance, cost, accuracy, settled, dropped, fallback, mse, r2, time_s, t) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [runId, m.kind, m.epoch, m.batch, m.step, m.split, m.samples, m.distance, m.cost, m.accuracy, m.settled, m.dropped, m.fallback, m.mse, m.r2, m.timeS, m.t])
+    await this.insertMetrics(runId, [m])
   }
 
   /** Inserts many metric rows, in order, a few hundred per statement (a study trial's rows since its last write). */
   async insertMetrics(runId: string, rows: MetricRow[]): Promise<void> {
+    const marks = `(${METRIC_COLUMNS.map(() => '?').join(', ')})`
     for (let i = 0; i < rows.length; i += 500) {
       const part = rows.slice(i, i + 500)
-      await this.sql.run(`INSERT INTO metrics (run_id, kind, epoch, batch, step, split, samples, distance, cost, accuracy, settled, dropped, fallback, time_s, t) VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        part.flatMap((m) => [runId, m.kind, m.epoch, m.batch, m.step, m.split, m.samples, m.distance, m.cost, m.accuracy, m.settled, m.dropped, m.fallback, m.timeS, m.t]))
+      await this.sql.run(`INSERT INTO metrics (${METRIC_COLUMNS.join(', ')}) VALUES ${part.map(() => marks).join(', ')}`,
+        part.flatMap((m) => [runId, m.kind, m.epoch, m.batch, m.step, m.split, m.samples, m.distance, m.cost, m.accuracy, m.settled, m.dropped, m.fallback, m.mse, m.r2, m.timeS, m.t]))
     }
   }
 

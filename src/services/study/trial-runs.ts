@@ -4,6 +4,7 @@
 // delivered it once more) resets the same row and its series, so the store ends with one finished run per
 // trial, never a duplicate, and never a half run left "running" once the trial finished somewhere.
 import { createHash } from 'node:crypto'
+import { fitColumns } from '../runs/fit-columns.ts'
 import type { Network } from '../../core/network/network.ts'
 import type { EngineEvent } from '../../engine/events.ts'
 import type { RunState } from '../../engine/run-state.ts'
@@ -112,16 +113,16 @@ export class TrialRunWriter {
     if (e.type === 'batch') {
       const m = e.metrics, bs = Math.min(this.tag.entry.batchSize, this.trainRows)
       const samples = Math.min(bs, this.trainRows - (e.batch - 1) * bs)
-      row = { ...none, kind: 'batch', epoch: e.epoch, batch: e.batch, step: e.step, samples, distance: m.distance, cost: m.cost, accuracy: m.accuracy, settled: m.settled, dropped: m.dropped, fallback: m.fallback, t }
+      row = { ...none, kind: 'batch', epoch: e.epoch, batch: e.batch, step: e.step, samples, distance: m.distance, cost: m.cost, accuracy: m.accuracy, settled: m.settled, dropped: m.dropped, fallback: m.fallback, ...fitColumns(m), t }
       const steps = p.epochs * e.batches
       this.progress = { ...p, epoch: e.epoch - 1, batch: e.batch, batches: e.batches, step: e.step, steps, fraction: steps > 0 ? e.step / steps : 0 }
     } else if (e.type === 'epoch') {
       const m = e.metrics
-      row = { ...none, kind: 'epoch', epoch: e.epoch, batch: null, step: p.step, samples: this.trainRows, distance: m.distance, cost: m.cost, accuracy: m.accuracy, settled: m.settled, dropped: m.dropped, fallback: m.fallback, timeS: e.timeS, t }
+      row = { ...none, kind: 'epoch', epoch: e.epoch, batch: null, step: p.step, samples: this.trainRows, distance: m.distance, cost: m.cost, accuracy: m.accuracy, settled: m.settled, dropped: m.dropped, fallback: m.fallback, ...fitColumns(m), timeS: e.timeS, t }
       this.progress = { ...p, epoch: e.epoch, batch: 0 }
     } else {
       const m = e.metrics
-      row = { ...none, kind: 'eval', epoch: e.epoch, batch: null, step: p.step, split: m.split, samples: m.samples, distance: m.distance, cost: m.cost, accuracy: m.accuracy, settled: m.settled, t }
+      row = { ...none, kind: 'eval', epoch: e.epoch, batch: null, step: p.step, split: m.split, samples: m.samples, distance: m.distance, cost: m.cost, accuracy: m.accuracy, settled: m.settled, ...fitColumns(m), t }
     }
     this.lastMetrics = { ...this.lastMetrics, [row.kind]: row }
     this.pending.push(row)
