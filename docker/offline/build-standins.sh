@@ -37,6 +37,9 @@ cp -a "$npm_dir" "$ctx/npm"
 node_inc="$(dirname "$(dirname "$node_bin")")/include/node"
 [ -f "$node_inc/node_api.h" ] || { echo "no Node headers at $node_inc" >&2; exit 1; }
 cp -a "$node_inc" "$ctx/include"
+# certificate authorities the host added (e.g. an egress proxy's): npm in the image must trust them too
+mkdir -p "$ctx/extra-ca"
+cp /usr/local/share/ca-certificates/*.crt "$ctx/extra-ca/" 2>/dev/null || true
 cp "$here/node.Dockerfile" "$ctx/Dockerfile"
 docker build --network host -t node:20-bookworm "$ctx"
 
