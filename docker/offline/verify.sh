@@ -12,6 +12,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 export EQP_TOKEN="${EQP_TOKEN:-verify-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')}"
+# this machine may run its own mosquitto and NATS on 1883 and 4222: publish the lab's elsewhere then
+export EQP_MQTT_PORT="${EQP_MQTT_PORT:-11883}" EQP_NATS_PORT="${EQP_NATS_PORT:-14222}"
 files=(-f docker/compose.yaml)
 if docker compose version >/dev/null 2>&1; then
   compose=(docker compose)
@@ -77,7 +79,7 @@ cat > "$tmp/study.json" <<'JSON'
                  "optimiser": "adam", "lr": 0.02, "solver": "fire-newton", "evalEvery": 5 } ] }
 JSON
 runs_before="$(curl -fsS http://127.0.0.1:8765/health)"
-timeout 300 node bin/eqprop-hil.js study --config "$tmp/study.json" --out "$tmp/study" --fresh --queue nats://127.0.0.1:4222/lab
+timeout 300 node bin/eqprop-hil.js study --config "$tmp/study.json" --out "$tmp/study" --fresh --queue "nats://127.0.0.1:$EQP_NATS_PORT/lab"
 ls "$tmp/study"
 echo "runs before: $runs_before"
 echo "runs after:  $(curl -fsS http://127.0.0.1:8765/health)"
