@@ -25,6 +25,7 @@ import { NO_MOSQUITTO, startMosquitto } from '../support/mosquitto.ts'
 import { trainOnSimulator } from '../../src/services/training.ts'
 import { BIN, call, inProcessDaemon, readSse, spawnDaemon, tempDir, type DaemonProcess } from '../support/daemon.ts'
 import { freshDatabase, type TestDatabase } from '../support/postgres.ts'
+import { stderrLines } from '../support/stderr-lines.ts'
 
 const HP = { epochs: 40, seed: 5, optimiser: { kind: 'adam' as const }, lr: 0.02, batchSize: 16, evalEvery: 10 }
 const IRIS_NET = buildNetwork({ kind: 'layered', sizes: [4, 5, 3], weightStd: 0.5, bias: 'random' }, { inputs: 4, outputs: 3 }, 2)
@@ -37,23 +38,7 @@ const workerProcs: ChildProcess[] = []
 function worker(queue: string, store: string) {
   const c = spawn(process.execPath, [BIN, 'worker', '--queue', `nats://127.0.0.1:4222/${queue}`, '--store', store], { stdio: ['ignore', 'ignore', 'pipe'] })
   workerProcs.push(c)
-  const lines: string[] = []
-  let buf = ''
-  const waiters: { re: RegExp; resolve: (l: string) => void }[] = []
-  c.stderr!.on('data', (d: Buffer) => {
-    buf += d.toString()
-    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-      const l = buf.slice(0, i); buf = buf.slice(i + 1)
-      lines.push(l)
-      for (const w of waiters.filter((x) => x.re.test(l))) { waiters.splice(waiters.indexOf(w), 1); w.resolve(l) }
-    }
-  })
-  const waitFor = (re: RegExp) => new Promise<string>((resolve, reject) => {
-    const hit = lines.find((l) => re.test(l))
-    if (hit) { resolve(hit); return }
-    waiters.push({ re, resolve })
-    c.once('exit', (code, sig) => reject(new Error(`worker exited (${code ?? sig}) before ${re}: ${lines.join('\n')}`)))
-  })
+  const { lines, waitFor } = stderrLines(c, 'worker')
   return { c, lines, waitFor }
 }
 

@@ -17,6 +17,7 @@ import { trialRunId } from '../../src/services/study/trial-runs.ts'
 import { openStore } from '../../src/services/store/index.ts'
 import { call, inProcessDaemon } from '../support/daemon.ts'
 import { freshDatabase, type TestDatabase } from '../support/postgres.ts'
+import { stderrLines } from '../support/stderr-lines.ts'
 
 const BIN = fileURLToPath(new URL('../../bin/eqprop-hil.js', import.meta.url))
 const NATS = 'nats://127.0.0.1:4222'
@@ -50,23 +51,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 function worker(queue: string, store?: string) {
   const c = spawn(process.execPath, [BIN, 'worker', '--queue', `${NATS}/${queue}`, ...(store ? ['--store', store] : [])], { env, stdio: ['ignore', 'ignore', 'pipe'] })
   children.push(c)
-  const lines: string[] = []
-  const waiters: { re: RegExp; resolve: (l: string) => void }[] = []
-  let buf = ''
-  c.stderr!.on('data', (d: Buffer) => {
-    buf += d.toString()
-    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-      const l = buf.slice(0, i); buf = buf.slice(i + 1)
-      lines.push(l)
-      for (const w of waiters.filter((x) => x.re.test(l))) { waiters.splice(waiters.indexOf(w), 1); w.resolve(l) }
-    }
-  })
-  const waitFor = (re: RegExp) => new Promise<string>((resolve, reject) => {
-    const hit = lines.find((l) => re.test(l))
-    if (hit) { resolve(hit); return }
-    waiters.push({ re, resolve })
-    c.once('exit', (code, sig) => reject(new Error(`worker exited (${code ?? sig}) before ${re}: ${lines.join('\n')}`)))
-  })
+  const { lines, waitFor } = stderrLines(c, 'worker')
   return { c, lines, waitFor }
 }
 

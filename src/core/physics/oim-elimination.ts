@@ -10,6 +10,7 @@ import type { Elimination } from '../solvers/eliminate.ts'
 import { oimVectorsInto, type OimNet } from './oim.ts'
 import { sinCosInto } from './sincos.ts'
 import { xyBipartiteSplit } from './xy-elimination.ts'
+import { subtractDiagonalSchur } from './schur-update.ts'
 
 /** The nudge of the current sample (OimSystem's fields): a frozen torque ext, or the MSE-on-cos cost beta, y. */
 export interface OimNudgeSource {
@@ -314,16 +315,7 @@ export class OimElimination implements Elimination {
       if (!(d > 0)) return false
       dA[t] = 1 / d
     }
-    for (let j = 0; j < nb; j++) { const o = j * na; for (let t = 0; t < na; t++) hg[o + t] = hab[o + t] * dA[t] }
-    for (let j = 0; j < nb; j++) {
-      const oj = j * na
-      for (let k = 0; k <= j; k++) {
-        const ok = k * na
-        let acc = 0
-        for (let t = 0; t < na; t++) acc += hab[oj + t] * hg[ok + t]
-        S[j * nb + k] -= acc
-      }
-    }
+    subtractDiagonalSchur(hab, dA, hg, S, na, nb)
     return true
   }
 }

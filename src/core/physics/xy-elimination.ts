@@ -5,6 +5,7 @@
 import { ELIMINATE_MAX_KEPT, type Elimination } from '../solvers/eliminate.ts'
 import { sinCosInto } from './sincos.ts'
 import type { XyNet } from './xy.ts'
+import { subtractDiagonalSchur } from './schur-update.ts'
 
 /** A dense block of free-free couplings W [a, b] between nodes aL.. and bL.. (ids of the system). */
 export interface FreeBlock { readonly aL: number; readonly bL: number; readonly blk: { readonly a: number; readonly b: number }; readonly W: Float64Array }
@@ -352,16 +353,7 @@ export class XyElimination implements Elimination {
     // hg = H_BA diag(H_AA)^-1, then S_jk -= <hab_j, hg_k>: contiguous dot products over A
     const hg = this.hg
     for (let t = 0; t < na; t++) dA[t] = 1 / dA[t]
-    for (let j = 0; j < nb; j++) { const o = j * na; for (let t = 0; t < na; t++) hg[o + t] = hab[o + t] * dA[t] }
-    for (let j = 0; j < nb; j++) {
-      const oj = j * na
-      for (let k = 0; k <= j; k++) {
-        const ok = k * na
-        let acc = 0
-        for (let t = 0; t < na; t++) acc += hab[oj + t] * hg[ok + t]
-        S[j * nb + k] -= acc
-      }
-    }
+    subtractDiagonalSchur(hab, dA, hg, S, na, nb)
     return true
   }
 }
