@@ -13,6 +13,8 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 export EQP_TOKEN="${EQP_TOKEN:-verify-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')}"
 # this machine may run its own mosquitto and NATS on 1883 and 4222: publish the lab's elsewhere then
+# creating a container copies the whole image on the vfs storage driver: docker-compose 1.x gives up after 60 s by default
+export COMPOSE_HTTP_TIMEOUT="${COMPOSE_HTTP_TIMEOUT:-900}"
 export EQP_MQTT_PORT="${EQP_MQTT_PORT:-11883}" EQP_NATS_PORT="${EQP_NATS_PORT:-14222}"
 files=(-f docker/compose.yaml)
 if docker compose version >/dev/null 2>&1; then
@@ -75,7 +77,7 @@ echo "boards listed after $(elapsed)"
 echo "== a tiny study on the compose workers through NATS"
 cat > "$tmp/study.json" <<'JSON'
 { "name": "compose-verify",
-  "entries": [ { "label": "a2a-6", "network": "all-to-all:6:std=0.5", "task": "iris", "epochs": 5, "seeds": 2,
+  "entries": [ { "label": "a2a-6", "network": "all-to-all:6:std=0.5", "task": "xor", "epochs": 5, "seeds": 2,
                  "optimiser": "adam", "lr": 0.02, "solver": "fire-newton", "evalEvery": 5 } ] }
 JSON
 runs_before="$(curl -fsS http://127.0.0.1:8765/health)"
