@@ -30,6 +30,8 @@ let nextSim = 0
 export class SimHost {
   private readonly worker: Worker
   private next = 0
+  /** Set by terminate: from then on the thread stays ref'd until its exit event. */
+  private ending = false
   private readonly pending = new Map<number, { sim: number; resolve: (v: unknown) => void; reject: (e: Error) => void }>()
   private readonly evals = new Map<number, number>()
   /** set when the thread died: its simulators are gone */
@@ -48,7 +50,8 @@ export class SimHost {
       const p = this.pending.get(m.id)
       if (!p) return
       this.pending.delete(m.id)
-      if (this.pending.size === 0) this.worker.unref()
+      // a reply that lands while terminate waits for the exit must not unref the thread again
+      if (this.pending.size === 0 && !this.ending) this.worker.unref()
       if ('error' in m) p.reject(revive(m.error))
       else {
         if (m.forceEvals !== undefined) this.evals.set(p.sim, m.forceEvals)
@@ -103,6 +106,7 @@ export class SimHost {
   async terminate(): Promise<void> {
     // an idle (unref'd) thread would let the event loop end before its exit arrives, leaving the
     // caller's await pending forever
+    this.ending = true
     this.worker.ref()
     await this.worker.terminate()
   }
