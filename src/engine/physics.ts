@@ -5,8 +5,8 @@
 // physics module its simulator relaxes with.
 import type { Nudge, Params } from '../../drivers/substrate.ts'
 import { predictClass, targetClass } from '../core/data/readout.ts'
-import { accumulateContrast, accumulateContrastPhases, createContrastScratch, frozenNudgeForce, type ContrastScratch, type ContrastTerm } from '../core/eqprop/contrast.ts'
-import { contrastBlocks, CosContrast } from '../core/eqprop/cos-contrast.ts'
+import { accumulateRows, accumulateRowsPhases, createContrastScratch, frozenNudgeForce, xyRowObservables, type ContrastScratch, type ContrastTerm, type RowObservables } from '../core/eqprop/contrast.ts'
+import { contrastBlocks } from '../core/eqprop/cos-contrast.ts'
 import type { DenseMatMul } from '../core/physics/dense-xy.ts'
 import type { ModelName, Network } from '../core/network/network.ts'
 import { compileOim, oimAddCostGrad, oimCost, oimNodeObservable, oimPredict, oimVectorsInto, type OimNet } from '../core/physics/oim.ts'
@@ -58,13 +58,14 @@ export interface EngineCompute { matmul?: DenseMatMul | null }
 function xyPhysics(network: Network, compute: EngineCompute): EnginePhysics & { readonly net: XyNet } {
   const net = compileXy(network)
   const scratch: ContrastScratch = createContrastScratch(net)
+  const rows = xyRowObservables(net)
   const nOut = net.outputs.length
   return {
     model: 'xy', net, n: net.n, m: net.m, nOut, w: net.w, h: net.h, second: net.psi, secondClipped: false,
     encodeInputs: (x) => x,
     encodeTargets: (y) => y,
-    accumulate: (states, B, c, withBias, g, keep) => accumulateContrast(net, states, B, c, withBias, g, scratch, keep, compute.matmul ?? null),
-    accumulatePhases: (terms, B, withBias, g, keep) => accumulateContrastPhases(net, terms, B, withBias, g, scratch, keep, compute.matmul ?? null),
+    accumulate: (states, B, c, withBias, g, keep) => accumulateRows(rows, states, B, c, withBias, g, scratch, keep, compute.matmul ?? null),
+    accumulatePhases: (terms, B, withBias, g, keep) => accumulateRowsPhases(rows, terms, B, withBias, g, scratch, keep, compute.matmul ?? null),
     costNudge: (beta, targets) => ({ kind: 'cost', cost: 'log-cos', beta, targets }),
     frozenForce: (free, targets, B, beta) => frozenNudgeForce(net, free, targets, B, beta),
     distance: (s, off, t, to) => xyDistance(net, s, off, t, to),
@@ -98,54 +99,17 @@ function oimPhysics(network: Network, compute: EngineCompute): EnginePhysics & {
   const net = compileOim(network)
   const { n, m } = net
   const nOut = net.outputs.length
-  const cos = new CosContrast({ n, m, ei: net.ei, ej: net.ej, blocks: contrastBlocks(net) })
-  const sh = new Float64Array(n), ss = new Float64Array(n)
+  const scratch = createContrastScratch({ n, m, ei: net.ei, ej: net.ej, blocks: contrastBlocks(net) })
+  const rows: RowObservables = {
+    vectors: (st, off, cs, sn) => oimVectorsInto(net, st, off, cs, sn),
+    bias: (st, off, dh, dpsi) => oimNodeObservable(net, st, off, dh, dpsi),
+  }
   return {
     model: 'oim', net, n, m, nOut, w: net.w, h: net.h, second: net.s, secondClipped: true,
     encodeInputs: inputsOf(network),
     encodeTargets: sinOf,
-    accumulate(states, B, c, withBias, g, keep) {
-      if (c === 0) return
-      cos.reserve(B)
-      let R = 0
-      for (let b = 0; b < B; b++) {
-        if (keep && !keep[b]) continue
-        oimVectorsInto(net, states, b * n, cos.cs.subarray(R * n), cos.sn.subarray(R * n))
-        cos.rows[R++] = b
-      }
-      cos.add(R, c, g, compute.matmul ?? null)
-      if (!withBias) return
-      for (let r = 0; r < R; r++) {
-        oimNodeObservable(net, states, cos.rows[r] * n, sh, ss)
-        for (let i = 0; i < n; i++) g[m + i] += c * sh[i]
-        for (let i = 0; i < n; i++) g[m + n + i] += c * ss[i]
-      }
-    },
-    accumulatePhases(terms, B, withBias, g, keep) {
-      const live = terms.filter((t) => t.c !== 0)
-      if (live.length === 0) return
-      let R = 0
-      for (let b = 0; b < B; b++) if (!keep || keep[b]) R++
-      cos.reserve(live.length * Math.max(R, 1))
-      live.forEach((t, p) => {
-        let r = 0
-        for (let b = 0; b < B; b++) {
-          if (keep && !keep[b]) continue
-          const row = p * R + r++
-          oimVectorsInto(net, t.states, b * n, cos.cs.subarray(row * n), cos.sn.subarray(row * n))
-          cos.rows[row] = b
-        }
-      })
-      cos.addPhases(R, live.map((t) => t.c), g, compute.matmul ?? null)
-      if (!withBias) return
-      for (const t of live) {
-        for (let r = 0; r < R; r++) {
-          oimNodeObservable(net, t.states, cos.rows[r] * n, sh, ss)
-          for (let i = 0; i < n; i++) g[m + i] += t.c * sh[i]
-          for (let i = 0; i < n; i++) g[m + n + i] += t.c * ss[i]
-        }
-      }
-    },
+    accumulate: (states, B, c, withBias, g, keep) => accumulateRows(rows, states, B, c, withBias, g, scratch, keep, compute.matmul ?? null),
+    accumulatePhases: (terms, B, withBias, g, keep) => accumulateRowsPhases(rows, terms, B, withBias, g, scratch, keep, compute.matmul ?? null),
     costNudge: (beta, targets) => ({ kind: 'cost', cost: 'log-cos', beta, targets }),
     frozenForce(free, targets, B, beta) {
       const f = new Float64Array(B * n), g = new Float64Array(n)
