@@ -42,20 +42,16 @@ export class PacedStream implements ByteStream {
         // deliver at the end of the transmission, as a UART receiver would see the last byte
         const wait = this.queue[0].due - this.clock.now()
         if (wait > 0) await sleep(this.clock, wait)
-        // a late timer, or an inner write that took a while, leaves several writes due: they go out
-        // together (one wake-up and one system call, not one per frame, which on a loaded machine
-        // added a scheduling delay per frame)
+        // a late timer leaves several writes due: they go out together (one wake-up and one system
+        // call, not one per frame, which on a loaded machine added a scheduling delay per frame)
         const now = this.clock.now() + 1e-9
         let k = 1
         while (k < this.queue.length && this.queue[k].due <= now) k++
         const batch = this.queue.splice(0, k)
         const bytes = k === 1 ? batch[0].bytes : concat(batch.map((w) => w.bytes))
-        try {
-          await this.inner.write(bytes)
-          for (const w of batch) w.resolve()
-        } catch (err) {
-          for (const w of batch) w.reject(err as Error)
-        }
+        // not awaited: the inner stream keeps its writes in order, and waiting for each write's
+        // completion (a thread-pool round trip for a serial port) delayed every frame behind it
+        this.inner.write(bytes).then(() => { for (const w of batch) w.resolve() }, (err: Error) => { for (const w of batch) w.reject(err) })
       }
     } finally {
       this.pumping = false
