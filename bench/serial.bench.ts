@@ -25,9 +25,9 @@ const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
 const XOR15 = 'lattice:15x15:in=6,6;7,10:out=10,8'
 const BIN = fileURLToPath(new URL('../bin/eqprop-hil.js', import.meta.url))
 // EQP_BENCH_SERIAL_BOARDS=c,ts, EQP_BENCH_SERIAL_BAUDS=921600,2000000, EQP_BENCH_SERIAL_WINDOWS=1,8 and
-// EQP_BENCH_SERIAL_STEPS=8 narrow or lengthen a run (defaults: all of them, 8 steps)
+// EQP_BENCH_SERIAL_STEPS=8 narrow or lengthen a run (defaults: all of them, 16 steps)
 const list = (name: string, dflt: string) => (process.env[name] ?? dflt).split(',').map((x) => x.trim()).filter((x) => x !== '')
-const WARM = 1, STEPS = Number(process.env.EQP_BENCH_SERIAL_STEPS ?? 8), MAX_FRAME = 1024
+const WARM = 1, STEPS = Number(process.env.EQP_BENCH_SERIAL_STEPS ?? 16), MAX_FRAME = 1024
 const dirs: string[] = []
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
