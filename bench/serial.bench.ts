@@ -24,7 +24,10 @@ import { createPtyPair, ensureFirmwareBuilt, openSerialBoard } from '../src/serv
 const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
 const XOR15 = 'lattice:15x15:in=6,6;7,10:out=10,8'
 const BIN = fileURLToPath(new URL('../bin/eqprop-hil.js', import.meta.url))
-const WARM = 1, STEPS = 8, MAX_FRAME = 1024
+// EQP_BENCH_SERIAL_BOARDS=c,ts, EQP_BENCH_SERIAL_BAUDS=921600,2000000, EQP_BENCH_SERIAL_WINDOWS=1,8 and
+// EQP_BENCH_SERIAL_STEPS=8 narrow or lengthen a run (defaults: all of them, 16 steps)
+const list = (name: string, dflt: string) => (process.env[name] ?? dflt).split(',').map((x) => x.trim()).filter((x) => x !== '')
+const WARM = 1, STEPS = Number(process.env.EQP_BENCH_SERIAL_STEPS ?? 16), MAX_FRAME = 1024
 const dirs: string[] = []
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
@@ -89,7 +92,9 @@ async function run(impl: 'c' | 'ts', baud: number, window: number): Promise<void
 }
 
 try {
-  for (const impl of ['c', 'ts'] as const) for (const baud of [921600, 2000000]) for (const w of [1, 8]) await run(impl, baud, w)
+  const boards = list('EQP_BENCH_SERIAL_BOARDS', 'c,ts') as ('c' | 'ts')[]
+  const bauds = list('EQP_BENCH_SERIAL_BAUDS', '921600,2000000').map(Number), windows = list('EQP_BENCH_SERIAL_WINDOWS', '1,8').map(Number)
+  for (const impl of boards) for (const baud of bauds) for (const w of windows) await run(impl, baud, w)
 } finally {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 }

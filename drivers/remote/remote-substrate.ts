@@ -71,7 +71,8 @@ export class RemoteSubstrate implements Substrate {
     return this.connection.run(async (s) => {
       await this.freshAuth(s)
       const applied = this.auth!.slice()
-      await Promise.all(ranges.map((r) => this.writeRange(s, 'SET_PARAMS', r.offset, r.values, applied)))
+      const per = this.writeChunk(s, 'SET_PARAMS', ranges)
+      await Promise.all(ranges.map((r) => this.writeRange(s, 'SET_PARAMS', r.offset, r.values, applied, per)))
       this.auth = applied
       return this.toParams(applied)
     })
@@ -82,7 +83,8 @@ export class RemoteSubstrate implements Substrate {
     return this.connection.run(async (s) => {
       await this.freshAuth(s)
       const applied = this.auth!.slice()
-      await Promise.all(ranges.map((r) => this.writeRange(s, 'UPDATE_PARAMS', r.offset, r.values, applied)))
+      const per = this.writeChunk(s, 'UPDATE_PARAMS', ranges)
+      await Promise.all(ranges.map((r) => this.writeRange(s, 'UPDATE_PARAMS', r.offset, r.values, applied, per)))
       this.auth = applied
       return this.toParams(applied)
     })
@@ -154,11 +156,35 @@ export class RemoteSubstrate implements Substrate {
     return out
   }
 
-  private async writeRange(s: Session, cmd: 'SET_PARAMS' | 'UPDATE_PARAMS', offset: number, values: ArrayLike<number>, applied: Float64Array): Promise<void> {
+  /** Values per chunk that fit the command and its PARAMS reply in the session's frame limit. */
+  private writeCapacity(cmd: 'SET_PARAMS' | 'UPDATE_PARAMS'): number {
     const mf = this.d.device.maxFrame
-    const cap = Math.min(arrayCapacity(cmd, mf), arrayCapacity('PARAMS', mf))
+    return Math.min(arrayCapacity(cmd, mf), arrayCapacity('PARAMS', mf))
+  }
+
+  /**
+   * Values per chunk of a parameter write. With a window, up to one window's worth of chunks: the
+   * board answers each chunk as it arrives, so the write ends one chunk's reply after its last byte
+   * is in, and smaller chunks shorten that tail (at 921600 baud a full 1 kB reply is 11 ms of a
+   * training step); without a window every chunk costs a round trip, so they are as large as fit.
+   */
+  private writeChunk(s: Session, cmd: 'SET_PARAMS' | 'UPDATE_PARAMS', ranges: { values: ArrayLike<number> }[]): number {
+    const cap = this.writeCapacity(cmd)
+    // each range rounds its chunk count up, so w - ranges chunks of this size keep the whole write
+    // within the window (one more would wait for the first reply)
+    const room = s.pipelineWindow - ranges.length
+    if (room < 1) return cap
+    let total = 0
+    for (const r of ranges) total += r.values.length
+    // below a quarter of a full frame the frames' own overhead outweighs the shorter tail
+    return Math.min(cap, Math.max(Math.ceil(cap / 4), Math.ceil(total / room)))
+  }
+
+  private async writeRange(s: Session, cmd: 'SET_PARAMS' | 'UPDATE_PARAMS', offset: number, values: ArrayLike<number>, applied: Float64Array, per = this.writeCapacity(cmd)): Promise<void> {
+    // equal chunks, so no range ends in a sliver that costs a frame of its own
+    const n = Math.max(1, Math.ceil(values.length / per))
     const calls = new Pipeline()
-    for (const c of planChunks(values.length, cap)) {
+    for (const c of planChunks(values.length, Math.max(1, Math.ceil(values.length / n)))) {
       const chunk = Array.from({ length: c.count }, (_, k) => values[c.offset + k])
       const at = offset + c.offset
       const sent = cmd === 'SET_PARAMS' ? s.call(cmd, { offset: at, values: chunk }) : s.call(cmd, { offset: at, deltas: chunk })

@@ -86,6 +86,31 @@ describe('host pipelining on fake time', () => {
     assert.deepEqual([...piped.p.weights], [...plain.p.weights])
   })
 
+  it('a long parameter write goes out in up to a window of smaller chunks, and applies what full frames apply', async () => {
+    // 435 couplings and 30 + 30 bias values: 4 frames of up to 1 kB without a window (two for the
+    // couplings, one per bias family)
+    const big = buildNetwork({ kind: 'all-to-all', nodes: 30, weightStd: 0.3, bias: 'random' }, { inputs: 2, outputs: 1 }, 5)
+    const params = { weights: Float64Array.from(big.weights), h: Float64Array.from(big.bias!.h), psi: Float64Array.from(big.bias!.psi) }
+    const delta = { weights: Float64Array.from(big.weights, (_, k) => ((k % 7) - 3) * 0.01), h: new Float64Array(30).fill(0.02), psi: new Float64Array(30).fill(-0.03) }
+    const run = async (window: number) => {
+      cable = new BoardOnCable(big, { uid: 'vb-chunks', maxFrame: 1024 }, clock)
+      const sizes: number[] = []
+      cable.hostTamper = (b) => { const m = msgOf(b); if (m?.name === 'UPDATE_PARAMS') sizes.push(b.length); return b }
+      sub = await finish(openRemoteSubstrate(cable.connect, 'mem', { clock, window, maxFrame: 1024 }))
+      await finish(sub.setParams(params))
+      const applied = await finish(sub.updateParams(delta))
+      await finish(sub.close())
+      cable.close()
+      sub = null
+      return { sizes, applied }
+    }
+    const full = await run(1), piped = await run(8)
+    assert.equal(full.sizes.length, 4, 'stop-and-wait: as few chunks as fit')
+    assert.ok(piped.sizes.length > full.sizes.length && piped.sizes.length <= 8, `${piped.sizes.length} chunks with a window of 8`)
+    assert.ok(Math.max(...piped.sizes) < 0.7 * Math.max(...full.sizes), `largest chunk ${Math.max(...piped.sizes)} bytes against ${Math.max(...full.sizes)}`)
+    for (const k of ['weights', 'h', 'psi'] as const) assert.deepEqual([...piped.applied[k]!], [...full.applied[k]!])
+  })
+
   it('a RELAX lost in the middle of a window: OUT_OF_ORDER, go-back, no timeout, the RELAX runs once', async () => {
     const s = await open({}, { window: 8 })
     const ref = await finish(s.relax(free(3)))

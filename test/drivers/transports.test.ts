@@ -3,6 +3,7 @@ import { describe, it } from 'node:test'
 import { FramedTransport } from '../../drivers/transports/framing.ts'
 import { createMemoryLink } from '../../drivers/transports/memory.ts'
 import { PacedStream, uartByteRate } from '../../drivers/transports/pacing.ts'
+import type { Clock } from '../../drivers/transports/transport.ts'
 import { serialFrame } from '../../firmware-protocol/ts/index.ts'
 import { FakeClock, settle } from '../support/fake-clock.ts'
 
@@ -94,5 +95,27 @@ describe('PacedStream', () => {
     await Promise.all([w1, w2])
     assert.deepEqual(arrivals.map((a) => a.n), [96, 48])
     assert.ok(arrivals[1].at - t0 >= 0.15 - 1e-9, `second frame arrived at ${arrivals[1].at - t0} s`)
+  })
+
+  it('hands writes that fell due together on in one piece, never before the last of them is due', async () => {
+    const clock = new FakeClock()
+    // every timer fires 1.5 bytes' time late, as on a loaded machine
+    const late: Clock = { now: () => clock.now(), after: (s, fn) => clock.after(s + 1.5 / 960, fn) }
+    const l = createMemoryLink()
+    const paced = new PacedStream(l.a, uartByteRate(9600), late)
+    const arrivals: { at: number; bytes: number[] }[] = []
+    l.b.onData((c) => arrivals.push({ at: clock.now(), bytes: [...c] }))
+    const t0 = clock.now()
+    const w = [paced.write(Uint8Array.of(1, 2)), paced.write(Uint8Array.of(3)), paced.write(Uint8Array.of(4, 5, 6))]
+    // due after 2, 3 and 6 bytes' time: the first wake-up, at 3.5, finds the second due too and
+    // delivers both at once; the third still waits for its own time (and its late timer)
+    await clock.advance(3.6 / 960)
+    assert.deepEqual(arrivals.map((a) => a.bytes), [[1, 2, 3]])
+    await clock.advance(2.6 / 960)
+    assert.deepEqual(arrivals.map((a) => a.bytes), [[1, 2, 3]], 'the third is not due yet')
+    await clock.advance(2 / 960)
+    await Promise.all(w)
+    assert.deepEqual(arrivals.map((a) => a.bytes), [[1, 2, 3], [4, 5, 6]])
+    assert.ok(arrivals[1].at - t0 >= 6 / 960 - 1e-9)
   })
 })

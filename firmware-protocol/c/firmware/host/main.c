@@ -32,12 +32,23 @@
 
 #define FIRMWARE_VERSION "eqp-ref-fw 0.1.0 (host sim)"
 
+/* Paced bytes wait here until a UART at the baud rate would have sent them, as in a DMA transmit
+ * buffer: the board goes on reading and running commands meanwhile, and bytes that are due by the time
+ * the loop comes round leave in one write, so a late wake-up delays no frame behind it. */
+#define TX_BYTES 65536u
+#define TX_FRAMES 64u
+
 typedef struct {
   eqp_sim_xy_t sim;
   int fd;
   const char *path;
   double pace_bytes_per_s; /* 0 = no pacing */
   double busy_until;       /* seconds (monotonic) the simulated UART is busy until */
+  uint8_t tx[TX_BYTES];    /* paced bytes not yet handed to the pty */
+  size_t tx_len;
+  size_t tx_end[TX_FRAMES]; /* end offset in tx of each queued write, and when it is due (s) */
+  double tx_due[TX_FRAMES];
+  unsigned tx_count;
 } host_t;
 
 static host_t host;
@@ -76,21 +87,15 @@ static void link_down(host_t *h)
   if (h->fd < 0) return;
   close(h->fd);
   h->fd = -1;
+  h->tx_len = 0; /* what the UART had not sent yet is lost with the cable */
+  h->tx_count = 0;
   printf("eqp-board: link down\n");
   fflush(stdout);
 }
 
-static void hal_uart_write(void *ctx, const uint8_t *p, size_t n)
+static void write_all(host_t *h, const uint8_t *p, size_t n)
 {
-  host_t *h = ctx;
   size_t done = 0;
-  if (h->fd < 0) return; /* no cable: the bytes go nowhere, as on a real UART */
-  if (h->pace_bytes_per_s > 0.0) {
-    /* a pty takes any rate: deliver when a UART at this baud rate would have sent the last byte */
-    double t = mono_s(), start = h->busy_until > t ? h->busy_until : t;
-    h->busy_until = start + (double)n / h->pace_bytes_per_s;
-    sleep_s(h->busy_until - t);
-  }
   while (done < n && h->fd >= 0) {
     ssize_t w = write(h->fd, p + done, n - done);
     if (w > 0) { done += (size_t)w; continue; }
@@ -103,10 +108,64 @@ static void hal_uart_write(void *ctx, const uint8_t *p, size_t n)
   }
 }
 
+/* Hands the pty every queued write that is due by now (all of them when wait is set, sleeping until
+ * the last is due). */
+static void tx_flush(host_t *h, int wait)
+{
+  unsigned k = 0, j;
+  size_t end;
+  double t;
+  if (h->tx_count == 0) return;
+  if (wait) sleep_s(h->tx_due[h->tx_count - 1] - mono_s());
+  t = mono_s();
+  while (k < h->tx_count && h->tx_due[k] <= t) k++;
+  if (k == 0) return;
+  end = h->tx_end[k - 1];
+  write_all(h, h->tx, end);
+  memmove(h->tx, h->tx + end, h->tx_len - end);
+  h->tx_len -= end;
+  for (j = k; j < h->tx_count; j++) { h->tx_end[j - k] = h->tx_end[j] - end; h->tx_due[j - k] = h->tx_due[j]; }
+  h->tx_count -= k;
+}
+
+/* Seconds until the oldest queued write is due; a negative value when nothing waits. */
+static double tx_next_s(const host_t *h)
+{
+  double d;
+  if (h->tx_count == 0) return -1.0;
+  d = h->tx_due[0] - mono_s();
+  return d > 0.0 ? d : 0.0;
+}
+
+static void hal_uart_write(void *ctx, const uint8_t *p, size_t n)
+{
+  host_t *h = ctx;
+  double t, start;
+  if (h->fd < 0) return; /* no cable: the bytes go nowhere, as on a real UART */
+  if (h->pace_bytes_per_s <= 0.0) { write_all(h, p, n); return; }
+  /* a pty takes any rate: deliver when a UART at this baud rate would have sent the last byte */
+  t = mono_s();
+  start = h->busy_until > t ? h->busy_until : t;
+  h->busy_until = start + (double)n / h->pace_bytes_per_s;
+  if (n > TX_BYTES) { tx_flush(h, 1); sleep_s(h->busy_until - mono_s()); write_all(h, p, n); return; }
+  if (h->tx_count == TX_FRAMES || h->tx_len + n > TX_BYTES) tx_flush(h, 1);
+  memcpy(h->tx + h->tx_len, p, n);
+  h->tx_len += n;
+  h->tx_end[h->tx_count] = h->tx_len;
+  h->tx_due[h->tx_count] = h->busy_until;
+  h->tx_count++;
+}
+
 static void hal_set_coupling(void *ctx, uint32_t e, float w) { eqp_sim_xy_set_coupling(&((host_t *)ctx)->sim, e, w); }
 static void hal_set_bias(void *ctx, uint16_t i, float hh, float psi) { eqp_sim_xy_set_bias(&((host_t *)ctx)->sim, i, hh, psi); }
 static void hal_clamp(void *ctx, uint16_t i, bool on, int16_t raw) { eqp_sim_xy_clamp(&((host_t *)ctx)->sim, i, on, raw); }
-static bool hal_start(void *ctx, const eqp_relax_job_t *j) { return eqp_sim_xy_start_relax(&((host_t *)ctx)->sim, j); }
+static bool hal_start(void *ctx, const eqp_relax_job_t *j)
+{
+  /* the simulated relaxation holds the loop for its whole slice, so what is queued goes out first
+   * (the replies to the commands before the RELAX: the host's window waits on them) */
+  tx_flush(ctx, 1);
+  return eqp_sim_xy_start_relax(&((host_t *)ctx)->sim, j);
+}
 static bool hal_poll(void *ctx, eqp_relax_result_t *r) { return eqp_sim_xy_poll_relax(&((host_t *)ctx)->sim, r); }
 static int16_t hal_read(void *ctx, uint16_t i) { return eqp_sim_xy_read_state(&((host_t *)ctx)->sim, i); }
 static void hal_abort(void *ctx) { eqp_sim_xy_abort_relax(&((host_t *)ctx)->sim); }
@@ -310,7 +369,15 @@ int main(int argc, char **argv)
     }
     {
       struct pollfd pf = {host.fd, POLLIN, 0};
-      int rc = poll(&pf, 1, board.state == EQP_BOARD_STATE_BUSY ? 0 : 2);
+      /* idle, the loop wakes for the board's timers (heartbeats, the watchdog: tens of ms or more),
+       * for incoming bytes, and when the next paced write is due; busy, it only looks */
+      double next;
+      int timeout = board.state == EQP_BOARD_STATE_BUSY ? 0 : 10, rc;
+      tx_flush(&host, 0);
+      next = tx_next_s(&host);
+      if (next >= 0.0 && next < 0.001) { sleep_s(next); tx_flush(&host, 0); next = tx_next_s(&host); }
+      if (next >= 0.0 && (int)(next * 1000.0) < timeout) timeout = (int)(next * 1000.0);
+      rc = poll(&pf, 1, timeout);
       if (rc > 0 && (pf.revents & POLLIN)) {
         ssize_t n = read(host.fd, buf, sizeof buf);
         if (n > 0) eqp_board_rx(&board, buf, (size_t)n);
@@ -320,7 +387,9 @@ int main(int argc, char **argv)
       }
     }
     eqp_board_poll(&board);
+    tx_flush(&host, 0);
   }
+  tx_flush(&host, 1);
   link_down(&host);
   return 0;
 }

@@ -21,10 +21,15 @@ static const double C18 = -1.0 / 6402373705728000.0;
 static const double PIO2_LO = 6.123233995736766e-17;
 static const double LIMIT = 1e5;
 
-/* Math.round of ECMAScript: nearest, halves towards +infinity */
+/* Math.round of ECMAScript: nearest, halves towards +infinity. The ceiling comes from a truncating
+ * conversion (one instruction on every FPU; ceil() is a library call on a baseline x86-64 build and
+ * took a quarter of the board's relaxation time), exact below 2^52, where every double is whole */
 static double js_round(double x)
 {
-  double r = ceil(x);
+  double r;
+  if (!(x < 4503599627370496.0 && x > -4503599627370496.0)) return x;
+  r = (double)(int64_t)x;
+  if (r < x) r += 1.0;
   if (r - 0.5 > x) r -= 1.0;
   return r;
 }
