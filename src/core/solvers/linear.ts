@@ -89,16 +89,16 @@ export class PcgShifted implements ShiftedSolver {
 
 /**
  * PCG is chosen when a Cholesky factor would cost this many times the stored Hessian entries or more
- * (about the cost of that many CG iterations). Measured on XY lattices (docs/explanation/relaxation-dynamics.md):
- * per implicit step on 20x20 (ratio ~42) Cholesky 0.28 ms vs PCG 0.36 ms CPU, on 40x40 (ratio ~160) 3.5 vs
- * 2.2 ms, on 80x80 37 vs 9.9 ms (bench/solvers.bench.ts): the switch lies between, from ~28x28.
+ * (about the cost of that many CG iterations). Measured on XY lattices, CPU ms per implicit step over
+ * 8 free relaxations (docs/explanation/solvers.md): 14x14 Cholesky 0.08 vs PCG 0.11, 16x16 0.13 vs
+ * 0.15, 20x20 0.26 vs 0.24-0.27, 40x40 2.6 vs 1.0, 80x80 33 vs 3.9: the switch lies at ~20x20.
  */
-export const PCG_MIN_FILL_RATIO = 80
+export const PCG_MIN_FILL_RATIO = 40
 
 /**
  * Picks the linear solver for a system: 'cholesky' for envelope storage (layered nets, whose factor
  * costs O(n k^2)) and for bands narrow enough that n b^2 / 2 stays below PCG_MIN_FILL_RATIO times the
- * Hessian's entries; 'pcg' otherwise (lattices beyond ~15x15). `sparse` holds H(x) already loaded.
+ * Hessian's entries; 'pcg' otherwise (lattices from ~20x20). `sparse` holds H(x) already loaded.
  */
 export function chooseLinear(H: BandMatrix, sparse: SparseSymMatrix): 'cholesky' | 'pcg' {
   if (H instanceof EnvelopeMatrix) return 'cholesky'
