@@ -37,23 +37,35 @@ function circleDistance(a: Float64Array, b: Float64Array): number {
   return d
 }
 
+/** Solver runs compared with rk45: implicit-flow by its automatic linear solver and by PCG forced. */
+const SETTLE_RUNS: { solver: SolverName; linear?: 'pcg' }[] = [
+  { solver: 'rk45' }, { solver: 'implicit-flow' }, { solver: 'implicit-flow', linear: 'pcg' }, { solver: 'fire-newton' }, { solver: 'flow-newton' }, { solver: 'eliminate' },
+]
+
 function settleOnXor15(): void {
-  const net = compileXy(buildNetwork(parseBuilderString(XOR15), { inputs: 2, outputs: 1 }, 0))
+  settleFromRandom('settle-xor-15x15', XOR15, 10, SETTLE_RUNS)
+}
+
+/**
+ * Force evaluations to settle from `starts` random starts on lattice `spec`, per solver run, and
+ * the fraction of starts that end in rk45's minimum (runs[0] must be rk45).
+ */
+function settleFromRandom(bench: string, spec: string, starts: number, runs: { solver: SolverName; linear?: 'pcg' }[]): void {
+  const net = compileXy(buildNetwork(parseBuilderString(spec), { inputs: 2, outputs: 1 }, 0))
   const sys = new XySystem(net)
-  const ws = createRelaxWorkspace(net.n, sys.bandwidth)
-  const starts = 10
   const x0s = randomStarts(net, starts, 2)
   // rk45 at rtol = atol = 1e-8 with no Newton stage: the gradient flow itself
   const o = { ...DEFAULT_SOLVE, tol: 1e-6, maxEvals: 1e7 }
   const polish = { ...DEFAULT_SOLVE, tol: 1e-10 }
   const ref: Float64Array[] = []
   let rkEvals = 0
-  for (const solver of ['rk45', 'implicit-flow', 'fire-newton', 'flow-newton', 'eliminate'] as SolverName[]) {
+  for (const { solver, linear } of runs) {
+    const ws = createRelaxWorkspace(net.n, sys.bandwidth)
     let evals = 0, hevals = 0, settled = 0, same = 0, wall = 0, cpuS = 0
     x0s.forEach((x0, s) => {
       const x = x0.slice()
       const t0 = performance.now(), c0 = cpu()
-      const st = relaxWith(solver, sys, x, o, ws)
+      const st = relaxWith(solver, sys, x, linear ? { ...o, linear } : o, ws)
       wall += (performance.now() - t0) / 1000
       cpuS += cpu() - c0
       evals += st.forceEvals; hevals += st.hessianEvals; settled += st.settled ? 1 : 0
@@ -64,11 +76,11 @@ function settleOnXor15(): void {
     })
     if (solver === 'rk45') rkEvals = evals
     emit({
-      bench: 'settle-xor-15x15', solver, starts, tol: o.tol,
+      bench, solver, starts, tol: o.tol,
       force_evals_per_relax: round(evals / starts), hessian_evals_per_relax: round(hevals / starts), cpu_s_per_relax: round(cpuS / starts), wall_s_per_relax: round(wall / starts),
       force_evals_ratio_to_rk45: round(evals / rkEvals, 3), force_plus_hessian_evals_ratio_to_rk45: round((evals + hevals) / rkEvals, 3),
       same_minimum_as_rk45: solver === 'rk45' ? 1 : same / starts, settled_fraction: settled / starts,
-      linear: solver === 'implicit-flow' ? ws.linear?.auto : undefined,
+      linear: solver === 'implicit-flow' ? ws.linear?.auto ?? linear : undefined,
     })
   }
 }
@@ -186,6 +198,8 @@ function implicitStepCost(): void {
 
 const only = process.env.BENCH_ONLY
 if (!only || only === 'settle') settleOnXor15()
+// a lattice on the PCG side of the switch (minutes of rk45: not in the default run)
+if (only === 'settle24') settleFromRandom('settle-xy-24x24', 'lattice:24x24', 10, SETTLE_RUNS.slice(0, 2))
 if (!only || only === 'settle' || only === 'layered') { settleLayeredSmall('xy'); settleLayeredSmall('oim') }
 if (!only || only === 'step') implicitStepCost()
 if (!only || only === 'train') await trainStepScaling()
