@@ -196,10 +196,49 @@ function implicitStepCost(): void {
   for (const linear of ['cholesky', 'pcg'] as const) emit({ bench: 'implicit-step-xy-lattice-fit', linear, sizes: sizes.map((L) => `${L}x${L}`), exponent_cpu_time_vs_nodes: round(exponent(fits[linear].nodes, fits[linear].secs), 3) })
 }
 
+/**
+ * Where Cholesky and PCG cross (PCG_MIN_FILL_RATIO): CPU seconds per implicit step of each, over 8
+ * free relaxations from random starts per lattice size, alternated twice.
+ */
+function linearSwitch(): void {
+  {
+    const net = compileXy(buildNetwork(parseBuilderString('lattice:12x12'), { inputs: 2, outputs: 1 }, 1))
+    const sys = new XySystem(net), rng = new Rng(4)
+    for (const linear of ['cholesky', 'pcg'] as const) {
+      const ws = createRelaxWorkspace(net.n, sys.bandwidth)
+      for (let r = 0; r < 5; r++) relaxImplicitFlow(sys, Float64Array.from({ length: net.n }, () => rng.uniform(-Math.PI, Math.PI)), { ...DEFAULT_SOLVE, linear }, ws)
+    }
+  }
+  for (const L of [12, 14, 16, 20, 24]) {
+    const net = compileXy(buildNetwork(parseBuilderString(`lattice:${L}x${L}`), { inputs: 2, outputs: 1 }, 0))
+    const sys = new XySystem(net)
+    const secs = { cholesky: 0, pcg: 0 }, steps = { cholesky: 0, pcg: 0 }
+    let auto: string | undefined
+    for (let rep = 0; rep < 2; rep++) {
+      for (const linear of ['cholesky', 'pcg'] as const) {
+        const rng = new Rng(3), ws = createRelaxWorkspace(net.n, sys.bandwidth)
+        for (let s = 0; s < 8; s++) {
+          const x0 = Float64Array.from({ length: net.n }, () => rng.uniform(-Math.PI, Math.PI))
+          const c0 = cpu()
+          steps[linear] += relaxImplicitFlow(sys, x0, { ...DEFAULT_SOLVE, linear }, ws).hessianEvals
+          secs[linear] += cpu() - c0
+        }
+      }
+    }
+    {
+      const ws = createRelaxWorkspace(net.n, sys.bandwidth), rng = new Rng(9)
+      relaxWith('implicit-flow', sys, Float64Array.from({ length: net.n }, () => rng.uniform(-Math.PI, Math.PI)), DEFAULT_SOLVE, ws)
+      auto = ws.linear?.auto
+    }
+    emit({ bench: 'implicit-step-linear-switch', size: `${L}x${L}`, nodes: net.n, relaxations: 16, cpu_s_per_step_cholesky: round(secs.cholesky / steps.cholesky), cpu_s_per_step_pcg: round(secs.pcg / steps.pcg), auto_picks: auto })
+  }
+}
+
 const only = process.env.BENCH_ONLY
 if (!only || only === 'settle') settleOnXor15()
 // a lattice on the PCG side of the switch (minutes of rk45: not in the default run)
 if (only === 'settle24') settleFromRandom('settle-xy-24x24', 'lattice:24x24', 10, SETTLE_RUNS.slice(0, 2))
 if (!only || only === 'settle' || only === 'layered') { settleLayeredSmall('xy'); settleLayeredSmall('oim') }
 if (!only || only === 'step') implicitStepCost()
+if (only === 'switch') linearSwitch()
 if (!only || only === 'train') await trainStepScaling()
