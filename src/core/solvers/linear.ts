@@ -52,9 +52,9 @@ export class CholeskyShifted implements ShiftedSolver {
 
 /**
  * Relative residual (in the preconditioner's norm) at which PCG stops: an inexact solve, as in
- * inexact Newton methods. Measured on XY lattices 20x20..80x80 (docs/explanation/solvers.md): 1e-2
- * takes the same implicit steps as 1e-4 and ends in the same minima, with ~40% fewer CG iterations;
- * 1e-1 starts to cost extra steps.
+ * inexact Newton methods. Measured on XY lattices (docs/explanation/relaxation-dynamics.md): on
+ * 40x40 and 80x80, 1e-2 takes the same implicit steps as 1e-4 with ~40% fewer CG iterations, and
+ * ends in the same minima on 15x15 and 24x24; 1e-1 costs extra steps (248 vs 203 evaluations on 15x15).
  */
 export const PCG_RTOL = 1e-2
 
@@ -89,9 +89,10 @@ export class PcgShifted implements ShiftedSolver {
 
 /**
  * PCG is chosen when a Cholesky factor would cost this many times the stored Hessian entries or more
- * (about the cost of that many CG iterations). Measured on XY lattices, CPU ms per implicit step over
- * 8 free relaxations (docs/explanation/solvers.md): 14x14 Cholesky 0.08 vs PCG 0.11, 16x16 0.13 vs
- * 0.15, 20x20 0.26 vs 0.24-0.27, 40x40 2.6 vs 1.0, 80x80 33 vs 3.9: the switch lies at ~20x20.
+ * (about the cost of that many CG iterations). Measured on XY lattices, CPU ms per implicit step
+ * (bench/solvers.bench.ts, BENCH_ONLY=switch and step; docs/explanation/relaxation-dynamics.md):
+ * 14x14 Cholesky 0.11 vs PCG 0.15, 16x16 0.11 vs 0.12, 20x20 0.24 vs 0.20, 24x24 0.44 vs 0.35,
+ * 40x40 2.5 vs 1.0, 80x80 32 vs 3.8: the switch lies at ~20x20.
  */
 export const PCG_MIN_FILL_RATIO = 40
 
