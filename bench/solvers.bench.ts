@@ -37,23 +37,35 @@ function circleDistance(a: Float64Array, b: Float64Array): number {
   return d
 }
 
+/** Solver runs compared with rk45: implicit-flow by its automatic linear solver and by PCG forced. */
+const SETTLE_RUNS: { solver: SolverName; linear?: 'pcg' }[] = [
+  { solver: 'rk45' }, { solver: 'implicit-flow' }, { solver: 'implicit-flow', linear: 'pcg' }, { solver: 'fire-newton' }, { solver: 'flow-newton' }, { solver: 'eliminate' },
+]
+
 function settleOnXor15(): void {
-  const net = compileXy(buildNetwork(parseBuilderString(XOR15), { inputs: 2, outputs: 1 }, 0))
+  settleFromRandom('settle-xor-15x15', XOR15, 10, SETTLE_RUNS)
+}
+
+/**
+ * Force evaluations to settle from `starts` random starts on lattice `spec`, per solver run, and
+ * the fraction of starts that end in rk45's minimum (runs[0] must be rk45).
+ */
+function settleFromRandom(bench: string, spec: string, starts: number, runs: { solver: SolverName; linear?: 'pcg' }[]): void {
+  const net = compileXy(buildNetwork(parseBuilderString(spec), { inputs: 2, outputs: 1 }, 0))
   const sys = new XySystem(net)
-  const ws = createRelaxWorkspace(net.n, sys.bandwidth)
-  const starts = 10
   const x0s = randomStarts(net, starts, 2)
   // rk45 at rtol = atol = 1e-8 with no Newton stage: the gradient flow itself
   const o = { ...DEFAULT_SOLVE, tol: 1e-6, maxEvals: 1e7 }
   const polish = { ...DEFAULT_SOLVE, tol: 1e-10 }
   const ref: Float64Array[] = []
   let rkEvals = 0
-  for (const solver of ['rk45', 'implicit-flow', 'fire-newton', 'flow-newton', 'eliminate'] as SolverName[]) {
+  for (const { solver, linear } of runs) {
+    const ws = createRelaxWorkspace(net.n, sys.bandwidth)
     let evals = 0, hevals = 0, settled = 0, same = 0, wall = 0, cpuS = 0
     x0s.forEach((x0, s) => {
       const x = x0.slice()
       const t0 = performance.now(), c0 = cpu()
-      const st = relaxWith(solver, sys, x, o, ws)
+      const st = relaxWith(solver, sys, x, linear ? { ...o, linear } : o, ws)
       wall += (performance.now() - t0) / 1000
       cpuS += cpu() - c0
       evals += st.forceEvals; hevals += st.hessianEvals; settled += st.settled ? 1 : 0
@@ -64,11 +76,11 @@ function settleOnXor15(): void {
     })
     if (solver === 'rk45') rkEvals = evals
     emit({
-      bench: 'settle-xor-15x15', solver, starts, tol: o.tol,
+      bench, solver, starts, tol: o.tol,
       force_evals_per_relax: round(evals / starts), hessian_evals_per_relax: round(hevals / starts), cpu_s_per_relax: round(cpuS / starts), wall_s_per_relax: round(wall / starts),
       force_evals_ratio_to_rk45: round(evals / rkEvals, 3), force_plus_hessian_evals_ratio_to_rk45: round((evals + hevals) / rkEvals, 3),
       same_minimum_as_rk45: solver === 'rk45' ? 1 : same / starts, settled_fraction: settled / starts,
-      linear: solver === 'implicit-flow' ? ws.linear?.auto : undefined,
+      linear: solver === 'implicit-flow' ? ws.linear?.auto ?? linear : undefined,
     })
   }
 }
@@ -128,7 +140,10 @@ async function trainStepScaling(): Promise<void> {
     const sub = new SimXySubstrate(net)
     const tr = new Trainer(sub, net, oneSample(), TrainConfig.parse({ epochs: 1000, batchSize: 1, mInit: 1, seed: 0, evalEvery: 0 }))
     await tr.start()
-    const steps = L <= 20 ? 6 : L <= 40 ? 4 : 2
+    // The same number of steps at every size: the first step's free phase (random start, initial
+    // couplings) is 3-5x longer than the later ones, whose couplings the first update has changed,
+    // so a count that differed between sizes would weigh it differently and bend the fit.
+    const steps = 8
     const t0 = performance.now(), c0 = cpu()
     for (let s = 0; s < steps; s++) await tr.runEpoch()
     const s = (cpu() - c0) / steps, wall = (performance.now() - t0) / 1000 / steps
@@ -137,7 +152,10 @@ async function trainStepScaling(): Promise<void> {
     emit({ bench: 'train-step-xy-lattice', size: `${L}x${L}`, nodes: L * L, solver: 'auto', runs: autoSolver(sys, ws), cpu_s_per_step: round(s), wall_s_per_step: round(wall), steps, force_evals_per_step: Math.round(sub.forceEvals / steps), step: 'free (random start) + nudged (beta 0.1) + update, batch 1' })
     await sub.close()
   }
-  emit({ bench: 'train-step-xy-lattice-fit', solver: 'auto', sizes: sizes.map((L) => `${L}x${L}`), exponent_cpu_time_vs_nodes: round(exponent(nodes, secs), 3) })
+  emit({
+    bench: 'train-step-xy-lattice-fit', solver: 'auto', sizes: sizes.map((L) => `${L}x${L}`), exponent_cpu_time_vs_nodes: round(exponent(nodes, secs), 3),
+    exponent_40x40_to_80x80: round(exponent(nodes.slice(-2), secs.slice(-2)), 3),
+  })
 }
 
 /**
@@ -179,8 +197,49 @@ function implicitStepCost(): void {
   for (const linear of ['cholesky', 'pcg'] as const) emit({ bench: 'implicit-step-xy-lattice-fit', linear, sizes: sizes.map((L) => `${L}x${L}`), exponent_cpu_time_vs_nodes: round(exponent(fits[linear].nodes, fits[linear].secs), 3) })
 }
 
+/**
+ * Where Cholesky and PCG cross (PCG_MIN_FILL_RATIO): CPU seconds per implicit step of each, over 8
+ * free relaxations from random starts per lattice size, alternated twice.
+ */
+function linearSwitch(): void {
+  {
+    const net = compileXy(buildNetwork(parseBuilderString('lattice:12x12'), { inputs: 2, outputs: 1 }, 1))
+    const sys = new XySystem(net), rng = new Rng(4)
+    for (const linear of ['cholesky', 'pcg'] as const) {
+      const ws = createRelaxWorkspace(net.n, sys.bandwidth)
+      for (let r = 0; r < 5; r++) relaxImplicitFlow(sys, Float64Array.from({ length: net.n }, () => rng.uniform(-Math.PI, Math.PI)), { ...DEFAULT_SOLVE, linear }, ws)
+    }
+  }
+  for (const L of [12, 14, 16, 20, 24]) {
+    const net = compileXy(buildNetwork(parseBuilderString(`lattice:${L}x${L}`), { inputs: 2, outputs: 1 }, 0))
+    const sys = new XySystem(net)
+    const secs = { cholesky: 0, pcg: 0 }, steps = { cholesky: 0, pcg: 0 }
+    let auto: string | undefined
+    for (let rep = 0; rep < 2; rep++) {
+      for (const linear of ['cholesky', 'pcg'] as const) {
+        const rng = new Rng(3), ws = createRelaxWorkspace(net.n, sys.bandwidth)
+        for (let s = 0; s < 8; s++) {
+          const x0 = Float64Array.from({ length: net.n }, () => rng.uniform(-Math.PI, Math.PI))
+          const c0 = cpu()
+          steps[linear] += relaxImplicitFlow(sys, x0, { ...DEFAULT_SOLVE, linear }, ws).hessianEvals
+          secs[linear] += cpu() - c0
+        }
+      }
+    }
+    {
+      const ws = createRelaxWorkspace(net.n, sys.bandwidth), rng = new Rng(9)
+      relaxWith('implicit-flow', sys, Float64Array.from({ length: net.n }, () => rng.uniform(-Math.PI, Math.PI)), DEFAULT_SOLVE, ws)
+      auto = ws.linear?.auto
+    }
+    emit({ bench: 'implicit-step-linear-switch', size: `${L}x${L}`, nodes: net.n, relaxations: 16, cpu_s_per_step_cholesky: round(secs.cholesky / steps.cholesky), cpu_s_per_step_pcg: round(secs.pcg / steps.pcg), auto_picks: auto })
+  }
+}
+
 const only = process.env.BENCH_ONLY
 if (!only || only === 'settle') settleOnXor15()
+// a lattice on the PCG side of the switch (minutes of rk45: not in the default run)
+if (only === 'settle24') settleFromRandom('settle-xy-24x24', 'lattice:24x24', 10, SETTLE_RUNS.slice(0, 2))
 if (!only || only === 'settle' || only === 'layered') { settleLayeredSmall('xy'); settleLayeredSmall('oim') }
 if (!only || only === 'step') implicitStepCost()
+if (only === 'switch') linearSwitch()
 if (!only || only === 'train') await trainStepScaling()

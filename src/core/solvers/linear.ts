@@ -50,10 +50,15 @@ export class CholeskyShifted implements ShiftedSolver {
   }
 }
 
-/** Relative residual at which PCG stops: the implicit flow's step error is far above it. */
-export const PCG_RTOL = 1e-4
+/**
+ * Relative residual (in the preconditioner's norm) at which PCG stops: an inexact solve, as in
+ * inexact Newton methods. Measured on XY lattices (docs/explanation/relaxation-dynamics.md): on
+ * 40x40 and 80x80, 1e-2 takes the same implicit steps as 1e-4 with ~40% fewer CG iterations, and
+ * ends in the same minima on 15x15 and 24x24; 1e-1 costs extra steps (248 vs 203 evaluations on 15x15).
+ */
+export const PCG_RTOL = 1e-2
 
-/** Conjugate gradients on the sparse Hessian with a symmetric Gauss-Seidel preconditioner. */
+/** Conjugate gradients on the sparse Hessian with a symmetric Gauss-Seidel preconditioner (Eisenstat's form, see pcgSolve). */
 export class PcgShifted implements ShiftedSolver {
   readonly kind = 'pcg'
   readonly A: SparseSymMatrix
@@ -84,16 +89,17 @@ export class PcgShifted implements ShiftedSolver {
 
 /**
  * PCG is chosen when a Cholesky factor would cost this many times the stored Hessian entries or more
- * (about the cost of that many CG iterations). Measured on XY lattices (docs/explanation/relaxation-dynamics.md):
- * per implicit step on 20x20 (ratio ~42) Cholesky 0.28 ms vs PCG 0.36 ms CPU, on 40x40 (ratio ~160) 3.5 vs
- * 2.2 ms, on 80x80 37 vs 9.9 ms (bench/solvers.bench.ts): the switch lies between, from ~28x28.
+ * (about the cost of that many CG iterations). Measured on XY lattices, CPU ms per implicit step
+ * (bench/solvers.bench.ts, BENCH_ONLY=switch and step; docs/explanation/relaxation-dynamics.md):
+ * 14x14 Cholesky 0.11 vs PCG 0.15, 16x16 0.11 vs 0.12, 20x20 0.24 vs 0.20, 24x24 0.44 vs 0.35,
+ * 40x40 2.5 vs 1.0, 80x80 32 vs 3.8: the switch lies at ~20x20.
  */
-export const PCG_MIN_FILL_RATIO = 80
+export const PCG_MIN_FILL_RATIO = 40
 
 /**
  * Picks the linear solver for a system: 'cholesky' for envelope storage (layered nets, whose factor
  * costs O(n k^2)) and for bands narrow enough that n b^2 / 2 stays below PCG_MIN_FILL_RATIO times the
- * Hessian's entries; 'pcg' otherwise (lattices beyond ~15x15). `sparse` holds H(x) already loaded.
+ * Hessian's entries; 'pcg' otherwise (lattices from ~20x20). `sparse` holds H(x) already loaded.
  */
 export function chooseLinear(H: BandMatrix, sparse: SparseSymMatrix): 'cholesky' | 'pcg' {
   if (H instanceof EnvelopeMatrix) return 'cholesky'
