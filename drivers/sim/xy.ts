@@ -9,6 +9,8 @@ import { compileXy, refreshBias, xyEnergy, type XyNet } from '../../src/core/phy
 import { XySystem } from '../../src/core/physics/xy-system.ts'
 import { DenseXyPlan, typedMatMul } from '../../src/core/physics/dense-xy.ts'
 import { DenseXySystem } from '../../src/core/physics/dense-xy-system.ts'
+import { XyLockstep } from '../../src/core/physics/xy-lockstep.ts'
+import { BatchScratch, relaxEliminateBatch, type BatchStats } from '../../src/core/solvers/eliminate-lockstep.ts'
 import { denseMatMul } from './tf-backend.ts'
 import { EnvelopeMatrix } from '../../src/core/solvers/envelope.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
@@ -41,6 +43,10 @@ export class SimXySubstrate implements Substrate {
   forceEvals = 0
   /** dense path (null = per-edge loops): compact free-node system, its workspace and scratch */
   private readonly dense: { plan: DenseXyPlan; sys: DenseXySystem; ws: RelaxWorkspace; xc: Float64Array; ext: Float64Array } | null = null
+  /** solver 'eliminate' over a whole batch in lockstep (null: one sample after the other) */
+  private readonly lockstep: { ls: XyLockstep; sc: BatchScratch } | null = null
+  /** kernel rows of the lockstep solver since creation (for tests: settled samples cost none) */
+  readonly lockstepRows = { align: 0, force: 0, hessian: 0 }
 
   constructor(network: Network, options: SimXyOptionsInput = {}) {
     const net = Network.parse(network)
@@ -62,6 +68,10 @@ export class SimXySubstrate implements Substrate {
       this.dense = { plan, sys, ws, xc: new Float64Array(plan.compact.n), ext: new Float64Array(plan.compact.n) }
     }
     checkEliminate(this.opts, this.dense?.sys ?? this.sys, 'xy')
+    if (this.dense && this.opts.solver === 'eliminate' && this.opts.dynamics === 'converged' && this.opts.batching !== 'per-sample') {
+      const ls = XyLockstep.build(this.dense.plan)
+      if (typeof ls !== 'string') this.lockstep = { ls, sc: new BatchScratch() }
+    }
     // the board applies its ranges to the initial couplings too
     this.write({ weights: this.net.w.slice(), h: this.net.h.slice(), psi: this.net.psi.slice() })
   }
@@ -93,8 +103,9 @@ export class SimXySubstrate implements Substrate {
   }
 
   /** Which force kernel relaxes this network: 'typed', or 'dense' with its matrix-product backend. */
-  kernelInUse(): { kernel: 'typed' | 'dense'; matmul?: string } {
-    return this.dense ? { kernel: 'dense', matmul: this.foldMatMul().name } : { kernel: 'typed' }
+  kernelInUse(): { kernel: 'typed' | 'dense'; matmul?: string; batching: 'lockstep' | 'per-sample' } {
+    const batching = this.lockstep ? 'lockstep' : 'per-sample'
+    return this.dense ? { kernel: 'dense', matmul: this.foldMatMul().name, batching } : { kernel: 'typed', batching }
   }
 
   /** The fold runs in float32 on TensorFlow.js backends: only when the force tolerance allows it. */
@@ -156,8 +167,10 @@ export class SimXySubstrate implements Substrate {
     const lo = noise ? { sigma: noise.sigma, dt: noise.dt, steps: Math.min(Math.ceil(noise.time / noise.dt), o.maxEvals) } : null
     const noiseTruncated = noise !== null && Math.ceil(noise.time / noise.dt) > o.maxEvals
     const callSeed = noise ? this.noiseRng.nextU32() : 0
+    const done = lo === null && deadline === Infinity && this.lockstep && dense ? this.relaxLockstep(req, o, states, energy, settled, steps) : null
     for (let b = 0; b < B; b++) {
       const off = b * n
+      if (done?.[b]) continue
       if (start.kind === 'random') {
         // one stream per sample, so splitting a batch into chunks (seed + offset) changes nothing
         const rng = new Rng((start.seed + b) >>> 0)
@@ -204,6 +217,72 @@ export class SimXySubstrate implements Substrate {
     // the board reads its phases with few bits; 'previous' still continues from the physical state
     if (this.opts.readoutBits !== undefined) quantiseReadout(states, this.opts.readoutBits)
     return { states, energy, settled, steps, timeS: (performance.now() - t0) / 1000 }
+  }
+
+  /** The start state of sample b (random, given or previous; clamped inputs set) into x[0 .. n). */
+  private startState(req: RelaxRequest, b: number, x: Float64Array): void {
+    const n = this.net.n, off = b * n, start = req.start, nIn = this.info.clampable.length, clamp = this.info.clampable
+    if (start.kind === 'random') {
+      const rng = new Rng((start.seed + b) >>> 0)
+      for (let i = 0; i < n; i++) x[i] = rng.uniform(-Math.PI, Math.PI)
+    }
+    else if (start.kind === 'given') for (let i = 0; i < n; i++) x[i] = start.states[off + i]
+    else for (let i = 0; i < n; i++) x[i] = this.prev![off + i]
+    for (let k = 0; k < nIn; k++) x[clamp[k]] = req.inputs[b * nIn + k]
+  }
+
+  /**
+   * Solver 'eliminate' on the whole batch in lockstep (after the fold). Fills the results of every sample
+   * it relaxed and returns which; a sample whose split did not hold at its start is left to the
+   * per-sample loop, and so is the whole batch under a torque on hidden nodes.
+   */
+  private relaxLockstep(req: RelaxRequest, o: { tol: number; maxEvals: number } & typeof DEFAULT_SOLVE, states: Float64Array, energy: Float64Array, settled: Uint8Array, steps: Float64Array): Uint8Array | null {
+    const { ls, sc } = this.lockstep!, { plan } = this.dense!
+    const n = this.net.n, B = req.batch, nb = ls.nb, nf = plan.free.length, outs = this.net.outputs, nOut = outs.length
+    const nudge = req.nudge
+    let ext: Float64Array | null = null
+    if (nudge?.kind === 'force') {
+      ext = new Float64Array(B * nb)
+      for (let b = 0; b < B; b++) {
+        for (let t = 0; t < nf; t++) {
+          const v = nudge.force[b * n + plan.free[t]]
+          if (t >= ls.k0 && t < ls.k0 + nb) ext[b * nb + t - ls.k0] = v
+          else if (v !== 0) return null // a torque on an eliminated node moves its minimiser: per sample
+        }
+      }
+    }
+    sc.ensure(B, nb)
+    const xc = new Float64Array(B * nf), slipRef = ext ? new Float64Array(B * nOut) : null
+    const x = this.x
+    for (let b = 0; b < B; b++) {
+      this.startState(req, b, x)
+      states.set(x, b * n)
+      const row = xc.subarray(b * nf, (b + 1) * nf)
+      plan.gather(x, 0, row)
+      for (let j = 0; j < nb; j++) sc.x[b * nb + j] = row[ls.k0 + j]
+      if (slipRef) for (let k = 0; k < nOut; k++) slipRef[b * nOut + k] = x[outs[k]]
+    }
+    ls.load(B, { beta: nudge?.kind === 'cost' ? nudge.beta : 0, tau: nudge?.kind === 'cost' ? nudge.targets : null, ext, slipRef })
+    const st: BatchStats = {
+      settled: new Uint8Array(B), residual: new Float64Array(B), forceEvals: new Float64Array(B), hessianEvals: new Float64Array(B),
+      steps: new Float64Array(B), failed: new Uint8Array(B), slot: new Int32Array(B),
+    }
+    relaxEliminateBatch(ls, B, sc, o, nudge === undefined, st, this.lockstepRows)
+    const done = new Uint8Array(B)
+    for (let b = 0; b < B; b++) {
+      if (st.failed[b]) continue
+      const row = xc.subarray(b * nf, (b + 1) * nf), q = st.slot[b]
+      for (let j = 0; j < nb; j++) row[ls.k0 + j] = sc.x[q * nb + j]
+      ls.hiddenPhases(q, row)
+      plan.scatter(row, states, b * n)
+      plan.setSample(b)
+      energy[b] = plan.energy(row, req.inputs, b)
+      settled[b] = st.settled[b]
+      steps[b] = st.forceEvals[b]
+      this.forceEvals += st.forceEvals[b]
+      done[b] = 1
+    }
+    return done
   }
 
   async close(): Promise<void> {

@@ -390,6 +390,16 @@ export class DenseXyPlan {
   }
 
   /**
+   * The bias field (bias + folded inputs) of compact nodes i0 .. i0+len for sample b of the last fold
+   * into hx[o ..], hy[o ..]: what setSample(b) puts into compact.hx/hy there, without touching it.
+   */
+  sampleField(b: number, i0: number, len: number, hx: Float64Array, hy: Float64Array, o: number): void {
+    if (b >= this.rows) throw new RangeError(`sample ${b}: the last fold had ${this.rows} rows`)
+    const r = b * this.free.length + i0
+    for (let t = 0; t < len; t++) { hx[o + t] = this.baseHx[i0 + t] + this.fx[r + t]; hy[o + t] = this.baseHy[i0 + t] + this.fy[r + t] }
+  }
+
+  /**
    * Internal energy E of the full network for sample b of the last fold (after setSample(b)), from
    * its compact state xc and clamped phases inputs[B, nIn] (rad): the compact energy already holds the
    * free nodes' bias and every clamped-free coupling (the folded field); the clamped nodes' own bias and
