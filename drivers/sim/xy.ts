@@ -275,8 +275,7 @@ export class SimXySubstrate implements Substrate {
       for (let j = 0; j < nb; j++) row[ls.k0 + j] = sc.x[q * nb + j]
       ls.hiddenPhases(q, row)
       plan.scatter(row, states, b * n)
-      plan.setSample(b)
-      energy[b] = plan.energy(row, req.inputs, b)
+      energy[b] = ls.freeEnergy(b, q) + plan.clampedEnergy(req.inputs, b)
       settled[b] = st.settled[b]
       steps[b] = st.forceEvals[b]
       this.forceEvals += st.forceEvals[b]

@@ -406,8 +406,14 @@ export class DenseXyPlan {
    * clamped-clamped couplings are added here. Costs O(free nodes + step blocks), not O(all couplings).
    */
   energy(xc: Float64Array, inputs: ArrayLike<number>, b: number): number {
-    const c = this.compact, f = this.full
-    let e = xyEnergy(c, xc, 0) + stepBlockEnergy(this, c.cs, c.sn)
+    const c = this.compact
+    return xyEnergy(c, xc, 0) + stepBlockEnergy(this, c.cs, c.sn) + this.clampedEnergy(inputs, b)
+  }
+
+  /** The energy terms of sample b that no free node feels: the clamped nodes' own bias and clamped-clamped couplings. */
+  clampedEnergy(inputs: ArrayLike<number>, b: number): number {
+    const f = this.full
+    let e = 0
     const nIn = f.inputs.length, o = b * nIn
     if (f.hasBias) {
       for (let t = 0; t < nIn; t++) {

@@ -250,6 +250,18 @@ export class XyLockstep implements BatchElimination {
     return true
   }
 
+  /**
+   * Internal energy of the free nodes of sample s at slot q (last aligned there), without the nudge: the
+   * hidden side's -sum |z_a| (its bias, folded inputs and couplings) plus the kept nodes' own bias field.
+   * The compact network's energy (DenseXyPlan.energy less clampedEnergy), from the last alignment.
+   */
+  freeEnergy(s: number, q: number): number {
+    const nb = this.nb, f = this.f64, at = this.at!, o = at.kcs / 8 + q * 2 * nb, { hxB, hyB } = this
+    let E = f[at.eOut / 8 + q]
+    for (let j = 0; j < nb; j++) E -= hxB[s * nb + j] * f[o + j] + hyB[s * nb + j] * f[o + nb + j]
+    return E
+  }
+
   /** The hidden phases of slot q into xc[a0 ..] (rad): each the image of its aligned angle nearest xc's current value. */
   hiddenPhases(q: number, xc: Float64Array): void {
     const at = this.at!, f = this.f64, NA = this.NA, hc = at.hid / 8 + q * 3 * NA, a0 = this.a0
