@@ -103,9 +103,9 @@ export class SimXySubstrate implements Substrate {
   }
 
   /** Which force kernel relaxes this network: 'typed', or 'dense' with its matrix-product backend. */
-  kernelInUse(): { kernel: 'typed' | 'dense'; matmul?: string; batching: 'lockstep' | 'per-sample' } {
-    const batching = this.lockstep ? 'lockstep' : 'per-sample'
-    return this.dense ? { kernel: 'dense', matmul: this.foldMatMul().name, batching } : { kernel: 'typed', batching }
+  kernelInUse(): { kernel: 'typed' | 'dense'; matmul?: string; batching?: 'lockstep' | 'per-sample' } {
+    // batching: how the dense path runs a batch (the per-edge path always goes sample by sample)
+    return this.dense ? { kernel: 'dense', matmul: this.foldMatMul().name, batching: this.lockstep ? 'lockstep' : 'per-sample' } : { kernel: 'typed' }
   }
 
   /** The fold runs in float32 on TensorFlow.js backends: only when the force tolerance allows it. */

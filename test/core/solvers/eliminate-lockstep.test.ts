@@ -45,7 +45,7 @@ describe('lockstep eliminate', () => {
       const force = new Float64Array(B * n)
       for (let s = 0; s < B; s++) net.outputs.forEach((o, k) => { force[s * n + o] = -0.1 * Math.sin(a.states[s * n + o] - targets[s * net.outputs.length + k]) })
       const reqs: RelaxRequest[] = [
-        { batch: B, inputs, phase: 'nudged', start: { kind: 'previous' }, nudge: { kind: 'cost', beta: 0.5, targets } },
+        { batch: B, inputs, phase: 'nudged', start: { kind: 'previous' }, nudge: { kind: 'cost', cost: 'log-cos', beta: 0.5, targets } },
         { batch: B, inputs, phase: 'nudged', start: { kind: 'given', states: a.states }, nudge: { kind: 'force', force } },
       ]
       const pairs = [[a, b]]
@@ -89,7 +89,7 @@ describe('lockstep eliminate', () => {
     const sizes = [8, 20, 4], net = layered(sizes, 3), B = 6, n = net.nodes
     const { inputs, targets } = batchOf(sizes, B, 5)
     const sim = new SimXySubstrate(net, OPTS)
-    const nudge = { kind: 'cost' as const, beta: 0.5, targets }
+    const nudge = { kind: 'cost' as const, cost: 'log-cos' as const, beta: 0.5, targets }
     const eq = await sim.relax({ batch: B, inputs, phase: 'nudged', start: { kind: 'random', seed: 1 }, nudge })
     // sample 2 starts at its equilibrium, the others moved off theirs
     const given = eq.states.slice()
