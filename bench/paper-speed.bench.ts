@@ -19,8 +19,10 @@ import '../src/services/datasets/sources.ts'
 
 const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
 const SPEC = 'layered:784,500,10', B = 64, STEPS = Number(process.env.EQP_BENCH_STEPS ?? 3)
-// eliminate: the bipartite elimination (docs/explanation/performance.md); fire-newton: the previous default here
-const SOLVERS = (process.env.EQP_BENCH_SOLVERS ?? 'eliminate,fire-newton').split(',') as ('eliminate' | 'fire-newton')[]
+// eliminate: the bipartite elimination, the whole batch in lockstep where built (XY); eliminate-per-sample: the same
+// solver one sample after the other, its reference (docs/explanation/performance.md); fire-newton: the previous default here
+type BenchSolver = 'eliminate' | 'eliminate-per-sample' | 'fire-newton'
+const SOLVERS = (process.env.EQP_BENCH_SOLVERS ?? 'eliminate,eliminate-per-sample,fire-newton').split(',') as BenchSolver[]
 const WORKERS = process.env.EQP_BENCH_WORKERS ? process.env.EQP_BENCH_WORKERS.split(',').map(Number) : [1, availableParallelism()]
 const kernels = await initDenseBackend()
 const data = loadDataset('digits', 0)
@@ -33,7 +35,9 @@ for (const model of MODELS) {
   const net = model === 'oim' ? withInputValues(asModel(base, 'oim'), 'unit') : base
   for (const solver of SOLVERS) for (const workers of WORKERS) {
     if (workers === 1 && workers === availableParallelism() && results[`${model}-${solver}-1`]) continue
-    const opts = { solver }
+    // the OIM has no lockstep path: its eliminate lines are per sample already
+    if (model === 'oim' && solver === 'eliminate-per-sample') continue
+    const opts = solver === 'eliminate-per-sample' ? { solver: 'eliminate' as const, batching: 'per-sample' as const } : { solver }
     const sub = workers > 1 ? await ParallelSimSubstrate.create(net, opts, workers) : openSimulator(net, opts)
     try {
       const cfg = TrainConfig.parse({ epochs: 1, lr: 0.01, batchSize: B, mInit: 1, evalEvery: 0, seed: 0, optimiser: { kind: 'adam' } })
@@ -50,12 +54,18 @@ for (const model of MODELS) {
       emit({
         bench: `train-${model}-784-500-10-batch64-${solver}-workers${workers}`, samples_per_s: +sps.toFixed(1), samples_per_cpu_s: +((STEPS * B) / cpu).toFixed(1),
         force_evals_per_sample: Math.round((sub.forceEvals - evals0) / (STEPS * B)), solver, tol: 1e-6, workers,
+        batching: solver === 'eliminate' && model === 'xy' ? 'lockstep' : 'per-sample',
         contrast: denseMatMul().name, fold: kernels.dense, wall_s: +wall.toFixed(2), goal_samples_per_s: 600,
       })
     } finally {
       await sub.close()
     }
   }
+}
+
+for (const w of WORKERS) {
+  const a = perCpu[`xy-eliminate-${w}`], b = perCpu[`xy-eliminate-per-sample-${w}`]
+  if (a && b) emit({ bench: `xy-eliminate-lockstep-vs-per-sample-workers${w}`, ratio_per_cpu_s: +(a / b).toFixed(2), lockstep_ms_cpu_per_sample: +(1000 / a).toFixed(2), per_sample_ms_cpu_per_sample: +(1000 / b).toFixed(2) })
 }
 
 // The EqProp contrast of one training step (free and nudged phase, batch 64) on the same network: one
@@ -81,7 +91,7 @@ if (!process.env.EQP_BENCH_MODELS || MODELS.includes('xy')) {
 
 /** Best figure of model + solver over the worker counts, divided by the peer's (undefined when not run). */
 function ratio(r: Record<string, number>, peer: number, prefix = 'xy-eliminate-'): number | undefined {
-  const xs = Object.entries(r).filter(([k]) => k.startsWith(prefix)).map(([, v]) => v)
+  const xs = Object.entries(r).filter(([k]) => k.startsWith(prefix) && /^\d+$/.test(k.slice(prefix.length))).map(([, v]) => v)
   return xs.length ? +(Math.max(...xs) / peer).toFixed(3) : undefined
 }
 
