@@ -64,7 +64,7 @@ for (const model of MODELS) {
 }
 
 // Training with solver eliminate in lockstep against one sample after the other, one thread: two trainers
-// with the same seeds in this process, their steps alternated (per-sample first, then lockstep, each step),
+// with the same seeds in this process, their steps alternated (ABBA),
 // so that the load on the machine and the JIT's state fall on both alike.
 if (MODELS.includes('xy') && SOLVERS.includes('eliminate')) {
   const mk = async (batching: 'lockstep' | 'per-sample') => {
@@ -78,7 +78,8 @@ if (MODELS.includes('xy') && SOLVERS.includes('eliminate')) {
   const runs = { 'per-sample': await mk('per-sample'), lockstep: await mk('lockstep') }
   const N = Math.max(STEPS, 4)
   for (let s = 1; s <= N; s++) {
-    for (const k of ['per-sample', 'lockstep'] as const) {
+    // ABBA order: garbage one step leaves behind is collected in the next, whichever it is
+    for (const k of s % 2 ? ['per-sample', 'lockstep'] as const : ['lockstep', 'per-sample'] as const) {
       const r = runs[k], e0 = r.sub.forceEvals, c0 = process.cpuUsage()
       await r.tr.step(Array.from({ length: B }, (_, j) => s * B + j))
       const cu = process.cpuUsage(c0)

@@ -224,6 +224,8 @@ export class DenseXyPlan {
   /** the inputs [rows, nIn] of the last fold, and its product: a nudged phase re-folds the free phase's batch */
   private lastIn = new Float64Array(0)
   private lastMm: DenseMatMul | null = null
+  /** clampedEnergy of each sample of the last fold, once asked for (NaN: not yet) */
+  private clampedE = new Float64Array(0)
 
   private constructor(readonly full: XyNet, blocks: DenseBlock[], minStep: number) {
     const { n, m, ei, ej, clamped, inputs } = full
@@ -311,6 +313,7 @@ export class DenseXyPlan {
       this.rowBound[t] = 2 * row[i] + Math.abs(f.h[i])
     }
     this.rows = 0 // folded fields are stale
+    this.clampedE.fill(NaN)
   }
 
   /** Frees backend weight tensors. */
@@ -372,6 +375,8 @@ export class DenseXyPlan {
     }
     this.rows = B
     this.lastMm = mm
+    if (this.clampedE.length < B) this.clampedE = new Float64Array(B)
+    this.clampedE.fill(NaN)
     if (this.lastIn.length < B * nIn) this.lastIn = new Float64Array(B * nIn)
     for (let t = 0; t < B * nIn; t++) this.lastIn[t] = inputs[t]
   }
@@ -410,8 +415,17 @@ export class DenseXyPlan {
     return xyEnergy(c, xc, 0) + stepBlockEnergy(this, c.cs, c.sn) + this.clampedEnergy(inputs, b)
   }
 
-  /** The energy terms of sample b that no free node feels: the clamped nodes' own bias and clamped-clamped couplings. */
+  /** The energy terms of sample b that no free node feels (clamped bias, clamped-clamped couplings); inputs = the last fold's. */
   clampedEnergy(inputs: ArrayLike<number>, b: number): number {
+    // the inputs are the last fold's (both phases of a training step share them): once per sample and fold
+    const cached = b < this.rows ? this.clampedE[b] : NaN
+    if (cached === cached) return cached
+    const e = this.clampedTerms(inputs, b)
+    if (b < this.rows) this.clampedE[b] = e
+    return e
+  }
+
+  private clampedTerms(inputs: ArrayLike<number>, b: number): number {
     const f = this.full
     let e = 0
     const nIn = f.inputs.length, o = b * nIn
