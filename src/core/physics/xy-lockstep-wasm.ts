@@ -11,7 +11,7 @@
 import { Body, I32, V128, wasmModule } from '../wasm/emit.ts'
 
 const I32_LOAD = 0x28, F64_STORE = 0x39
-const I32_ADD = 0x6a, I32_MUL = 0x6c, I32_GE_U = 0x4f
+const I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_DIV_U = 0x6e, I32_EQ = 0x46, I32_GE_U = 0x4f
 const F64_ADD = 0xa0, F64_NEG = 0x9a, SELECT = 0x1b
 const V_LOAD = 0x00, V_LOAD64_SPLAT = 0x0a, V_STORE = 0x0b
 const V_NOT = 0x4d, V_AND = 0x4e, V_OR = 0x50, V_ANY_TRUE = 0x53
@@ -86,7 +86,7 @@ function alignBody(): Body {
     })
     // eOut[q] = any bad ? NaN : -(lane 0 + lane 1)
     b.get(eOut).get(q).i32(8).op(I32_MUL).op(I32_ADD)
-    lanes(b, eacc).op(F64_NEG).f64(NaN).get(bad).simd(V_ANY_TRUE).i32(0).op(0x46) // i32.eq: 1 when nothing bad
+    lanes(b, eacc).op(F64_NEG).f64(NaN).get(bad).simd(V_ANY_TRUE).i32(0).op(I32_EQ) // 1 when nothing bad
     b.op(SELECT).mem(F64_STORE, 3)
   })
   return b
@@ -140,7 +140,7 @@ function hessianBody(): Body {
   const cj = b.local(V128), sj = b.local(V128), g = b.local(V128), a = [b.local(V128), b.local(V128)], zero = b.local(V128)
   b.i64x2(0n).set(zero)
   loop(b, e, count8, 8, () => {
-    b.get(T).get(list).get(e).op(I32_ADD).mem(I32_LOAD, 2).get(nbB).op(I32_MUL).get(nbB).op(I32_MUL).i32(8).op(0x6e).op(I32_ADD).set(trow) // i32.div_u: nb^2 * 8 bytes
+    b.get(T).get(list).get(e).op(I32_ADD).mem(I32_LOAD, 2).get(nbB).op(I32_MUL).get(nbB).op(I32_MUL).i32(8).op(I32_DIV_U).op(I32_ADD).set(trow) // s * nb^2 * 8 bytes
     b.get(list).get(e).op(I32_ADD).mem(I32_LOAD, 2, 4).set(q)
     b.get(hid).get(q).get(NA8).op(I32_MUL).i32(3).op(I32_MUL).op(I32_ADD).tee(hc).get(NA8).op(I32_ADD).tee(hs).get(NA8).op(I32_ADD).set(hu)
     b.get(kcs).get(q).get(nbB).op(I32_MUL).i32(2).op(I32_MUL).op(I32_ADD).set(cB)
@@ -155,7 +155,7 @@ function hessianBody(): Body {
         b.get(hs).get(p).op(I32_ADD).memSimd(V_LOAD, 4).get(sj).simd(F64X2_MUL).simd(F64X2_ADD)
         b.simd(F64X2_MUL).set(g)
         b.get(grow).get(p).op(I32_ADD).get(g).memSimd(V_STORE, 4)
-        b.get(grow).get(GU).get(G).op(0x6b).op(I32_ADD).get(p).op(I32_ADD) // i32.sub: the same row of GU
+        b.get(grow).get(GU).get(G).op(I32_SUB).op(I32_ADD).get(p).op(I32_ADD) // the same row of GU
         b.get(g).get(hu).get(p).op(I32_ADD).memSimd(V_LOAD, 4).simd(F64X2_MUL).memSimd(V_STORE, 4)
       })
       b.get(wrow).get(NA8).op(I32_ADD).set(wrow).get(grow).get(NA8).op(I32_ADD).set(grow)
@@ -173,7 +173,7 @@ function hessianBody(): Body {
           }
         })
         b.get(a[0]).get(a[1]).simd(F64X2_ADD).set(a[0])
-        b.get(trow).get(j).get(nbB).op(I32_MUL).i32(8).op(0x6e).op(I32_ADD).get(k).op(I32_ADD) // row j: j/8 * nbB bytes
+        b.get(trow).get(j).get(nbB).op(I32_MUL).i32(8).op(I32_DIV_U).op(I32_ADD).get(k).op(I32_ADD) // row j: j/8 * nbB bytes
         lanes(b, a[0]).mem(F64_STORE, 3)
         b.get(gk).get(NA8).op(I32_ADD).set(gk)
       })

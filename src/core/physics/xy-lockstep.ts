@@ -215,7 +215,7 @@ export class XyLockstep implements BatchElimination {
     }
   }
 
-  hessian(list: Int32Array, count: number, _x: Float64Array, S: Float64Array): void {
+  hessian(list: Int32Array, count: number, x: Float64Array, S: Float64Array): void {
     const at = this.at!, f = this.f64, nb = this.nb
     this.fn!.hessian(this.putList(list, count), 8 * count, at.Wt, at.hid, at.kcs, at.T, at.G, at.GU, 8 * this.NA, 8 * nb)
     const { hxB, hyB, outK } = this, { beta, tau } = this.nudge, nOut = outK.length
@@ -231,7 +231,7 @@ export class XyLockstep implements BatchElimination {
       if (beta !== 0 && tau !== null) {
         for (let k = 0; k < nOut; k++) {
           const j = outK[k]
-          S[So + j * nb + j] += beta / (1 + Math.cos(_x[q * nb + j] - tau[s * nOut + k]))
+          S[So + j * nb + j] += beta / (1 + Math.cos(x[q * nb + j] - tau[s * nOut + k]))
         }
       }
     }
