@@ -107,6 +107,20 @@ describe('lockstep eliminate', () => {
     await sim.close()
   })
 
+  it('stops a sample at its evaluation budget as the per-sample solver does', async () => {
+    const sizes = [20, 40, 5], net = layered(sizes, 5), B = 8
+    const { inputs } = batchOf(sizes, B, 7)
+    const opts = { ...OPTS, maxEvals: 14 }
+    const L = new SimXySubstrate(net, opts), P = new SimXySubstrate(net, { ...opts, batching: 'per-sample' })
+    const req: RelaxRequest = { batch: B, inputs, phase: 'free', start: { kind: 'random', seed: 3 } }
+    const a = await L.relax(req), b = await P.relax(req)
+    assert.ok(a.settled.includes(0), 'the budget cut some sample short')
+    assert.deepEqual([...a.settled], [...b.settled])
+    assert.deepEqual([...a.steps], [...b.steps])
+    assert.ok(circleDistance(a.states, b.states) < 1e-8)
+    await L.close(); await P.close()
+  })
+
   it('leaves a batch with a torque on hidden nodes to the per-sample path', async () => {
     const sizes = [8, 20, 4], net = layered(sizes, 4), B = 4, n = net.nodes
     const { inputs } = batchOf(sizes, B, 6)
