@@ -14,13 +14,16 @@ import { BatchScratch, relaxEliminateBatch, type BatchStats } from '../../src/co
 import { denseMatMul } from './tf-backend.ts'
 import { EnvelopeMatrix } from '../../src/core/solvers/envelope.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
-import { createRelaxWorkspace, DEFAULT_SOLVE, relaxBy, relaxLangevin, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
+import { createRelaxWorkspace, DEFAULT_SOLVE, relaxBy, relaxLangevin, type RelaxWorkspace, type SolveOptions } from '../../src/core/solvers/index.ts'
 import { addToSetpoints, CouplingPath, noiseStream, quantiseReadout } from './imperfections.ts'
 import { applyRange, cloneParams, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 
 export const SimXyOptions = z.strictObject(phaseSimOptionsShape('auto'))
 export type SimXyOptions = z.infer<typeof SimXyOptions>
 export type SimXyOptionsInput = z.input<typeof SimXyOptions>
+
+/** Samples per lockstep chunk: bounds the kernels' memory (about 35 KB per sample on 784-500-10) for large batches. */
+const LOCKSTEP_CHUNK = 256
 
 /** Smallest dense block (A*B couplings) for which kernel 'auto' uses the dense path. */
 export const DENSE_AUTO_MIN_EDGES = FOLD_AUTO_MIN_EDGES
@@ -232,56 +235,69 @@ export class SimXySubstrate implements Substrate {
   }
 
   /**
-   * Solver 'eliminate' on the whole batch in lockstep (after the fold). Fills the results of every sample
-   * it relaxed and returns which; a sample whose split did not hold at its start is left to the
-   * per-sample loop, and so is the whole batch under a torque on hidden nodes.
+   * Solver 'eliminate' on the whole batch in lockstep (after the fold), in chunks of LOCKSTEP_CHUNK
+   * samples (a sample's arithmetic does not depend on its chunk). Fills the results of every sample it
+   * relaxed and returns which; a sample whose split did not hold at its start is left to the per-sample
+   * loop, and so is the whole batch under a torque on hidden nodes.
    */
   private relaxLockstep(req: RelaxRequest, o: { tol: number; maxEvals: number } & typeof DEFAULT_SOLVE, states: Float64Array, energy: Float64Array, settled: Uint8Array, steps: Float64Array): Uint8Array | null {
+    const { ls } = this.lockstep!, { plan } = this.dense!
+    const n = this.net.n, B = req.batch, nb = ls.nb, nf = plan.free.length
+    const nudge = req.nudge
+    if (nudge?.kind === 'force') {
+      for (let b = 0; b < B; b++) {
+        for (let t = 0; t < nf; t++) {
+          // a torque on an eliminated node moves its minimiser off the closed form: per sample
+          if ((t < ls.k0 || t >= ls.k0 + nb) && nudge.force[b * n + plan.free[t]] !== 0) return null
+        }
+      }
+    }
+    const done = new Uint8Array(B)
+    for (let b0 = 0; b0 < B; b0 += LOCKSTEP_CHUNK) this.lockstepChunk(req, o, b0, Math.min(B, b0 + LOCKSTEP_CHUNK), states, energy, settled, steps, done)
+    return done
+  }
+
+  /** relaxLockstep on samples b0 .. b1-1. */
+  private lockstepChunk(req: RelaxRequest, o: SolveOptions, b0: number, b1: number, states: Float64Array, energy: Float64Array, settled: Uint8Array, steps: Float64Array, done: Uint8Array): void {
     const { ls, sc } = this.lockstep!, { plan } = this.dense!
-    const n = this.net.n, B = req.batch, nb = ls.nb, nf = plan.free.length, outs = this.net.outputs, nOut = outs.length
+    const n = this.net.n, B = b1 - b0, nb = ls.nb, nf = plan.free.length, outs = this.net.outputs, nOut = outs.length
     const nudge = req.nudge
     let ext: Float64Array | null = null
     if (nudge?.kind === 'force') {
       ext = new Float64Array(B * nb)
-      for (let b = 0; b < B; b++) {
-        for (let t = 0; t < nf; t++) {
-          const v = nudge.force[b * n + plan.free[t]]
-          if (t >= ls.k0 && t < ls.k0 + nb) ext[b * nb + t - ls.k0] = v
-          else if (v !== 0) return null // a torque on an eliminated node moves its minimiser: per sample
-        }
-      }
+      for (let r = 0; r < B; r++) for (let j = 0; j < nb; j++) ext[r * nb + j] = nudge.force[(b0 + r) * n + plan.free[ls.k0 + j]]
     }
     sc.ensure(B, nb)
     const xc = new Float64Array(B * nf), slipRef = ext ? new Float64Array(B * nOut) : null
     const x = this.x
-    for (let b = 0; b < B; b++) {
+    for (let r = 0; r < B; r++) {
+      const b = b0 + r
       this.startState(req, b, x)
       states.set(x, b * n)
-      const row = xc.subarray(b * nf, (b + 1) * nf)
+      const row = xc.subarray(r * nf, (r + 1) * nf)
       plan.gather(x, 0, row)
-      for (let j = 0; j < nb; j++) sc.x[b * nb + j] = row[ls.k0 + j]
-      if (slipRef) for (let k = 0; k < nOut; k++) slipRef[b * nOut + k] = x[outs[k]]
+      for (let j = 0; j < nb; j++) sc.x[r * nb + j] = row[ls.k0 + j]
+      if (slipRef) for (let k = 0; k < nOut; k++) slipRef[r * nOut + k] = x[outs[k]]
     }
-    ls.load(B, { beta: nudge?.kind === 'cost' ? nudge.beta : 0, tau: nudge?.kind === 'cost' ? nudge.targets : null, ext, slipRef })
+    const tau = nudge?.kind === 'cost' ? nudge.targets.subarray(b0 * nOut, b1 * nOut) : null
+    ls.load(B, { beta: nudge?.kind === 'cost' ? nudge.beta : 0, tau, ext, slipRef }, b0)
     const st: BatchStats = {
       settled: new Uint8Array(B), residual: new Float64Array(B), forceEvals: new Float64Array(B), hessianEvals: new Float64Array(B),
       steps: new Float64Array(B), failed: new Uint8Array(B), slot: new Int32Array(B),
     }
     relaxEliminateBatch(ls, B, sc, o, nudge === undefined, st, this.lockstepRows)
-    const done = new Uint8Array(B)
-    for (let b = 0; b < B; b++) {
-      if (st.failed[b]) continue
-      const row = xc.subarray(b * nf, (b + 1) * nf), q = st.slot[b]
+    for (let r = 0; r < B; r++) {
+      if (st.failed[r]) continue
+      const b = b0 + r, row = xc.subarray(r * nf, (r + 1) * nf), q = st.slot[r]
       for (let j = 0; j < nb; j++) row[ls.k0 + j] = sc.x[q * nb + j]
       ls.hiddenPhases(q, row)
       plan.scatter(row, states, b * n)
-      energy[b] = ls.freeEnergy(b, q) + plan.clampedEnergy(req.inputs, b)
-      settled[b] = st.settled[b]
-      steps[b] = st.forceEvals[b]
-      this.forceEvals += st.forceEvals[b]
+      energy[b] = ls.freeEnergy(r, q) + plan.clampedEnergy(req.inputs, b)
+      settled[b] = st.settled[r]
+      steps[b] = st.forceEvals[r]
+      this.forceEvals += st.forceEvals[r]
       done[b] = 1
     }
-    return done
   }
 
   async close(): Promise<void> {

@@ -104,10 +104,10 @@ export class XyLockstep implements BatchElimination {
   }
 
   /**
-   * Takes the couplings and the per-sample fields of the plan's last fold (samples 0 .. B-1) and the
-   * batch's nudge; call before relaxEliminateBatch.
+   * Takes the couplings and the per-sample fields of the plan's last fold (samples first .. first+B-1,
+   * as rows 0 .. B-1) and their nudge (rows 0 .. B-1); call before relaxEliminateBatch.
    */
-  load(B: number, nudge: LockstepNudge): void {
+  load(B: number, nudge: LockstepNudge, first = 0): void {
     this.ensure(B)
     this.B = B
     this.nudge = nudge
@@ -122,14 +122,14 @@ export class XyLockstep implements BatchElimination {
     }
     for (let r = 0; r < B; r++) {
       const h = at.hA / 8 + r * 2 * NA
-      this.splitField(r, h)
+      this.splitField(first + r, h)
       f.fill(1, h + na, h + NA)
       f.fill(0, h + NA + na, h + 2 * NA)
-      plan.sampleField(r, this.k0, nb, this.hxB, this.hyB, r * nb)
+      plan.sampleField(first + r, this.k0, nb, this.hxB, this.hyB, r * nb)
     }
   }
 
-  /** Writes sample r's A-side field as two rows (hx, then hy) at float offset h. */
+  /** Writes the A-side field of sample r of the fold as two rows (hx, then hy) at float offset h. */
   private splitField(r: number, h: number): void {
     const tmpX = this.scratchX(), tmpY = this.scratchY()
     this.plan.sampleField(r, this.a0, this.na, tmpX, tmpY, 0)

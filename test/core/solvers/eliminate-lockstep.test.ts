@@ -75,6 +75,14 @@ describe('lockstep eliminate', () => {
       assert.deepEqual([...r.states], [...whole.states.subarray(s * n, s * n + r.states.length)])
       assert.deepEqual([...r.energy], [...whole.energy.subarray(s, s + r.energy.length)])
     }
+    // a batch beyond one lockstep chunk (256 samples): samples on either side of the cut keep their bits
+    const big = batchOf(sizes, 300, 8)
+    const breq: RelaxRequest = { batch: 300, inputs: big.inputs, phase: 'free', start: { kind: 'random', seed: 11 } }
+    const all = await new SimXySubstrate(net, OPTS).relax(breq)
+    for (const s of [255, 256, 299]) {
+      const one = await new SimXySubstrate(net, OPTS).relax(sliceRequest(breq, s, s + 1, net.nodes))
+      assert.deepEqual([...one.states], [...all.states.subarray(s * net.nodes, (s + 1) * net.nodes)])
+    }
     const par = await ParallelSimSubstrate.create(net, OPTS, 2)
     try {
       const p = await par.relax(req)
