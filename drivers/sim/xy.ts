@@ -143,7 +143,7 @@ export class SimXySubstrate implements Substrate {
     this.check()
     const t0 = performance.now()
     const { n } = this.net
-    const B = req.batch, nIn = this.info.clampable.length, nOut = this.info.nudgeable.length
+    const B = req.batch, nOut = this.info.nudgeable.length
     const nudge = checkRelaxRequest(this.info, req, this.prev ? this.prev.length : null)
     const start = req.start
     const sys = this.sys.setFree()
@@ -156,7 +156,7 @@ export class SimXySubstrate implements Substrate {
     const o = { ...DEFAULT_SOLVE, tol: this.opts.tol, maxEvals: req.budget?.maxEvals ?? this.opts.maxEvals }
     const deadline = req.budget?.maxTimeS !== undefined ? t0 + req.budget.maxTimeS * 1000 : Infinity
     const states = new Float64Array(B * n), energy = new Float64Array(B), settled = new Uint8Array(B), steps = new Float64Array(B)
-    const x = this.x, clamp = this.info.clampable
+    const x = this.x
     if (this.path.step()) { this.path.apply(this.setW, this.opts.coupling.min, this.opts.coupling.max, this.net.w); this.dense?.plan.refresh() }
     const dense = this.dense
     if (dense) {
@@ -174,14 +174,7 @@ export class SimXySubstrate implements Substrate {
     for (let b = 0; b < B; b++) {
       const off = b * n
       if (done?.[b]) continue
-      if (start.kind === 'random') {
-        // one stream per sample, so splitting a batch into chunks (seed + offset) changes nothing
-        const rng = new Rng((start.seed + b) >>> 0)
-        for (let i = 0; i < n; i++) x[i] = rng.uniform(-Math.PI, Math.PI)
-      }
-      else if (start.kind === 'given') for (let i = 0; i < n; i++) x[i] = start.states[off + i]
-      else for (let i = 0; i < n; i++) x[i] = this.prev![off + i]
-      for (let k = 0; k < nIn; k++) x[clamp[k]] = req.inputs[b * nIn + k]
+      this.startState(req, b, x)
       sys.tauOff = b * nOut
       sys.extOff = off
       if (sys.ext) sys.markSlipReference(x)
@@ -226,6 +219,7 @@ export class SimXySubstrate implements Substrate {
   private startState(req: RelaxRequest, b: number, x: Float64Array): void {
     const n = this.net.n, off = b * n, start = req.start, nIn = this.info.clampable.length, clamp = this.info.clampable
     if (start.kind === 'random') {
+      // one stream per sample, so splitting a batch into chunks (seed + offset) changes nothing
       const rng = new Rng((start.seed + b) >>> 0)
       for (let i = 0; i < n; i++) x[i] = rng.uniform(-Math.PI, Math.PI)
     }
