@@ -9,16 +9,21 @@ import { compileXy, refreshBias, xyEnergy, type XyNet } from '../../src/core/phy
 import { XySystem } from '../../src/core/physics/xy-system.ts'
 import { DenseXyPlan, typedMatMul } from '../../src/core/physics/dense-xy.ts'
 import { DenseXySystem } from '../../src/core/physics/dense-xy-system.ts'
+import { XyLockstep } from '../../src/core/physics/xy-lockstep.ts'
+import { BatchScratch, relaxEliminateBatch, type BatchStats } from '../../src/core/solvers/eliminate-lockstep.ts'
 import { denseMatMul } from './tf-backend.ts'
 import { EnvelopeMatrix } from '../../src/core/solvers/envelope.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
-import { createRelaxWorkspace, DEFAULT_SOLVE, relaxBy, relaxLangevin, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
+import { createRelaxWorkspace, DEFAULT_SOLVE, relaxBy, relaxLangevin, type RelaxWorkspace, type SolveOptions } from '../../src/core/solvers/index.ts'
 import { addToSetpoints, CouplingPath, noiseStream, quantiseReadout } from './imperfections.ts'
 import { applyRange, cloneParams, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 
 export const SimXyOptions = z.strictObject(phaseSimOptionsShape('auto'))
 export type SimXyOptions = z.infer<typeof SimXyOptions>
 export type SimXyOptionsInput = z.input<typeof SimXyOptions>
+
+/** Samples per lockstep chunk: bounds the kernels' memory (about 35 KB per sample on 784-500-10) for large batches. */
+const LOCKSTEP_CHUNK = 256
 
 /** Smallest dense block (A*B couplings) for which kernel 'auto' uses the dense path. */
 export const DENSE_AUTO_MIN_EDGES = FOLD_AUTO_MIN_EDGES
@@ -41,6 +46,10 @@ export class SimXySubstrate implements Substrate {
   forceEvals = 0
   /** dense path (null = per-edge loops): compact free-node system, its workspace and scratch */
   private readonly dense: { plan: DenseXyPlan; sys: DenseXySystem; ws: RelaxWorkspace; xc: Float64Array; ext: Float64Array } | null = null
+  /** solver 'eliminate' over a whole batch in lockstep (null: one sample after the other) */
+  private readonly lockstep: { ls: XyLockstep; sc: BatchScratch } | null = null
+  /** kernel rows of the lockstep solver since creation (for tests: settled samples cost none) */
+  readonly lockstepRows = { align: 0, force: 0, hessian: 0 }
 
   constructor(network: Network, options: SimXyOptionsInput = {}) {
     const net = Network.parse(network)
@@ -62,6 +71,10 @@ export class SimXySubstrate implements Substrate {
       this.dense = { plan, sys, ws, xc: new Float64Array(plan.compact.n), ext: new Float64Array(plan.compact.n) }
     }
     checkEliminate(this.opts, this.dense?.sys ?? this.sys, 'xy')
+    if (this.dense && this.opts.solver === 'eliminate' && this.opts.dynamics === 'converged' && this.opts.batching !== 'per-sample') {
+      const ls = XyLockstep.build(this.dense.plan)
+      if (typeof ls !== 'string') this.lockstep = { ls, sc: new BatchScratch() }
+    }
     // the board applies its ranges to the initial couplings too
     this.write({ weights: this.net.w.slice(), h: this.net.h.slice(), psi: this.net.psi.slice() })
   }
@@ -93,8 +106,9 @@ export class SimXySubstrate implements Substrate {
   }
 
   /** Which force kernel relaxes this network: 'typed', or 'dense' with its matrix-product backend. */
-  kernelInUse(): { kernel: 'typed' | 'dense'; matmul?: string } {
-    return this.dense ? { kernel: 'dense', matmul: this.foldMatMul().name } : { kernel: 'typed' }
+  kernelInUse(): { kernel: 'typed' | 'dense'; matmul?: string; batching?: 'lockstep' | 'per-sample' } {
+    // batching: how the dense path runs a batch (the per-edge path always goes sample by sample)
+    return this.dense ? { kernel: 'dense', matmul: this.foldMatMul().name, batching: this.lockstep ? 'lockstep' : 'per-sample' } : { kernel: 'typed' }
   }
 
   /** The fold runs in float32 on TensorFlow.js backends: only when the force tolerance allows it. */
@@ -129,7 +143,7 @@ export class SimXySubstrate implements Substrate {
     this.check()
     const t0 = performance.now()
     const { n } = this.net
-    const B = req.batch, nIn = this.info.clampable.length, nOut = this.info.nudgeable.length
+    const B = req.batch, nOut = this.info.nudgeable.length
     const nudge = checkRelaxRequest(this.info, req, this.prev ? this.prev.length : null)
     const start = req.start
     const sys = this.sys.setFree()
@@ -142,7 +156,7 @@ export class SimXySubstrate implements Substrate {
     const o = { ...DEFAULT_SOLVE, tol: this.opts.tol, maxEvals: req.budget?.maxEvals ?? this.opts.maxEvals }
     const deadline = req.budget?.maxTimeS !== undefined ? t0 + req.budget.maxTimeS * 1000 : Infinity
     const states = new Float64Array(B * n), energy = new Float64Array(B), settled = new Uint8Array(B), steps = new Float64Array(B)
-    const x = this.x, clamp = this.info.clampable
+    const x = this.x
     if (this.path.step()) { this.path.apply(this.setW, this.opts.coupling.min, this.opts.coupling.max, this.net.w); this.dense?.plan.refresh() }
     const dense = this.dense
     if (dense) {
@@ -156,16 +170,11 @@ export class SimXySubstrate implements Substrate {
     const lo = noise ? { sigma: noise.sigma, dt: noise.dt, steps: Math.min(Math.ceil(noise.time / noise.dt), o.maxEvals) } : null
     const noiseTruncated = noise !== null && Math.ceil(noise.time / noise.dt) > o.maxEvals
     const callSeed = noise ? this.noiseRng.nextU32() : 0
+    const done = lo === null && deadline === Infinity && this.lockstep && dense ? this.relaxLockstep(req, o, states, energy, settled, steps) : null
     for (let b = 0; b < B; b++) {
       const off = b * n
-      if (start.kind === 'random') {
-        // one stream per sample, so splitting a batch into chunks (seed + offset) changes nothing
-        const rng = new Rng((start.seed + b) >>> 0)
-        for (let i = 0; i < n; i++) x[i] = rng.uniform(-Math.PI, Math.PI)
-      }
-      else if (start.kind === 'given') for (let i = 0; i < n; i++) x[i] = start.states[off + i]
-      else for (let i = 0; i < n; i++) x[i] = this.prev![off + i]
-      for (let k = 0; k < nIn; k++) x[clamp[k]] = req.inputs[b * nIn + k]
+      if (done?.[b]) continue
+      this.startState(req, b, x)
       sys.tauOff = b * nOut
       sys.extOff = off
       if (sys.ext) sys.markSlipReference(x)
@@ -204,6 +213,85 @@ export class SimXySubstrate implements Substrate {
     // the board reads its phases with few bits; 'previous' still continues from the physical state
     if (this.opts.readoutBits !== undefined) quantiseReadout(states, this.opts.readoutBits)
     return { states, energy, settled, steps, timeS: (performance.now() - t0) / 1000 }
+  }
+
+  /** The start state of sample b (random, given or previous; clamped inputs set) into x[0 .. n). */
+  private startState(req: RelaxRequest, b: number, x: Float64Array): void {
+    const n = this.net.n, off = b * n, start = req.start, nIn = this.info.clampable.length, clamp = this.info.clampable
+    if (start.kind === 'random') {
+      // one stream per sample, so splitting a batch into chunks (seed + offset) changes nothing
+      const rng = new Rng((start.seed + b) >>> 0)
+      for (let i = 0; i < n; i++) x[i] = rng.uniform(-Math.PI, Math.PI)
+    }
+    else if (start.kind === 'given') for (let i = 0; i < n; i++) x[i] = start.states[off + i]
+    else for (let i = 0; i < n; i++) x[i] = this.prev![off + i]
+    for (let k = 0; k < nIn; k++) x[clamp[k]] = req.inputs[b * nIn + k]
+  }
+
+  /**
+   * Solver 'eliminate' on the whole batch in lockstep (after the fold), in chunks of LOCKSTEP_CHUNK
+   * samples (a sample's arithmetic does not depend on its chunk). Fills the results of every sample it
+   * relaxed and returns which; a sample whose split did not hold at its start is left to the per-sample
+   * loop, and so is the whole batch under a torque on hidden nodes.
+   */
+  private relaxLockstep(req: RelaxRequest, o: { tol: number; maxEvals: number } & typeof DEFAULT_SOLVE, states: Float64Array, energy: Float64Array, settled: Uint8Array, steps: Float64Array): Uint8Array | null {
+    const { ls } = this.lockstep!, { plan } = this.dense!
+    const n = this.net.n, B = req.batch, nb = ls.nb, nf = plan.free.length
+    const nudge = req.nudge
+    if (nudge?.kind === 'force') {
+      for (let b = 0; b < B; b++) {
+        for (let t = 0; t < nf; t++) {
+          // a torque on an eliminated node moves its minimiser off the closed form: per sample
+          if ((t < ls.k0 || t >= ls.k0 + nb) && nudge.force[b * n + plan.free[t]] !== 0) return null
+        }
+      }
+    }
+    const done = new Uint8Array(B)
+    for (let b0 = 0; b0 < B; b0 += LOCKSTEP_CHUNK) this.lockstepChunk(req, o, b0, Math.min(B, b0 + LOCKSTEP_CHUNK), states, energy, settled, steps, done)
+    return done
+  }
+
+  /** relaxLockstep on samples b0 .. b1-1. */
+  private lockstepChunk(req: RelaxRequest, o: SolveOptions, b0: number, b1: number, states: Float64Array, energy: Float64Array, settled: Uint8Array, steps: Float64Array, done: Uint8Array): void {
+    const { ls, sc } = this.lockstep!, { plan } = this.dense!
+    const n = this.net.n, B = b1 - b0, nb = ls.nb, nf = plan.free.length, outs = this.net.outputs, nOut = outs.length
+    const nudge = req.nudge
+    let ext: Float64Array | null = null
+    if (nudge?.kind === 'force') {
+      ext = new Float64Array(B * nb)
+      for (let r = 0; r < B; r++) for (let j = 0; j < nb; j++) ext[r * nb + j] = nudge.force[(b0 + r) * n + plan.free[ls.k0 + j]]
+    }
+    sc.ensure(B, nb)
+    const xc = new Float64Array(B * nf), slipRef = ext ? new Float64Array(B * nOut) : null
+    const x = this.x
+    for (let r = 0; r < B; r++) {
+      const b = b0 + r
+      this.startState(req, b, x)
+      states.set(x, b * n)
+      const row = xc.subarray(r * nf, (r + 1) * nf)
+      plan.gather(x, 0, row)
+      for (let j = 0; j < nb; j++) sc.x[r * nb + j] = row[ls.k0 + j]
+      if (slipRef) for (let k = 0; k < nOut; k++) slipRef[r * nOut + k] = x[outs[k]]
+    }
+    const tau = nudge?.kind === 'cost' ? nudge.targets.subarray(b0 * nOut, b1 * nOut) : null
+    ls.load(B, { beta: nudge?.kind === 'cost' ? nudge.beta : 0, tau, ext, slipRef }, b0)
+    const st: BatchStats = {
+      settled: new Uint8Array(B), residual: new Float64Array(B), forceEvals: new Float64Array(B), hessianEvals: new Float64Array(B),
+      steps: new Float64Array(B), failed: new Uint8Array(B), slot: new Int32Array(B),
+    }
+    relaxEliminateBatch(ls, B, sc, o, nudge === undefined, st, this.lockstepRows)
+    for (let r = 0; r < B; r++) {
+      if (st.failed[r]) continue
+      const b = b0 + r, row = xc.subarray(r * nf, (r + 1) * nf), q = st.slot[r]
+      for (let j = 0; j < nb; j++) row[ls.k0 + j] = sc.x[q * nb + j]
+      ls.hiddenPhases(q, row)
+      plan.scatter(row, states, b * n)
+      energy[b] = ls.freeEnergy(r, q) + plan.clampedEnergy(req.inputs, b)
+      settled[b] = st.settled[r]
+      steps[b] = st.forceEvals[r]
+      this.forceEvals += st.forceEvals[r]
+      done[b] = 1
+    }
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@ import { num, oneOf, UsageError } from './usage.ts'
 
 /** parseFlags entries of the simulator and board flags. */
 export const BOARD_FLAGS = {
-  solver: { type: 'string' }, dynamics: { type: 'string' }, 'dynamics-t': { type: 'string' }, kernel: { type: 'string' }, tol: { type: 'string' },
+  solver: { type: 'string' }, dynamics: { type: 'string' }, 'dynamics-t': { type: 'string' }, kernel: { type: 'string' }, batching: { type: 'string' }, tol: { type: 'string' },
   'coupling-levels': { type: 'string' }, 'coupling-range': { type: 'string' },
   'readout-bits': { type: 'string' }, noise: { type: 'string' }, variation: { type: 'string' }, 'device-seed': { type: 'string' }, drift: { type: 'string' },
   serial: { type: 'string' }, mqtt: { type: 'string' }, uid: { type: 'string' }, device: { type: 'string' },
@@ -27,6 +27,7 @@ export function simFlags(f: BoardFlagValues) {
     solver: oneOf(f.solver, 'solver', SOLVER_NAMES, 'auto'),
     ...dynamicsFlags(f),
     ...(f.kernel !== undefined ? { kernel: oneOf(f.kernel, 'kernel', ['auto', 'dense', 'typed'] as const, 'auto') } : {}),
+    ...(f.batching !== undefined ? { batching: oneOf(f.batching, 'batching', ['lockstep', 'per-sample'] as const, 'lockstep') } : {}),
     tol: num(f.tol, 'tol', 1e-6, { gt: 0 }),
     coupling: { min: range[0], max: range[1], levels },
     readoutBits: f['readout-bits'] === undefined ? undefined : num(f['readout-bits'], 'readout-bits', 0, { int: true, min: 1, max: 16 }),

@@ -224,6 +224,8 @@ export class DenseXyPlan {
   /** the inputs [rows, nIn] of the last fold, and its product: a nudged phase re-folds the free phase's batch */
   private lastIn = new Float64Array(0)
   private lastMm: DenseMatMul | null = null
+  /** clampedEnergy of each sample of the last fold, once asked for (NaN: not yet) */
+  private clampedE = new Float64Array(0)
 
   private constructor(readonly full: XyNet, blocks: DenseBlock[], minStep: number) {
     const { n, m, ei, ej, clamped, inputs } = full
@@ -311,6 +313,7 @@ export class DenseXyPlan {
       this.rowBound[t] = 2 * row[i] + Math.abs(f.h[i])
     }
     this.rows = 0 // folded fields are stale
+    this.clampedE.fill(NaN)
   }
 
   /** Frees backend weight tensors. */
@@ -372,6 +375,8 @@ export class DenseXyPlan {
     }
     this.rows = B
     this.lastMm = mm
+    if (this.clampedE.length < B) this.clampedE = new Float64Array(B)
+    this.clampedE.fill(NaN)
     if (this.lastIn.length < B * nIn) this.lastIn = new Float64Array(B * nIn)
     for (let t = 0; t < B * nIn; t++) this.lastIn[t] = inputs[t]
   }
@@ -390,14 +395,39 @@ export class DenseXyPlan {
   }
 
   /**
+   * The bias field (bias + folded inputs) of compact nodes i0 .. i0+len for sample b of the last fold
+   * into hx[o ..], hy[o ..]: what setSample(b) puts into compact.hx/hy there, without touching it.
+   */
+  sampleField(b: number, i0: number, len: number, hx: Float64Array, hy: Float64Array, o: number): void {
+    if (b >= this.rows) throw new RangeError(`sample ${b}: the last fold had ${this.rows} rows`)
+    const r = b * this.free.length + i0
+    for (let t = 0; t < len; t++) { hx[o + t] = this.baseHx[i0 + t] + this.fx[r + t]; hy[o + t] = this.baseHy[i0 + t] + this.fy[r + t] }
+  }
+
+  /**
    * Internal energy E of the full network for sample b of the last fold (after setSample(b)), from
    * its compact state xc and clamped phases inputs[B, nIn] (rad): the compact energy already holds the
    * free nodes' bias and every clamped-free coupling (the folded field); the clamped nodes' own bias and
    * clamped-clamped couplings are added here. Costs O(free nodes + step blocks), not O(all couplings).
    */
   energy(xc: Float64Array, inputs: ArrayLike<number>, b: number): number {
-    const c = this.compact, f = this.full
-    let e = xyEnergy(c, xc, 0) + stepBlockEnergy(this, c.cs, c.sn)
+    const c = this.compact
+    return xyEnergy(c, xc, 0) + stepBlockEnergy(this, c.cs, c.sn) + this.clampedEnergy(inputs, b)
+  }
+
+  /** The energy terms of sample b that no free node feels (clamped bias, clamped-clamped couplings); inputs = the last fold's. */
+  clampedEnergy(inputs: ArrayLike<number>, b: number): number {
+    // the inputs are the last fold's (both phases of a training step share them): once per sample and fold
+    const cached = b < this.rows ? this.clampedE[b] : NaN
+    if (cached === cached) return cached
+    const e = this.clampedTerms(inputs, b)
+    if (b < this.rows) this.clampedE[b] = e
+    return e
+  }
+
+  private clampedTerms(inputs: ArrayLike<number>, b: number): number {
+    const f = this.full
+    let e = 0
     const nIn = f.inputs.length, o = b * nIn
     if (f.hasBias) {
       for (let t = 0; t < nIn; t++) {

@@ -115,7 +115,7 @@ export interface EliminateScratch {
 }
 
 /** In-place Cholesky of (S + mu I) into M (lower triangle, n x n); false when not positive definite. */
-function choleskyShifted(S: Float64Array, mu: number, n: number, M: Float64Array): boolean {
+export function choleskyShifted(S: Float64Array, mu: number, n: number, M: Float64Array): boolean {
   for (let j = 0; j < n; j++) {
     const jo = j * n
     let s = S[jo + j] + mu
@@ -134,7 +134,7 @@ function choleskyShifted(S: Float64Array, mu: number, n: number, M: Float64Array
 }
 
 /** r <- (L L^T)^-1 r with L the lower triangle of M. */
-function choleskySolve(M: Float64Array, n: number, r: Float64Array): void {
+export function choleskySolve(M: Float64Array, n: number, r: Float64Array): void {
   for (let i = 0; i < n; i++) {
     let s = r[i]
     for (let k = 0; k < i; k++) s -= M[i * n + k] * r[k]
