@@ -104,6 +104,10 @@ export async function connectClient(o: MqttOptions, clientId: string, extra: ICl
 }
 
 export const isHeartbeat = (frame: Uint8Array) => frame.length > 5 && frame[5] === MESSAGE_IDS.HEARTBEAT
-/** SPEC 10: commands and replies at QoS 1, heartbeats at QoS 0 (a lost one is replaced soon). */
-export const qosOf = (frame: Uint8Array): 0 | 1 => (isHeartbeat(frame) ? 0 : 1)
+/** SPEC 10.1: commands and replies at the configured QoS (0 or 1), heartbeats always at 0 (a lost one is replaced soon). */
+export const qosOf = (frame: Uint8Array, qos: 0 | 1): 0 | 1 => (isHeartbeat(frame) ? 0 : qos)
 export const toBuffer = (f: Uint8Array) => Buffer.from(f.buffer, f.byteOffset, f.byteLength)
+/** The publish options of a frame at QoS 0 or 1, made once (MQTT.js copies them; nothing to build per message). */
+const PUB_OPTS = [{ qos: 0 as const }, { qos: 1 as const }] as const
+export const pubOpts = (qos: 0 | 1) => PUB_OPTS[qos]
+export const noop = (): void => {}
