@@ -3,6 +3,7 @@
 // de-duplication window, and interop with the mosquitto command-line client.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { Socket } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import mqtt from 'mqtt'
 import { VirtualBoard } from '../../drivers/board/virtual-board.ts'
@@ -106,7 +107,7 @@ describe('MQTT transport on the embedded broker (aedes, MQTT 3.1.1 only)', () =>
     const seen: string[] = []
     const onPublish = (p: { topic: string; qos: number; retain: boolean; payload: Buffer | string }, client: unknown) => {
       // heartbeats go at QoS 0 whatever the setting (SPEC 10.1)
-      if (client && p.topic.startsWith('qos/') && !(p.payload[5] === MESSAGE_IDS.HEARTBEAT && !p.topic.endsWith('/status'))) seen.push(`${p.topic.split('/').slice(2).join('/')} ${p.qos}${p.retain ? ' retained' : ''}`)
+      if (client && p.topic.startsWith('qos/') && !(p.payload[5] === MESSAGE_IDS.HEARTBEAT && !p.topic.endsWith('/status'))) seen.push(`${p.topic.split('/').slice(1).join('/')} ${p.qos}${p.retain ? ' retained' : ''}`)
     }
     broker.aedes.on('publish', onPublish)
     try {
@@ -121,11 +122,35 @@ describe('MQTT transport on the embedded broker (aedes, MQTT 3.1.1 only)', () =>
         assert.equal(r.states.length, 6)
         await sub.close()
         await att.close()
-        const kinds = new Set(seen)
-        assert.deepEqual([...kinds].sort(), [`cmd ${qos}`, `reply ${qos}`, 'status 1 retained'], `qos ${qos}: ${seen.join(', ')}`)
-        assert.ok(seen.filter((s) => s.startsWith('cmd')).length >= 3, 'HELLO, RELAX, GET_STATE at least')
+        // (the previous board's last reply may land after the reset: only this board's topics count)
+        const mine = seen.filter((s) => s.startsWith(`${uid}/`)).map((s) => s.slice(uid.length + 1))
+        assert.deepEqual([...new Set(mine)].sort(), [`cmd ${qos}`, `reply ${qos}`, 'status 1 retained'], `qos ${qos}: ${seen.join(', ')}`)
+        assert.ok(mine.filter((s) => s.startsWith('cmd')).length >= 3, 'HELLO, RELAX, GET_STATE at least')
       }
     } finally { broker.aedes.removeListener('publish', onPublish) }
+  })
+
+  it('clients in this process reach the embedded broker without TCP; one lost abruptly fires its last will and comes back', async () => {
+    const board = new VirtualBoard(net, { uid: 'ip1' })
+    cleanup.push(() => board.close())
+    const att = await attachBoardToBroker(board, 'ip1', { url: broker.url }, { reconnectS: 0.1 })
+    cleanup.push(() => att.close())
+    assert.equal(att.link.client.stream instanceof Socket, false, 'a stream pair, not a socket')
+    const dir = await watchBoards({ url: broker.url })
+    cleanup.push(() => dir.close())
+    await dir.waitFor('ip1', 'online', 5)
+    const offline = dir.waitFor('ip1', 'offline', 5)
+    att.link.client.stream.destroy()   // no DISCONNECT: the broker publishes the will
+    assert.equal((await offline).state, 'offline')
+    await new Promise((r) => setTimeout(r, 50))
+    await dir.waitFor('ip1', 'online', 5)
+    assert.ok(att.link.stats().reconnects >= 1)
+    // the same broker without the in-process path: TCP
+    const tcp = await startEmbeddedBroker({ inProcess: false })
+    cleanup.push(() => tcp.close())
+    const link = await mqttBoardLink('ip2', { url: tcp.url }, () => ({}))
+    cleanup.push(() => link.close())
+    assert.equal(link.client.stream instanceof Socket, true)
   })
 
   it('refuses bad credentials with EQP_ERR_MQTT_AUTH and accepts good ones', async () => {

@@ -1,9 +1,10 @@
 // Connecting an MQTT.js client: MQTT 5 first with a fall-back to 3.1.1, TLS files, coded errors.
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import mqtt, { MqttClient, type IClientOptions } from 'mqtt'
 import { MESSAGE_IDS } from '../../../firmware-protocol/ts/index.ts'
 import { EqpError } from '../../../src/errors.ts'
+import { connectInProcess, deadEnd } from './in-process.ts'
 import type { MqttOptions } from './options.ts'
 
 // ---- connecting a client -----------------------------------------------------------------------
@@ -70,7 +71,11 @@ function noDelay(c: MqttClient): void {
 /** One connection attempt: resolves on CONNACK, rejects with the first error or an early close. */
 function connectOnce(o: MqttOptions, opts: IClientOptions): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
-    const c = mqtt.connect(o.url, opts)
+    // a broker in this process (the embedded one): a stream pair instead of loopback TCP, on every reconnect too
+    const first = connectInProcess(o.url)
+    const c = first
+      ? new MqttClient((() => { let s: typeof first | null = first; return () => { const x = s ?? connectInProcess(o.url) ?? deadEnd(); s = null; return x } })(), opts)
+      : mqtt.connect(o.url, opts)
     let settled = false
     const fail = (e: ConnErr) => {
       if (settled) return
