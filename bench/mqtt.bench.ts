@@ -6,8 +6,9 @@
 // aedes broker. Each is measured side by side with the in-memory link (the floor of host + board CPU):
 // blocks of relaxations alternate between the two, so a shared machine's changing load falls on both
 // alike. One JSON line per broker at window 1 (stop-and-wait) and window 8 (SPEC 5.3: RELAX and
-// GET_STATE go out together), with the in-memory rate and the ratio to it.
-import { createConnection } from 'node:net'
+// GET_STATE go out together), and at QoS 0 (the default) and 1, with the in-memory rate and the ratio
+// to it, and the CPU per relaxation of host, board and (for aedes) broker against the in-memory link's.
+import { createConnection, Socket } from 'node:net'
 import { loadavg } from 'node:os'
 import { VirtualBoard } from '../drivers/board/virtual-board.ts'
 import { openRemoteSubstrate, type RemoteSubstrate } from '../drivers/remote/index.ts'
@@ -63,11 +64,11 @@ class Runner {
   get rate(): number { return this.n / this.wallS }
 }
 
-async function overBroker(name: string, url: string): Promise<void> {
-  for (const window of [1, 8]) {
+async function overBroker(name: string, url: string, qosList: readonly (0 | 1)[] = [0, 1]): Promise<void> {
+  for (const qos of qosList) for (const window of [1, 8]) {
     const board = new VirtualBoard(net, { uid: 'bench-5x5' })
-    const att = await attachBoardToBroker(board, 'bench-5x5', { url, prefix: `eqprop-bench-${process.pid}` })
-    const sub = await openRemoteSubstrate(mqttConnector('bench-5x5', { url, prefix: `eqprop-bench-${process.pid}` }), att.where, { replyTimeoutS: 0.5, window })
+    const att = await attachBoardToBroker(board, 'bench-5x5', { url, prefix: `eqprop-bench-${process.pid}`, qos })
+    const sub = await openRemoteSubstrate(mqttConnector('bench-5x5', { url, prefix: `eqprop-bench-${process.pid}`, qos }), att.where, { replyTimeoutS: 0.5, window })
     const cable = new BoardOnCable(net, { uid: 'bench-5x5-mem' })
     const mem = await openRemoteSubstrate(cable.connect, 'mem', { replyTimeoutS: 0.5, window })
     try {
@@ -78,6 +79,7 @@ async function overBroker(name: string, url: string): Promise<void> {
       const lat = b.lat.slice().sort((x, y) => x - y)
       emit({
         bench: 'mqtt-relax-roundtrip-5x5', broker: name, network: 'lattice 5x5 (25 nodes), free phase, batch 1', window: sub.connection.description.device.window ?? 1,
+        qos, clients_to_broker: att.link.client.stream instanceof Socket ? 'tcp' : 'in-process',
         relax_per_s: Math.round(b.rate), in_memory_relax_per_s: Math.round(m.rate), ratio_to_in_memory: Number((b.rate / m.rate).toFixed(3)),
         commands_per_s: Math.round(b.commands / b.wallS), commands_per_relax: Number((b.commands / b.n).toFixed(1)),
         p50_ms: Number(lat[Math.floor(b.n / 2)].toFixed(3)), p99_ms: Number(lat[Math.floor(b.n * 0.99)].toFixed(3)),
@@ -94,7 +96,8 @@ async function overBroker(name: string, url: string): Promise<void> {
   }
 }
 
-if (await reachable(1883)) await overBroker('system mosquitto 127.0.0.1:1883 (its own config)', 'mqtt://127.0.0.1:1883')
+// the system broker (Nagle on: ~40 ms per command) at QoS 0 only; EQP_BENCH_SYSTEM_BROKER=0 skips it
+if (process.env.EQP_BENCH_SYSTEM_BROKER !== '0' && await reachable(1883)) await overBroker('system mosquitto 127.0.0.1:1883 (its own config)', 'mqtt://127.0.0.1:1883', [0])
 const mq = await startMosquitto()
 try { await overBroker('private mosquitto, set_tcp_nodelay true', mq.url) } finally { await mq.stop() }
 const a = await startEmbeddedBroker()
