@@ -12,7 +12,8 @@ import { createConnection, Socket } from 'node:net'
 import { loadavg } from 'node:os'
 import { VirtualBoard } from '../drivers/board/virtual-board.ts'
 import { openRemoteSubstrate, type RemoteSubstrate } from '../drivers/remote/index.ts'
-import { attachBoardToBroker, mqttConnector } from '../drivers/transports/mqtt.ts'
+import { attachBoardToBroker, MqttOptions, mqttConnector } from '../drivers/transports/mqtt.ts'
+import { connectClient } from '../drivers/transports/mqtt/client.ts'
 import { startEmbeddedBroker } from '../drivers/transports/mqtt-broker.ts'
 import { buildNetwork } from '../src/core/topology/index.ts'
 import { BoardOnCable } from '../test/support/board-link.ts'
@@ -97,8 +98,46 @@ async function overBroker(name: string, url: string, qosList: readonly (0 | 1)[]
 }
 
 // the system broker (Nagle on: ~40 ms per command) at QoS 0 only; EQP_BENCH_SYSTEM_BROKER=0 skips it
+/**
+ * The MQTT cost alone, without a relaxation's CPU and its noise: two clients of this process bounce a
+ * 120-byte message through the broker (each delivery is answered with a publish), in blocks that
+ * alternate between QoS 0 and 1. CPU us per message (one publish and its delivery, broker included
+ * for aedes), per broker.
+ */
+async function messageCost(name: string, url: string, protocolVersion?: 4): Promise<void> {
+  const o = MqttOptions.parse({ url, protocolVersion, prefix: `pp${process.pid}` })
+  const a = await connectClient(o, `pp-a-${process.pid}`, {}), b = await connectClient(o, `pp-b-${process.pid}`, {})
+  await a.subscribeAsync(`${o.prefix}/b`, { qos: 1 })
+  await b.subscribeAsync(`${o.prefix}/a`, { qos: 1 })
+  let qos: 0 | 1 = 0, left = 0, done: () => void = () => {}
+  b.on('message', (_t, m) => { b.publish(`${o.prefix}/b`, m, { qos }) })
+  a.on('message', (_t, m) => { if (--left > 0) a.publish(`${o.prefix}/a`, m, { qos }); else done() })
+  const bounce = (q: 0 | 1, n: number) => new Promise<void>((resolve) => { qos = q; left = n; done = resolve; a.publish(`${o.prefix}/a`, Buffer.alloc(120, 7), { qos }) })
+  const cpuUs = { 0: 0, 1: 0 }, N = 2000
+  await bounce(0, 500)
+  await bounce(1, 500)
+  for (let k = 0; k < 5; k++) for (const q of [0, 1] as const) {
+    const c0 = process.cpuUsage()
+    await bounce(q, N)
+    const c = process.cpuUsage(c0)
+    cpuUs[q] += (c.user + c.system) / (2 * N)
+  }
+  emit({ bench: 'mqtt-message-cpu', broker: name, clients_to_broker: a.stream instanceof Socket ? 'tcp' : 'in-process', message_bytes: 120,
+    cpu_us_per_message_qos0: Number((cpuUs[0] / 5).toFixed(1)), cpu_us_per_message_qos1: Number((cpuUs[1] / 5).toFixed(1)), load_avg_1m: Number(loadavg()[0].toFixed(2)) })
+  await a.endAsync()
+  await b.endAsync()
+}
+
 if (process.env.EQP_BENCH_SYSTEM_BROKER !== '0' && await reachable(1883)) await overBroker('system mosquitto 127.0.0.1:1883 (its own config)', 'mqtt://127.0.0.1:1883', [0])
 const mq = await startMosquitto()
-try { await overBroker('private mosquitto, set_tcp_nodelay true', mq.url) } finally { await mq.stop() }
+try {
+  await overBroker('private mosquitto, set_tcp_nodelay true', mq.url)
+  await messageCost('private mosquitto, set_tcp_nodelay true (its CPU not counted)', mq.url)
+} finally { await mq.stop() }
 const a = await startEmbeddedBroker()
-try { await overBroker('embedded aedes (same process as host and board)', a.url) } finally { await a.close() }
+try {
+  await overBroker('embedded aedes (same process as host and board)', a.url)
+  await messageCost('embedded aedes, clients in its process', a.url, 4)
+} finally { await a.close() }
+const tcp = await startEmbeddedBroker({ inProcess: false })
+try { await messageCost('embedded aedes, clients over loopback TCP', tcp.url, 4) } finally { await tcp.close() }

