@@ -8,6 +8,7 @@
 // alike. One JSON line per broker at window 1 (stop-and-wait) and window 8 (SPEC 5.3: RELAX and
 // GET_STATE go out together), and at QoS 0 (the default) and 1, with the in-memory rate and the ratio
 // to it, and the CPU per relaxation of host, board and (for aedes) broker against the in-memory link's.
+// mqtt-message-cpu lines: the CPU of one MQTT message alone, without a relaxation (see messageCost).
 import { createConnection, Socket } from 'node:net'
 import { loadavg } from 'node:os'
 import { VirtualBoard } from '../drivers/board/virtual-board.ts'
