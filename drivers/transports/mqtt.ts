@@ -11,8 +11,12 @@
 // could reach the new one. The board's client does reconnect by itself (MQTT.js reconnectPeriod): it
 // has nobody above it to do so, and all it must do after a reconnect is republish its status.
 //
+// QoS. Commands and replies go at QoS 0 unless the options say 1 (SPEC 10.1): the session's own
+// resend and the board's reply cache recover a lost frame, and QoS 1's PUBACKs cost two packets per
+// frame. Clients in the embedded broker's process reach it through a stream pair (mqtt/in-process.ts).
+//
 // Duplicates. QoS 1 may deliver a message twice, and a broker or a board's reconnect may deliver an
-// old copy late. Host side, the session already drops any reply whose seq is not an outstanding one
+// old copy late; at QoS 0 copies come from the host's own resends and from bridges. Host side, the session already drops any reply whose seq is not an outstanding one
 // (Session.onFrame: staleReplies). Board side, a late copy of an older command that the board's reply
 // cache does not cover would run again (an old SET_PARAMS after an UPDATE_PARAMS, an old RELAX
 // overwriting a sample's previous state). The board link therefore drops a copy of one of its last 64

@@ -51,6 +51,8 @@ export const ServeConfig = z.strictObject({
     password: z.string().optional(),
     prefix: z.string().optional(),
     protocolVersion: z.union([z.literal(4), z.literal(5)]).optional(),
+    /** QoS of command and reply frames (SPEC 10.1): 0 by default, 1 for a broker that drops QoS 0 */
+    qos: z.union([z.literal(0), z.literal(1)]).optional(),
     /** for mqtts:// and wss://: CA, client certificate and key (PEM files), rejectUnauthorized; mqtt devices without their own url inherit it */
     tls: MqttTls.optional(),
   }).optional(),

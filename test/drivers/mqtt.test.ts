@@ -3,13 +3,17 @@
 // de-duplication window, and interop with the mosquitto command-line client.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { Socket } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import mqtt from 'mqtt'
 import { VirtualBoard } from '../../drivers/board/virtual-board.ts'
+import { openRemoteSubstrate } from '../../drivers/remote/index.ts'
 import { attachBoardToBroker, boardTopics, MqttOptions, mqttBoardLink, mqttConnector, watchBoards } from '../../drivers/transports/mqtt.ts'
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../drivers/transports/mqtt-broker.ts'
-import { encodeMessage } from '../../firmware-protocol/ts/index.ts'
+import { encodeMessage, MESSAGE_IDS } from '../../firmware-protocol/ts/index.ts'
 import { buildNetwork } from '../../src/core/topology/index.ts'
+import { mqttOptionsFromFlags } from '../../src/cli/commands/bridge.ts'
+import { UsageError } from '../../src/cli/usage.ts'
 import { EqpError } from '../../src/errors.ts'
 import { freePort, NO_MOSQUITTO, startMosquitto, type Mosquitto } from '../support/mosquitto.ts'
 
@@ -21,11 +25,16 @@ const isCode = (code: string) => (e: unknown) => e instanceof EqpError && e.code
 describe('MqttOptions', () => {
   it('fills the defaults and refuses bad urls, prefixes and versions', () => {
     const o = MqttOptions.parse({ url: 'mqtt://127.0.0.1:1883' })
-    assert.deepEqual(o, { url: 'mqtt://127.0.0.1:1883', prefix: 'eqprop', keepaliveS: 10 })
+    assert.deepEqual(o, { url: 'mqtt://127.0.0.1:1883', prefix: 'eqprop', keepaliveS: 10, qos: 0 })
     assert.equal(MqttOptions.parse({ url: 'mqtts://b:8883', tls: {} }).tls!.rejectUnauthorized, true)
-    for (const bad of [{ url: 'http://x' }, { url: 'mqtt://x', prefix: 'a/+/b' }, { url: 'mqtt://x', prefix: '/a' }, { url: 'mqtt://x', protocolVersion: 3 }, { url: 'mqtt://x', extra: 1 }]) {
+    for (const bad of [{ url: 'http://x' }, { url: 'mqtt://x', prefix: 'a/+/b' }, { url: 'mqtt://x', prefix: '/a' }, { url: 'mqtt://x', protocolVersion: 3 }, { url: 'mqtt://x', qos: 2 }, { url: 'mqtt://x', extra: 1 }]) {
       assert.equal(MqttOptions.safeParse(bad).success, false, JSON.stringify(bad))
     }
+  })
+  it('--mqtt-qos sets the QoS of commands and replies; anything but 0 or 1 is a usage error naming the flag', () => {
+    assert.equal(mqttOptionsFromFlags({ mqtt: 'mqtt://x' }).qos, 0)
+    assert.equal(mqttOptionsFromFlags({ mqtt: 'mqtt://x', 'mqtt-qos': '1' }).qos, 1)
+    assert.throws(() => mqttOptionsFromFlags({ mqtt: 'mqtt://x', 'mqtt-qos': '2' }), (e: unknown) => e instanceof UsageError && /--mqtt-qos/.test(e.message))
   })
 })
 
@@ -92,6 +101,56 @@ describe('MQTT transport on the embedded broker (aedes, MQTT 3.1.1 only)', () =>
       assert.deepEqual(got, want, `window ${window}`)
       assert.equal(link.stats().duplicatesDropped, window ? 2 : 0)
     }
+  })
+
+  it('sends commands and replies at QoS 0 by default and at QoS 1 when asked; the status at QoS 1, retained', async () => {
+    const seen: string[] = []
+    const onPublish = (p: { topic: string; qos: number; retain: boolean; payload: Buffer | string }, client: unknown) => {
+      // heartbeats go at QoS 0 whatever the setting (SPEC 10.1)
+      if (client && p.topic.startsWith('qos/') && !(p.payload[5] === MESSAGE_IDS.HEARTBEAT && !p.topic.endsWith('/status'))) seen.push(`${p.topic.split('/').slice(1).join('/')} ${p.qos}${p.retain ? ' retained' : ''}`)
+    }
+    broker.aedes.on('publish', onPublish)
+    try {
+      for (const qos of [0, 1] as const) {
+        seen.length = 0
+        const uid = `q${qos}`
+        const board = new VirtualBoard(net, { uid })
+        cleanup.push(() => board.close())
+        const att = await attachBoardToBroker(board, uid, { url: broker.url, prefix: 'qos', qos })
+        const sub = await openRemoteSubstrate(mqttConnector(uid, { url: broker.url, prefix: 'qos', qos }), att.where, { replyTimeoutS: 0.5 })
+        const r = await sub.relax({ batch: 1, inputs: Float64Array.of(0.5, -0.5), phase: 'free', start: { kind: 'random', seed: 1 } })
+        assert.equal(r.states.length, 6)
+        await sub.close()
+        await att.close()
+        // (the previous board's last reply may land after the reset: only this board's topics count)
+        const mine = seen.filter((s) => s.startsWith(`${uid}/`)).map((s) => s.slice(uid.length + 1))
+        assert.deepEqual([...new Set(mine)].sort(), [`cmd ${qos}`, `reply ${qos}`, 'status 1 retained'], `qos ${qos}: ${seen.join(', ')}`)
+        assert.ok(mine.filter((s) => s.startsWith('cmd')).length >= 3, 'HELLO, RELAX, GET_STATE at least')
+      }
+    } finally { broker.aedes.removeListener('publish', onPublish) }
+  })
+
+  it('clients in this process reach the embedded broker without TCP; one lost abruptly fires its last will and comes back', async () => {
+    const board = new VirtualBoard(net, { uid: 'ip1' })
+    cleanup.push(() => board.close())
+    const att = await attachBoardToBroker(board, 'ip1', { url: broker.url }, { reconnectS: 0.1 })
+    cleanup.push(() => att.close())
+    assert.equal(att.link.client.stream instanceof Socket, false, 'a stream pair, not a socket')
+    const dir = await watchBoards({ url: broker.url })
+    cleanup.push(() => dir.close())
+    await dir.waitFor('ip1', 'online', 5)
+    const offline = dir.waitFor('ip1', 'offline', 5)
+    att.link.client.stream.destroy()   // no DISCONNECT: the broker publishes the will
+    assert.equal((await offline).state, 'offline')
+    await new Promise((r) => setTimeout(r, 50))
+    await dir.waitFor('ip1', 'online', 5)
+    assert.ok(att.link.stats().reconnects >= 1)
+    // the same broker without the in-process path: TCP
+    const tcp = await startEmbeddedBroker({ inProcess: false })
+    cleanup.push(() => tcp.close())
+    const link = await mqttBoardLink('ip2', { url: tcp.url }, () => ({}))
+    cleanup.push(() => link.close())
+    assert.equal(link.client.stream instanceof Socket, true)
   })
 
   it('refuses bad credentials with EQP_ERR_MQTT_AUTH and accepts good ones', async () => {

@@ -92,6 +92,9 @@ describe('the daemon with the embedded broker (serve --mqtt-embedded)', () => {
     const bad = await call(d.url, 'POST', '/devices', { kind: 'mqtt', uid: 'a/b' })
     assert.equal(bad.status, 400)
     assert.match(bad.body.message, /uid/)
+    const badQos = await call(d.url, 'POST', '/devices', { kind: 'mqtt', uid: 'q', url: 'mqtt://127.0.0.1:1', qos: 2 })
+    assert.equal(badQos.status, 400)
+    assert.match(badQos.body.message, /qos/)
   })
 
   it('eqprop-hil serve --mqtt-embedded prints the broker, and a board attached through it answers', async () => {

@@ -4,7 +4,7 @@ import { CobsDecoder, MAX_FRAME_LIMIT, PROTOCOL, serialFrame } from '../../../fi
 import type { VirtualBoard } from '../../board/virtual-board.ts'
 import { BOARD_FIRMWARE } from '../../board/virtual-board.ts'
 import type { ByteStream } from '../transport.ts'
-import { connectClient, qosOf, toBuffer } from './client.ts'
+import { connectClient, noop, pubOpts, qosOf, toBuffer } from './client.ts'
 import { CommandDedup } from './dedup.ts'
 import { boardTopics, checkUid, mqttWhere, MqttOptions, type BoardIdentity, type BoardStatus, type MqttOptionsInput } from './options.ts'
 
@@ -113,7 +113,7 @@ export async function mqttBoardLink(uid: string, optsIn: MqttOptionsInput, ident
       if (!client.connected) { st.droppedOffline++; return }
       st.framesOut++
       // no await of PUBACK: the board's write is done once the frame is handed over, as on a UART
-      client.publish(topics.reply, toBuffer(frame), { qos: qosOf(frame) }, () => {})
+      client.publish(topics.reply, toBuffer(frame), pubOpts(qosOf(frame, o.qos)), noop)
     },
     onFrame: (cb) => { frameCbs.push(cb) },
     setState: async (s) => {

@@ -1,9 +1,10 @@
 // Connecting an MQTT.js client: MQTT 5 first with a fall-back to 3.1.1, TLS files, coded errors.
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import mqtt, { MqttClient, type IClientOptions } from 'mqtt'
 import { MESSAGE_IDS } from '../../../firmware-protocol/ts/index.ts'
 import { EqpError } from '../../../src/errors.ts'
+import { connectInProcess, deadEnd } from './in-process.ts'
 import type { MqttOptions } from './options.ts'
 
 // ---- connecting a client -----------------------------------------------------------------------
@@ -24,11 +25,18 @@ function readPem(path: string | undefined, what: string): Buffer | undefined {
   }
 }
 
+/**
+ * MQTT.js calls its debug logger about 15 times per message, and a disabled `debug` logger still
+ * costs a call and an `enabled` check each time; a no-op logger costs nothing. DEBUG=mqttjs* keeps
+ * MQTT.js's own logging.
+ */
+const mqttLog = /mqttjs/.test(process.env.DEBUG ?? '') ? {} : { log: () => {} }
+
 function baseOptions(o: MqttOptions, clientId: string): IClientOptions {
   const tls = o.tls
   return {
     clientId, username: o.username, password: o.password, keepalive: o.keepaliveS, clean: true,
-    connectTimeout: 5000, resubscribe: true,
+    connectTimeout: 5000, resubscribe: true, ...mqttLog,
     ...(tls ? { ca: readPem(tls.ca, 'tls.ca'), cert: readPem(tls.cert, 'tls.cert'), key: readPem(tls.key, 'tls.key'), rejectUnauthorized: tls.rejectUnauthorized } : {}),
   }
 }
@@ -63,7 +71,11 @@ function noDelay(c: MqttClient): void {
 /** One connection attempt: resolves on CONNACK, rejects with the first error or an early close. */
 function connectOnce(o: MqttOptions, opts: IClientOptions): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
-    const c = mqtt.connect(o.url, opts)
+    // a broker in this process (the embedded one): a stream pair instead of loopback TCP, on every reconnect too
+    const first = connectInProcess(o.url)
+    const c = first
+      ? new MqttClient((() => { let s: typeof first | null = first; return () => { const x = s ?? connectInProcess(o.url) ?? deadEnd(); s = null; return x } })(), opts)
+      : mqtt.connect(o.url, opts)
     let settled = false
     const fail = (e: ConnErr) => {
       if (settled) return
@@ -104,6 +116,10 @@ export async function connectClient(o: MqttOptions, clientId: string, extra: ICl
 }
 
 export const isHeartbeat = (frame: Uint8Array) => frame.length > 5 && frame[5] === MESSAGE_IDS.HEARTBEAT
-/** SPEC 10: commands and replies at QoS 1, heartbeats at QoS 0 (a lost one is replaced soon). */
-export const qosOf = (frame: Uint8Array): 0 | 1 => (isHeartbeat(frame) ? 0 : 1)
+/** SPEC 10.1: commands and replies at the configured QoS (0 or 1), heartbeats always at 0 (a lost one is replaced soon). */
+export const qosOf = (frame: Uint8Array, qos: 0 | 1): 0 | 1 => (isHeartbeat(frame) ? 0 : qos)
 export const toBuffer = (f: Uint8Array) => Buffer.from(f.buffer, f.byteOffset, f.byteLength)
+/** The publish options of a frame at QoS 0 or 1, made once (MQTT.js copies them; nothing to build per message). */
+const PUB_OPTS = [{ qos: 0 as const }, { qos: 1 as const }] as const
+export const pubOpts = (qos: 0 | 1) => PUB_OPTS[qos]
+export const noop = (): void => {}

@@ -15,32 +15,51 @@ export type DedupVerdict = 'new' | 'retry' | 'window-copy' | 'drop' | 'exempt'
 
 /** The de-duplication state of one board link: the last `depth` distinct command frames and the session window. */
 export class CommandDedup {
-  /** keys (seq, msg id, CRC) of the last `depth` distinct command frames, oldest first */
-  private readonly recent: string[] = []
-  private readonly seen = new Set<string>()
+  // the last `depth` distinct command frames as a ring of (seq | msg id << 16, CRC) pairs: a scan of at
+  // most 64 pairs per frame, with nothing allocated per frame (a string key per frame was most of this
+  // filter's cost)
+  private readonly tag: Uint32Array
+  private readonly crc: Uint32Array
+  private next = 0
+  private count = 0
   private win = 1
 
   /** depth: distinct command frames remembered (SPEC 10.3: 64); 0 passes everything */
-  constructor(private readonly depth = 64) {}
+  constructor(private readonly depth = 64) {
+    this.tag = new Uint32Array(depth)
+    this.crc = new Uint32Array(depth)
+  }
 
   /** The session window the board last announced in DEVICE_INFO (1 before, and after a new HELLO). */
   get window(): number { return this.win }
 
+  /** How many distinct frames arrived after this one (0: it is the newest), or -1 if it is not remembered. */
+  private age(tag: number, crc: number): number {
+    for (let a = 0, i = this.next; a < this.count; a++) {
+      i = i === 0 ? this.depth - 1 : i - 1
+      if (this.tag[i] === tag && this.crc[i] === crc) return a
+    }
+    return -1
+  }
+
   /** Judges one command-topic frame; 'drop' means the board must not see it. */
   judge(f: Uint8Array): DedupVerdict {
-    if (this.depth === 0 || f.length < 12 || f[5] === MESSAGE_IDS.HEARTBEAT) return 'exempt'
-    const key = `${f[3] | (f[4] << 8)}:${f[5]}:${f[f.length - 4]},${f[f.length - 3]},${f[f.length - 2]},${f[f.length - 1]}`
-    const n = this.recent.length
-    if (n > 0 && this.recent[n - 1] === key) return 'retry'
-    if (this.seen.has(key)) {
-      if (this.win > 1 && f[5] !== MESSAGE_IDS.HELLO && f[5] !== MESSAGE_IDS.STOP && this.recent.lastIndexOf(key) >= n - this.win) return 'window-copy'
+    const n = f.length
+    if (this.depth === 0 || n < 12 || f[5] === MESSAGE_IDS.HEARTBEAT) return 'exempt'
+    const tag = f[3] | (f[4] << 8) | (f[5] << 16)
+    const crc = (f[n - 4] | (f[n - 3] << 8) | (f[n - 2] << 16) | (f[n - 1] << 24)) >>> 0
+    const age = this.age(tag, crc)
+    if (age === 0) return 'retry'
+    if (age > 0) {
+      if (this.win > 1 && f[5] !== MESSAGE_IDS.HELLO && f[5] !== MESSAGE_IDS.STOP && age < this.win) return 'window-copy'
       return 'drop'
     }
     // a new HELLO opens a new session: window 1 until the board's DEVICE_INFO says otherwise
     if (f[5] === MESSAGE_IDS.HELLO) this.win = 1
-    this.recent.push(key)
-    this.seen.add(key)
-    if (this.recent.length > this.depth) this.seen.delete(this.recent.shift()!)
+    this.tag[this.next] = tag
+    this.crc[this.next] = crc
+    this.next = this.next + 1 === this.depth ? 0 : this.next + 1
+    if (this.count < this.depth) this.count++
     return 'new'
   }
 

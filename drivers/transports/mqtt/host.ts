@@ -3,7 +3,7 @@ import type { MqttClient } from 'mqtt'
 import { MAX_FRAME_LIMIT } from '../../../firmware-protocol/ts/index.ts'
 import { EqpError } from '../../../src/errors.ts'
 import type { Connector, LinkStats, Transport } from '../transport.ts'
-import { connectClient, hostClientId, qosOf, toBuffer } from './client.ts'
+import { connectClient, hostClientId, pubOpts, qosOf, toBuffer } from './client.ts'
 import { boardTopics, checkUid, mqttWhere, MqttOptions, parseStatus, type BoardStatus, type MqttOptionsInput } from './options.ts'
 
 // ---- host side ---------------------------------------------------------------------------------
@@ -22,7 +22,7 @@ class MqttTransport implements Transport {
   private readonly noiseCbs: (() => void)[] = []
   private readonly st: LinkStats = { bytesIn: 0, bytesOut: 0, framesIn: 0, framesOut: 0, badCobs: 0, oversize: 0 }
 
-  constructor(private readonly client: MqttClient, private readonly topics: ReturnType<typeof boardTopics>, readonly where: string, private readonly maxFrame: number) {
+  constructor(private readonly client: MqttClient, private readonly topics: ReturnType<typeof boardTopics>, readonly where: string, private readonly maxFrame: number, private readonly qos: 0 | 1) {
     client.on('close', () => this.shut(new Error(`broker connection to ${where} lost`)))
   }
 
@@ -53,9 +53,9 @@ class MqttTransport implements Transport {
     if (!this.open) return Promise.reject(new Error(`${this.where} is closed`))
     this.st.bytesOut += frame.length
     this.st.framesOut++
-    // resolves when the broker has it (PUBACK; at once for a QoS 0 heartbeat)
+    // resolves when the broker has it (PUBACK) at QoS 1, once written at QoS 0
     return new Promise((resolve, reject) => {
-      this.client.publish(this.topics.cmd, toBuffer(frame), { qos: qosOf(frame) }, (err) => (err ? reject(err) : resolve()))
+      this.client.publish(this.topics.cmd, toBuffer(frame), pubOpts(qosOf(frame, this.qos)), (err) => (err ? reject(err) : resolve()))
     })
   }
 
@@ -93,7 +93,7 @@ export function mqttConnector(uid: string, optsIn: MqttOptionsInput, extras: Con
   const waitMs = (extras.statusWaitS ?? 2) * 1000
   return async () => {
     const client = await connectClient(o, hostClientId(o, 'host'), { reconnectPeriod: 0 })
-    const t = new MqttTransport(client, topics, where, extras.maxFrame ?? MAX_FRAME_LIMIT)
+    const t = new MqttTransport(client, topics, where, extras.maxFrame ?? MAX_FRAME_LIMIT, o.qos)
     let status: BoardStatus | null = null
     let seen: () => void = () => {}
     const online = new Promise<void>((resolve) => { seen = resolve })

@@ -30,6 +30,9 @@ export const MqttOptions = z.strictObject({
   prefix: z.string().regex(TOPIC_LEVELS, 'prefix: topic levels of [A-Za-z0-9._-], no wildcards').default('eqprop'),
   /** MQTT keep-alive (s); SHOULD be at most the board's watchdog (SPEC 10) */
   keepaliveS: z.int().min(0).max(65535).default(10),
+  /** QoS of command and reply frames (SPEC 10.1): 0 by default, since the protocol's seq, reply cache and
+   *  resend already recover a lost frame and QoS 1 adds a PUBACK per hop; 1 for a broker that drops QoS 0 */
+  qos: z.union([z.literal(0), z.literal(1)]).default(0),
   /** a board link uses it as is; host connectors and watchers append -<n> (they may be many per process) */
   clientId: z.string().min(1).max(64).optional(),
 })

@@ -8,7 +8,7 @@ import { num, oneOf, parseFlags, required, UsageError } from '../usage.ts'
 export const MQTT_FLAGS = {
   mqtt: { type: 'string' }, 'mqtt-user': { type: 'string' }, 'mqtt-password': { type: 'string' }, 'mqtt-prefix': { type: 'string' },
   'mqtt-ca': { type: 'string' }, 'mqtt-cert': { type: 'string' }, 'mqtt-key': { type: 'string' }, 'mqtt-insecure': { type: 'boolean' },
-  'mqtt-version': { type: 'string' }, 'mqtt-keepalive': { type: 'string' },
+  'mqtt-version': { type: 'string' }, 'mqtt-keepalive': { type: 'string' }, 'mqtt-qos': { type: 'string' },
 } as const
 
 export const MQTT_HELP = `broker options:
@@ -19,7 +19,8 @@ export const MQTT_HELP = `broker options:
   --mqtt-ca F --mqtt-cert F --mqtt-key F   TLS: CA to trust, client certificate and key (PEM files)
   --mqtt-insecure     do not check the broker's certificate (a lab broker with a self-made one)
   --mqtt-version V    4 (3.1.1) or 5; default: try 5, fall back to 3.1.1
-  --mqtt-keepalive S  MQTT keep-alive in seconds (default 10)`
+  --mqtt-keepalive S  MQTT keep-alive in seconds (default 10)
+  --mqtt-qos Q        QoS of commands and replies, 0 (default; the protocol resends a lost frame) or 1`
 
 type MqttFlagValues = { [K in keyof typeof MQTT_FLAGS]?: (typeof MQTT_FLAGS)[K]['type'] extends 'boolean' ? boolean : string }
 
@@ -33,6 +34,7 @@ export function mqttOptionsFromFlags(f: MqttFlagValues): MqttOptions {
     prefix: f['mqtt-prefix'],
     keepaliveS: f['mqtt-keepalive'] === undefined ? undefined : num(f['mqtt-keepalive'], 'mqtt-keepalive', 10, { int: true, min: 0, max: 65535 }),
     protocolVersion: f['mqtt-version'] === undefined ? undefined : Number(oneOf(f['mqtt-version'], 'mqtt-version', ['4', '5'] as const, '5')) as 4 | 5,
+    qos: f['mqtt-qos'] === undefined ? undefined : Number(oneOf(f['mqtt-qos'], 'mqtt-qos', ['0', '1'] as const, '0')) as 0 | 1,
     tls: tlsGiven ? { ca: f['mqtt-ca'], cert: f['mqtt-cert'], key: f['mqtt-key'], rejectUnauthorized: f['mqtt-insecure'] !== true } : undefined,
   }
   const r = MqttOptions.safeParse(Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)))

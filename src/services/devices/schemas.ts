@@ -100,6 +100,8 @@ export const MqttDeviceCreate = z.strictObject({
   tls: MqttTls.optional(),
   /** 5 or 4 (3.1.1); absent = try 5, fall back to 3.1.1 */
   protocolVersion: z.union([z.literal(4), z.literal(5)]).optional(),
+  /** QoS of command and reply frames (SPEC 10.1); default: the daemon broker's, else 0 */
+  qos: z.union([z.literal(0), z.literal(1)]).optional(),
   /** topics are <prefix>/<uid>/{cmd,reply,status} */
   prefix: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'topic levels of A-Z a-z 0-9 . _ -, no wildcards').optional(),
   replyTimeoutS: z.number().positive().max(60).optional(),

@@ -193,8 +193,8 @@ export class DeviceService {
     const base = this.mqtt?.options
     if (!spec.url && !base) throw new EqpError('EQP_ERR_BAD_INPUT', ['url', 'this daemon has no broker (serve --mqtt URL or --mqtt-embedded): give the board\'s broker url'])
     const mqtt = spec.url
-      ? { url: spec.url, username: spec.username, password: spec.password, tls: spec.tls, protocolVersion: spec.protocolVersion, prefix: spec.prefix }
-      : { ...base!, ...(spec.username !== undefined ? { username: spec.username, password: spec.password } : {}), ...(spec.prefix ? { prefix: spec.prefix } : {}) }
+      ? { url: spec.url, username: spec.username, password: spec.password, tls: spec.tls, protocolVersion: spec.protocolVersion, prefix: spec.prefix, qos: spec.qos }
+      : { ...base!, ...(spec.username !== undefined ? { username: spec.username, password: spec.password } : {}), ...(spec.prefix ? { prefix: spec.prefix } : {}), ...(spec.qos !== undefined ? { qos: spec.qos } : {}) }
     return { uid: spec.uid, mqtt, replyTimeoutS: spec.replyTimeoutS, maxOutageS: spec.maxOutageS, watchdogMs: spec.watchdogMs, maxFrame: spec.maxFrame }
   }
 
