@@ -13,3 +13,14 @@ export const SMALL_TOPOLOGIES: { name: string; spec: BuilderSpecInput; io: { inp
 export function smallNetworks(seed: number): { name: string; net: Network }[] {
   return SMALL_TOPOLOGIES.map((t) => ({ name: t.name, net: buildNetwork(t.spec, t.io, seed) }))
 }
+
+/** A layered network of the given sizes (weights N(0, 0.8^2), random bias fields), for solver tests. */
+export const layeredNet = (sizes: number[], seed: number): Network =>
+  buildNetwork({ kind: 'layered', sizes, weightStd: 0.8, bias: 'random' }, { inputs: sizes[0], outputs: sizes[sizes.length - 1] }, seed)
+
+/** Largest phase difference on the circle (rad). */
+export function circleDistance(a: Float64Array, b: Float64Array): number {
+  let d = 0
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(Math.atan2(Math.sin(a[i] - b[i]), Math.cos(a[i] - b[i]))))
+  return d
+}

@@ -7,17 +7,7 @@ import { ParallelSimSubstrate } from '../../../drivers/sim/parallel-sim.ts'
 import { SimXySubstrate } from '../../../drivers/sim/xy.ts'
 import { sliceRequest, type RelaxRequest } from '../../../drivers/substrate.ts'
 import { Rng } from '../../../src/core/rng/rng.ts'
-import { buildNetwork } from '../../../src/core/topology/index.ts'
-
-const layered = (sizes: number[], seed: number) =>
-  buildNetwork({ kind: 'layered', sizes, weightStd: 0.8, bias: 'random' }, { inputs: sizes[0], outputs: sizes[sizes.length - 1] }, seed)
-
-/** Largest phase difference on the circle (rad). */
-function circleDistance(a: Float64Array, b: Float64Array): number {
-  let d = 0
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(Math.atan2(Math.sin(a[i] - b[i]), Math.cos(a[i] - b[i]))))
-  return d
-}
+import { circleDistance, layeredNet as layered } from '../../support/networks.ts'
 
 const maxDiff = (a: Float64Array, b: Float64Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0)
 

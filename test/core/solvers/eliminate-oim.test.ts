@@ -15,6 +15,7 @@ import { Rng } from '../../../src/core/rng/rng.ts'
 import { BandMatrix, createRelaxWorkspace, DEFAULT_SOLVE, relaxWith, SchurSink, type RelaxSystem } from '../../../src/core/solvers/index.ts'
 import { buildNetwork } from '../../../src/core/topology/index.ts'
 import { EqpError } from '../../../src/errors.ts'
+import { circleDistance } from '../../support/networks.ts'
 
 /** A layered builder network as an OIM with random h and S (|S| <= 0.4: two minima per node are common). */
 function layeredOim(sizes: number[], seed: number): Network {
@@ -25,12 +26,6 @@ function layeredOim(sizes: number[], seed: number): Network {
     bias: { h: Array.from({ length: net.nodes }, () => rng.uniform(-0.5, 0.5)), psi: new Array<number>(net.nodes).fill(0) },
     shil: Array.from({ length: net.nodes }, () => rng.uniform(-0.4, 0.4)),
   }
-}
-
-function circleDistance(a: Float64Array, b: Float64Array): number {
-  let d = 0
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(Math.atan2(Math.sin(a[i] - b[i]), Math.cos(a[i] - b[i]))))
-  return d
 }
 
 /** Random phases on free nodes, input values in [-1, 1] on clamped ones. */

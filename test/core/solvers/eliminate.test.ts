@@ -16,16 +16,7 @@ import { Rng } from '../../../src/core/rng/rng.ts'
 import { BandMatrix, createRelaxWorkspace, DEFAULT_SOLVE, relaxWith, SchurSink, type RelaxSystem } from '../../../src/core/solvers/index.ts'
 import { buildNetwork } from '../../../src/core/topology/index.ts'
 import { EqpError } from '../../../src/errors.ts'
-
-const layered = (sizes: number[], seed: number) =>
-  buildNetwork({ kind: 'layered', sizes, weightStd: 0.8, bias: 'random' }, { inputs: sizes[0], outputs: sizes[sizes.length - 1] }, seed)
-
-/** Largest phase difference on the circle (rad). */
-function circleDistance(a: Float64Array, b: Float64Array): number {
-  let d = 0
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(Math.atan2(Math.sin(a[i] - b[i]), Math.cos(a[i] - b[i]))))
-  return d
-}
+import { circleDistance, layeredNet as layered } from '../../support/networks.ts'
 
 function randomStart(net: XyNet, rng: Rng): Float64Array {
   return Float64Array.from({ length: net.n }, () => rng.uniform(-Math.PI, Math.PI))

@@ -12,14 +12,9 @@ import {
   type RelaxSystem, type SolveOptions,
 } from '../../../src/core/solvers/index.ts'
 import { buildNetwork } from '../../../src/core/topology/index.ts'
+import { circleDistance } from '../../support/networks.ts'
 
 /** Largest phase difference between two states, measured on the circle (rad). */
-function circleDistance(a: Float64Array, b: Float64Array): number {
-  let d = 0
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(Math.atan2(Math.sin(a[i] - b[i]), Math.cos(a[i] - b[i]))))
-  return d
-}
-
 /** Random phases, and clamped inputs within +-inputMax (XY: phases; OIM: values in [-1, 1]). */
 function randomStart(n: number, inputs: ArrayLike<number>, rng: Rng, inputMax = Math.PI / 2): Float64Array {
   const x = Float64Array.from({ length: n }, () => rng.uniform(-Math.PI, Math.PI))

@@ -10,14 +10,9 @@ import {
   BandMatrix, createPcgWork, createRelaxWorkspace, DEFAULT_SOLVE, PCG_RTOL, pcgSolve, relaxWith, SparseSymMatrix,
 } from '../../../src/core/solvers/index.ts'
 import { buildNetwork } from '../../../src/core/topology/index.ts'
+import { circleDistance } from '../../support/networks.ts'
 
 /** Largest phase difference between two states, measured on the circle (rad). */
-function circleDistance(a: Float64Array, b: Float64Array): number {
-  let d = 0
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(Math.atan2(Math.sin(a[i] - b[i]), Math.cos(a[i] - b[i]))))
-  return d
-}
-
 function latticeSystem(rows: number, cols: number, seed: number) {
   const net = compileXy(buildNetwork({ kind: 'lattice', rows, cols, weightStd: 1, bias: 'random' }, { inputs: 2, outputs: 1 }, seed))
   return { net, sys: new XySystem(net) }

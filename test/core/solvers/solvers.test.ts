@@ -6,14 +6,9 @@ import { Rng } from '../../../src/core/rng/rng.ts'
 import { BandMatrix, createRelaxWorkspace, DEFAULT_SOLVE, relaxWith, SOLVER_NAMES, type SolverName } from '../../../src/core/solvers/index.ts'
 import { buildNetwork } from '../../../src/core/topology/index.ts'
 import { smallNetworks } from '../../support/networks.ts'
+import { circleDistance } from '../../support/networks.ts'
 
 /** Largest phase difference between two states, measured on the circle (rad). */
-function circleDistance(a: Float64Array, b: Float64Array): number {
-  let d = 0
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(Math.atan2(Math.sin(a[i] - b[i]), Math.cos(a[i] - b[i]))))
-  return d
-}
-
 function randomStart(net: ReturnType<typeof compileXy>, rng: Rng): Float64Array {
   const x = Float64Array.from({ length: net.n }, () => rng.uniform(-Math.PI, Math.PI))
   for (const i of net.inputs) x[i] = rng.uniform(-Math.PI / 2, Math.PI / 2)
