@@ -23,6 +23,10 @@ export const TrainConfig = z.strictObject({
   trainBias: z.boolean().default(true),
   /** learning rate of h and psi relative to lr */
   biasLrScale: z.number().min(0).default(1),
+  /** enter nudged states that did not settle into the update instead of leaving their samples out:
+   *  what fixed-time (reference) dynamics mean, where the state at T is the equilibrium whether or not
+   *  the flow has settled there; the simulator services set it for dynamics 'reference' */
+  keepUnsettled: z.boolean().default(false),
   /** leave a sample out of a step when a nudged phase moved any node by more than this (rad) */
   maxNudgeShift: z.number().positive().optional(),
   seed: z.int().min(0).max(2 ** 32 - 1).default(0),

@@ -375,12 +375,12 @@ export class Trainer {
     }
   }
 
-  /** Clears ok[b] for samples whose nudged state is unsettled or moved a node by more than maxNudgeShift. */
+  /** Clears ok[b] for samples whose nudged state is unsettled (unless keepUnsettled) or moved a node by more than maxNudgeShift. */
   private markUnusable(r: Pick<RelaxResult, 'states' | 'settled'>, free: Float64Array, ok: Uint8Array): void {
-    const n = this.phys.n, lim = this.cfg.maxNudgeShift ?? Infinity
+    const n = this.phys.n, lim = this.cfg.maxNudgeShift ?? Infinity, keep = this.cfg.keepUnsettled
     for (let b = 0; b < ok.length; b++) {
       if (!ok[b]) continue
-      if (!r.settled[b]) { ok[b] = 0; continue }
+      if (!r.settled[b] && !keep) { ok[b] = 0; continue }
       for (let i = 0, off = b * n; i < n; i++) {
         const d = r.states[off + i] - free[off + i]
         if (!(Math.abs(d) <= lim)) { ok[b] = 0; break }

@@ -154,7 +154,9 @@ export async function trainOnSubstrate(sub: Substrate, network: Network, data: D
     }
     const split = held ? 'validation' : 'test'
     const trainerData = held ? { ...data, train: held.train, test: held.validation } : data
-    const trainer = new Trainer(counted, network, trainerData, job.train, {
+    // under fixed-T dynamics the state at T is the equilibrium, settled or not (as the published code uses it)
+    const cfg = job.sim.dynamics === 'reference' && !job.train.keepUnsettled ? { ...job.train, keepUnsettled: true } : job.train
+    const trainer = new Trainer(counted, network, trainerData, cfg, {
       onEvent: (e) => {
         if (e.type === 'eval' && beats(e.metrics, best?.metrics)) best = { epoch: e.epoch, split, metrics: e.metrics, network: trainer.trainedNetwork() }
         if (e.type === 'epoch') {
