@@ -26,7 +26,7 @@ export const TrainConfig = z.strictObject({
   /** enter nudged states that did not settle into the update instead of leaving their samples out:
    *  what fixed-time (reference) dynamics mean, where the state at T is the equilibrium whether or not
    *  the flow has settled there; the simulator services set it for dynamics 'reference' */
-  keepUnsettled: z.boolean().default(false),
+  keepUnsettled: z.boolean().optional(),
   /** leave a sample out of a step when a nudged phase moved any node by more than this (rad) */
   maxNudgeShift: z.number().positive().optional(),
   seed: z.int().min(0).max(2 ** 32 - 1).default(0),
