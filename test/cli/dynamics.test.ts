@@ -80,6 +80,19 @@ describe('dynamics and the implicit flow on daemon devices', () => {
     })
   }
 
+  it('trains a run on a reference-dynamics device whose states never settle by T (the state at T is the equilibrium)', async () => {
+    const c = await post({ kind: 'sim-xy', builder: 'all-to-all:6:std=0.7:bias=random', task: 'xor', seed: 3, sim: { dynamics: 'reference', dynamicsT: 0.5 } })
+    assert.equal(c.statusCode, 201, c.body)
+    const before = (await d.app.inject({ method: 'GET', url: `/devices/${c.json().id}/params` })).json()
+    const r = await d.app.inject({ method: 'POST', url: '/runs', payload: { device: c.json().id, task: 'xor', epochs: 3, batchSize: 4, seed: 3, evalEvery: 0 } })
+    assert.equal(r.statusCode, 202, r.body)
+    await d.services.runs.idle(r.json().id)
+    assert.equal((await d.services.runs.get(r.json().id)).state, 'done')
+    const after = (await d.app.inject({ method: 'GET', url: `/devices/${c.json().id}/params` })).json()
+    const moved = before.weights.reduce((m: number, w: number, i: number) => Math.max(m, Math.abs(w - after.weights[i])), 0)
+    assert.ok(moved > 1e-4, `the couplings moved by ${moved}`)
+  })
+
   it('relaxes on a device with reference dynamics and one with the implicit flow', async () => {
     for (const sim of [{ dynamics: 'reference', dynamicsT: 50 }, { solver: 'implicit-flow' }]) {
       const c = await post({ ...dev, sim })

@@ -33,6 +33,8 @@ interface DeviceHandle {
   stats: { relaxCalls: number; relaxSamples: number; errors: number }
   /** serialises calls on the device: one relax or write at a time */
   chain: Promise<unknown>
+  /** a simulator integrating fixed-T reference dynamics: its unsettled states are its equilibria */
+  fixedTime: boolean
 }
 
 /** Couplings a builder spec will create, computed before anything is allocated. */
@@ -161,11 +163,13 @@ export class DeviceService {
     const anneal = spec.kind === 'sim-ising' ? spec.anneal : undefined
     // boards stay here: their I/O is asynchronous and their compute is on the board
     const sub = this.opts.simThreads === false ? openSimulator(description, spec.sim, anneal) : new ThreadedSim(description, spec.sim, anneal, { nice: this.opts.simThreadNice })
-    return this.register(id, spec.kind, description, name, createdAt, sub, null)
+    const h = this.register(id, spec.kind, description, name, createdAt, sub, null)
+    h.fixedTime = 'sim' in spec && (spec.sim as { dynamics?: string } | undefined)?.dynamics === 'reference'
+    return h
   }
 
   private register(id: string, kind: string, description: Network, name: string | null, createdAt: string, sub: Substrate, board: RemoteSubstrate | null): DeviceHandle {
-    const h: DeviceHandle = { id, kind, name, createdAt, description, sub, board, lease: null, stats: { relaxCalls: 0, relaxSamples: 0, errors: 0 }, chain: Promise.resolve() }
+    const h: DeviceHandle = { id, kind, name, createdAt, description, sub, board, lease: null, stats: { relaxCalls: 0, relaxSamples: 0, errors: 0 }, chain: Promise.resolve(), fixedTime: false }
     this.devices.set(id, h)
     return h
   }
@@ -356,9 +360,9 @@ export class DeviceService {
   ids(): string[] { return [...this.devices.keys()] }
 
   /** What a run needs of an attached device, without the stored queue (404 when unknown). */
-  local(id: string): { id: string; kind: string; info: DeviceDetail['info']; description: Network } {
+  local(id: string): { id: string; kind: string; info: DeviceDetail['info']; description: Network; fixedTime: boolean } {
     const h = this.handle(id)
-    return { id: h.id, kind: h.kind, info: h.sub.info, description: h.description }
+    return { id: h.id, kind: h.kind, info: h.sub.info, description: h.description, fixedTime: h.fixedTime }
   }
 
   async get(id: string): Promise<DeviceDetail> { return this.detail(this.handle(id)) }

@@ -313,6 +313,8 @@ export class RunService {
       let outcome: RunLoopOutcome
       try {
         const cfg = TrainConfig.parse(Object.fromEntries(TRAIN_KEYS.map((k) => [k, run.config[k]])))
+        // as trainOnSimulator does: under fixed-T dynamics the state at T is the equilibrium, settled or not
+        if (cfg.keepUnsettled === undefined && this.members(run).some((id) => this.devices.local(id).fixedTime)) cfg.keepUnsettled = true
         const extra = run.config as { dataSeed: number; checkpointEvery: number; stopAtDistance: number | null }
         const data = await this.datasets.load(run.task, extra.dataSeed, 'task')
         let network: Network
