@@ -8,10 +8,11 @@ import { compileXy } from '../../../src/core/physics/xy.ts'
 import { XySystem } from '../../../src/core/physics/xy-system.ts'
 import { Rng } from '../../../src/core/rng/rng.ts'
 import {
-  BandMatrix, createPcgWork, createRelaxWorkspace, DEFAULT_SOLVE, pcgSolve, relaxReference, relaxWith, SparseSymMatrix,
+  createPcgWork, createRelaxWorkspace, DEFAULT_SOLVE, pcgSolve, relaxReference, relaxWith, SparseSymMatrix,
   type RelaxSystem, type SolveOptions,
 } from '../../../src/core/solvers/index.ts'
 import { buildNetwork } from '../../../src/core/topology/index.ts'
+import { bandAndSparse } from '../../support/hessians.ts'
 import { circleDistance } from '../../support/networks.ts'
 
 /** Largest phase difference between two states, measured on the circle (rad). */
@@ -104,12 +105,8 @@ describe('PCG on a sparse Hessian', () => {
     // a minimum, where H is positive definite, and a random state with a shift that makes it so
     relaxWith('fire-newton', sys, x, { ...DEFAULT_SOLVE, tol: 1e-10 }, createRelaxWorkspace(net.n, sys.bandwidth))
     for (const [state, shift] of [[x, 0], [randomStart(net.n, net.inputs, rng), 4 * sys.stiffness()]] as const) {
-      const band = new BandMatrix(net.n, sys.bandwidth), sparse = new SparseSymMatrix(net.n)
-      sys.hessian(state, band)
-      sys.hessian(state, sparse)
-      sparse.assemble()
-      for (let i = 0; i < net.n; i++) band.add(i, i, shift)
-      assert.ok(band.cholesky())
+      const { band, sparse, factored } = bandAndSparse(sys, net.n, state, shift)
+      assert.ok(factored)
       const r = Float64Array.from({ length: net.n }, (_, i) => (net.clamped[i] ? 0 : rng.normal()))
       const zc = band.solveInPlace(r.slice()), zp = r.slice()
       assert.ok(pcgSolve(sparse, shift, zp, createPcgWork(net.n), 1e-12, 1000))

@@ -7,9 +7,10 @@ import { compileXy } from '../../../src/core/physics/xy.ts'
 import { XySystem } from '../../../src/core/physics/xy-system.ts'
 import { Rng } from '../../../src/core/rng/rng.ts'
 import {
-  BandMatrix, createPcgWork, createRelaxWorkspace, DEFAULT_SOLVE, PCG_RTOL, pcgSolve, relaxWith, SparseSymMatrix,
+  createPcgWork, createRelaxWorkspace, DEFAULT_SOLVE, PCG_RTOL, pcgSolve, relaxWith, SparseSymMatrix,
 } from '../../../src/core/solvers/index.ts'
 import { buildNetwork } from '../../../src/core/topology/index.ts'
+import { bandAndSparse } from '../../support/hessians.ts'
 import { circleDistance } from '../../support/networks.ts'
 
 /** Largest phase difference between two states, measured on the circle (rad). */
@@ -51,12 +52,8 @@ describe('sparse implicit flow on lattices', () => {
     const rng = new Rng(22)
     const x = randomStart(net.n, net.inputs, rng)
     const shift = 2 * sys.stiffness()
-    const band = new BandMatrix(net.n, sys.bandwidth), A = new SparseSymMatrix(net.n)
-    sys.hessian(x, band)
-    sys.hessian(x, A)
-    A.assemble()
-    for (let i = 0; i < net.n; i++) band.add(i, i, shift)
-    assert.ok(band.cholesky())
+    const { band, sparse: A, factored } = bandAndSparse(sys, net.n, x, shift)
+    assert.ok(factored)
     const b = Float64Array.from({ length: net.n }, () => rng.normal())
     const zc = band.solveInPlace(b.slice()), zp = b.slice()
     assert.ok(pcgSolve(A, shift, zp, createPcgWork(net.n), 1e-13, 500))
