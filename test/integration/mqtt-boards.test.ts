@@ -125,7 +125,10 @@ describe('faults on the broker path', { skip: NO_MOSQUITTO }, () => {
     const ref = await referenceRun()
     assert.equal(got.steps, ref.steps, 'no step lost or repeated')
     assert.deepEqual(got.params, ref.params)
-    assert.deepEqual(seen.slice(0, 2), ['offline', 'online'], `status sequence ${seen.join(',')}`)
+    // the retained 'online' of before the loss may or may not reach the watcher before its listener: skip it
+    const lost = seen.indexOf('offline')
+    assert.ok(lost >= 0 && seen.slice(0, lost).every((s) => s === 'online'), `status sequence ${seen.join(',')}`)
+    assert.deepEqual(seen.slice(lost, lost + 2), ['offline', 'online'], `status sequence ${seen.join(',')}`)
     assert.ok(sub.status().diagnostics.LINK_LOST)
     assert.ok(sub.status().counters.reconnects >= 1)
   })

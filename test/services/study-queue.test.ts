@@ -168,8 +168,9 @@ describe('distributed studies on NATS JetStream', () => {
   })
 
   it('a live worker keeps its trial past the ack wait: heartbeats, no second delivery', async () => {
-    // long enough to outlast the 1 s ack wait several times over (100 epochs took 0.7 s on an idle machine)
-    const cfg = { name: 'long', entries: [{ label: 'long', network: 'lattice:4x4', task: 'xor', epochs: 400, seeds: 1, batchSize: 4, mInit: 3 }] }
+    // long enough to outlast the 1 s ack wait several times over (400 epochs took 0.8 s once the lattice
+    // solver got faster, so 2000: about 4 s on an idle machine)
+    const cfg = { name: 'long', entries: [{ label: 'long', network: 'lattice:4x4', task: 'xor', epochs: 2000, seeds: 1, batchSize: 4, mInit: 3 }] }
     const q = fresh('long')
     // the workers create the queue with the default 30 s; the study then shortens it to 1 s
     const [a, b] = [worker(q), worker(q)]
