@@ -6,7 +6,7 @@
 // then advances those samples to their next request. A settled sample asks for nothing more, so it
 // drops out of the kernels' row lists. Samples never share arithmetic: a row's result is the same
 // whatever else is in the batch, so splitting a batch over threads changes no bits.
-import { choleskyShifted, choleskySolve, ELIMINATE_MAX_STEP, ELIMINATE_SWEEPS } from './eliminate.ts'
+import { ELIMINATE_SWEEPS, lmSolve, quadForm } from './eliminate.ts'
 import type { SolveOptions } from './system.ts'
 
 /**
@@ -108,21 +108,11 @@ export function relaxEliminateBatch(el: BatchElimination, B: number, sc: BatchSc
     const q = cur[s], t = trial(s), So = s * nb * nb
     const floor = 1e-8 * (scale[s] + 1e-12)
     const Ss = S.subarray(So, So + nb * nb)
-    while (!choleskyShifted(Ss, mu[s], nb, M)) mu[s] = Math.max(4 * mu[s], floor * 1e3)
     for (let j = 0; j < nb; j++) d[j] = f[q * nb + j]
-    choleskySolve(M, nb, d)
-    let big = 0
-    for (let j = 0; j < nb; j++) big = Math.max(big, Math.abs(d[j]))
-    if (big > ELIMINATE_MAX_STEP) { const r = ELIMINATE_MAX_STEP / big; for (let j = 0; j < nb; j++) d[j] *= r }
-    let fd = 0, dSd = 0
-    for (let j = 0; j < nb; j++) {
-      fd += f[q * nb + j] * d[j]
-      const jo = j * nb
-      let row = 0.5 * Ss[jo + j] * d[j]
-      for (let k = 0; k < j; k++) row += Ss[jo + k] * d[k]
-      dSd += 2 * row * d[j]
-    }
-    pred[s] = fd - 0.5 * dSd
+    mu[s] = lmSolve(Ss, nb, mu[s], floor, M, d)
+    let fd = 0
+    for (let j = 0; j < nb; j++) fd += f[q * nb + j] * d[j]
+    pred[s] = fd - 0.5 * quadForm(Ss, nb, d)
     for (let j = 0; j < nb; j++) x[t * nb + j] = x[q * nb + j] + d[j]
     evals[s]++
     stage[s] = TRIAL_ALIGN

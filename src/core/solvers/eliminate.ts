@@ -133,6 +133,32 @@ export function choleskyShifted(S: Float64Array, mu: number, n: number, M: Float
   return true
 }
 
+/**
+ * The Levenberg-Marquardt step of both eliminate solvers: raises mu until S + mu I (nb x nb, lower
+ * triangle) is positive definite (saddles, maxima of E_red), factors it into M, turns d (the force on
+ * entry) into the step, clips max|d| to ELIMINATE_MAX_STEP, and returns the shift used.
+ */
+export function lmSolve(S: Float64Array, nb: number, mu: number, floor: number, M: Float64Array, d: Float64Array): number {
+  while (!choleskyShifted(S, mu, nb, M)) mu = Math.max(4 * mu, floor * 1e3)
+  choleskySolve(M, nb, d)
+  let big = 0
+  for (let j = 0; j < nb; j++) big = Math.max(big, Math.abs(d[j]))
+  if (big > ELIMINATE_MAX_STEP) { const s = ELIMINATE_MAX_STEP / big; for (let j = 0; j < nb; j++) d[j] *= s }
+  return mu
+}
+
+/** d.S.d from the lower triangle of S (nb x nb). */
+export function quadForm(S: Float64Array, nb: number, d: Float64Array): number {
+  let dSd = 0
+  for (let j = 0; j < nb; j++) {
+    const jo = j * nb
+    let row = 0.5 * S[jo + j] * d[j]
+    for (let k = 0; k < j; k++) row += S[jo + k] * d[k]
+    dSd += 2 * row * d[j]
+  }
+  return dSd
+}
+
 /** r <- (L L^T)^-1 r with L the lower triangle of M. */
 export function choleskySolve(M: Float64Array, n: number, r: Float64Array): void {
   for (let i = 0; i < n; i++) {
@@ -216,23 +242,12 @@ export function relaxEliminate(sys: RelaxSystem, el: Elimination, x: Float64Arra
     let scale = 0
     for (let j = 0; j < nb; j++) scale = Math.max(scale, Math.abs(S[j * nb + j]))
     const floor = 1e-8 * (scale + 1e-12)
-    // Levenberg-Marquardt: shift until S + mu I is positive definite (saddles, maxima of E_red)
-    while (!choleskyShifted(S, mu, nb, M)) mu = Math.max(4 * mu, floor * 1e3)
     for (let j = 0; j < nb; j++) d[j] = f[kb[j]]
-    choleskySolve(M, nb, d)
-    let big = 0
-    for (let j = 0; j < nb; j++) big = Math.max(big, Math.abs(d[j]))
-    if (big > ELIMINATE_MAX_STEP) { const s = ELIMINATE_MAX_STEP / big; for (let j = 0; j < nb; j++) d[j] *= s }
+    mu = lmSolve(S, nb, mu, floor, M, d)
     // predicted decrease of the quadratic model: f.d - d.S.d / 2
-    let fd = 0, dSd = 0
-    for (let j = 0; j < nb; j++) {
-      fd += f[kb[j]] * d[j]
-      const jo = j * nb
-      let row = 0.5 * S[jo + j] * d[j]
-      for (let k = 0; k < j; k++) row += S[jo + k] * d[k]
-      dSd += 2 * row * d[j]
-    }
-    const pred = fd - 0.5 * dSd
+    let fd = 0
+    for (let j = 0; j < nb; j++) fd += f[kb[j]] * d[j]
+    const pred = fd - 0.5 * quadForm(S, nb, d)
     y.set(x)
     for (let j = 0; j < nb; j++) y[kb[j]] += d[j]
     let accept = false, Ey = E, ry = Infinity
