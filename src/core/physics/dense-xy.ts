@@ -389,14 +389,12 @@ export class DenseXyPlan {
 
   /** Points the compact network's field at sample b of the last fold (bias + folded inputs). */
   setSample(b: number): void {
-    if (b >= this.rows) throw new RangeError(`sample ${b}: the last fold had ${this.rows} rows`)
-    const c = this.compact, nf = this.free.length, o = b * nf
-    for (let i = 0; i < nf; i++) { c.hx[i] = this.baseHx[i] + this.fx[o + i]; c.hy[i] = this.baseHy[i] + this.fy[o + i] }
+    this.sampleField(b, 0, this.free.length, this.compact.hx, this.compact.hy, 0)
   }
 
   /**
    * The bias field (bias + folded inputs) of compact nodes i0 .. i0+len for sample b of the last fold
-   * into hx[o ..], hy[o ..]: what setSample(b) puts into compact.hx/hy there, without touching it.
+   * into hx[o ..], hy[o ..] (setSample(b) writes all of them into the compact network's field).
    */
   sampleField(b: number, i0: number, len: number, hx: Float64Array, hy: Float64Array, o: number): void {
     if (b >= this.rows) throw new RangeError(`sample ${b}: the last fold had ${this.rows} rows`)
