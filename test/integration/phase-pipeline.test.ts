@@ -11,6 +11,9 @@ import { openRemoteSubstrate, type RemoteSubstrate } from '../../drivers/remote/
 import { QuantisedXySubstrate } from '../../drivers/sim/quantised-xy.ts'
 import type { Substrate } from '../../drivers/substrate.ts'
 import { serialConnector } from '../../drivers/transports/serial.ts'
+import { readFileSync } from 'node:fs'
+import { READOUT_BOARD_VECTORS_PATH, type BoardVector } from '../../firmware-protocol/gen/gen-board-vectors.ts'
+import { WireHost } from '../support/wire-host.ts'
 import type { Connector, Transport } from '../../drivers/transports/transport.ts'
 import { MESSAGE_IDS, TABLE } from '../../firmware-protocol/ts/index.ts'
 import { loadDataset } from '../../src/core/data/index.ts'
@@ -118,4 +121,33 @@ describe('a step\'s phases together over a socat pty (SPEC 6.5 start = readout)'
     assert.ok(r.w8.wire.nudgedEarly > 0, JSON.stringify(r.w8.wire))
     assert.ok(r['w8-phase-by-phase'].wire.setStart >= r.w8.steps)
   })
+})
+
+describe('the frozen start = readout board vectors (vectors/board-readout.json)', { skip: NO_SOCAT }, () => {
+  const VECTORS = (JSON.parse(readFileSync(READOUT_BOARD_VECTORS_PATH, 'utf8')) as { vectors: BoardVector[] }).vectors
+  for (const impl of ['ts', 'c'] as const) {
+    it(`${impl === 'ts' ? 'the TS virtual board' : 'the C firmware'} answers every step as the vectors say`, { skip: impl === 'c' && NO_GCC }, async () => {
+      const pair = await createPtyPair()
+      cleanup.push(() => pair.close())
+      const b = await startBoard({ network: net, impl, path: pair.boardPath })
+      cleanup.push(() => b.close())
+      const h = await WireHost.open(pair.hostPath)
+      try {
+        assert.ok(VECTORS.length >= 2)
+        for (const v of VECTORS) {
+          for (const [k, st] of v.steps.entries()) {
+            const where = `${v.name}, step ${k + 1}`
+            const m = await h.callRaw(Buffer.from(st.sendHex, 'hex'), 5)
+            if (st.expect === 'none') continue
+            assert.ok(m, `${where}: expected ${st.expect.name}, got no answer`)
+            assert.equal(m.name, st.expect.name, `${where}: got ${m.name} ${JSON.stringify(m.body)}`)
+            for (const [f, val] of Object.entries(st.expect.body ?? {})) assert.deepEqual((m.body as Record<string, unknown>)[f], val, `${where}: field ${f}`)
+          }
+        }
+        await h.call('STOP', {})
+      } finally {
+        await h.close()
+      }
+    })
+  }
 })
