@@ -39,9 +39,11 @@ class Runner {
   cpuMs = 0
   commands = 0
   resends = 0
+  messages = 0
   readonly lat: number[] = []
   private i = 0
-  constructor(readonly sub: RemoteSubstrate) {}
+  /** linkMessages: MQTT messages the board's link received and published so far (none for the in-memory link) */
+  constructor(readonly sub: RemoteSubstrate, private readonly linkMessages: () => number = () => 0) {}
   private relax(): Promise<unknown> {
     return this.sub.relax({ batch: 1, inputs: Float64Array.of(0.5, -0.5), phase: 'free', start: { kind: 'random', seed: this.i++ } })
   }
@@ -50,7 +52,7 @@ class Runner {
     for (let k = 0; k < WARM; k++) await this.relax()
   }
   async block(): Promise<void> {
-    const c0 = this.sub.status().counters, cpu0 = process.cpuUsage(), t0 = performance.now()
+    const c0 = this.sub.status().counters, m0 = this.linkMessages(), cpu0 = process.cpuUsage(), t0 = performance.now()
     for (let k = 0; k < BLOCK; k++) {
       const t = performance.now()
       await this.relax()
@@ -61,6 +63,7 @@ class Runner {
     this.cpuMs += (cpu.user + cpu.system) / 1000
     this.commands += c1.commands - c0.commands
     this.resends += c1.retries - c0.retries
+    this.messages += this.linkMessages() - m0
   }
   get n(): number { return this.lat.length }
   get rate(): number { return this.n / this.wallS }
@@ -74,7 +77,7 @@ async function overBroker(name: string, url: string, qosList: readonly (0 | 1)[]
     const cable = new BoardOnCable(net, { uid: 'bench-5x5-mem' })
     const mem = await openRemoteSubstrate(cable.connect, 'mem', { replyTimeoutS: 0.5, window })
     try {
-      const b = new Runner(sub), m = new Runner(mem)
+      const b = new Runner(sub, () => { const st = att.link.stats(); return st.messagesIn + st.messagesOut }), m = new Runner(mem)
       await b.warm()
       await m.warm()
       for (let k = 0; k < BLOCKS; k++) { await b.block(); await m.block() }
@@ -84,6 +87,7 @@ async function overBroker(name: string, url: string, qosList: readonly (0 | 1)[]
         qos, clients_to_broker: att.link.client.stream instanceof Socket ? 'tcp' : 'in-process',
         relax_per_s: Math.round(b.rate), in_memory_relax_per_s: Math.round(m.rate), ratio_to_in_memory: Number((b.rate / m.rate).toFixed(3)),
         commands_per_s: Math.round(b.commands / b.wallS), commands_per_relax: Number((b.commands / b.n).toFixed(1)),
+        mqtt_messages_per_relax: Number((b.messages / b.n).toFixed(2)),
         p50_ms: Number(lat[Math.floor(b.n / 2)].toFixed(3)), p99_ms: Number(lat[Math.floor(b.n * 0.99)].toFixed(3)),
         load_avg_1m: Number(loadavg()[0].toFixed(2)), resends: b.resends,
         cpu_ms_per_relax_host_and_board: Number((b.cpuMs / b.n).toFixed(3)), in_memory_cpu_ms_per_relax: Number((m.cpuMs / m.n).toFixed(3)),
@@ -129,16 +133,22 @@ async function messageCost(name: string, url: string, protocolVersion?: 4): Prom
   await b.endAsync()
 }
 
-if (process.env.EQP_BENCH_SYSTEM_BROKER !== '0' && await reachable(1883)) await overBroker('system mosquitto 127.0.0.1:1883 (its own config)', 'mqtt://127.0.0.1:1883', [0])
-const mq = await startMosquitto()
-try {
-  await overBroker('private mosquitto, set_tcp_nodelay true', mq.url)
-  await messageCost('private mosquitto, set_tcp_nodelay true (its CPU not counted)', mq.url)
-} finally { await mq.stop() }
-const a = await startEmbeddedBroker()
-try {
-  await overBroker('embedded aedes (same process as host and board)', a.url)
-  await messageCost('embedded aedes, clients in its process', a.url, 4)
-} finally { await a.close() }
-const tcp = await startEmbeddedBroker({ inProcess: false })
-try { await messageCost('embedded aedes, clients over loopback TCP', tcp.url, 4) } finally { await tcp.close() }
+// EQP_BENCH_MQTT_BROKERS=system,private,aedes (default all three) narrows a run
+const BROKERS = new Set((process.env.EQP_BENCH_MQTT_BROKERS ?? 'system,private,aedes').split(','))
+if (BROKERS.has('system') && process.env.EQP_BENCH_SYSTEM_BROKER !== '0' && await reachable(1883)) await overBroker('system mosquitto 127.0.0.1:1883 (its own config)', 'mqtt://127.0.0.1:1883', [0])
+if (BROKERS.has('private')) {
+  const mq = await startMosquitto()
+  try {
+    await overBroker('private mosquitto, set_tcp_nodelay true', mq.url)
+    await messageCost('private mosquitto, set_tcp_nodelay true (its CPU not counted)', mq.url)
+  } finally { await mq.stop() }
+}
+if (BROKERS.has('aedes')) {
+  const a = await startEmbeddedBroker()
+  try {
+    await overBroker('embedded aedes (same process as host and board)', a.url)
+    await messageCost('embedded aedes, clients in its process', a.url, 4)
+  } finally { await a.close() }
+  const tcp = await startEmbeddedBroker({ inProcess: false })
+  try { await messageCost('embedded aedes, clients over loopback TCP', tcp.url, 4) } finally { await tcp.close() }
+}

@@ -20,12 +20,17 @@ import { buildNetwork, parseBuilderString } from '../src/core/topology/index.ts'
 import { TrainConfig } from '../src/engine/config.ts'
 import { Trainer } from '../src/engine/trainer.ts'
 import { createPtyPair, ensureFirmwareBuilt, openSerialBoard } from '../src/services/boards.ts'
+import type { RemoteSubstrate } from '../drivers/remote/index.ts'
+import type { Substrate } from '../drivers/substrate.ts'
+import { CAPABILITY } from '../firmware-protocol/ts/index.ts'
 
 const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
 const XOR15 = 'lattice:15x15:in=6,6;7,10:out=10,8'
 const BIN = fileURLToPath(new URL('../bin/eqprop-hil.js', import.meta.url))
-// EQP_BENCH_SERIAL_BOARDS=c,ts, EQP_BENCH_SERIAL_BAUDS=921600,2000000, EQP_BENCH_SERIAL_WINDOWS=1,8 and
-// EQP_BENCH_SERIAL_STEPS=8 narrow or lengthen a run (defaults: all of them, 16 steps)
+// EQP_BENCH_SERIAL_BOARDS=c,ts, EQP_BENCH_SERIAL_BAUDS=921600,2000000, EQP_BENCH_SERIAL_WINDOWS=1,8,
+// EQP_BENCH_SERIAL_PHASES=together,apart and EQP_BENCH_SERIAL_STEPS=8 narrow or lengthen a run
+// (defaults: all of them, 16 steps). together: a step's phases in one relaxPhases call (SPEC 6.5
+// start = readout, no SET_START); apart: phase by phase, the free states written back with SET_START.
 const list = (name: string, dflt: string) => (process.env[name] ?? dflt).split(',').map((x) => x.trim()).filter((x) => x !== '')
 const WARM = 1, STEPS = Number(process.env.EQP_BENCH_SERIAL_STEPS ?? 16), MAX_FRAME = 1024
 const dirs: string[] = []
@@ -55,14 +60,23 @@ function startBoardProcess(impl: 'c' | 'ts', path: string, baud: number, net: Re
   })
 }
 
-async function run(impl: 'c' | 'ts', baud: number, window: number): Promise<void> {
+/** The board without relaxPhases: the Trainer relaxes phase by phase and writes the free states back with SET_START (the path before SPEC 1.2). */
+function phaseByPhase(sub: RemoteSubstrate): Substrate {
+  return {
+    get info() { return sub.info },
+    setParams: (p) => sub.setParams(p), updateParams: (d) => sub.updateParams(d), getParams: () => sub.getParams(),
+    relax: (r) => sub.relax(r), close: () => sub.close(),
+  }
+}
+
+async function run(impl: 'c' | 'ts', baud: number, window: number, together: boolean): Promise<void> {
   const net = buildNetwork(parseBuilderString(XOR15), { inputs: 2, outputs: 1 }, 0)
   const pair = await createPtyPair()
   const board = await startBoardProcess(impl, pair.boardPath, baud, net)
   const sub = await openSerialBoard({ path: pair.hostPath, baud, pace: true, maxFrame: MAX_FRAME, window })
   try {
     const cfg = TrainConfig.parse({ epochs: WARM + STEPS, batchSize: 4, seed: 1, evalEvery: 0 })
-    const trainer = new Trainer(sub, net, loadDataset('xor', 1), cfg)
+    const trainer = new Trainer(together ? sub : phaseByPhase(sub), net, loadDataset('xor', 1), cfg)
     for (let i = 0; i < WARM; i++) await trainer.runEpoch()
     const c0 = sub.status().counters, cpu0 = process.cpuUsage(), board0 = processCpuS(board.pid!), t0 = performance.now()
     for (let i = 0; i < STEPS; i++) await trainer.runEpoch()    // XOR has 4 rows: one epoch is one step of batch 4
@@ -72,6 +86,7 @@ async function run(impl: 'c' | 'ts', baud: number, window: number): Promise<void
     const rate = baud / 10
     emit({
       bench: 'serial-train-step', board: impl === 'c' ? 'C reference firmware' : 'TS virtual board', network: 'lattice 15x15 (225 nodes, 420 couplings), XOR, batch 4',
+      phases: together && (sub.connection.description.device.capabilities & CAPABILITY.readoutStart) ? 'together (start = readout)' : 'one by one (SET_START)',
       baud, frame_limit_bytes: MAX_FRAME, window: sub.connection.description.device.window ?? 1, steps_per_s: Number((STEPS / s).toFixed(3)),
       link_bound_steps_per_s: Number((rate / (out + inb)).toFixed(3)), ratio_to_link_bound: Number(((STEPS / s) / (rate / (out + inb))).toFixed(3)), full_duplex_bound_steps_per_s: Number((rate / Math.max(out, inb)).toFixed(3)), bytes_per_step: { host_to_board: Math.round(out), board_to_host: Math.round(inb) },
       commands_per_step: Math.round((c1.commands - c0.commands) / STEPS), resends: c1.retries - c0.retries,
@@ -94,7 +109,9 @@ async function run(impl: 'c' | 'ts', baud: number, window: number): Promise<void
 try {
   const boards = list('EQP_BENCH_SERIAL_BOARDS', 'c,ts') as ('c' | 'ts')[]
   const bauds = list('EQP_BENCH_SERIAL_BAUDS', '921600,2000000').map(Number), windows = list('EQP_BENCH_SERIAL_WINDOWS', '1,8').map(Number)
-  for (const impl of boards) for (const baud of bauds) for (const w of windows) await run(impl, baud, w)
+  // both host paths alternate on each board, baud and window, so the load falls on both alike
+  const phases = list('EQP_BENCH_SERIAL_PHASES', 'together,apart')
+  for (const impl of boards) for (const baud of bauds) for (const w of windows) for (const ph of phases) await run(impl, baud, w, ph === 'together')
 } finally {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 }

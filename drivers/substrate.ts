@@ -137,8 +137,30 @@ export interface OnBoardLearner {
   discard(): Promise<void>
 }
 
+/**
+ * A training step's phases in one call: a free relaxation of the batch, then one nudged relaxation per
+ * nudge, each starting from the free equilibrium (as `relax` returned it: the states a board reports).
+ */
+export interface PhaseStepRequest {
+  batch: number
+  /** [batch, clampable.length] clamped values (rad) */
+  inputs: Float64Array
+  /** where the free phase starts */
+  start: Start
+  /** the nudged phases, in order; each starts from the free equilibrium */
+  nudges: Nudge[]
+  budget?: RelaxRequest['budget']
+}
+
+export interface PhaseStepResult { free: RelaxResult; nudged: RelaxResult[] }
+
 export interface Substrate {
   readonly info: SubstrateInfo
+  /**
+   * Optional: the phases of a step at once, with the results of relax() called phase by phase (a board
+   * link sends the nudged phases before the free states have come back; see relaxPhases()).
+   */
+  relaxPhases?(req: PhaseStepRequest): Promise<PhaseStepResult>
   /** present when the device applies the learning rule itself (info.onBoardLearning) */
   readonly learner?: OnBoardLearner
   /** Writes every parameter; resolves with the values as applied (quantised, clipped). */
@@ -150,6 +172,16 @@ export interface Substrate {
   /** Relaxes up to info.maxBatch samples; after close() rejects with EQP_ERR_DEVICE_CLOSED. */
   relax(req: RelaxRequest): Promise<RelaxResult>
   close(): Promise<void>
+}
+
+/** A step's phases on any substrate: its own relaxPhases when it has one, else relax() phase by phase (s). */
+export async function relaxPhases(sub: Substrate, req: PhaseStepRequest): Promise<PhaseStepResult> {
+  if (sub.relaxPhases) return sub.relaxPhases(req)
+  const { batch, inputs, budget } = req
+  const free = await sub.relax({ batch, inputs, phase: 'free', start: req.start, budget })
+  const nudged: RelaxResult[] = []
+  for (const nudge of req.nudges) nudged.push(await sub.relax({ batch, inputs, phase: 'nudged', nudge, start: { kind: 'given', states: free.states }, budget }))
+  return { free, nudged }
 }
 
 /** Quantises and clips one value to a range (levels = 0: clip only). */

@@ -58,6 +58,8 @@ interface SampleData {
   start: Float64Array
   /** the last equilibrium (rad), exact: the physical state the next 'previous' start keeps */
   prev: Float64Array | null
+  /** start = readout (SPEC 6.5): the last free RELAX's states as STATE reported them, as a host writes them back */
+  readout: Float64Array | null
   settled: boolean
   steps: number
   energy: number
@@ -332,7 +334,7 @@ export class VirtualBoard {
       name: 'DEVICE_INFO',
       body: {
         protoMinor: Math.min(b.protoMinor, PROTOCOL.minor), model: 'xy', reports: 'states',
-        capabilities: CAPABILITY.forceVector | CAPABILITY.givenStart | CAPABILITY.bias | (this.opts.onBoardLearning ? CAPABILITY.onBoardLearning : 0), costs: COSTS['log-cos'],
+        capabilities: CAPABILITY.forceVector | CAPABILITY.givenStart | CAPABILITY.bias | CAPABILITY.readoutStart | (this.opts.onBoardLearning ? CAPABILITY.onBoardLearning : 0), costs: COSTS['log-cos'],
         maxFrame: this.sessionMaxFrame, maxBatch: this.opts.maxBatch, nodeCount: c.n, edgeCount: c.m,
         clampableCount: c.clampable.length, nudgeableCount: c.nudgeable.length, coupling: c.coupling, bias: c.bias,
         stateLsb: PHASE_LSB, edgeLsb: 0, watchdogMs: wd, bootCounter: this.bootCounterValue, uid: this.opts.uid, firmware: BOARD_FIRMWARE,
@@ -469,8 +471,8 @@ export class VirtualBoard {
     const nudged = b.phase === 'nudged'
     if (nudged && b.nudge === 'cost' && b.cost !== 'log-cos') throw new Refusal('UNSUPPORTED', 0)
     if (nudged && b.nudge === 'cost' && !Number.isFinite(b.beta)) throw new Refusal('OUT_OF_RANGE', 0)
-    if (b.start === 'previous') {
-      const missing = this.samples.findIndex((s, i) => i < b.batch && s.prev === null)
+    if (b.start === 'previous' || b.start === 'readout') {
+      const missing = this.samples.findIndex((s, i) => i < b.batch && (b.start === 'previous' ? s.prev : s.readout) === null)
       if (missing >= 0) throw new Refusal('NO_PREVIOUS', missing)
     }
     this.beginRelax(key, b, null)
@@ -541,7 +543,7 @@ export class VirtualBoard {
       const job: SampleJob = {
         clamps: s.clamps,
         start: b.start === 'random' ? { kind: 'random', seed: (b.seed + i) >>> 0 }
-          : { kind: 'given', states: learn === 'nudged' ? this.freeSnap[i]! : b.start === 'given' ? s.start : s.prev! },
+          : { kind: 'given', states: learn === 'nudged' ? this.freeSnap[i]! : b.start === 'given' ? s.start : b.start === 'readout' ? s.readout! : s.prev! },
         nudge: b.phase === 'free' ? undefined : b.nudge === 'cost' ? { kind: 'cost', beta: b.beta, targets: s.targets } : { kind: 'force', force: s.force },
         maxEvals: maxSteps, deadline, between,
       }
@@ -554,6 +556,9 @@ export class VirtualBoard {
       if (r.settled) settled++
     }
     if (token !== this.relaxToken) return
+    // SPEC 6.5 readout: what STATE reports, wrapped and rounded once more as a host's SET_START of it
+    // would be (a reported +-25736 units lies beyond +-pi and comes back as the other sign)
+    if (b.phase === 'free') for (let i = 0; i < b.batch; i++) this.samples[i].readout = readout(readout(this.samples[i].prev!))
     this.stats.relaxations++
     this.lastBatch = b.batch
     this.state = 'ready'
@@ -605,7 +610,7 @@ export class VirtualBoard {
     const c = this.core
     this.samples = Array.from({ length: this.opts.maxBatch }, () => ({
       clamps: new Float64Array(c.clampable.length).fill(NaN), targets: new Float64Array(c.nudgeable.length),
-      force: new Float64Array(c.n), start: new Float64Array(c.n), prev: null, settled: false, steps: 0, energy: NaN,
+      force: new Float64Array(c.n), start: new Float64Array(c.n), prev: null, readout: null, settled: false, steps: 0, energy: NaN,
     }))
     this.lastBatch = 0
     this.freeSnap = this.samples.map(() => null)

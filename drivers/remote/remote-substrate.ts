@@ -6,7 +6,8 @@
 import { arrayCapacity, CAPABILITY, COSTS, planChunks, PROTOCOL, type MessageName } from '../../firmware-protocol/ts/index.ts'
 import { EqpError } from '../../src/errors.ts'
 import {
-  type LearnRule, type LearnStepRequest, type LearnStepResult, type OnBoardLearner, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo,
+  relaxPhases, type LearnRule, type LearnStepRequest, type LearnStepResult, type OnBoardLearner, type Params, type PhaseStepRequest, type PhaseStepResult,
+  type RelaxRequest, type RelaxResult, type Start, type Substrate, type SubstrateInfo,
 } from '../substrate.ts'
 import type { Connector } from '../transports/transport.ts'
 import { BoardConnection, type ConnectionOptions } from './connection.ts'
@@ -16,6 +17,9 @@ import { ProtocolViolation, type Session } from './session.ts'
 import { f32, isPhaseModel, stateFromWire, stateToWire } from './wire-values.ts'
 
 export type RemoteOptions = ConnectionOptions
+
+/** A RELAX start as the wire has it: the Substrate's, or (SPEC 6.5) the states the last free RELAX reported. */
+type WireStart = Start | { kind: 'readout' }
 
 /** What the board holds per sample slot, so unchanged clamps and targets are not sent again. */
 interface SlotCache { clamps: Int16Array | null; targets: Int16Array | null }
@@ -252,24 +256,63 @@ export class RemoteSubstrate implements Substrate {
   }
 
   private async relaxOn(s: Session, req: RelaxRequest): Promise<Omit<RelaxResult, 'timeS'>> {
-    const info = this.info, dev = this.d.device
-    const lsb = dev.stateLsb, phase = isPhaseModel(info.model), mf = dev.maxFrame
-    const B = req.batch, n = info.nodes, nIn = info.clampable.length, nOut = info.nudgeable.length
     if (this.slotSession !== s) { this.slots = []; this.slotSession = s }
     // 'previous' needs the board's own memory of the last batch; after a new session it is gone, and
     // the states read back last time stand in for it
-    let start = req.start
+    let start: WireStart = req.start
     if (start.kind === 'previous' && this.last && this.last.session !== s) start = { kind: 'given', states: this.last.states }
-    const nudge = req.phase === 'nudged' ? req.nudge! : undefined
     // the whole sequence goes out without waiting for each reply: the session keeps up to its window
     // in flight and the board runs them strictly in order (SPEC 5.3)
     const calls = new Pipeline()
+    const r = this.queueRelax(s, calls, req, start)
+    await calls.done()
+    this.last = { session: s, batch: req.batch, states: r.states.slice() }
+    return r
+  }
+
+  /**
+   * A step's phases at once (Substrate.relaxPhases). On a board with capability readoutStart (SPEC 6.5)
+   * each nudged RELAX starts from the states the free RELAX reports, so it goes out behind the free
+   * phase's GET_STATE without waiting for them: the board relaxes the nudged phase while the free
+   * states are on the line, and no SET_START is sent. The board starts from exactly what a SET_START
+   * of the reported states would give, so the results are those of relax() phase by phase.
+   */
+  async relaxPhases(req: PhaseStepRequest): Promise<PhaseStepResult> {
+    if (!(this.d.device.capabilities & CAPABILITY.readoutStart)) return relaxPhases({ info: this.info, relax: (r: RelaxRequest) => this.relax(r) } as Substrate, req)
+    const t0 = performance.now()
+    const base = { batch: req.batch, inputs: req.inputs, budget: req.budget }
+    this.checkRequest({ ...base, phase: 'free', start: req.start })
+    for (const nudge of req.nudges) this.checkRequest({ ...base, phase: 'nudged', nudge, start: { kind: 'random', seed: 0 } })
+    const r = await this.connection.run(async (s) => {
+      if (this.slotSession !== s) { this.slots = []; this.slotSession = s }
+      let start: WireStart = req.start
+      if (start.kind === 'previous' && this.last && this.last.session !== s) start = { kind: 'given', states: this.last.states }
+      const calls = new Pipeline()
+      const free = this.queueRelax(s, calls, { ...base, phase: 'free', start: req.start }, start)
+      const nudged = req.nudges.map((nudge) => this.queueRelax(s, calls, { ...base, phase: 'nudged', nudge, start: req.start }, { kind: 'readout' }))
+      await calls.done()
+      const lastPhase = nudged.length > 0 ? nudged[nudged.length - 1] : free
+      this.last = { session: s, batch: req.batch, states: lastPhase.states.slice() }
+      return { free, nudged }
+    })
+    const timeS = (performance.now() - t0) / 1000
+    return { free: { ...r.free, timeS }, nudged: r.nudged.map((x) => ({ ...x, timeS })) }
+  }
+
+  /** Queues one RELAX and what it needs (clamps, targets, force, start states) and its GET_STATE; the result fills as replies come. */
+  private queueRelax(s: Session, calls: Pipeline, req: RelaxRequest, start: WireStart): Omit<RelaxResult, 'timeS'> {
+    const info = this.info, dev = this.d.device
+    const lsb = dev.stateLsb, phase = isPhaseModel(info.model), mf = dev.maxFrame
+    const B = req.batch, n = info.nodes, nIn = info.clampable.length, nOut = info.nudgeable.length
+    const nudge = req.phase === 'nudged' ? req.nudge! : undefined
     for (let b = 0; b < B; b++) {
       const slot = (this.slots[b] ??= { clamps: null, targets: null })
       const clamps = new Int16Array(nIn)
       for (let k = 0; k < nIn; k++) clamps[k] = stateToWire(req.inputs[b * nIn + k], lsb, phase)
       if (!sameValues(slot.clamps, clamps)) {
-        slot.clamps = null
+        // counted as on the board at once, so a phase queued behind this one does not send them again;
+        // forgotten if the write fails
+        slot.clamps = clamps
         const cap = arrayCapacity('CLAMP', mf)
         const chunks = planChunks(nIn, cap)
         const sent: Promise<unknown>[] = []
@@ -278,14 +321,14 @@ export class RemoteSubstrate implements Substrate {
           const list = Array.from({ length: c.count }, (_, k) => ({ node: info.clampable[c.offset + k], value: clamps[c.offset + k] }))
           sent.push(calls.add(s.call('CLAMP', { sample: b, replace: c.offset === 0, clamps: list })))
         }
-        calls.add(Promise.all(sent).then(() => { slot.clamps = clamps }))
+        calls.add(Promise.all(sent).catch((e) => { if (slot.clamps === clamps) slot.clamps = null; throw e }))
       }
       if (nudge?.kind === 'cost') {
         const t = new Int16Array(nOut)
         for (let k = 0; k < nOut; k++) t[k] = stateToWire(nudge.targets[b * nOut + k], lsb, phase)
         if (!sameValues(slot.targets, t)) {
-          slot.targets = null
-          calls.add(Promise.all(this.sendChunks(s, calls, 'SET_TARGETS', b, Array.from(t))).then(() => { slot.targets = t }))
+          slot.targets = t
+          calls.add(Promise.all(this.sendChunks(s, calls, 'SET_TARGETS', b, Array.from(t))).catch((e) => { if (slot.targets === t) slot.targets = null; throw e }))
         }
       } else if (nudge?.kind === 'force') {
         this.sendChunks(s, calls, 'SET_FORCE', b, Array.from(nudge.force.subarray(b * n, (b + 1) * n)))
@@ -314,8 +357,6 @@ export class RemoteSubstrate implements Substrate {
         }))
       }
     }
-    await calls.done()
-    this.last = { session: s, batch: B, states: states.slice() }
     return { states, energy, settled, steps }
   }
 

@@ -100,6 +100,7 @@ static bool valid_start(unsigned v)
   case EQP_START_RANDOM:
   case EQP_START_PREVIOUS:
   case EQP_START_GIVEN:
+  case EQP_START_READOUT:
     return true;
   default:
     return false;

@@ -126,11 +126,12 @@ enum {
   EQP_COST_ONE_MINUS_COS = 1,
   EQP_COST_SQUARED = 2,
 };
-/* start: Where each sample starts: random from the seed, the sample's previous equilibrium, or the SET_START states. */
+/* start: Where each sample starts: random from the seed, the sample's previous equilibrium, the SET_START states, or (since 1.2, capability readoutStart) the states its last free RELAX reported (SPEC 6.5). */
 enum {
   EQP_START_RANDOM = 0,
   EQP_START_PREVIOUS = 1,
   EQP_START_GIVEN = 2,
+  EQP_START_READOUT = 3,
 };
 /* stateKind: What GET_STATE reads: node states (state_lsb units) or per-edge observables dE/dW (edge_lsb units). */
 enum {
@@ -155,6 +156,7 @@ enum {
 #define EQP_CAPABILITY_GIVEN_START 0x02u
 #define EQP_CAPABILITY_BIAS 0x04u
 #define EQP_CAPABILITY_ON_BOARD_LEARNING 0x08u
+#define EQP_CAPABILITY_READOUT_START 0x10u
 /* costs: Supported costs: bit k set = cost enum value k is supported. */
 #define EQP_COSTS_LOG_COS 0x01u
 #define EQP_COSTS_ONE_MINUS_COS 0x02u

@@ -9,6 +9,7 @@ import { encodeFrame, encodeMessage, ERROR_CODES, type MessageBodies, type Messa
 export const BOARD_VECTORS_PATH = fileURLToPath(new URL('../vectors/board.json', import.meta.url))
 /** The on-board learning section's board vectors (SPEC 13), for the fixture board with capability onBoardLearning. */
 export const LEARNING_BOARD_VECTORS_PATH = fileURLToPath(new URL('../vectors/board-learning.json', import.meta.url))
+export const READOUT_BOARD_VECTORS_PATH = fileURLToPath(new URL('../vectors/board-readout.json', import.meta.url))
 
 /** What a step expects: an answer whose name and (a subset of) body fields match, or no answer at all. */
 export type Expect = { name: MessageName; body?: Record<string, unknown> } | 'none'
@@ -169,6 +170,47 @@ export function boardVectors(): BoardVector[] {
   ]
 }
 
+/** The RELAX start = readout vectors (SPEC 6.5, since 1.2, capability readoutStart). */
+export function readoutBoardVectors(): BoardVector[] {
+  seq = 0x0300
+  const clamp = () => step(msg('CLAMP', { sample: 0, replace: true, clamps: [{ node: 0, value: 12868 }, { node: 1, value: -12868 }] }), { name: 'ACK' })
+  const target = () => step(msg('SET_TARGETS', { sample: 0, offset: 0, values: [4000] }), { name: 'ACK' })
+  const quick = { budgetUs: 0, maxSteps: 0 }
+  return [
+    {
+      name: 'readout needs a free RELAX of every sample', spec: '6.5',
+      rule: 'RELAX start = readout for a sample whose last free RELAX is missing gets NO_PREVIOUS with detail = that sample; a nudged RELAX does not give one.',
+      steps: [
+        hello(),
+        params(),
+        clamp(),
+        target(),
+        step(msg('RELAX', relax({ phase: 'nudged', beta: 0.5, start: 'readout', ...quick })), nack('NO_PREVIOUS', 0)),
+        step(msg('RELAX', relax({ phase: 'nudged', beta: 0.5, start: 'random', ...quick })), { name: 'RELAX_DONE', body: { batch: 1 } }),
+        step(msg('RELAX', relax({ phase: 'nudged', beta: 0.5, start: 'readout', ...quick })), nack('NO_PREVIOUS', 0)),
+        step(msg('RELAX', relax({ phase: 'free', ...quick })), { name: 'RELAX_DONE', body: { batch: 1 } }),
+        step(msg('RELAX', relax({ batch: 2, phase: 'nudged', beta: 0.5, start: 'readout', ...quick })), nack('NO_PREVIOUS', 1)),
+      ],
+    },
+    {
+      name: 'every nudged phase starts from the free readout', spec: '6.5',
+      rule: 'After a free RELAX, any number of RELAX start = readout run (a nudged one does not replace the readout) until HELLO, which forgets it.',
+      steps: [
+        hello(),
+        params(),
+        clamp(),
+        target(),
+        step(msg('RELAX', relax({ phase: 'free', ...quick })), { name: 'RELAX_DONE', body: { batch: 1 } }),
+        step(msg('GET_STATE', { sample: 0, kind: 'nodes', offset: 0, count: 0 }), { name: 'STATE', body: { sample: 0, total: 6 } }),
+        step(msg('RELAX', relax({ phase: 'nudged', beta: 0.5, start: 'readout', ...quick })), { name: 'RELAX_DONE', body: { batch: 1 } }),
+        step(msg('RELAX', relax({ phase: 'nudged', beta: -0.5, start: 'readout', ...quick })), { name: 'RELAX_DONE', body: { batch: 1 } }),
+        hello(),
+        step(msg('RELAX', relax({ phase: 'nudged', beta: 0.5, start: 'readout', ...quick })), nack('NO_PREVIOUS', 0)),
+      ],
+    },
+  ]
+}
+
 /** The on-board learning vectors (SPEC 13): refusals with their codes, and what each command answers. */
 export function learningBoardVectors(): BoardVector[] {
   seq = 0x0200
@@ -259,6 +301,14 @@ if (isMain) {
     writeFileSync(LEARNING_BOARD_VECTORS_PATH, `${JSON.stringify(doc, null, 2)}\n`)
     console.log(`wrote ${LEARNING_BOARD_VECTORS_PATH}: ${doc.vectors.length} vectors`)
   } else console.log(`kept ${LEARNING_BOARD_VECTORS_PATH} (frozen; --force to overwrite)`)
+  if (!existsSync(READOUT_BOARD_VECTORS_PATH) || force) {
+    const doc = {
+      note: 'RELAX start = readout board vectors (SPEC 6.5, since 1.2), in the format of board.json, for its fixture board with capability readoutStart.',
+      vectors: readoutBoardVectors(),
+    }
+    writeFileSync(READOUT_BOARD_VECTORS_PATH, `${JSON.stringify(doc, null, 2)}\n`)
+    console.log(`wrote ${READOUT_BOARD_VECTORS_PATH}: ${doc.vectors.length} vectors`)
+  } else console.log(`kept ${READOUT_BOARD_VECTORS_PATH} (frozen; --force to overwrite)`)
   if (existsSync(BOARD_VECTORS_PATH) && !force) {
     console.log(`kept ${BOARD_VECTORS_PATH} (frozen; --force rewrites it, a new protocol version only)`)
     process.exit(0)

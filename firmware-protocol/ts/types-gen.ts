@@ -24,8 +24,8 @@ export type Phase = 'free' | 'nudged'
 export type Nudge = 'cost' | 'force'
 /** Cost C(s, t) summed over the nudgeable nodes; d = s - t. log-cos: -log(1 + cos d); one-minus-cos: 1 - cos d; squared: d^2 / 2. */
 export type Cost = 'log-cos' | 'one-minus-cos' | 'squared'
-/** Where each sample starts: random from the seed, the sample's previous equilibrium, or the SET_START states. */
-export type Start = 'random' | 'previous' | 'given'
+/** Where each sample starts: random from the seed, the sample's previous equilibrium, the SET_START states, or (since 1.2, capability readoutStart) the states its last free RELAX reported (SPEC 6.5). */
+export type Start = 'random' | 'previous' | 'given' | 'readout'
 /** What GET_STATE reads: node states (state_lsb units) or per-edge observables dE/dW (edge_lsb units). */
 export type StateKind = 'nodes' | 'edges'
 /** The board's session state (SPEC section 7). */
@@ -34,7 +34,7 @@ export type BoardState = 'boot' | 'ready' | 'busy' | 'safe' | 'offline'
 export type LearnEstimator = 'one-sided'
 
 /** Optional features of a board. Bit masks. */
-export const CAPABILITY = { 'forceVector': 1, 'givenStart': 2, 'bias': 4, 'onBoardLearning': 8 } as const
+export const CAPABILITY = { 'forceVector': 1, 'givenStart': 2, 'bias': 4, 'onBoardLearning': 8, 'readoutStart': 16 } as const
 /** Supported costs: bit k set = cost enum value k is supported. Bit masks. */
 export const COSTS = { 'log-cos': 1, 'one-minus-cos': 2, 'squared': 4 } as const
 

@@ -3,7 +3,7 @@
 // keeps what a live view needs: the last free equilibrium and the parameters as last applied. A stop
 // request abandons the step under way before its next relax call (StepAborted), so a step made of many
 // slow relax calls stops within one of them.
-import type { OnBoardLearner, Params, RelaxRequest, RelaxResult, Substrate, SubstrateInfo } from '../../drivers/substrate.ts'
+import type { OnBoardLearner, Params, PhaseStepRequest, PhaseStepResult, RelaxRequest, RelaxResult, Substrate, SubstrateInfo } from '../../drivers/substrate.ts'
 
 /** Resolves on the next turn of the event loop, after pending I/O callbacks. */
 export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
@@ -30,10 +30,23 @@ export class SlicedSubstrate implements Substrate {
   /** the device's on-board learner, behind the same yield and stop check as relax */
   readonly learner?: OnBoardLearner
 
+  /** the device's relaxPhases when it has one, behind the same yield and stop check as relax */
+  readonly relaxPhases?: (req: PhaseStepRequest) => Promise<PhaseStepResult>
+
   /** @param abort polled before each relax call: true abandons the step (StepAborted) */
   constructor(private readonly inner: Substrate, slice: number, private readonly abort: () => boolean = () => false) {
     // the Trainer splits larger batches into maxBatch chunks; per-sample start seeds make that exact
     this.info = { ...inner.info, maxBatch: Math.max(1, Math.min(inner.info.maxBatch, slice)) }
+    if (inner.relaxPhases) {
+      this.relaxPhases = async (req) => {
+        await yieldToLoop()
+        if (this.abort()) throw new StepAborted()
+        const r = await inner.relaxPhases!(req)
+        const n = this.info.nodes, k = this.info.clampable.length
+        this.lastFree = { phases: Array.from(r.free.states.subarray(0, n)), inputs: Array.from(req.inputs.subarray(0, k)) }
+        return r
+      }
+    }
     const l = inner.learner
     if (l) {
       this.learner = {

@@ -1,7 +1,7 @@
 // The EqProp training loop. It talks to a board only through the Substrate interface and computes
 // gradients from the states the board returns, with the same physics module the simulator uses.
 import type { LearnRule, LearnStepResult, OnBoardLearner, Params, RelaxRequest, RelaxResult, Substrate } from '../../drivers/substrate.ts'
-import { applyRange, emptyResult, putResult, sliceRequest } from '../../drivers/substrate.ts'
+import { applyRange, emptyResult, putResult, relaxPhases, sliceRequest } from '../../drivers/substrate.ts'
 import type { Dataset, Split } from '../core/data/dataset.ts'
 import { estimatorPlan, type EstimatorPlan } from '../core/eqprop/estimators.ts'
 import { initOptimiserState, optimiserDelta, type OptimiserState } from '../core/eqprop/optimisers.ts'
@@ -224,7 +224,14 @@ export class Trainer {
     }
     const ph = this.phys
     let inputs = ph.encodeInputs(rawIn), targets = ph.encodeTargets(rawTargets)
-    let free = await this.relax({ batch: B, inputs, phase: 'free', start: { kind: 'random', seed: this.rng.nextU32() } })
+    const seed = this.rng.nextU32()
+    // a device that takes a step's phases at once (a board link pipelines them, SPEC 6.5 readout start)
+    // gets them in one call when nothing between the phases needs the free states on the host: no
+    // lowest-energy pick among restarts, no frozen force (made from the free states), one device batch
+    const together = this.sub.relaxPhases !== undefined && !(this.cfg.mInitSelect === 'lowest' && M > 1) &&
+      B <= this.sub.info.maxBatch && this.plan.nudges.every((nu) => !nu.frozen)
+    const early = together ? await relaxPhases(this.sub, { batch: B, inputs, start: { kind: 'random', seed }, nudges: this.plan.nudges.map((nu) => ph.costNudge(nu.beta, targets)) }) : null
+    let free = early ? early.free : await this.relax({ batch: B, inputs, phase: 'free', start: { kind: 'random', seed } })
     if (this.cfg.mInitSelect === 'lowest' && M > 1) {
       const pick = lowestPerSample(free.energy, S, M)
       free = pickResult(free, pick, ph.n)
@@ -242,11 +249,11 @@ export class Trainer {
     // of the step only when that fails too.
     const ok = new Uint8Array(B).fill(1)
     const nudged: RelaxResult[] = []
-    for (const nu of this.plan.nudges) {
+    for (const [k, nu] of this.plan.nudges.entries()) {
       const nudge: RelaxRequest['nudge'] = nu.frozen
         ? { kind: 'force', force: ph.frozenForce(free.states, targets, B, nu.beta) }
         : ph.costNudge(nu.beta, targets)
-      const r = await this.relax({ batch: B, inputs, phase: 'nudged', nudge, start: { kind: 'given', states: free.states } })
+      const r = early ? early.nudged[k] : await this.relax({ batch: B, inputs, phase: 'nudged', nudge, start: { kind: 'given', states: free.states } })
       this.markUnusable(r, free.states, ok)
       nudged.push(r)
     }

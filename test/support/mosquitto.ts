@@ -23,6 +23,8 @@ export interface MosquittoOptions {
   auth?: { username: string; password: string }
   /** the listener speaks TLS with a server certificate for 127.0.0.1/localhost from a throw-away CA */
   tls?: boolean
+  /** set_tcp_nodelay (default true); false is mosquitto's own default, Nagle on, as a system broker often runs */
+  noDelay?: boolean
 }
 
 export interface Mosquitto {
@@ -97,7 +99,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   // (re)writes everything the broker reads: restart() after stop() finds the directory gone
   const writeFiles = () => {
     mkdirSync(dir, { recursive: true })
-    const lines = [`listener ${port} 127.0.0.1`, 'persistence false', 'set_tcp_nodelay true']
+    const lines = [`listener ${port} 127.0.0.1`, 'persistence false', `set_tcp_nodelay ${opts.noDelay === false ? 'false' : 'true'}`]
     // run as root, mosquitto drops to user 'mosquitto', which cannot read this 0700 temp dir; naming
     // the current user keeps it as is (the setting has no effect when not root)
     lines.push(`user ${userInfo().username}`)

@@ -1,11 +1,12 @@
 // Board side: a board's frames, retained status and last will on the broker; the TS virtual board on it.
 import type { MqttClient } from 'mqtt'
-import { CobsDecoder, MAX_FRAME_LIMIT, PROTOCOL, serialFrame } from '../../../firmware-protocol/ts/index.ts'
+import { CobsDecoder, decodeMessage, MAX_FRAME_LIMIT, PROTOCOL, serialFrame } from '../../../firmware-protocol/ts/index.ts'
 import type { VirtualBoard } from '../../board/virtual-board.ts'
 import { BOARD_FIRMWARE } from '../../board/virtual-board.ts'
 import type { ByteStream } from '../transport.ts'
-import { connectClient, noop, pubOpts, qosOf, toBuffer } from './client.ts'
+import { connectClient, isHeartbeat, noop, pubOpts, qosOf, toBuffer } from './client.ts'
 import { CommandDedup } from './dedup.ts'
+import { deviceInfoMaxFrame, FramePacker, isHello, splitPayload } from './packing.ts'
 import { boardTopics, checkUid, mqttWhere, MqttOptions, type BoardIdentity, type BoardStatus, type MqttOptionsInput } from './options.ts'
 
 // ---- board side --------------------------------------------------------------------------------
@@ -17,6 +18,8 @@ export interface BoardLinkOptions {
   dedupWindow?: number
   /** largest command frame passed on (bytes, default 65535) */
   maxFrame?: number
+  /** announce and use packed payloads (SPEC 10.5, default true; false behaves as a 1.1 link) */
+  pack?: boolean
   /** one line per link event */
   log?: (line: string) => void
 }
@@ -25,6 +28,10 @@ export interface BoardLinkOptions {
 export interface BoardLinkStats {
   framesIn: number
   framesOut: number
+  /** MQTT messages published on the reply topic (fewer than framesOut when frames are packed, SPEC 10.5) */
+  messagesOut: number
+  /** MQTT messages received on the command topic */
+  messagesIn: number
   /** late copies of older commands dropped by the de-duplication (SPEC 10.3) */
   duplicatesDropped: number
   /** copies of older commands passed on because the session's window covers them (a host's go-back or reply-gap resend) */
@@ -63,7 +70,7 @@ export async function mqttBoardLink(uid: string, optsIn: MqttOptionsInput, ident
   const log = lo.log ?? (() => {})
   const dedup = new CommandDedup(lo.dedupWindow ?? 64)
   const maxFrame = lo.maxFrame ?? MAX_FRAME_LIMIT
-  const st: Omit<BoardLinkStats, 'window'> = { framesIn: 0, framesOut: 0, duplicatesDropped: 0, windowCopies: 0, droppedOffline: 0, reconnects: 0 }
+  const st: Omit<BoardLinkStats, 'window' | 'messagesOut'> = { framesIn: 0, framesOut: 0, messagesIn: 0, duplicatesDropped: 0, windowCopies: 0, droppedOffline: 0, reconnects: 0 }
   const frameCbs: ((f: Uint8Array) => void)[] = []
   const will = { topic: topics.status, payload: Buffer.from(JSON.stringify({ state: 'offline', uid })), qos: 1 as const, retain: true }
   const client = await connectClient(o, o.clientId ?? `eqprop-board-${uid}`, { reconnectPeriod: Math.round((lo.reconnectS ?? 0.5) * 1000), will })
@@ -72,7 +79,7 @@ export async function mqttBoardLink(uid: string, optsIn: MqttOptionsInput, ident
   let closing = false
 
   const publishStatus = async (): Promise<void> => {
-    const s: BoardStatus = state === 'online' ? { state, uid, ...identity(), since } : { state, uid, since }
+    const s: BoardStatus = state === 'online' ? { state, uid, ...identity(), since, pack: lo.pack !== false } : { state, uid, since }
     if (!client.connected) return   // published again on the next connect
     await client.publishAsync(topics.status, JSON.stringify(s), { qos: 1, retain: true }).catch(() => {})
   }
@@ -85,12 +92,23 @@ export async function mqttBoardLink(uid: string, optsIn: MqttOptionsInput, ident
     return true
   }
 
+  // SPEC 10.5: replies are packed only for a host that has packed its own commands in this session
+  // (so it can split them), and only up to the session's frame limit from the board's DEVICE_INFO
+  let hostPacks = false
+  let sessionMaxFrame = 0
+  const packer = new FramePacker((payload) => client.publish(topics.reply, payload, pubOpts(o.qos), noop))
+
   client.on('message', (topic, payload) => {
     if (topic !== topics.cmd || payload.length > maxFrame) return
-    const f = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength)
-    if (!fresh(f)) return
-    st.framesIn++
-    for (const cb of frameCbs) cb(f)
+    st.messagesIn++
+    const frames = splitPayload(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength))
+    if (frames.length > 1) hostPacks = true
+    else if (isHello(frames[0])) hostPacks = false   // a new session, maybe of a host that does not pack
+    for (const f of frames) {
+      if (!fresh(f)) continue
+      st.framesIn++
+      for (const cb of frameCbs) cb(f)
+    }
   })
   client.on('connect', () => {
     // a reconnect: the broker may have restarted and lost the retained status, and our will fired
@@ -110,9 +128,15 @@ export async function mqttBoardLink(uid: string, optsIn: MqttOptionsInput, ident
     get connected() { return client.connected },
     send: async (frame) => {
       dedup.boardSent(frame)   // the session window, from DEVICE_INFO, even if this copy is lost
-      if (!client.connected) { st.droppedOffline++; return }
+      const mf = deviceInfoMaxFrame(frame, (f) => decodeMessage(f, { role: 'host' }))
+      if (mf > 0) sessionMaxFrame = mf
+      if (!client.connected) { st.droppedOffline++; packer.clear(); return }
       st.framesOut++
       // no await of PUBACK: the board's write is done once the frame is handed over, as on a UART
+      if (hostPacks && sessionMaxFrame > 0 && !isHeartbeat(frame)) { packer.add(frame, sessionMaxFrame); return }
+      packer.flush()   // what is queued goes first: replies keep their order
+      packer.frames++
+      packer.messages++
       client.publish(topics.reply, toBuffer(frame), pubOpts(qosOf(frame, o.qos)), noop)
     },
     onFrame: (cb) => { frameCbs.push(cb) },
@@ -121,7 +145,7 @@ export async function mqttBoardLink(uid: string, optsIn: MqttOptionsInput, ident
       state = s
       await publishStatus()
     },
-    stats: () => ({ ...st, window: dedup.window }),
+    stats: () => ({ ...st, messagesOut: packer.messages, window: dedup.window }),
     close: async () => {
       if (closing) return
       closing = true

@@ -1,9 +1,10 @@
 // Host side: a Transport per (re)connection to one board, for BoardConnection.
 import type { MqttClient } from 'mqtt'
-import { MAX_FRAME_LIMIT } from '../../../firmware-protocol/ts/index.ts'
+import { decodeMessage, MAX_FRAME_LIMIT } from '../../../firmware-protocol/ts/index.ts'
 import { EqpError } from '../../../src/errors.ts'
 import type { Connector, LinkStats, Transport } from '../transport.ts'
-import { connectClient, hostClientId, pubOpts, qosOf, toBuffer } from './client.ts'
+import { connectClient, hostClientId, isHeartbeat, pubOpts, qosOf, toBuffer } from './client.ts'
+import { deviceInfoMaxFrame, FramePacker, isHello, splitPayload } from './packing.ts'
 import { boardTopics, checkUid, mqttWhere, MqttOptions, parseStatus, type BoardStatus, type MqttOptionsInput } from './options.ts'
 
 // ---- host side ---------------------------------------------------------------------------------
@@ -13,6 +14,8 @@ export interface ConnectorExtras {
   statusWaitS?: number
   /** largest frame accepted from the board (bytes, default 65535) */
   maxFrame?: number
+  /** pack a burst of commands into one message when the board's status says it can split them (SPEC 10.5, default true) */
+  pack?: boolean
 }
 
 class MqttTransport implements Transport {
@@ -22,9 +25,19 @@ class MqttTransport implements Transport {
   private readonly noiseCbs: (() => void)[] = []
   private readonly st: LinkStats = { bytesIn: 0, bytesOut: 0, framesIn: 0, framesOut: 0, badCobs: 0, oversize: 0 }
 
+  /** the session's frame limit from the board's DEVICE_INFO; 0 until one arrives (no packing before) */
+  private sessionMaxFrame = 0
+  private readonly packer: FramePacker
+  /** set by the connector from the board's status: its link splits packed payloads (SPEC 10.5) */
+  boardPacks = false
+
   constructor(private readonly client: MqttClient, private readonly topics: ReturnType<typeof boardTopics>, readonly where: string, private readonly maxFrame: number, private readonly qos: 0 | 1) {
     client.on('close', () => this.shut(new Error(`broker connection to ${where} lost`)))
+    this.packer = new FramePacker((payload, done) => this.client.publish(this.topics.cmd, payload, pubOpts(this.qos), done))
   }
+
+  /** MQTT messages published on the command topic, and the frames they carried. */
+  get messagesOut(): number { return this.packer.messages }
 
   get isOpen(): boolean { return this.open }
 
@@ -44,9 +57,12 @@ class MqttTransport implements Transport {
       for (const cb of this.noiseCbs) cb()
       return
     }
-    this.st.framesIn++
-    const f = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength)
-    for (const cb of this.frameCbs) cb(f)
+    for (const f of splitPayload(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength))) {
+      this.st.framesIn++
+      const mf = deviceInfoMaxFrame(f, (x) => decodeMessage(x, { role: 'host' }))
+      if (mf > 0) this.sessionMaxFrame = mf
+      for (const cb of this.frameCbs) cb(f)
+    }
   }
 
   send(frame: Uint8Array): Promise<void> {
@@ -55,7 +71,14 @@ class MqttTransport implements Transport {
     this.st.framesOut++
     // resolves when the broker has it (PUBACK) at QoS 1, once written at QoS 0
     return new Promise((resolve, reject) => {
-      this.client.publish(this.topics.cmd, toBuffer(frame), pubOpts(qosOf(frame, this.qos)), (err) => (err ? reject(err) : resolve()))
+      const done = (err?: Error) => (err ? reject(err) : resolve())
+      if (isHello(frame)) this.sessionMaxFrame = 0   // a new session: its DEVICE_INFO gives the limit again
+      // the commands of one burst (a relaxation's RELAX and GET_STATE) go as one message (SPEC 10.5)
+      if (this.boardPacks && this.sessionMaxFrame > 0 && !isHeartbeat(frame)) { this.packer.add(frame, this.sessionMaxFrame, done); return }
+      this.packer.flush()
+      this.packer.frames++
+      this.packer.messages++
+      this.client.publish(this.topics.cmd, toBuffer(frame), pubOpts(qosOf(frame, this.qos)), done)
     })
   }
 
@@ -67,6 +90,7 @@ class MqttTransport implements Transport {
   private shut(err?: Error): void {
     if (!this.open) return
     this.open = false
+    this.packer.clear(err)
     this.client.end(true)
     for (const cb of this.closeCbs) cb(err)
   }
@@ -74,6 +98,7 @@ class MqttTransport implements Transport {
   async close(): Promise<void> {
     if (!this.open) return
     this.open = false
+    this.packer.clear()
     await this.client.endAsync(true).catch(() => {})
     for (const cb of this.closeCbs) cb()
   }
@@ -113,6 +138,7 @@ export function mqttConnector(uid: string, optsIn: MqttOptionsInput, extras: Con
       const s = status as BoardStatus | null
       if (s?.state !== 'online') throw new EqpError('EQP_ERR_MQTT_BOARD_OFFLINE', [uid, where, s ? `its status is ${s.state}` : `no status within ${waitMs / 1000} s`])
       if (!t.isOpen) throw new EqpError('EQP_ERR_MQTT_CONNECT', [o.url, 'the connection closed while subscribing'])
+      t.boardPacks = extras.pack !== false && s.pack === true
       return t
     } catch (e) {
       await t.close()

@@ -71,10 +71,12 @@ export const BoardStatus = z.object({
   edges: z.number().optional(),
   /** ISO 8601 time the board entered this state */
   since: z.string().optional(),
+  /** since protocol 1.2: the board's link splits MQTT payloads of several frames and packs its replies for a host that does (SPEC 10.5) */
+  pack: z.boolean().optional(),
 })
 export type BoardStatus = z.infer<typeof BoardStatus>
 /** What a board says about itself in its status, besides state, uid and since. */
-export type BoardIdentity = Omit<BoardStatus, 'state' | 'uid' | 'since'>
+export type BoardIdentity = Omit<BoardStatus, 'state' | 'uid' | 'since' | 'pack'>
 
 /** The status JSON of a message, or null when it is not ours. */
 export function parseStatus(payload: Buffer): BoardStatus | null {

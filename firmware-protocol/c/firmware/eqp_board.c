@@ -186,6 +186,7 @@ static void clear_samples(eqp_board_t *b)
   memset(b->force, 0, sizeof b->force);
   memset(b->start_raw, 0, sizeof b->start_raw);
   memset(b->has_result, 0, sizeof b->has_result);
+  memset(b->has_readout, 0, sizeof b->has_readout);
   memset(b->has_free, 0, sizeof b->has_free);
   b->last_batch = 0;
 }
@@ -357,6 +358,18 @@ static void learn_commit(eqp_board_t *b)
   b->learn_samples = 0;
 }
 
+/* A reported state as a host that wrote it back with SET_START would send it (SPEC 6.5 readout): a
+ * phase is wrapped to (-pi, pi] and rounded again (nearest, ties away from zero), so a reported
+ * +-25736 units, just beyond +-pi, comes back with the other sign. Other models keep the value. */
+static int16_t readout_value(const eqp_board_config_t *c, int16_t r)
+{
+  double lsb = c->state_lsb, q;
+  if (c->model != EQP_MODEL_XY && c->model != EQP_MODEL_OIM) return r;
+  q = wrap_phase((double)r * lsb) / lsb;
+  q = q < 0.0 ? -js_round(-q) : js_round(q);
+  return (int16_t)(q < -32768.0 ? -32768.0 : q > 32767.0 ? 32767.0 : q);
+}
+
 /* ---- relaxation ----------------------------------------------------------------------------- */
 
 static void start_sample(eqp_board_t *b)
@@ -374,7 +387,8 @@ static void start_sample(eqp_board_t *b)
   job.sample = s;
   job.start = r->start;
   job.seed = r->seed + s;
-  job.start_raw = b->relax_learn == 2u ? b->free_raw[s] : r->start == EQP_START_PREVIOUS ? b->result[s] : b->start_raw[s];
+  job.start_raw = b->relax_learn == 2u ? b->free_raw[s] : r->start == EQP_START_PREVIOUS ? b->result[s]
+    : r->start == EQP_START_READOUT ? b->readout_raw[s] : b->start_raw[s];
   job.phase = r->phase;
   job.nudge = r->nudge;
   job.cost = r->cost;
@@ -414,6 +428,12 @@ static void poll_relax(eqp_board_t *b)
   b->state = EQP_BOARD_STATE_READY;
   b->last_batch = b->relax.batch;
   b->stats.relaxations++;
+  if (b->relax.phase == EQP_PHASE_FREE)
+    for (i = 0; i < b->relax.batch; i++) {
+      uint16_t k;
+      for (k = 0; k < b->cfg->node_count; k++) b->readout_raw[i][k] = readout_value(b->cfg, b->result[i][k]);
+      b->has_readout[i] = true;
+    }
   if (b->relax_learn == 1u) {
     /* LEARN_FREE: keep the free equilibria, answer with the outputs */
     const eqp_board_config_t *c = b->cfg;
@@ -582,9 +602,10 @@ static int dispatch(eqp_board_t *b, const eqp_frame_t *f, uint32_t crc, uint32_t
     if (nudged && r->nudge == EQP_NUDGE_FORCE && !(c->capabilities & EQP_CAPABILITY_FORCE_VECTOR)) { *detail = 0; return EQP_ERR_UNSUPPORTED; }
     if (nudged && r->nudge == EQP_NUDGE_COST && !isfinite(r->beta)) { *detail = 0; return EQP_ERR_OUT_OF_RANGE; }
     if (r->start == EQP_START_GIVEN && !(c->capabilities & EQP_CAPABILITY_GIVEN_START)) { *detail = 0; return EQP_ERR_UNSUPPORTED; }
-    if (r->start == EQP_START_PREVIOUS)
+    if (r->start == EQP_START_READOUT && !(c->capabilities & EQP_CAPABILITY_READOUT_START)) { *detail = 0; return EQP_ERR_UNSUPPORTED; }
+    if (r->start == EQP_START_PREVIOUS || r->start == EQP_START_READOUT)
       for (i = 0; i < r->batch; i++)
-        if (!b->has_result[i]) { *detail = i; return EQP_ERR_NO_PREVIOUS; }
+        if (!(r->start == EQP_START_PREVIOUS ? b->has_result[i] : b->has_readout[i])) { *detail = i; return EQP_ERR_NO_PREVIOUS; }
     begin_relax(b, f, crc, r, 0);
     return EQP_OK;
   }

@@ -141,6 +141,9 @@ typedef struct {
   int16_t start_raw[EQP_BOARD_MAX_BATCH][EQP_BOARD_MAX_NODES];
   int16_t result[EQP_BOARD_MAX_BATCH][EQP_BOARD_MAX_NODES];
   bool has_result[EQP_BOARD_MAX_BATCH];
+  /* start = readout (SPEC 6.5): each sample's last free equilibrium as reported, as a host's SET_START of it would be */
+  int16_t readout_raw[EQP_BOARD_MAX_BATCH][EQP_BOARD_MAX_NODES];
+  bool has_readout[EQP_BOARD_MAX_BATCH];
   bool settled[EQP_BOARD_MAX_BATCH];
   uint32_t steps[EQP_BOARD_MAX_BATCH];
   float energy[EQP_BOARD_MAX_BATCH];

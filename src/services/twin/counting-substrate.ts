@@ -1,6 +1,6 @@
 // A pass-through Substrate that counts what the board was asked to do, so board time can be compared
 // between training strategies (relaxed samples, relax calls, parameter writes).
-import type { Params, RelaxRequest, RelaxResult, Substrate, SubstrateInfo } from '../../../drivers/substrate.ts'
+import type { Params, PhaseStepRequest, PhaseStepResult, RelaxRequest, RelaxResult, Substrate, SubstrateInfo } from '../../../drivers/substrate.ts'
 
 /** The board-side effort of a run. */
 export interface BoardCounts {
@@ -14,7 +14,19 @@ export interface BoardCounts {
 export class CountingSubstrate implements Substrate {
   readonly counts: BoardCounts = { relaxations: 0, relaxCalls: 0, writes: 0 }
 
-  constructor(readonly inner: Substrate, private readonly closeInner = true) {}
+  /** the device's relaxPhases when it has one (a board link pipelining a step's phases), counted per phase */
+  readonly relaxPhases?: (req: PhaseStepRequest) => Promise<PhaseStepResult>
+
+  constructor(readonly inner: Substrate, private readonly closeInner = true) {
+    if (inner.relaxPhases) {
+      this.relaxPhases = async (req) => {
+        const r = await inner.relaxPhases!(req)
+        this.counts.relaxCalls += 1 + req.nudges.length
+        this.counts.relaxations += req.batch * (1 + req.nudges.length)
+        return r
+      }
+    }
+  }
 
   get info(): SubstrateInfo { return this.inner.info }
 

@@ -300,7 +300,7 @@ int main(int argc, char **argv)
   cfg.state_lsb = 1.0f / 8192.0f;
   cfg.max_batch = EQP_BOARD_MAX_BATCH;
   cfg.max_frame = EQP_MAX_FRAME;
-  cfg.capabilities = EQP_CAPABILITY_FORCE_VECTOR | EQP_CAPABILITY_GIVEN_START | EQP_CAPABILITY_BIAS;
+  cfg.capabilities = EQP_CAPABILITY_FORCE_VECTOR | EQP_CAPABILITY_GIVEN_START | EQP_CAPABILITY_BIAS | EQP_CAPABILITY_READOUT_START;
   cfg.costs = EQP_COSTS_LOG_COS;
   cfg.wire_major = EQP_PROTO_MAJOR;
   cfg.firmware = FIRMWARE_VERSION;
