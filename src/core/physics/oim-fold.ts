@@ -150,6 +150,18 @@ export class OimFoldPlan {
     this.constE = this.constB[b]
   }
 
+  /** The field h (bias plus folded inputs) of compact node t for sample b of the last foldBatch. */
+  fieldOf(t: number, b: number): number {
+    if (b >= this.rows) throw new RangeError(`sample ${b}: the last fold had ${this.rows} rows`)
+    return this.hT[t * this.rows + b]
+  }
+
+  /** The input-input couplings' energy (a constant of the free nodes) of sample b of the last foldBatch. */
+  constEnergy(b: number): number {
+    if (b >= this.rows) throw new RangeError(`sample ${b}: the last fold had ${this.rows} rows`)
+    return this.constB[b]
+  }
+
   /**
    * Folds one sample's inputs: compact.h[t] = h + sum_j J_tj x_j, with the input values x (in [-1, 1])
    * read from the full state x[xOff + input node].
