@@ -104,6 +104,8 @@ export function minimiseOimNodes(N: number, ph: Float64Array, zx: Float64Array, 
 /** Scratch of minimiseOimNodeList: per-node arrays over `size` node ids, per-position arrays for the active list. */
 export class OimNodeListScratch {
   readonly f: Float64Array; readonly d: Float64Array
+  /** each node's field scale |z| + 2|S| (fixed while it iterates) */
+  readonly scale: Float64Array
   /** f'' at each converged node's minimum (its H_aa) */
   readonly hh: Float64Array
   /** 0 = converged, 1 = needs a new step, 2 = a trial step pending, 3 = failed (no strict minimum, no field, out of rounds) */
@@ -111,7 +113,7 @@ export class OimNodeListScratch {
   readonly act: Int32Array; readonly P: Float64Array; readonly CP: Float64Array; readonly SP: Float64Array
   constructor(readonly size: number) {
     const F = () => new Float64Array(size)
-    this.f = F(); this.d = F(); this.hh = F(); this.P = F(); this.CP = F(); this.SP = F()
+    this.f = F(); this.d = F(); this.scale = F(); this.hh = F(); this.P = F(); this.CP = F(); this.SP = F()
     this.state = new Uint8Array(size)
     this.act = new Int32Array(size)
   }
@@ -126,10 +128,11 @@ export class OimNodeListScratch {
  * number of failed nodes.
  */
 export function minimiseOimNodeList(K: number, ids: Int32Array, ph: Float64Array, zx: Float64Array, zy: Float64Array, S: Float64Array, c: Float64Array, sn: Float64Array, w: OimNodeListScratch): number {
-  const { f, d, hh, state, act, P, CP, SP } = w
+  const { f, d, hh, state, act, P, CP, SP, scale } = w
   for (let k = 0; k < K; k++) {
     const t = ids[k], ct = c[t], st = sn[t]
     f[t] = -zx[t] * ct - zy[t] * st - 0.5 * S[t] * (ct * ct - st * st)
+    scale[t] = Math.sqrt(zx[t] * zx[t] + zy[t] * zy[t]) + 2 * Math.abs(S[t])
     state[t] = 1
     act[k] = t
   }
@@ -143,9 +146,9 @@ export function minimiseOimNodeList(K: number, ids: Int32Array, ph: Float64Array
         const ct = c[t], st = sn[t], St = S[t]
         const g = zx[t] * st - zy[t] * ct + 2 * St * st * ct
         const h = zx[t] * ct + zy[t] * st + 2 * St * (ct * ct - st * st)
-        const scale = Math.sqrt(zx[t] * zx[t] + zy[t] * zy[t]) + 2 * Math.abs(St)
-        if (!(scale > 1e-300)) { state[t] = 3; failed++; continue }
-        if (Math.abs(g) <= NODE_GTOL * scale) {
+        const sc = scale[t]
+        if (!(sc > 1e-300)) { state[t] = 3; failed++; continue }
+        if (Math.abs(g) <= NODE_GTOL * sc) {
           if (h > 0) { state[t] = 0; hh[t] = h } else { state[t] = 3; failed++ }
           continue
         }
