@@ -23,7 +23,7 @@ export const SimOimOptions = z.strictObject(phaseSimOptionsShape('fire-newton'))
 export type SimOimOptions = z.infer<typeof SimOimOptions>
 export type SimOimOptionsInput = z.input<typeof SimOimOptions>
 
-/** Samples per lockstep chunk: bounds the kernels' and the node arrays' memory (about 60 KB per sample on 784-500-10). */
+/** Samples per lockstep chunk: bounds the kernels' and the node arrays' memory (about 160 KB per sample on 784-500-10). */
 const LOCKSTEP_CHUNK = 256
 
 
