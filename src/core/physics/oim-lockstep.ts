@@ -146,8 +146,8 @@ export class OimLockstep implements BatchElimination {
 
   /**
    * Takes the couplings, the per-sample fields of the plan's last foldBatch (samples first .. first+B-1
-   * as rows 0 .. B-1), the hidden nodes' start phases (hidden(r, t): row r, hidden node t, rad) and the
-   * nudge; call before relaxEliminateBatch.
+   * as rows 0 .. B-1), the hidden nodes' start phases (from compact start states, row r at
+   * start[r * startStride ..], rad) and the nudge; call before relaxEliminateBatch.
    */
   load(B: number, nudge: OimLockstepNudge, first: number, start: Float64Array, startStride: number): void {
     this.ensure(B)
@@ -294,7 +294,7 @@ export class OimLockstep implements BatchElimination {
     return true
   }
 
-  /** Internal energy of the free nodes of sample s at slot q (last aligned there), without nudge or torque; add the plan's constEnergy for the full network's. */
+  /** Internal energy (dimensionless) of the free nodes at slot q as last aligned, without nudge or torque; plus the plan's constEnergy it is the full network's. */
   freeEnergy(q: number): number {
     return this.eFree[q]
   }
