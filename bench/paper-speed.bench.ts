@@ -19,7 +19,7 @@ import '../src/services/datasets/sources.ts'
 
 const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
 const SPEC = 'layered:784,500,10', B = 64, STEPS = Number(process.env.EQP_BENCH_STEPS ?? 3)
-// eliminate: the bipartite elimination, the whole batch in lockstep where built (XY); eliminate-per-sample: the same
+// eliminate: the bipartite elimination, the whole batch in lockstep (XY and OIM); eliminate-per-sample: the same
 // solver one sample after the other, its reference (docs/explanation/performance.md); fire-newton: the previous default here
 type BenchSolver = 'eliminate' | 'eliminate-per-sample' | 'fire-newton'
 const SOLVERS = (process.env.EQP_BENCH_SOLVERS ?? 'eliminate,fire-newton').split(',') as BenchSolver[]
@@ -35,8 +35,6 @@ for (const model of MODELS) {
   const net = model === 'oim' ? withInputValues(asModel(base, 'oim'), 'unit') : base
   for (const solver of SOLVERS) for (const workers of WORKERS) {
     if (workers === 1 && workers === availableParallelism() && results[`${model}-${solver}-1`]) continue
-    // the OIM has no lockstep path: its eliminate lines are per sample already
-    if (model === 'oim' && solver === 'eliminate-per-sample') continue
     const opts = solver === 'eliminate-per-sample' ? { solver: 'eliminate' as const, batching: 'per-sample' as const } : { solver }
     const sub = workers > 1 ? await ParallelSimSubstrate.create(net, opts, workers) : openSimulator(net, opts)
     try {
@@ -54,7 +52,7 @@ for (const model of MODELS) {
       emit({
         bench: `train-${model}-784-500-10-batch64-${solver}-workers${workers}`, samples_per_s: +sps.toFixed(1), samples_per_cpu_s: +((STEPS * B) / cpu).toFixed(1),
         force_evals_per_sample: Math.round((sub.forceEvals - evals0) / (STEPS * B)), solver, tol: 1e-6, workers,
-        batching: solver === 'eliminate' && model === 'xy' ? 'lockstep' : 'per-sample',
+        batching: solver === 'eliminate' ? 'lockstep' : 'per-sample',
         contrast: denseMatMul().name, fold: kernels.dense, wall_s: +wall.toFixed(2), goal_samples_per_s: 600,
       })
     } finally {
@@ -66,11 +64,12 @@ for (const model of MODELS) {
 // Training with solver eliminate in lockstep against one sample after the other, one thread: two trainers
 // with the same seeds in this process, their steps alternated (ABBA),
 // so that the load on the machine and the JIT's state fall on both alike.
-if (MODELS.includes('xy') && SOLVERS.includes('eliminate')) {
+for (const model of SOLVERS.includes('eliminate') ? MODELS : []) {
+  const net = model === 'oim' ? withInputValues(asModel(base, 'oim'), 'unit') : base
   const mk = async (batching: 'lockstep' | 'per-sample') => {
-    const sub = openSimulator(base, { solver: 'eliminate', batching })
+    const sub = openSimulator(net, { solver: 'eliminate', batching })
     const cfg = TrainConfig.parse({ epochs: 1, lr: 0.01, batchSize: B, mInit: 1, evalEvery: 0, seed: 0, optimiser: { kind: 'adam' } })
-    const tr = new Trainer(sub, base, data, cfg, { matmul: denseMatMul() })
+    const tr = new Trainer(sub, net, data, cfg, { matmul: denseMatMul() })
     await tr.start()
     await tr.step(Array.from({ length: B }, (_, k) => k))
     return { sub, tr, ms: 0, evals: 0 }
@@ -89,7 +88,7 @@ if (MODELS.includes('xy') && SOLVERS.includes('eliminate')) {
   }
   const per = (k: 'lockstep' | 'per-sample') => +(runs[k].ms / (N * B)).toFixed(2)
   emit({
-    bench: 'train-xy-784-500-10-batch64-eliminate-lockstep-vs-per-sample', ms_cpu_per_sample_lockstep: per('lockstep'), ms_cpu_per_sample_per_sample: per('per-sample'),
+    bench: `train-${model}-784-500-10-batch64-eliminate-lockstep-vs-per-sample`, ms_cpu_per_sample_lockstep: per('lockstep'), ms_cpu_per_sample_per_sample: per('per-sample'),
     ratio: +(runs['per-sample'].ms / runs.lockstep.ms).toFixed(2), samples_per_cpu_s_lockstep: +((1000 * N * B) / runs.lockstep.ms).toFixed(1),
     force_evals_per_sample_lockstep: +(runs.lockstep.evals / (N * B)).toFixed(1), force_evals_per_sample_per_sample: +(runs['per-sample'].evals / (N * B)).toFixed(1), steps: N, workers: 1,
   })
@@ -98,10 +97,11 @@ if (MODELS.includes('xy') && SOLVERS.includes('eliminate')) {
 
 // The relaxations alone (a free phase from random starts, then a cost-nudged phase from there, batch 64, one
 // thread): solver eliminate in lockstep against one sample after the other, alternated 4 times in this process.
-if (MODELS.includes('xy')) {
-  const { SimXySubstrate } = await import('../drivers/sim/xy.ts')
-  const subs = { lockstep: new SimXySubstrate(base, { solver: 'eliminate', batching: 'lockstep' }), 'per-sample': new SimXySubstrate(base, { solver: 'eliminate', batching: 'per-sample' }) }
-  const inputs = Float64Array.from(data.train.x.slice(0, B * 784), (v) => v)
+// OIM inputs are values in [-1, 1] (the 'unit' encoding), XY inputs phases.
+for (const model of MODELS) {
+  const net = model === 'oim' ? withInputValues(asModel(base, 'oim'), 'unit') : base
+  const subs = { lockstep: openSimulator(net, { solver: 'eliminate', batching: 'lockstep' }), 'per-sample': openSimulator(net, { solver: 'eliminate', batching: 'per-sample' }) }
+  const inputs = Float64Array.from(data.train.x.slice(0, B * 784), (v) => (model === 'oim' ? 2 * v - 1 : v))
   const targets = new Float64Array(B * 10).fill(0.5)
   const ms = { lockstep: 0, 'per-sample': 0 }, evals = { lockstep: 0, 'per-sample': 0 }
   const REPS = 4
@@ -115,7 +115,7 @@ if (MODELS.includes('xy')) {
     }
   }
   emit({
-    bench: 'relax-xy-784-500-10-batch64-eliminate', ms_cpu_per_sample_lockstep: +(ms.lockstep / (REPS * B)).toFixed(3), ms_cpu_per_sample_per_sample: +(ms['per-sample'] / (REPS * B)).toFixed(3),
+    bench: `relax-${model}-784-500-10-batch64-eliminate`, ms_cpu_per_sample_lockstep: +(ms.lockstep / (REPS * B)).toFixed(3), ms_cpu_per_sample_per_sample: +(ms['per-sample'] / (REPS * B)).toFixed(3),
     ratio: +(ms['per-sample'] / ms.lockstep).toFixed(2), force_evals_per_sample_lockstep: +(evals.lockstep / (REPS * B)).toFixed(1), force_evals_per_sample_per_sample: +(evals['per-sample'] / (REPS * B)).toFixed(1),
   })
   await subs.lockstep.close(); await subs['per-sample'].close()

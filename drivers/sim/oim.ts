@@ -10,9 +10,11 @@ import { Network } from '../../src/core/network/network.ts'
 import { compileOim, oimEnergy, type OimNet } from '../../src/core/physics/oim.ts'
 import { OimSystem } from '../../src/core/physics/oim-system.ts'
 import { OimFoldPlan, OimFoldSystem } from '../../src/core/physics/oim-fold.ts'
+import { OimLockstep } from '../../src/core/physics/oim-lockstep.ts'
+import { BatchScratch, relaxEliminateBatch, type BatchStats } from '../../src/core/solvers/eliminate-lockstep.ts'
 import { EnvelopeMatrix } from '../../src/core/solvers/envelope.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
-import { createRelaxWorkspace, DEFAULT_SOLVE, relaxBy, relaxLangevin, type RelaxWorkspace } from '../../src/core/solvers/index.ts'
+import { createRelaxWorkspace, DEFAULT_SOLVE, relaxBy, relaxLangevin, type RelaxWorkspace, type SolveOptions } from '../../src/core/solvers/index.ts'
 import { addToSetpoints, CouplingPath, noiseStream, quantiseReadout } from './imperfections.ts'
 import { applyRange, cloneParams, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 
@@ -20,6 +22,9 @@ import { applyRange, cloneParams, type Params, type RelaxRequest, type RelaxResu
 export const SimOimOptions = z.strictObject(phaseSimOptionsShape('fire-newton'))
 export type SimOimOptions = z.infer<typeof SimOimOptions>
 export type SimOimOptionsInput = z.input<typeof SimOimOptions>
+
+/** Samples per lockstep chunk: bounds the kernels' and the node arrays' memory (about 160 KB per sample on 784-500-10). */
+const LOCKSTEP_CHUNK = 256
 
 
 /** Simulated OIM over a network description (model 'oim'); clampable = inputs, nudgeable = outputs. */
@@ -38,6 +43,10 @@ export class SimOimSubstrate implements Substrate {
   forceEvals = 0
   /** folded path (null = per-edge loops over the full network): compact system, its workspace and scratch */
   private readonly fold: { plan: OimFoldPlan; sys: OimFoldSystem; ws: RelaxWorkspace; xc: Float64Array; ext: Float64Array } | null = null
+  /** solver 'eliminate' over a whole batch in lockstep (null: one sample after the other) */
+  private readonly lockstep: { ls: OimLockstep; sc: BatchScratch } | null = null
+  /** kernel rows of the lockstep solver since creation (for tests: settled samples cost none) */
+  readonly lockstepRows = { align: 0, force: 0, hessian: 0 }
 
   constructor(network: Network, options: SimOimOptionsInput = {}) {
     const net = Network.parse(network)
@@ -61,6 +70,10 @@ export class SimOimSubstrate implements Substrate {
       this.fold = { plan, sys, ws, xc: new Float64Array(nf), ext: new Float64Array(nf) }
     }
     checkEliminate(this.opts, this.fold?.sys ?? this.sys, 'oim')
+    if (this.fold && this.opts.solver === 'eliminate' && this.opts.dynamics === 'converged' && this.opts.batching !== 'per-sample') {
+      const ls = OimLockstep.build(this.fold.plan)
+      if (typeof ls !== 'string') this.lockstep = { ls, sc: new BatchScratch() }
+    }
     this.write({ weights: this.net.w.slice(), h: this.net.h.slice(), s: this.net.s.slice() })
   }
 
@@ -83,8 +96,8 @@ export class SimOimSubstrate implements Substrate {
   }
 
   /** Which force kernel relaxes this network: 'typed' (per-edge, full network) or 'dense' (inputs folded). */
-  kernelInUse(): { kernel: 'typed' | 'dense' } {
-    return { kernel: this.fold ? 'dense' : 'typed' }
+  kernelInUse(): { kernel: 'typed' | 'dense'; batching?: 'lockstep' | 'per-sample' } {
+    return this.fold ? { kernel: 'dense', batching: this.lockstep ? 'lockstep' : 'per-sample' } : { kernel: 'typed' }
   }
 
   private read(): Params {
@@ -112,7 +125,7 @@ export class SimOimSubstrate implements Substrate {
     this.check()
     const t0 = performance.now()
     const { n } = this.net
-    const B = req.batch, nIn = this.info.clampable.length, nOut = this.info.nudgeable.length
+    const B = req.batch, nOut = this.info.nudgeable.length
     const nudge = checkRelaxRequest(this.info, req, this.prev ? this.prev.length : null)
     const start = req.start
     const sys = this.sys.setFree()
@@ -126,7 +139,7 @@ export class SimOimSubstrate implements Substrate {
     const o = { ...DEFAULT_SOLVE, tol: this.opts.tol, maxEvals: req.budget?.maxEvals ?? this.opts.maxEvals }
     const deadline = req.budget?.maxTimeS !== undefined ? t0 + req.budget.maxTimeS * 1000 : Infinity
     const states = new Float64Array(B * n), energy = new Float64Array(B), settled = new Uint8Array(B), steps = new Float64Array(B)
-    const x = this.x, clamp = this.info.clampable
+    const x = this.x
     const rc = this.opts.coupling
     if (this.path.step()) { this.path.apply(this.setW, rc.min, rc.max, this.net.w); this.fold?.plan.refresh() }
     const fold = this.fold
@@ -142,14 +155,11 @@ export class SimOimSubstrate implements Substrate {
     const nSteps = noise ? Math.ceil(noise.time / noise.dt) : 0
     const lo = noise ? { sigma: noise.sigma, dt: noise.dt, steps: Math.min(nSteps, o.maxEvals) } : null
     const callSeed = noise ? this.noiseRng.nextU32() : 0
+    const done = lo === null && deadline === Infinity && this.lockstep && fold ? this.relaxLockstep(req, o, states, energy, settled, steps) : null
     for (let b = 0; b < B; b++) {
       const off = b * n
-      if (start.kind === 'random') {
-        const rng = new Rng((start.seed + b) >>> 0)
-        for (let i = 0; i < n; i++) x[i] = rng.uniform(-Math.PI, Math.PI)
-      } else if (start.kind === 'given') for (let i = 0; i < n; i++) x[i] = start.states[off + i]
-      else for (let i = 0; i < n; i++) x[i] = this.prev![off + i]
-      for (let k = 0; k < nIn; k++) x[clamp[k]] = req.inputs[b * nIn + k]
+      if (done?.[b]) continue
+      this.startState(req, b, x)
       sys.yOff = b * nOut
       sys.extOff = off
       let folded = false
@@ -194,6 +204,74 @@ export class SimOimSubstrate implements Substrate {
       }
     }
     return { states, energy, settled, steps, timeS: (performance.now() - t0) / 1000 }
+  }
+
+  /** The start state of sample b (random, given or previous; clamped inputs set) into x[0 .. n). */
+  private startState(req: RelaxRequest, b: number, x: Float64Array): void {
+    const n = this.net.n, off = b * n, start = req.start, nIn = this.info.clampable.length, clamp = this.info.clampable
+    if (start.kind === 'random') {
+      // one stream per sample, so splitting a batch into chunks (seed + offset) changes nothing
+      const rng = new Rng((start.seed + b) >>> 0)
+      for (let i = 0; i < n; i++) x[i] = rng.uniform(-Math.PI, Math.PI)
+    } else if (start.kind === 'given') for (let i = 0; i < n; i++) x[i] = start.states[off + i]
+    else for (let i = 0; i < n; i++) x[i] = this.prev![off + i]
+    for (let k = 0; k < nIn; k++) x[clamp[k]] = req.inputs[b * nIn + k]
+  }
+
+  /**
+   * Solver 'eliminate' on the whole batch in lockstep (after the fold), in chunks of LOCKSTEP_CHUNK
+   * samples (a sample's arithmetic does not depend on its chunk). Fills the results of every sample it
+   * relaxed and returns which; a sample whose split did not hold at its start is left to the per-sample
+   * loop, and so is the whole batch under a torque on hidden nodes.
+   */
+  private relaxLockstep(req: RelaxRequest, o: SolveOptions, states: Float64Array, energy: Float64Array, settled: Uint8Array, steps: Float64Array): Uint8Array | null {
+    const { ls } = this.lockstep!, { plan } = this.fold!
+    const n = this.net.n, B = req.batch, nudge = req.nudge
+    if (nudge?.kind === 'force') {
+      // a torque on an eliminated node enters its single-node minimiser: per sample
+      for (let b = 0; b < B; b++) for (const t of ls.a) if (nudge.force[b * n + plan.free[t]] !== 0) return null
+    }
+    const done = new Uint8Array(B)
+    for (let b0 = 0; b0 < B; b0 += LOCKSTEP_CHUNK) this.lockstepChunk(req, o, b0, Math.min(B, b0 + LOCKSTEP_CHUNK), states, energy, settled, steps, done)
+    return done
+  }
+
+  /** relaxLockstep on samples b0 .. b1-1. */
+  private lockstepChunk(req: RelaxRequest, o: SolveOptions, b0: number, b1: number, states: Float64Array, energy: Float64Array, settled: Uint8Array, steps: Float64Array, done: Uint8Array): void {
+    const { ls, sc } = this.lockstep!, { plan } = this.fold!
+    const n = this.net.n, B = b1 - b0, nb = ls.nb, nf = plan.free.length, nOut = this.net.outputs.length
+    const nudge = req.nudge
+    let ext: Float64Array | null = null
+    if (nudge?.kind === 'force') {
+      ext = new Float64Array(B * nb)
+      for (let r = 0; r < B; r++) for (let j = 0; j < nb; j++) ext[r * nb + j] = nudge.force[(b0 + r) * n + plan.free[ls.b[j]]]
+    }
+    sc.ensure(B, nb)
+    const xc = new Float64Array(B * nf), x = this.x
+    for (let r = 0; r < B; r++) {
+      this.startState(req, b0 + r, x)
+      states.set(x, (b0 + r) * n)
+      plan.gather(x, 0, xc.subarray(r * nf, (r + 1) * nf))
+      for (let j = 0; j < nb; j++) sc.x[r * nb + j] = xc[r * nf + ls.b[j]]
+    }
+    const y = nudge?.kind === 'cost' ? nudge.targets.subarray(b0 * nOut, b1 * nOut) : null
+    ls.load(B, { beta: nudge?.kind === 'cost' ? nudge.beta : 0, y, ext }, b0, xc, nf)
+    const st: BatchStats = {
+      settled: new Uint8Array(B), residual: new Float64Array(B), forceEvals: new Float64Array(B), hessianEvals: new Float64Array(B),
+      steps: new Float64Array(B), failed: new Uint8Array(B), slot: new Int32Array(B),
+    }
+    relaxEliminateBatch(ls, B, sc, o, nudge === undefined, st, this.lockstepRows)
+    for (let r = 0; r < B; r++) {
+      if (st.failed[r]) continue
+      const b = b0 + r, row = xc.subarray(r * nf, (r + 1) * nf)
+      ls.compactState(st.slot[r], sc.x, row)
+      plan.scatter(row, states, b * n)
+      energy[b] = ls.freeEnergy(st.slot[r]) + plan.constEnergy(b)
+      settled[b] = st.settled[r]
+      steps[b] = st.forceEvals[r]
+      this.forceEvals += st.forceEvals[r]
+      done[b] = 1
+    }
   }
 
   async close(): Promise<void> {

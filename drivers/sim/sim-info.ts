@@ -59,7 +59,7 @@ export function phaseSimOptionsShape(defaultSolver: SolverName) {
     kernel: z.enum(['auto', 'dense', 'typed']).optional(),
     /**
      * how solver 'eliminate' relaxes a batch: 'lockstep' (absent) = every sample advanced together by
-     * batched WebAssembly kernels where that is built (XY, dense kernel, one hidden layer), else one
+     * batched WebAssembly kernels where that is built (XY and OIM, dense kernel, one hidden layer), else one
      * sample after the other; 'per-sample' = one after the other always (the reference for comparisons)
      */
     batching: z.enum(['lockstep', 'per-sample']).optional(),

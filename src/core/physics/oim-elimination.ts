@@ -101,6 +101,83 @@ export function minimiseOimNodes(N: number, ph: Float64Array, zx: Float64Array, 
   return false
 }
 
+/** Scratch of minimiseOimNodeList: per-node arrays over `size` node ids, per-position arrays for the active list. */
+export class OimNodeListScratch {
+  readonly f: Float64Array; readonly d: Float64Array
+  /** each node's field scale |z| + 2|S| (fixed while it iterates) */
+  readonly scale: Float64Array
+  /** f'' at each converged node's minimum (its H_aa) */
+  readonly hh: Float64Array
+  /** 0 = converged, 1 = needs a new step, 2 = a trial step pending, 3 = failed (no strict minimum, no field, out of rounds) */
+  readonly state: Uint8Array
+  readonly act: Int32Array; readonly P: Float64Array; readonly CP: Float64Array; readonly SP: Float64Array
+  constructor(readonly size: number) {
+    const F = () => new Float64Array(size)
+    this.f = F(); this.d = F(); this.scale = F(); this.hh = F(); this.P = F(); this.CP = F(); this.SP = F()
+    this.state = new Uint8Array(size)
+    this.act = new Int32Array(size)
+  }
+}
+
+/**
+ * minimiseOimNodes (no torque) for the K nodes ids[0..K) of flat per-node arrays (ph, zx, zy, S and
+ * c, sn = cos, sin of ph on entry): every node takes the same steps as there, so it ends with the
+ * same bits. Two differences: only the nodes still iterating cost work in a round (the trial phases
+ * are gathered for one sinCosInto pass), and a node that fails is marked (state 3) without stopping
+ * the others. On exit ph, c, sn hold each minimum, w.f its value and w.hh its curvature. Returns the
+ * number of failed nodes.
+ */
+export function minimiseOimNodeList(K: number, ids: Int32Array, ph: Float64Array, zx: Float64Array, zy: Float64Array, S: Float64Array, c: Float64Array, sn: Float64Array, w: OimNodeListScratch): number {
+  const { f, d, hh, state, act, P, CP, SP, scale } = w
+  for (let k = 0; k < K; k++) {
+    const t = ids[k], ct = c[t], st = sn[t]
+    f[t] = -zx[t] * ct - zy[t] * st - 0.5 * S[t] * (ct * ct - st * st)
+    scale[t] = Math.sqrt(zx[t] * zx[t] + zy[t] * zy[t]) + 2 * Math.abs(S[t])
+    state[t] = 1
+    act[k] = t
+  }
+  let live = K, failed = 0
+  for (let round = 0; round < NODE_MAX_ROUNDS && live > 0; round++) {
+    // new steps where needed; every node still iterating goes to the trial list (act is compacted in place)
+    let nt = 0
+    for (let k = 0; k < live; k++) {
+      const t = act[k]
+      if (state[t] === 1) {
+        const ct = c[t], st = sn[t], St = S[t]
+        const g = zx[t] * st - zy[t] * ct + 2 * St * st * ct
+        const h = zx[t] * ct + zy[t] * st + 2 * St * (ct * ct - st * st)
+        const sc = scale[t]
+        if (!(sc > 1e-300)) { state[t] = 3; failed++; continue }
+        if (Math.abs(g) <= NODE_GTOL * sc) {
+          if (h > 0) { state[t] = 0; hh[t] = h } else { state[t] = 3; failed++ }
+          continue
+        }
+        let dt = h > 0 ? -g / h : (g > 0 ? -NODE_MAX_STEP : NODE_MAX_STEP)
+        if (dt > NODE_MAX_STEP) dt = NODE_MAX_STEP
+        else if (dt < -NODE_MAX_STEP) dt = -NODE_MAX_STEP
+        d[t] = dt
+        state[t] = 2
+      }
+      act[nt] = t
+      P[nt] = ph[t] + d[t]
+      nt++
+    }
+    sinCosInto(P, 0, nt, CP, SP)
+    for (let k = 0; k < nt; k++) {
+      const t = act[k], pc = CP[k], ps = SP[k]
+      const fp = -zx[t] * pc - zy[t] * ps - 0.5 * S[t] * (pc * pc - ps * ps)
+      const slack = 4e-16 * (Math.abs(f[t]) + Math.abs(zx[t]) + Math.abs(zy[t]) + Math.abs(S[t]))
+      if (fp <= f[t] + slack || Math.abs(d[t]) < 1e-15) {
+        ph[t] = P[k]; c[t] = pc; sn[t] = ps; f[t] = fp
+        state[t] = 1
+      } else d[t] *= 0.5
+    }
+    live = nt
+  }
+  for (let k = 0; k < live; k++) { state[act[k]] = 3; failed++ } // out of rounds
+  return failed
+}
+
 /** The OIM single-node minimiser over a bipartite split of `net`'s free nodes. */
 export class OimElimination implements Elimination {
   readonly a: Uint32Array

@@ -8,6 +8,9 @@
 // bound as the full system restricted to the free nodes, and the same energy up to a constant.
 import { oimEnergy, type OimNet } from './oim.ts'
 import { OimSystem } from './oim-system.ts'
+import { FOLD_BLOCK, oimFoldModule, type OimFoldExports } from './oim-fold-wasm.ts'
+
+const PAGE = 65536
 
 /** The free nodes of an OIM as a compact network, plus the input couplings to fold per sample. */
 export class OimFoldPlan {
@@ -36,13 +39,18 @@ export class OimFoldPlan {
   private readonly foldCol: Uint32Array
   private readonly constColI: Uint32Array
   private readonly constColJ: Uint32Array
-  /** folded fields of the last batch, node-major [nf, rows] (a sample is a column), and constant energies [rows] */
-  private hT = new Float64Array(0)
+  /** folded fields of the last batch, node-major [nf, stride] (a sample is a column), and constant energies [rows] */
+  private hT: Float64Array = new Float64Array(0)
+  private stride = 0
   private constB = new Float64Array(0)
   /** inputs [rows, nIn] of the last batch fold (a nudged phase folds the free phase's batch again) */
   private lastIn = new Float64Array(0)
   private rows = 0
   private xT = new Float64Array(0)
+  /** the fold as a wasm kernel (null: the JS loop): fold edges grouped by free node, each group in edge order */
+  private readonly csr: { edge: Uint32Array; mod: WebAssembly.Module } | null
+  private wasm: { fn: OimFoldExports; cap: number; f64: Float64Array; wv: number; baseH: number; xT: number; hT: number; start: number; col: number } | null = null
+  private wasmStale = true
 
   /** Plans the fold for a compiled OIM; throws when an output is clamped (it would have no compact id). */
   constructor(readonly full: OimNet) {
@@ -81,6 +89,15 @@ export class OimFoldPlan {
     this.baseH = new Float64Array(nf)
     this.rowBound = new Float64Array(nf)
     this.row = new Float64Array(n)
+    const mod = fk.length > 0 ? oimFoldModule() : null
+    if (mod) {
+      // a stable counting sort by free node: each node's couplings keep their edge order
+      const at = new Int32Array(nf + 1), order = new Uint32Array(fk.length)
+      for (const t of fl) at[t + 1]++
+      for (let t = 0; t < nf; t++) at[t + 1] += at[t]
+      for (let k = 0; k < fk.length; k++) order[at[fl[k]]++] = k
+      this.csr = { edge: order, mod }
+    } else this.csr = null
     this.refresh()
   }
 
@@ -102,6 +119,38 @@ export class OimFoldPlan {
       this.rowBound[t] = 2 * row[i] + Math.abs(f.h[i]) + 2 * Math.abs(f.s[i])
     }
     this.rows = 0 // batch fields are stale
+    this.wasmStale = true
+  }
+
+  /** The kernel's memory for batches of up to B samples: grown on demand; couplings re-copied when stale. */
+  private wasmFor(B: number): NonNullable<OimFoldPlan['wasm']> {
+    const csr = this.csr!, nf = this.free.length, nIn = this.full.inputs.length, E = csr.edge.length
+    let w = this.wasm
+    if (!w || B > w.cap) {
+      const cap = Math.max(B, 2 * (w?.cap ?? 0)), Bp = FOLD_BLOCK * Math.ceil(cap / FOLD_BLOCK)
+      let top = 0
+      const take = (bytes: number) => { const at = top; top += 16 * Math.ceil(bytes / 16); return at }
+      const start = take(4 * (nf + 1)), col = take(4 * E), wv = take(8 * E), baseH = take(8 * nf), xT = take(8 * nIn * Bp), hT = take(8 * nf * Bp)
+      const pages = Math.ceil(top / PAGE)
+      const memory = new WebAssembly.Memory({ initial: pages, maximum: pages })
+      const fn = new WebAssembly.Instance(csr.mod, { env: { memory } }).exports as unknown as OimFoldExports
+      w = this.wasm = { fn, cap, f64: new Float64Array(memory.buffer), wv, baseH, xT, hT, start, col }
+      const i32 = new Int32Array(memory.buffer), fl = this.foldLoc, fc = this.foldCol
+      let e = 0
+      for (let t = 0; t <= nf; t++) {
+        while (e < E && fl[csr.edge[e]] < t) e++
+        i32[start / 4 + t] = e
+      }
+      for (let k = 0; k < E; k++) i32[col / 4 + k] = fc[csr.edge[k]] * 8 * Bp
+      this.wasmStale = true
+    }
+    if (this.wasmStale) {
+      const f = w.f64, ed = this.foldEdge, fw = this.full.w, o = w.wv / 8
+      for (let k = 0; k < E; k++) f[o + k] = fw[ed[csr.edge[k]]]
+      f.set(this.baseH, w.baseH / 8)
+      this.wasmStale = false
+    }
+    return w
   }
 
   /**
@@ -114,21 +163,37 @@ export class OimFoldPlan {
   foldBatch(inputs: ArrayLike<number>, B: number): void {
     const nIn = this.full.inputs.length, nf = this.free.length
     if (this.rows === B && this.same(inputs, B * nIn)) return
-    if (this.hT.length < nf * B) this.hT = new Float64Array(nf * B)
-    if (this.xT.length < nIn * B) this.xT = new Float64Array(nIn * B)
     if (this.constB.length < B) this.constB = new Float64Array(B)
-    const { hT, xT, constB } = this
-    for (let r = 0; r < B; r++) for (let c = 0; c < nIn; c++) xT[c * B + r] = inputs[r * nIn + c]
-    for (let t = 0; t < nf; t++) hT.fill(this.baseH[t], t * B, (t + 1) * B)
-    const fk = this.foldEdge, fc = this.foldCol, fl = this.foldLoc, w = this.full.w
-    for (let t = 0; t < fk.length; t++) {
-      const v = w[fk[t]], ho = fl[t] * B, xo = fc[t] * B
-      for (let r = 0; r < B; r++) hT[ho + r] += v * xT[xo + r]
+    const w = this.full.w
+    let xT: Float64Array, S: number, xo0 = 0
+    if (this.csr) {
+      const k = this.wasmFor(B)
+      S = FOLD_BLOCK * Math.ceil(k.cap / FOLD_BLOCK)
+      xT = k.f64; xo0 = k.xT / 8
+      for (let r = 0; r < B; r++) for (let c = 0; c < nIn; c++) xT[xo0 + c * S + r] = inputs[r * nIn + c]
+      // the padding samples of the last block: zero inputs, finite fields, never read
+      for (let c = 0; c < nIn; c++) xT.fill(0, xo0 + c * S + B, xo0 + (c + 1) * S)
+      k.fn.fold(k.start, k.col, k.wv, k.baseH, k.xT, k.hT, nf, 8 * S)
+      this.hT = k.f64.subarray(k.hT / 8, k.hT / 8 + nf * S)
+    } else {
+      S = B
+      if (this.hT.length < nf * B) this.hT = new Float64Array(nf * B)
+      if (this.xT.length < nIn * B) this.xT = new Float64Array(nIn * B)
+      const hT = this.hT
+      xT = this.xT
+      for (let r = 0; r < B; r++) for (let c = 0; c < nIn; c++) xT[c * B + r] = inputs[r * nIn + c]
+      for (let t = 0; t < nf; t++) hT.fill(this.baseH[t], t * B, (t + 1) * B)
+      const fk = this.foldEdge, fc = this.foldCol, fl = this.foldLoc
+      for (let t = 0; t < fk.length; t++) {
+        const v = w[fk[t]], ho = fl[t] * B, xo = fc[t] * B
+        for (let r = 0; r < B; r++) hT[ho + r] += v * xT[xo + r]
+      }
     }
-    const ce = this.constEdge, ci = this.constColI, cj = this.constColJ
+    this.stride = S
+    const ce = this.constEdge, ci = this.constColI, cj = this.constColJ, constB = this.constB
     for (let r = 0; r < B; r++) {
       let e = 0
-      for (let t = 0; t < ce.length; t++) e -= w[ce[t]] * xT[ci[t] * B + r] * xT[cj[t] * B + r]
+      for (let t = 0; t < ce.length; t++) e -= w[ce[t]] * xT[xo0 + ci[t] * S + r] * xT[xo0 + cj[t] * S + r]
       constB[r] = e
     }
     if (this.lastIn.length < B * nIn) this.lastIn = new Float64Array(B * nIn)
@@ -145,9 +210,21 @@ export class OimFoldPlan {
   /** Points the compact network's field at sample b of the last foldBatch (as setSample would for it). */
   useSample(b: number): void {
     if (b >= this.rows) throw new RangeError(`sample ${b}: the last fold had ${this.rows} rows`)
-    const h = this.compact.h, hT = this.hT, B = this.rows
-    for (let t = 0; t < h.length; t++) h[t] = hT[t * B + b]
+    const h = this.compact.h, hT = this.hT, S = this.stride
+    for (let t = 0; t < h.length; t++) h[t] = hT[t * S + b]
     this.constE = this.constB[b]
+  }
+
+  /** The field h (bias plus folded inputs) of compact node t for sample b of the last foldBatch. */
+  fieldOf(t: number, b: number): number {
+    if (b >= this.rows) throw new RangeError(`sample ${b}: the last fold had ${this.rows} rows`)
+    return this.hT[t * this.stride + b]
+  }
+
+  /** The input-input couplings' energy (a constant of the free nodes) of sample b of the last foldBatch. */
+  constEnergy(b: number): number {
+    if (b >= this.rows) throw new RangeError(`sample ${b}: the last fold had ${this.rows} rows`)
+    return this.constB[b]
   }
 
   /**

@@ -36,12 +36,14 @@ function lanes(b: Body, v: number): Body {
 
 /**
  * align(list, count8, Wt, hA, kcs, hid, eOut, emask, NA8, nbB): for each row (sample s, slot q) of list.
+ * With `raw` (export zfield, for the OIM, whose A side has no closed form): only z itself, zx into
+ * hid[q]'s first row and zy into its second (eOut, emask unused).
  * Wt [nb, NA] = W transposed (kept-major); hA [s]: the A side's bias field, rows hx then hy (NA each);
  * kcs [q]: cos then sin of the kept phases (nb each); hid [q]: c, s, u rows (NA each); eOut[q] = the A
  * side's energy -sum |z_a|, NaN when some real A node has no field. NA is a multiple of 4; padding nodes
  * carry field (1, 0), no couplings and emask 0.
  */
-function alignBody(): Body {
+function alignBody(raw: boolean): Body {
   const b = new Body([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32], [])
   const [list, count8, Wt, hA, kcs, hid, eOut, emask, NA8, nbB] = [...Array(10).keys()]
   const e = b.local(I32), q = b.local(I32), hx = b.local(I32), cB = b.local(I32), hc = b.local(I32), p = b.local(I32), j = b.local(I32), wp = b.local(I32)
@@ -73,6 +75,11 @@ function alignBody(): Body {
         // the field's own bias first, then the kept side's sum (the per-sample loops' order)
         b.get(hx).get(p).op(I32_ADD).memSimd(V_LOAD, 4, 16 * h).get(ax[h]).simd(F64X2_ADD).set(zx)
         b.get(hx).get(NA8).op(I32_ADD).get(p).op(I32_ADD).memSimd(V_LOAD, 4, 16 * h).get(ay[h]).simd(F64X2_ADD).set(zy)
+        if (raw) {
+          b.get(hc).get(p).op(I32_ADD).get(zx).memSimd(V_STORE, 4, 16 * h)
+          b.get(hc).get(NA8).op(I32_ADD).get(p).op(I32_ADD).get(zy).memSimd(V_STORE, 4, 16 * h)
+          continue
+        }
         b.get(zx).get(zx).simd(F64X2_MUL).get(zy).get(zy).simd(F64X2_MUL).simd(F64X2_ADD).set(r2)
         // no field (or NaN): the node has no unique minimiser
         b.get(r2).get(tiny).simd(F64X2_GT).simd(V_NOT).get(bad).simd(V_OR).set(bad)
@@ -84,6 +91,7 @@ function alignBody(): Body {
         b.get(eacc).get(r2).get(emask).get(p).op(I32_ADD).memSimd(V_LOAD, 4, 16 * h).simd(V_AND).simd(F64X2_ADD).set(eacc)
       }
     })
+    if (raw) return
     // eOut[q] = any bad ? NaN : -(lane 0 + lane 1)
     b.get(eOut).get(q).i32(8).op(I32_MUL).op(I32_ADD)
     lanes(b, eacc).op(F64_NEG).f64(NaN).get(bad).simd(V_ANY_TRUE).i32(0).op(I32_EQ) // 1 when nothing bad
@@ -190,7 +198,8 @@ export function lockstepModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
     try {
       compiled = new WebAssembly.Module(wasmModule([], [
-        { name: 'align', body: alignBody() }, { name: 'field', body: fieldBody() }, { name: 'hessian', body: hessianBody() },
+        { name: 'align', body: alignBody(false) }, { name: 'field', body: fieldBody() }, { name: 'hessian', body: hessianBody() },
+        { name: 'zfield', body: alignBody(true) },
       ]))
     } catch {
       compiled = null
@@ -203,5 +212,7 @@ export function lockstepModule(): WebAssembly.Module | null {
 export interface LockstepExports {
   align(list: number, count8: number, Wt: number, hA: number, kcs: number, hid: number, eOut: number, emask: number, NA8: number, nbB: number): void
   field(list: number, count8: number, Wt: number, hid: number, fld: number, NA8: number, nbB: number): void
+  /** align's field z alone (zx, zy rows at hid[q]); eOut and emask are not read */
+  zfield(list: number, count8: number, Wt: number, hA: number, kcs: number, hid: number, eOut: number, emask: number, NA8: number, nbB: number): void
   hessian(list: number, count8: number, Wt: number, hid: number, kcs: number, T: number, G: number, GU: number, NA8: number, nbB: number): void
 }
