@@ -4,16 +4,15 @@
 // stability for the whole flow time ~1/lambda_min; this one takes steps set by accuracy alone, so it
 // follows the same trajectory (and ends in the same minimum) at a fraction of the force evaluations.
 // Its stability function vanishes at infinity, so once the flow has settled and the steps grow
-// large a step tends to a Newton step; but the step size only grows by a bounded factor per step,
-// so the last stretch (max|force| from o.newtonTol down to o.tol) is left to Newton's method.
-import { shiftedSolver, type ShiftedSolver } from './linear.ts'
+// large a step is a Newton step: no separate polish is needed.
+import { shiftedSolver } from './linear.ts'
 import { relaxRk45 } from './rk45.ts'
 import type { RelaxSystem, SolveOptions, SolveStats } from './system.ts'
 import type { RelaxWorkspace } from './workspace.ts'
 
 const D = 1 / (2 + Math.SQRT2)
 const E32 = 6 + Math.SQRT2
-/** Newton steps (from the start, and once max|force| < newtonTol) are taken while each moves every node by at most this (rad). */
+/** Newton steps from the start are taken while each moves every node by at most this (rad). */
 export const NEWTON_START_RADIUS = 0.3
 
 /**
@@ -43,13 +42,32 @@ function implicitFlow(sys: RelaxSystem, x: Float64Array, o: SolveOptions, ws: Re
   const tol = o.implicitTol
   let t = 0
   let h = Math.min(0.5 / Math.sqrt(sys.stiffness()), 1)
+  let loaded = false
   let hAcc = 0, errAcc = 0, rejectedLast = false
   // A nudged phase starts next to its minimum, in a region where H is positive definite: there the
   // flow and Newton's method end in the same minimum, and Newton gets there in a few steps where
   // the flow would first have to grow its step from h0. Newton runs only while H is positive
   // definite and every step is short; otherwise the flow carries on from the last accepted point.
-  res = newtonSteps(sys, lin, x, res, o, ws, counts, watch)
-  let loaded = true
+  while (res >= o.tol && counts.evals < o.maxEvals) {
+    lin.load(sys, x)
+    counts.hevals++
+    loaded = true
+    if (!lin.factor(0)) break
+    k1.set(F0)
+    if (!lin.solve(k1)) break
+    let big = 0
+    for (let i = 0; i < n; i++) { const a = free[i] ? Math.abs(k1[i]) : 0; if (a > big) big = a }
+    if (!(big <= NEWTON_START_RADIUS)) break
+    for (let i = 0; i < n; i++) y[i] = free[i] ? x[i] + k1[i] : x[i]
+    const r = sys.force(y, F2)
+    counts.evals++
+    if (!(r < res)) break
+    x.set(y)
+    F0.set(F2)
+    res = r
+    loaded = false
+    if (watch && sys.escaped!(x)) { res = Infinity; break }
+  }
   while (res >= o.tol && counts.evals < o.maxEvals && t < o.tMax) {
     if (!loaded) { lin.load(sys, x); counts.hevals++; loaded = true }
     if (t + h > o.tMax) h = o.tMax - t
@@ -93,9 +111,6 @@ function implicitFlow(sys: RelaxSystem, x: Float64Array, o: SolveOptions, ws: Re
       res = r2
       loaded = false
       if (watch && sys.escaped!(x)) { res = Infinity; break }
-      // Near the end the flow has found its minimum's basin and takes ~15 more steps to creep to
-      // tol; Newton's method, under the same guards as at the start, gets there in 2-4.
-      if (res < o.newtonTol && res >= o.tol) { res = newtonSteps(sys, lin, x, res, o, ws, counts, watch); loaded = true }
       // A lattice's late flow is quiet stretches broken by vortex annihilations, where the error
       // grows far faster than h^3. The plain rule then alternates a 5x growth with a rejection;
       // Gustafsson's predictive rule (the trend of the last two accepted errors) and no growth
@@ -110,34 +125,4 @@ function implicitFlow(sys: RelaxSystem, x: Float64Array, o: SolveOptions, ws: Re
     if (h < 1e-12) break // the flow runs into a singularity: report unsettled rather than spin
   }
   return { settled: res < o.tol, residual: res, forceEvals: counts.evals, hessianEvals: counts.hevals, steps: t }
-}
-
-/**
- * Newton steps x <- x + H^-1 f while H(x) is positive definite, every step moves each node by at most
- * NEWTON_START_RADIUS and lowers max|force|; returns the residual (Infinity after an escape). ws.k[0]
- * holds force(x) on entry and on return; H at the returned x is loaded into lin unless the residual
- * fell below o.tol or the budget ran out.
- */
-function newtonSteps(sys: RelaxSystem, lin: ShiftedSolver, x: Float64Array, res: number, o: SolveOptions, ws: RelaxWorkspace, counts: { evals: number; hevals: number }, watch: boolean): number {
-  const n = sys.n, free = sys.free, y = ws.y
-  const F0 = ws.k[0], F2 = ws.k[2], dx = ws.k[3]
-  while (res >= o.tol && counts.evals < o.maxEvals) {
-    lin.load(sys, x)
-    counts.hevals++
-    if (!lin.factor(0)) break
-    dx.set(F0)
-    if (!lin.solve(dx)) break
-    let big = 0
-    for (let i = 0; i < n; i++) { const a = free[i] ? Math.abs(dx[i]) : 0; if (a > big) big = a }
-    if (!(big <= NEWTON_START_RADIUS)) break
-    for (let i = 0; i < n; i++) y[i] = free[i] ? x[i] + dx[i] : x[i]
-    const r = sys.force(y, F2)
-    counts.evals++
-    if (!(r < res)) break
-    x.set(y)
-    F0.set(F2)
-    res = r
-    if (watch && sys.escaped!(x)) return Infinity
-  }
-  return res
 }

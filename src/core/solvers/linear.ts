@@ -2,7 +2,6 @@
 // them: by Cholesky over the workspace's band / envelope storage, or by preconditioned conjugate
 // gradients over sparse storage. Which one wins depends on the graph (see chooseLinear).
 import type { BandMatrix } from './band.ts'
-import { bandCholeskyShifted, bandSolveFactored } from './band-factor.ts'
 import { EnvelopeMatrix } from './envelope.ts'
 import { createPcgWork, pcgSolve, SparseSymMatrix, type PcgWork } from './sparse.ts'
 import type { RelaxSystem } from './system.ts'
@@ -21,22 +20,14 @@ export interface ShiftedSolver {
   solve(r: Float64Array): boolean
 }
 
-/**
- * Band or envelope Cholesky; keeps a copy of H so another shift costs a refactorisation, not a
- * Hessian. A plain band is factored right-looking (band-factor.ts); an envelope by its own methods.
- */
+/** Band or envelope Cholesky; keeps a copy of H so another shift costs a refactorisation, not a Hessian. */
 export class CholeskyShifted implements ShiftedSolver {
   readonly kind = 'cholesky'
   private readonly saved: Float64Array
-  /** 1 / L_ii of the band factor */
-  private readonly inv: Float64Array
-  private readonly band: boolean
   private ok = false
 
   constructor(private readonly H: BandMatrix) {
     this.saved = new Float64Array(H.a.length)
-    this.inv = new Float64Array(H.n)
-    this.band = !(H instanceof EnvelopeMatrix)
   }
 
   load(sys: RelaxSystem, x: Float64Array): void {
@@ -46,10 +37,6 @@ export class CholeskyShifted implements ShiftedSolver {
 
   factor(shift: number): boolean {
     const { a, w, b, n } = this.H
-    if (this.band) {
-      this.ok = bandCholeskyShifted(this.saved, shift, n, b, a, this.inv)
-      return this.ok
-    }
     a.set(this.saved)
     for (let i = 0; i < n; i++) a[i * w + b] += shift
     this.ok = this.H.cholesky()
@@ -58,8 +45,7 @@ export class CholeskyShifted implements ShiftedSolver {
 
   solve(r: Float64Array): boolean {
     if (!this.ok) return false
-    if (this.band) bandSolveFactored(this.H.a, this.inv, this.H.n, this.H.b, r)
-    else this.H.solveInPlace(r)
+    this.H.solveInPlace(r)
     return true
   }
 }

@@ -41,7 +41,7 @@ export interface SolveOptions {
   /** rk45 tolerances */
   rtol: number
   atol: number
-  /** fire-newton, flow-newton, implicit-flow: try Newton steps once max |force| is below this */
+  /** fire-newton: try Newton steps once max |force| is below this */
   newtonTol: number
   /** flow-newton: relative tolerance of the flow before the Newton polish */
   flowRtol: number
