@@ -21,6 +21,7 @@ export class XySystem implements RelaxSystem {
   tauOff = 0
   ext: Float64Array | null = null
   extOff = 0
+  escapeInForce = true
   /** output phases at the start of a frozen-torque relaxation (see markSlipReference) */
   private readonly slipRef: Float64Array
   private readonly row: Float64Array
@@ -53,7 +54,7 @@ export class XySystem implements RelaxSystem {
 
   force(x: Float64Array, f: Float64Array): number {
     const net = this.net
-    if (net.kernel && !(this.beta !== 0 && this.tau) && !this.slipping(x)) {
+    if (net.kernel && !(this.beta !== 0 && this.tau) && !(this.escapeInForce && this.escaped(x))) {
       // the whole evaluation in one call into the wasm kernel, bit for bit the loop below
       const mx = net.kernel.force(x, 0, f, net.hasBias, this.ext, this.extOff)
       return mx === mx ? mx : Infinity
@@ -66,7 +67,7 @@ export class XySystem implements RelaxSystem {
       xyAddCostGrad(net, x, 0, tau, to, this.beta, f)
     }
     const ext = this.ext, eo = this.extOff, free = this.free
-    if (ext !== null) {
+    if (ext !== null && this.escapeInForce) {
       const o = net.outputs
       for (let k = 0; k < o.length; k++) { const d = x[o[k]] - this.slipRef[k]; if (d > Math.PI || d < -Math.PI) return Infinity }
     }
@@ -83,7 +84,7 @@ export class XySystem implements RelaxSystem {
   }
 
   /** True when a frozen-torque relaxation has turned some output by more than pi (see markSlipReference). */
-  private slipping(x: Float64Array): boolean {
+  escaped(x: Float64Array): boolean {
     if (this.ext === null) return false
     const o = this.net.outputs
     for (let k = 0; k < o.length; k++) { const d = x[o[k]] - this.slipRef[k]; if (d > Math.PI || d < -Math.PI) return true }

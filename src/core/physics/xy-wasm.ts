@@ -236,6 +236,8 @@ export class XyWasmKernel {
   private readonly at: { phi: number; cs: number; sn: number; hx: number; hy: number; out: number; ext: number; mask: number; w: number; ei: number; ej: number }
   private readonly fn: Exports
   private readonly pairBytes: number
+  /** cs, sn hold the trig of the phases in phi (false until the first evaluation) */
+  private trigFilled = false
 
   private constructor(mod: WebAssembly.Module, readonly n: number, readonly m: number) {
     // every node array is padded to a multiple of NODE_PAD, 16-byte aligned, so the SIMD pass may run past n
@@ -285,6 +287,9 @@ export class XyWasmKernel {
 
   /** cs, sn = cos, sin of phi[off .. off+n) (rad), bit for bit as sinCosInto. */
   trig(phi: Float64Array, off: number): void {
+    // A Hessian right after a force evaluation at the same state (every accepted step of the implicit
+    // flow, every Newton step) finds cos and sin of that state already in cs, sn
+    if (this.holds(phi, off)) return
     this.load(phi, off)
     const a = this.at
     if (this.fn.sincos(a.phi, a.cs, a.sn, a.hx, a.hy, a.out, this.pairBytes, 0) !== 0) this.fixRange(false)
@@ -331,6 +336,19 @@ export class XyWasmKernel {
   private load(phi: Float64Array, off: number): void {
     if (off === 0 && phi.length === this.n) this.phi.set(phi)
     else for (let i = 0, n = this.n; i < n; i++) this.phi[i] = phi[off + i]
+    // every caller of load() goes on to fill cs, sn from the phases it loaded
+    this.trigFilled = true
+  }
+
+  /** True when cs, sn hold cos, sin of exactly phi[off .. off+n) (same bits; -0 is not 0, NaN never matches). */
+  private holds(phi: Float64Array, off: number): boolean {
+    if (!this.trigFilled) return false
+    const p = this.phi
+    for (let i = 0, n = this.n; i < n; i++) {
+      const a = p[i], b = phi[off + i]
+      if (a !== b || (a === 0 && 1 / a !== 1 / b)) return false
+    }
+    return true
   }
 
   /** Redoes the phases beyond the cheap reduction's range with Math.cos/Math.sin, as sincos.ts does. */

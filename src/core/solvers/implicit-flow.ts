@@ -22,6 +22,16 @@ export const NEWTON_START_RADIUS = 0.3
  */
 export function relaxImplicitFlow(sys: RelaxSystem, x: Float64Array, o: SolveOptions, ws: RelaxWorkspace): SolveStats {
   if (!sys.hessian) return relaxRk45(sys, x, o, ws)
+  // An escape (a frozen torque slipping an output) is an event on the accepted trajectory: a trial
+  // step that crosses it is not an error. Rejected as one, every step towards the crossing would be
+  // cut short and the flow would creep up to it in ever smaller steps until h underflowed.
+  const watch = sys.escaped !== undefined && sys.escapeInForce === true
+  if (!watch) return implicitFlow(sys, x, o, ws, false)
+  sys.escapeInForce = false
+  try { return implicitFlow(sys, x, o, ws, true) } finally { sys.escapeInForce = true }
+}
+
+function implicitFlow(sys: RelaxSystem, x: Float64Array, o: SolveOptions, ws: RelaxWorkspace, watch: boolean): SolveStats {
   const n = sys.n, free = sys.free
   const [F0, F1, F2, k1, k2, k3] = ws.k
   const y = ws.y
@@ -56,6 +66,7 @@ export function relaxImplicitFlow(sys: RelaxSystem, x: Float64Array, o: SolveOpt
     F0.set(F2)
     res = r
     loaded = false
+    if (watch && sys.escaped!(x)) { res = Infinity; break }
   }
   while (res >= o.tol && counts.evals < o.maxEvals && t < o.tMax) {
     if (!loaded) { lin.load(sys, x); counts.hevals++; loaded = true }
@@ -99,6 +110,7 @@ export function relaxImplicitFlow(sys: RelaxSystem, x: Float64Array, o: SolveOpt
       F0.set(F2)
       res = r2
       loaded = false
+      if (watch && sys.escaped!(x)) { res = Infinity; break }
       // A lattice's late flow is quiet stretches broken by vortex annihilations, where the error
       // grows far faster than h^3. The plain rule then alternates a 5x growth with a rejection;
       // Gustafsson's predictive rule (the trend of the last two accepted errors) and no growth

@@ -16,6 +16,13 @@ export interface RelaxSystem {
   readonly bandwidth: number
   /** Hessian of F at x, clamped rows/columns as identity; absent when the model has none. */
   hessian?(x: Float64Array, H: import('./band.ts').HessianSink): void
+  /**
+   * True when x has left every equilibrium the relaxation can reach (a frozen torque has turned an
+   * output by more than pi from its start). force() reports such states as Infinity unless
+   * `escapeInForce` is false, which a solver that calls escaped() on its accepted states sets.
+   */
+  escaped?(x: Float64Array): boolean
+  escapeInForce?: boolean
   /** The split of the free nodes for the 'eliminate' solver, or null when the network has none. */
   elimination?(): import('./eliminate.ts').Elimination | null
 }

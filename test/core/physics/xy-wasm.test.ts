@@ -138,3 +138,33 @@ describe('wasm emitter', () => {
     assert.deepEqual(sleb(-123456), [0xc0, 0xbb, 0x78])
   })
 })
+
+describe('XyWasmKernel trig cache', () => {
+  it('reuses cos/sin only for the very phases they were computed from: a phase one ulp away, -0 for 0 or a NaN gets its own', () => {
+    const wasm = compileXy(build('lattice:5x5'))
+    const js = compileXy(build('lattice:5x5'), 'js')
+    assert.ok(wasm.kernel, 'this engine has WebAssembly SIMD')
+    const n = wasm.n, f = new Float64Array(n), hW = new Float64Array(wasm.m), hJ = new Float64Array(js.m)
+    const rng = new Rng(9)
+    const x = Float64Array.from({ length: n }, () => rng.uniform(-Math.PI, Math.PI))
+    x[3] = 0
+    const variants: [string, (v: Float64Array) => void][] = [
+      ['the same phases', () => {}],
+      ['one phase moved by one ulp', (v) => { v[7] = v[7] + Math.abs(v[7]) * Number.EPSILON }],
+      ['0 turned into -0', (v) => { v[3] = -0 }],
+      ['a NaN', (v) => { v[5] = NaN }],
+    ]
+    for (const [what, change] of variants) {
+      const y = x.slice()
+      change(y)
+      // a force evaluation at x fills the cache; the observable at y must be y's, whatever the cache held
+      xyEnergyGrad(wasm, x, 0, f)
+      xyEdgeObservable(wasm, y, 0, hW)
+      xyEdgeObservable(js, y, 0, hJ)
+      sameBits(hW, hJ, `${what}: edge observable`)
+      sameBits(wasm.cs, js.cs, `${what}: cos cache`)
+      sameBits(wasm.sn, js.sn, `${what}: sin cache`)
+    }
+  })
+})
+

@@ -11,7 +11,7 @@ import {
   createPcgWork, createRelaxWorkspace, DEFAULT_SOLVE, pcgSolve, relaxReference, relaxWith, SparseSymMatrix,
   type RelaxSystem, type SolveOptions,
 } from '../../../src/core/solvers/index.ts'
-import { buildNetwork } from '../../../src/core/topology/index.ts'
+import { buildNetwork, parseBuilderString } from '../../../src/core/topology/index.ts'
 import { bandAndSparse } from '../../support/hessians.ts'
 import { circleDistance } from '../../support/networks.ts'
 
@@ -188,6 +188,44 @@ describe('reference dynamics', () => {
       rk4(x, 3, 300)
       assert.ok(circleDistance(r.states.subarray(b * net.n, (b + 1) * net.n), x) < 1e-6)
       assert.equal(r.settled[b], 0)
+    }
+  })
+
+})
+
+describe('implicit-flow under a frozen torque', () => {
+  it('stops at a frozen-torque slip as soon as an accepted step has turned the output past pi, and settles under a torque within the locking range', () => {
+    const net = compileXy(buildNetwork(parseBuilderString('lattice:5x5:in=1,1;1,3:out=3,2'), { inputs: 2, outputs: 1 }, 0))
+    const sys = new XySystem(net), ws = createRelaxWorkspace(net.n, sys.bandwidth), out = net.outputs[0]
+    const rng = new Rng(3)
+    for (const torque of [0.05, 0.6, 1, 2, 4]) {
+      const free = Float64Array.from({ length: net.n }, () => rng.uniform(-Math.PI, Math.PI))
+      assert.ok(relaxWith('implicit-flow', sys, free, DEFAULT_SOLVE, ws).settled)
+      const ext = new Float64Array(net.n)
+      ext[out] = torque
+      const run = (solver: 'implicit-flow' | 'rk45') => {
+        const x = free.slice()
+        sys.ext = ext
+        sys.markSlipReference(x)
+        const st = relaxWith(solver, sys, x, DEFAULT_SOLVE, ws)
+        assert.equal(sys.escapeInForce, true, 'the force reports escapes again after the relaxation')
+        // compare the equilibria each run sits at, not where each stopped
+        if (st.settled) relaxWith('fire-newton', sys, x, { ...DEFAULT_SOLVE, tol: 1e-10 }, ws)
+        sys.setFree()
+        return { st, x }
+      }
+      const a = run('implicit-flow')
+      if (torque < 0.1) {
+        assert.ok(a.st.settled, `torque ${torque}: residual ${a.st.residual}`)
+        const b = run('rk45')
+        assert.ok(circleDistance(a.x, b.x) < 1e-6, `torque ${torque}: ${circleDistance(a.x, b.x)} from the rk45 equilibrium`)
+      } else {
+        assert.equal(a.st.settled, false)
+        assert.equal(a.st.residual, Infinity)
+        assert.ok(Math.abs(a.x[out] - free[out]) > Math.PI, `torque ${torque}: the output turned by ${a.x[out] - free[out]}`)
+        // a crossing rejected as an error would creep up to pi: 117-178 evaluations on these starts
+        assert.ok(a.st.forceEvals <= 60, `torque ${torque}: ${a.st.forceEvals} force evaluations`)
+      }
     }
   })
 })
