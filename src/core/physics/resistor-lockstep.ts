@@ -110,27 +110,27 @@ export class ResistorLockstep {
    */
   static build(net: ResNet, outIdx: Int32Array): ResistorLockstep | string {
     const { m, n, ci, cj, clamped } = net
-    if (m === 0) return 'no couplings'
+    if (m === 0) return 'not a layered network: no couplings'
     const blocks = findDenseBlocks(net, 1)
     let covered = 0
     for (const b of blocks) covered += b.a * b.b
-    if (covered !== m) return 'the couplings are not consecutive fully coupled layer pairs (not a layered network)'
+    if (covered !== m) return 'not a layered network: the couplings are not consecutive fully coupled layer pairs'
     const b0 = blocks[0]
-    if (b0.a !== net.inputs.length) return 'the first layer pair does not start at the inputs'
-    for (let t = 0; t < b0.a; t++) if (!clamped[b0.aOff + t]) return 'the first layer pair does not start at the inputs'
+    if (b0.a !== net.inputs.length) return 'not a layered network: the first layer pair does not start at the inputs'
+    for (let t = 0; t < b0.a; t++) if (!clamped[b0.aOff + t]) return 'not a layered network: the first layer pair does not start at the inputs'
     let free = 0
     for (let l = 0; l < blocks.length; l++) {
       const b = blocks[l]
-      if (l > 0 && (b.aOff !== blocks[l - 1].bOff || b.a !== blocks[l - 1].b)) return `layer pair ${l} does not continue from layer ${l}`
-      if (l > 0 && b.bOff < b.aOff + b.a) return 'layers are not in ascending node order'
-      for (let j = 0; j < b.b; j++) if (clamped[b.bOff + j]) return `an input node sits in layer ${l + 1}`
+      if (l > 0 && (b.aOff !== blocks[l - 1].bOff || b.a !== blocks[l - 1].b)) return `not a layered network: layer pair ${l} does not continue from layer ${l}`
+      if (l > 0 && b.bOff < b.aOff + b.a) return 'not a layered network: layers are not in ascending node order'
+      for (let j = 0; j < b.b; j++) if (clamped[b.bOff + j]) return `not a layered network: an input node sits in layer ${l + 1}`
       free += b.b
       // one source/amplifier factor per block side, so a whole layer's products share it
       for (let k = b.edgeOff; k < b.edgeOff + b.a * b.b; k++) {
         if (ci[k] !== ci[b.edgeOff] || cj[k] !== cj[b.edgeOff]) return `layer pair ${l} has more than one gain`
       }
     }
-    if (free !== n - net.inputs.length) return 'some free nodes are in no layer'
+    if (free !== n - net.inputs.length) return 'not a layered network: some free nodes are in no layer'
     return new ResistorLockstep(net, blocks, outIdx)
   }
 
