@@ -135,6 +135,17 @@ describe('resistor lockstep relaxation', () => {
     assert.ok(work < B * most, `${work} sample-sweeps, not ${B} x ${most}`)
   })
 
+  it('stops each sample at the sweep budget with the per-sample path\'s sweeps, states and settled flags', async () => {
+    const net = NETS[2].net
+    const { inputs } = batch(net, 16)
+    const req: RelaxRequest = { batch: B, inputs, phase: 'free', start: { kind: 'random', seed: 8 }, budget: { maxEvals: 4 } }
+    const a = await new SimResistorSubstrate(net).relax(req), b = await new SimResistorSubstrate(net, { batching: 'per-sample' }).relax(req)
+    assert.deepEqual(a.steps, b.steps)
+    assert.deepEqual(a.settled, b.settled)
+    assert.deepEqual(a.states, b.states)
+    assert.ok(a.steps.every((v) => v <= 4) && a.settled.includes(0), 'the budget cut some samples short')
+  })
+
   it('reuses the free phase\'s fold in the nudged phase only while inputs and conductances are unchanged', async () => {
     const net = NETS[0].net
     const lock = new SimResistorSubstrate(net), per = new SimResistorSubstrate(net, { batching: 'per-sample' })
