@@ -178,27 +178,76 @@ export class ResistorLockstep {
    */
   fold(inputs: ArrayLike<number>, B: number, nIn: number): void {
     this.ensure(B)
-    const { w, b: bias, ns } = this.net
-    const s0 = this.size[0], s1 = this.size[1], o1 = this.nodeOff[1], e0 = this.blocks[0].edgeOff, r0 = this.r0, inCol = this.inCol
+    const bias = this.net.b, s1 = this.size[1], o1 = this.nodeOff[1]
     const num0 = this.num0, iIn = this.iIn
     for (let r = 0; r < B; r++) {
       const row = r * s1
       for (let j = 0; j < s1; j++) { num0[row + j] = bias[o1 + j]; iIn[row + j] = 0 }
-      let c0 = 0
-      for (let t = 0; t < s0; t++) {
-        const x = r0 * inputs[r * nIn + inCol[t]]
-        // a zero source adds exact zeros (the sums and c0 are unchanged): skip its row
-        if (x === 0) continue
-        const wr = e0 + t * s1
+    }
+    // two samples at a time share each coupling's load; each keeps its own sums in its own order
+    let r = 0
+    for (; r + 1 < B; r += 2) this.foldPair(inputs, nIn, r)
+    if (r < B) this.foldOne(inputs, nIn, r)
+  }
+
+  /** fold() of sample r alone (c0 = its energy constant, J). */
+  private foldOne(inputs: ArrayLike<number>, nIn: number, r: number): void {
+    const { w, ns } = this.net
+    const s0 = this.size[0], s1 = this.size[1], o1 = this.nodeOff[1], e0 = this.blocks[0].edgeOff, r0 = this.r0, inCol = this.inCol
+    const num0 = this.num0, iIn = this.iIn, row = r * s1
+    let c0 = 0
+    for (let t = 0; t < s0; t++) {
+      const x = r0 * inputs[r * nIn + inCol[t]]
+      // a zero source adds exact zeros (the sums and c0 are unchanged): skip its row
+      if (x === 0) continue
+      const wr = e0 + t * s1
+      for (let j = 0; j < s1; j++) {
+        const wk = w[wr + j], gu = wk * x
+        num0[row + j] += gu
+        iIn[row + j] += gu
+        c0 += ns[o1 + j] * (Math.abs(wk) * x * x)
+      }
+    }
+    this.c0[r] = 0.5 * c0
+  }
+
+  /** fold() of samples r and r + 1 together: the same additions per sample as foldOne, interleaved. */
+  private foldPair(inputs: ArrayLike<number>, nIn: number, r: number): void {
+    const { w, ns } = this.net
+    const s0 = this.size[0], s1 = this.size[1], o1 = this.nodeOff[1], e0 = this.blocks[0].edgeOff, r0 = this.r0, inCol = this.inCol
+    const num0 = this.num0, iIn = this.iIn, ra = r * s1, rb = ra + s1
+    let ca = 0, cb = 0
+    for (let t = 0; t < s0; t++) {
+      const xa = r0 * inputs[r * nIn + inCol[t]], xb = r0 * inputs[(r + 1) * nIn + inCol[t]]
+      const wr = e0 + t * s1
+      if (xa !== 0 && xb !== 0) {
         for (let j = 0; j < s1; j++) {
-          const wk = w[wr + j], gu = wk * x
-          num0[row + j] += gu
-          iIn[row + j] += gu
-          c0 += ns[o1 + j] * (Math.abs(wk) * x * x)
+          const wk = w[wr + j], g = Math.abs(wk), s = ns[o1 + j], ga = wk * xa, gb = wk * xb
+          num0[ra + j] += ga
+          iIn[ra + j] += ga
+          ca += s * (g * xa * xa)
+          num0[rb + j] += gb
+          iIn[rb + j] += gb
+          cb += s * (g * xb * xb)
+        }
+      } else if (xa !== 0) {
+        for (let j = 0; j < s1; j++) {
+          const wk = w[wr + j], ga = wk * xa
+          num0[ra + j] += ga
+          iIn[ra + j] += ga
+          ca += ns[o1 + j] * (Math.abs(wk) * xa * xa)
+        }
+      } else if (xb !== 0) {
+        for (let j = 0; j < s1; j++) {
+          const wk = w[wr + j], gb = wk * xb
+          num0[rb + j] += gb
+          iIn[rb + j] += gb
+          cb += ns[o1 + j] * (Math.abs(wk) * xb * xb)
         }
       }
-      this.c0[r] = 0.5 * c0
     }
+    this.c0[r] = 0.5 * ca
+    this.c0[r + 1] = 0.5 * cb
   }
 
   /**
