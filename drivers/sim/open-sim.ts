@@ -21,8 +21,8 @@ export function openDeterministicSimulator(network: Network, options: SimOptions
       // nodal analysis finds the one minimum of a convex landscape exactly; there is no flow to run for a time
       if (options.dynamics === 'reference') throw new EqpError('EQP_ERR_BAD_INPUT', ['dynamics', "'reference' integrates a phase network's gradient flow (XY, OIM); a resistor network relaxes by nodal analysis"])
       // readout bits quantise node voltages (ADC over +-readoutRange V); noise is thermal noise on them
-      const { coupling, bias, readoutBits, readoutRange, noise, noiseSeed, variation, deviceSeed, drift, maxBatch, uid } = options
-      return new SimResistorSubstrate(network, { coupling, bias, readoutBits, readoutRange, noise, noiseSeed, variation, deviceSeed, drift, maxBatch, uid })
+      const { coupling, bias, readoutBits, readoutRange, noise, noiseSeed, variation, deviceSeed, drift, maxBatch, uid, batching } = options
+      return new SimResistorSubstrate(network, { coupling, bias, readoutBits, readoutRange, noise, noiseSeed, variation, deviceSeed, drift, maxBatch, uid, batching })
     }
     case 'ising': throw new EqpError('EQP_ERR_BAD_INPUT', ['workers', 'the Ising annealer samples from a per-call stream and runs in one thread; use --fleet to spread it over boards'])
   }

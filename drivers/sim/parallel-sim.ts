@@ -27,8 +27,28 @@ export class ParallelSimSubstrate implements Substrate {
   readonly info: SubstrateInfo
   private closed = false
 
-  private constructor(private readonly shards: Shard[], info: SubstrateInfo) {
+  /** ownsHosts: close() ends the threads (create); otherwise it closes only its simulators there (onHosts) */
+  private constructor(private readonly shards: Shard[], info: SubstrateInfo, private readonly ownsHosts = true) {
     this.info = info
+  }
+
+  /**
+   * The simulator on threads that already run (one shard per host, in order), e.g. a few threads shared
+   * by many small networks; close() leaves the threads running.
+   */
+  static async onHosts(network: Network, options: SimOptionsInput, hosts: SimHost[]): Promise<ParallelSimSubstrate> {
+    if (hosts.length === 0) throw new RangeError('onHosts: no simulator threads given')
+    const local = openDeterministicSimulator(network, options)
+    await local.close()
+    const opened = hosts.map((host) => ({ host, ...host.open(network, options) }))
+    const sub = new ParallelSimSubstrate(opened.map(({ host, sim }) => ({ host, sim })), local.info, false)
+    try {
+      await Promise.all(opened.map((s) => s.ready))
+    } catch (e) {
+      await sub.close()
+      throw e
+    }
+    return sub
   }
 
   static async create(network: Network, options: SimOptionsInput = {}, workers = availableParallelism()): Promise<ParallelSimSubstrate> {
@@ -87,6 +107,6 @@ export class ParallelSimSubstrate implements Substrate {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    await Promise.all(this.shards.map((s) => s.host.terminate()))
+    await Promise.all(this.shards.map((s) => this.ownsHosts ? s.host.terminate() : s.host.close(s.sim)))
   }
 }

@@ -13,6 +13,7 @@ import { checkRelaxRequest } from './check-request.ts'
 import { simulatorInfo } from './sim-info.ts'
 import { Network } from '../../src/core/network/network.ts'
 import { compileResistor, compileResistorFold, createResistorNoiseWork, foldResistorInputs, outputIndex, relaxResistor, relaxResistorFolded, resistorEnergy, resistorEnergyFolded, resistorLangevin, type ResistorFold, type ResistorNoiseWork, type ResNet } from '../../src/core/physics/resistor.ts'
+import { ResistorLockstep, type ResistorLockstepStats } from '../../src/core/physics/resistor-lockstep.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
 import { addToSetpoints, CouplingPath, Imperfections, noiseStream, quantiseVoltages } from './imperfections.ts'
 import { applyRange, cloneParams, Range, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
@@ -38,6 +39,12 @@ export const SimResistorOptions = z.strictObject({
    * sweep over every edge
    */
   fold: z.boolean().default(true),
+  /**
+   * how a batch relaxes: 'lockstep' (absent) = on a layered network (with fold on, no noise, no time
+   * budget), the whole batch together, layer by layer, inputs folded as one product for the batch (same
+   * voltages to the last bit); 'per-sample' = one sample after the other always (the reference)
+   */
+  batching: z.enum(['lockstep', 'per-sample']).optional(),
 })
 export type SimResistorOptionsInput = z.input<typeof SimResistorOptions>
 
@@ -72,6 +79,16 @@ export class SimResistorSubstrate implements Substrate {
   /** Langevin scratch (null without noise) */
   private readonly noiseWork: ResistorNoiseWork | null
   forceEvals = 0
+  /** the layered batch plan (null: sample by sample) and why it is not used when it is not */
+  private readonly lockstep: ResistorLockstep | null = null
+  readonly lockstepReason: string | null = null
+  private lockstepStats: ResistorLockstepStats | null = null
+  /** bumped whenever the physical conductances or biases change: the lockstep plan refreshes, its fold is redone */
+  private version = 0
+  private lockstepVersion = -1
+  /** the inputs (and version) of the batch last folded by the lockstep plan: the nudged phase reuses the free phase's fold */
+  private foldedInputs: Float64Array | null = null
+  private foldedVersion = -1
 
   constructor(network: Network, options: SimResistorOptionsInput = {}) {
     const net = Network.parse(network)
@@ -86,6 +103,13 @@ export class SimResistorSubstrate implements Substrate {
     this.noiseRng = new Rng(this.opts.noiseSeed)
     this.noiseWork = this.opts.noise && this.opts.noise.sigma > 0 ? createResistorNoiseWork(this.net.n) : null
     this.info = simulatorInfo('resistor', net, this.opts)
+    if (this.opts.batching === 'per-sample') this.lockstepReason = 'batching per-sample'
+    else if (!this.fold) this.lockstepReason = 'fold off'
+    else {
+      const ls = ResistorLockstep.build(this.net, this.outIdx)
+      if (typeof ls === 'string') this.lockstepReason = ls
+      else this.lockstep = ls
+    }
     this.write({ weights: this.net.w.slice(), h: this.net.b.slice() })
   }
 
@@ -108,7 +132,16 @@ export class SimResistorSubstrate implements Substrate {
       if (p.h.length !== n) throw new EqpError('EQP_ERR_BAD_INPUT', ['h', `expected ${n} values, got ${p.h.length}`])
       for (let i = 0; i < n; i++) b[i] = applyRange(p.h[i], this.opts.bias)
     }
+    this.version++
   }
+
+  /** How a batch relaxes: inputs folded or not, and the whole batch in lockstep or one sample after the other. */
+  kernelInUse(): { kernel: 'folded' | 'typed'; batching: 'lockstep' | 'per-sample' } {
+    return { kernel: this.fold ? 'folded' : 'typed', batching: this.lockstep ? 'lockstep' : 'per-sample' }
+  }
+
+  /** sample-sweeps the lockstep path has done (a settled sample adds none; 0 without it) */
+  get lockstepSweeps(): number { return this.lockstep?.sampleSweeps ?? 0 }
 
   private read(): Params {
     return { weights: this.net.w.slice(), h: this.net.b.slice() }
@@ -128,35 +161,33 @@ export class SimResistorSubstrate implements Substrate {
     this.check()
     const t0 = performance.now()
     const { n } = this.net
-    const B = req.batch, nIn = this.info.clampable.length, nOut = this.info.nudgeable.length
+    const B = req.batch, nOut = this.info.nudgeable.length
     const nudge = checkRelaxRequest(this.info, req, this.prev ? this.prev.length : null)
     const start = req.start
     const rc = this.opts.coupling
-    if (this.path.step()) this.path.apply(this.setW, rc.min, rc.max, this.net.w)
+    if (this.path.step()) { this.path.apply(this.setW, rc.min, rc.max, this.net.w); this.version++ }
     const maxSweeps = req.budget?.maxEvals ?? this.opts.maxEvals
     const deadline = req.budget?.maxTimeS !== undefined ? t0 + req.budget.maxTimeS * 1000 : Infinity
     const states = new Float64Array(B * n), energy = new Float64Array(B), settled = new Uint8Array(B), steps = new Float64Array(B)
-    const x = this.x, clamp = this.info.clampable
+    const x = this.x
     // noise after the deterministic relaxation, as the XY option: time/dt steps, cut to the sweep budget
     const noise = this.noiseWork ? this.opts.noise! : null
     const noiseSteps = noise ? Math.ceil(noise.time / noise.dt) : 0
     const lo = noise ? { sigma: noise.sigma, dt: noise.dt, sweeps: Math.min(noiseSteps, maxSweeps) } : null
     // drawn only with noise on, so the noise-free stream of calls is untouched
     const callSeed = noise ? this.noiseRng.nextU32() : 0
+    const cost = nudge?.kind === 'cost' ? nudge : null, force = nudge?.kind === 'force' ? nudge.force : null
+    if (this.lockstep && !noise && deadline === Infinity) {
+      this.relaxLockstep(this.lockstep, req, cost ? cost.beta : 0, cost ? cost.targets : null, force, maxSweeps, states, energy, settled, steps)
+      return this.finish(states, energy, settled, steps, t0)
+    }
     for (let b = 0; b < B; b++) {
       const off = b * n
-      if (start.kind === 'random') {
-        // a convex landscape: the start only changes how many sweeps it takes
-        const rng = new Rng((start.seed + b) >>> 0)
-        for (let i = 0; i < n; i++) x[i] = rng.uniform(-1, 1)
-      } else if (start.kind === 'given') for (let i = 0; i < n; i++) x[i] = start.states[off + i]
-      else for (let i = 0; i < n; i++) x[i] = this.prev![off + i]
-      for (let k = 0; k < nIn; k++) x[clamp[k]] = req.inputs[b * nIn + k]
+      this.startState(req, b, x)
       // input currents once per sample: the sweeps and the energy below then skip the input edges
       const fold = this.fold
       if (fold) foldResistorInputs(this.net, fold, x)
       if (performance.now() < deadline) {
-        const cost = nudge?.kind === 'cost' ? nudge : null, force = nudge?.kind === 'force' ? nudge.force : null
         const st = fold
           ? relaxResistorFolded(this.net, fold, x, cost ? cost.beta : 0, cost ? cost.targets : null, b * nOut, force, off, this.opts.tol, maxSweeps, this.outIdx)
           : relaxResistor(this.net, x, cost ? cost.beta : 0, cost ? cost.targets : null, b * nOut, force, off, this.opts.tol, maxSweeps, this.outIdx)
@@ -174,10 +205,77 @@ export class SimResistorSubstrate implements Substrate {
       states.set(x, off)
       energy[b] = fold ? resistorEnergyFolded(this.net, fold, x) : resistorEnergy(this.net, x, 0)
     }
+    return this.finish(states, energy, settled, steps, t0)
+  }
+
+  /** Keeps the physical states for 'previous' starts, then applies the ADC readout. */
+  private finish(states: Float64Array, energy: Float64Array, settled: Uint8Array, steps: Float64Array, t0: number): RelaxResult {
+    const n = this.net.n
     this.prev = states.slice()
     // the board reads its node voltages with an ADC; 'previous' still continues from the physical state
     if (this.opts.readoutBits !== undefined) quantiseVoltages(states, n, this.net.clamped, this.opts.readoutBits, this.vMax)
     return { states, energy, settled, steps, timeS: (performance.now() - t0) / 1000 }
+  }
+
+  /** The start state of sample b (random, given or previous; inputs set) into x[0 .. n). */
+  private startState(req: RelaxRequest, b: number, x: Float64Array): void {
+    const n = this.net.n, off = b * n, start = req.start, nIn = this.info.clampable.length, clamp = this.info.clampable
+    if (start.kind === 'random') {
+      // a convex landscape: the start only changes how many sweeps it takes
+      const rng = new Rng((start.seed + b) >>> 0)
+      for (let i = 0; i < n; i++) x[i] = rng.uniform(-1, 1)
+    } else if (start.kind === 'given') for (let i = 0; i < n; i++) x[i] = start.states[off + i]
+    else for (let i = 0; i < n; i++) x[i] = this.prev![off + i]
+    for (let k = 0; k < nIn; k++) x[clamp[k]] = req.inputs[b * nIn + k]
+  }
+
+  /**
+   * The whole batch relaxed in lockstep by the layered plan: the same voltages, sweep counts and
+   * energies as the per-sample folded path. The fold is skipped when the inputs and conductances are
+   * those of the batch folded last (the nudged phase after its free phase).
+   */
+  private relaxLockstep(ls: ResistorLockstep, req: RelaxRequest, beta: number, y: Float64Array | null, ext: Float64Array | null, maxSweeps: number,
+    states: Float64Array, energy: Float64Array, settled: Uint8Array, steps: Float64Array): void {
+    const { n } = this.net, B = req.batch, nIn = this.info.clampable.length, fold = this.fold!
+    if (this.lockstepVersion !== this.version) { ls.refresh(); this.lockstepVersion = this.version }
+    if (!this.sameFold(req.inputs, B * nIn)) {
+      ls.fold(req.inputs, B, nIn)
+      this.foldedInputs = req.inputs.slice(0, B * nIn)
+      this.foldedVersion = this.version
+    }
+    if (!this.lockstepStats || this.lockstepStats.settled.length < B) {
+      this.lockstepStats = { settled: new Uint8Array(B), sweeps: new Float64Array(B), maxChange: new Float64Array(B) }
+    }
+    const st = this.lockstepStats, x = this.x, nf = ls.nf, fn = ls.freeNode, v = ls.v
+    for (let b = 0; b < B; b++) {
+      this.startState(req, b, x)
+      for (let f = 0; f < nf; f++) v[b * nf + f] = x[fn[f]]
+    }
+    ls.relax(B, { beta, y, ext }, this.opts.tol, maxSweeps, st)
+    // the energy from the fold, term for term as the per-sample path sums it
+    fold.gIn.set(ls.gIn)
+    fold.iIn.fill(0)
+    const s1 = ls.size[1], o1 = ls.nodeOff[1], clamp = this.info.clampable
+    for (let b = 0; b < B; b++) {
+      const off = b * n
+      for (let k = 0; k < nIn; k++) x[clamp[k]] = req.inputs[b * nIn + k]
+      for (let f = 0; f < nf; f++) x[fn[f]] = v[b * nf + f]
+      states.set(x, off)
+      for (let j = 0; j < s1; j++) fold.iIn[o1 + j] = ls.iIn[b * s1 + j]
+      fold.c0 = ls.c0[b]
+      energy[b] = resistorEnergyFolded(this.net, fold, x)
+      settled[b] = st.settled[b]
+      steps[b] = st.sweeps[b]
+      this.forceEvals += st.sweeps[b]
+    }
+  }
+
+  /** Whether the lockstep plan's fold is of these inputs under the current conductances. */
+  private sameFold(inputs: Float64Array, len: number): boolean {
+    const f = this.foldedInputs
+    if (!f || this.foldedVersion !== this.version || f.length !== len) return false
+    for (let i = 0; i < len; i++) if (f[i] !== inputs[i]) return false
+    return true
   }
 
   async close(): Promise<void> { this.closed = true }

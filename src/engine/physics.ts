@@ -11,7 +11,8 @@ import type { DenseMatMul } from '../core/physics/dense-xy.ts'
 import type { ModelName, Network } from '../core/network/network.ts'
 import { compileOim, oimAddCostGrad, oimCost, oimNodeObservable, oimPredict, oimVectorsInto, type OimNet } from '../core/physics/oim.ts'
 import { compileIsing, isingCost, isingGroupMeans, isingDistance, isingEdgeObservable, isingNodeObservable, isingNudgeFields, isingPredict, type IsingNet } from '../core/physics/ising.ts'
-import { compileResistor, resistorBiasObservable, resistorCost, resistorEdgeObservable, resistorPredict, type ResNet } from '../core/physics/resistor.ts'
+import { compileResistor, resistorCost, resistorPredict, type ResNet } from '../core/physics/resistor.ts'
+import { createResistorContrast } from '../core/eqprop/resistor-contrast.ts'
 import { compileXy, refreshBias, xyCost, xyDistance, type XyNet } from '../core/physics/xy.ts'
 
 export interface EnginePhysics {
@@ -168,11 +169,14 @@ function resistorPhysics(network: Network): EnginePhysics & { readonly net: ResN
   const { n, m } = net
   const nOut = net.outputs.length
   const unused = new Float64Array(n)
+  const contrast = createResistorContrast(net)
   return {
     model: 'resistor', net, n, m, nOut, w: net.w, h: net.b, second: unused, secondClipped: false,
     encodeInputs: inputsOf(network),
     encodeTargets: sinOf,
-    accumulate: accumulator(n, m, (x, off, out) => resistorEdgeObservable(net, x, off, out), (x, off, out) => resistorBiasObservable(net, x, off, out), false),
+    // by dense block rows, all phases in one pass: the per-sample loop's sums to the last bit
+    accumulate: contrast.accumulate,
+    accumulatePhases: contrast.accumulatePhases,
     // the MSE on output voltages: a conductance beta from each output to a source at its target
     costNudge: (beta, targets) => ({ kind: 'cost', cost: 'log-cos', beta, targets }),
     frozenForce(free, targets, B, beta) {

@@ -81,7 +81,8 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris|mnist|FILE.csv|UPLOA
   --dynamics-t T      reference dynamics: model time to integrate (default 100)
   --kernel K          auto | dense | typed: XY force kernel (default auto; docs/explanation/dense-kernels.md)
   --batching B        lockstep | per-sample: how solver eliminate runs a batch (default lockstep where built:
-                      XY and OIM, dense kernel, one hidden layer; docs/explanation/performance.md)
+                      XY and OIM, dense kernel, one hidden layer), and how a layered resistor network does (default
+                      lockstep: layer by layer over the batch, same bits); docs/explanation/performance.md
   --workers N|auto    relax on N worker threads: XY, OIM and resistor networks (default auto: all cores from 20,000 couplings; same results)
   --train-per-class K train on the first K training rows of each class (the test split stays whole)
   --fleet N           data-parallel over N simulated boards, board k with device seed --device-seed + k

@@ -182,6 +182,22 @@ export function resistorEdgeObservable(net: ResNet, v: Float64Array, off: number
   return out
 }
 
+/**
+ * g[k] += c * resistorEdgeObservable(k) for every edge of the sample at `off`, in one pass with no
+ * scratch: the same expressions in the same order, so the same bits as the two-pass form.
+ */
+export function resistorAccumulateEdges(net: ResNet, v: Float64Array, off: number, c: number, g: Float64Array): void {
+  const { m, ei, ej, w, ci, cj, es, clamped } = net
+  for (let k = 0; k < m; k++) {
+    const i = ei[k], j = ej[k], wk = w[k]
+    let a = v[off + i], b = v[off + j]
+    // an input end reads sgn(w) x (endVoltage); negation is exact
+    if (wk < 0) { if (clamped[i]) a = -a; if (clamped[j]) b = -b }
+    const d = ci[k] * a - cj[k] * b
+    g[k] += c * (es[k] * (wk < 0 ? -0.5 : 0.5) * d * d)
+  }
+}
+
 /** dE/db_i = -s_i V_i (V) on free nodes (zero on inputs) into out. */
 export function resistorBiasObservable(net: ResNet, v: Float64Array, off: number, out: Float64Array): void {
   for (let i = 0; i < net.n; i++) out[i] = net.clamped[i] ? 0 : -net.ns[i] * v[off + i]
