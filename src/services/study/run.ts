@@ -35,7 +35,13 @@ export interface StudyRun {
   forceEvals: number
   /** fingerprint of the entry's settings (entryKey): a resumed study keeps a run file only if it matches */
   entryKey: string
+  /** learning curve for the study's figures (absent in run files written before it was recorded) */
+  curve?: RunCurve
 }
+
+/** A run's learning curve: each epoch's mean training D and accuracy, and the test accuracy at each evaluation
+ *  (fractions; D in the task's units; JSON writes a non-finite value as null). */
+export interface RunCurve { epoch: number[]; distance: (number | null)[]; accuracy: (number | null)[]; testEpoch: number[]; testAccuracy: (number | null)[] }
 
 /** The network an entry trains: built (or read), as its substrate, with its input values and gain. */
 function studyNetwork(entry: StudyEntry, io: { inputs: number; outputs: number }, seed: number): Network {
@@ -72,9 +78,12 @@ export async function runStudySeed(entry: StudyEntry, seed: number, workers: num
   // trainable parameters as the trainer counts them: the bias fields only when they are trained
   const parameters = counts.couplingParameters + (train.trainBias ? 2 * network.nodes : 0)
   let epochsToTarget: number | null = null
+  const curve: RunCurve = { epoch: [], distance: [], accuracy: [], testEpoch: [], testAccuracy: [] }
   observe.onStart?.(network, data.train.rows)
   const onEvent = (e: EngineEvent) => {
     observe.onEvent?.(e)
+    if (e.type === 'epoch') { curve.epoch.push(e.epoch); curve.distance.push(e.metrics.distance); curve.accuracy.push(e.metrics.accuracy) }
+    if (e.type === 'eval' && e.metrics.split === 'test') { curve.testEpoch.push(e.epoch); curve.testAccuracy.push(e.metrics.accuracy) }
     if (!target || epochsToTarget !== null) return
     if (target.metric === 'distance' && e.type === 'epoch' && e.metrics.distance < target.value) epochsToTarget = e.epoch
     if (target.metric === 'test_acc' && e.type === 'eval' && e.metrics.split === 'test' && e.metrics.accuracy >= target.value) epochsToTarget = e.epoch
@@ -84,7 +93,7 @@ export async function runStudySeed(entry: StudyEntry, seed: number, workers: num
   return {
     label, seed, network: spec, task, nodes: network.nodes, couplings: counts.couplings, parameters, epochs: r.epochs,
     train: r.train, test: r.final && { accuracy: r.final.accuracy, distance: r.final.distance },
-    target: target ?? null, epochsToTarget, wallS: r.wallS, forceEvals: r.forceEvals, entryKey: entryKey(entry),
+    target: target ?? null, epochsToTarget, wallS: r.wallS, forceEvals: r.forceEvals, entryKey: entryKey(entry), curve,
   }
 }
 
@@ -142,7 +151,7 @@ export async function runStudy(config: StudyConfig, opts: StudyOptions): Promise
   const record = (t: number, run: StudyRun) => {
     runs[todo[t]] = run
     const path = runPath(run.label, run.seed)
-    writeFileSync(path, JSON.stringify(run, null, 2) + '\n')
+    writeFileSync(path, runJson(run))
     files.push(path)
     tables() // partial tables as runs finish, so a long study can be read (and resumed) midway
     fresh++
@@ -161,6 +170,15 @@ export async function runStudy(config: StudyConfig, opts: StudyOptions): Promise
   const { finished, summaries, markdown } = tables()
   files.push(md, csv)
   return { runs: finished, summaries, markdown, files, wallS: (performance.now() - t0) / 1000 }
+}
+
+/** A run file's text: indented, but each curve array on one line so a 1000-epoch run stays readable. */
+export function runJson(run: StudyRun): string {
+  const { curve, ...rest } = run
+  const head = JSON.stringify(rest, null, 2)
+  if (!curve) return head + '\n'
+  const arrays = (Object.keys(curve) as (keyof RunCurve)[]).map((k) => `    "${k}": ${JSON.stringify(curve[k])}`).join(',\n')
+  return `${head.slice(0, -2)},\n  "curve": {\n${arrays}\n  }\n}\n`
 }
 
 /** A run file of an earlier study, or null when it is missing or unreadable (then the run is trained again). */
