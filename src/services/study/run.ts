@@ -11,6 +11,7 @@ import { asModel, withInputValues, withResistorGain } from '../substrates.ts'
 import type { Network } from '../../core/network/network.ts'
 import { loadTask, trainOnSimulator, type TrainOutcome } from '../training.ts'
 import { entrySeeds, type StudyConfig, type StudyEntry } from './config.ts'
+import { writeStudyFigures } from './figures.ts'
 import { studyCsv, studyMarkdown, summarise, type EntrySummary } from './report.ts'
 
 /** The final metrics of one (entry, seed) run, as written to <label>-seed<k>.json. */
@@ -116,9 +117,9 @@ export interface StudyOptions {
   onRun?: (run: StudyRun, done: number, total: number, etaS: number | null) => void
 }
 
-export interface StudyResult { runs: StudyRun[]; summaries: EntrySummary[]; markdown: string; files: string[]; wallS: number }
+export interface StudyResult { runs: StudyRun[]; summaries: EntrySummary[]; markdown: string; files: string[]; figures: string[]; wallS: number }
 
-/** Trains every (entry, seed), writes DIR/<label>-seed<k>.json per run and DIR/results.md, DIR/results.csv; returns the summaries. */
+/** Trains every (entry, seed), writes DIR/<label>-seed<k>.json per run, DIR/results.md, DIR/results.csv and the figures (DIR/<figure>.png); returns the summaries. */
 export async function runStudy(config: StudyConfig, opts: StudyOptions): Promise<StudyResult> {
   const t0 = performance.now()
   // a task or network that cannot load fails here, with its error code, before any training
@@ -146,7 +147,8 @@ export async function runStudy(config: StudyConfig, opts: StudyOptions): Promise
     const markdown = studyMarkdown(config.name, summaries, { done: finished.length, total: all.length })
     writeFileSync(md, markdown)
     writeFileSync(csv, studyCsv(summaries))
-    return { finished, summaries, markdown }
+    const figures = writeStudyFigures(opts.outDir, config, finished)
+    return { finished, summaries, markdown, figures }
   }
   const record = (t: number, run: StudyRun) => {
     runs[todo[t]] = run
@@ -167,9 +169,9 @@ export async function runStudy(config: StudyConfig, opts: StudyOptions): Promise
   } else if (jobs.length > 0) {
     await runPool(jobs, workers, record)
   }
-  const { finished, summaries, markdown } = tables()
-  files.push(md, csv)
-  return { runs: finished, summaries, markdown, files, wallS: (performance.now() - t0) / 1000 }
+  const { finished, summaries, markdown, figures } = tables()
+  files.push(md, csv, ...figures)
+  return { runs: finished, summaries, markdown, files, figures, wallS: (performance.now() - t0) / 1000 }
 }
 
 /** A run file's text: indented, but each curve array on one line so a 1000-epoch run stays readable. */
