@@ -4,7 +4,10 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
+import { subsetPerClass } from '../../core/data/images.ts'
+import type { Dataset } from '../../core/data/dataset.ts'
 import { countParameters } from '../../core/topology/index.ts'
+import { EqpError } from '../../errors.ts'
 import type { EngineEvent } from '../../engine/events.ts'
 import { networkFromArg } from '../networks.ts'
 import { asModel, withInputValues, withResistorGain } from '../substrates.ts'
@@ -52,6 +55,12 @@ function studyNetwork(entry: StudyEntry, io: { inputs: number; outputs: number }
   return withInputValues(gained, entry.inputValues)
 }
 
+/** The task with its test split cut to the first perClass rows of each class (the loader's split is stratified by seed). */
+function withTestPerClass(data: Dataset, perClass: number): Dataset {
+  if (data.kind === 'regression') throw new EqpError('EQP_ERR_BAD_INPUT', ['testPerClass', `task '${data.name}' is a regression task: it has no classes to take rows from`])
+  return { ...data, test: subsetPerClass(data.test, data.classes, perClass) }
+}
+
 /** A fingerprint of everything that shapes an entry's runs (its parsed settings), so changed settings retrain. */
 export function entryKey(entry: StudyEntry): string {
   const { seeds: _seeds, ...settings } = entry
@@ -74,13 +83,14 @@ export interface TrialObserver {
 export async function runStudySeed(entry: StudyEntry, seed: number, workers: number | 'auto' = 1, observe: TrialObserver = {}): Promise<StudyRun> {
   const data = loadTask(entry.task, seed)
   const network = studyNetwork(entry, { inputs: data.nIn, outputs: data.nOut }, seed)
-  const { label, network: spec, task, seeds: _s, solver, dynamics, dynamicsT, tol, stopAtDistance, target, substrate: _m, inputValues: _v, inputGain: _g, ...train } = entry
+  const { label, network: spec, task, seeds: _s, solver, dynamics, dynamicsT, tol, stopAtDistance, target, substrate: _m, inputValues: _v, inputGain: _g, trainPerClass, testPerClass, ...train } = entry
   const counts = countParameters(network)
   // trainable parameters as the trainer counts them: the bias fields only when they are trained
   const parameters = counts.couplingParameters + (train.trainBias ? 2 * network.nodes : 0)
   let epochsToTarget: number | null = null
   const curve: RunCurve = { epoch: [], distance: [], accuracy: [], testEpoch: [], testAccuracy: [] }
-  observe.onStart?.(network, data.train.rows)
+  // the rows an epoch trains on, for a watcher's progress (the training service cuts the same rows)
+  observe.onStart?.(network, trainPerClass === undefined ? data.train.rows : subsetPerClass(data.train, data.classes, trainPerClass).rows)
   const onEvent = (e: EngineEvent) => {
     observe.onEvent?.(e)
     if (e.type === 'epoch') { curve.epoch.push(e.epoch); curve.distance.push(e.metrics.distance); curve.accuracy.push(e.metrics.accuracy) }
@@ -89,7 +99,8 @@ export async function runStudySeed(entry: StudyEntry, seed: number, workers: num
     if (target.metric === 'distance' && e.type === 'epoch' && e.metrics.distance < target.value) epochsToTarget = e.epoch
     if (target.metric === 'test_acc' && e.type === 'eval' && e.metrics.split === 'test' && e.metrics.accuracy >= target.value) epochsToTarget = e.epoch
   }
-  const r = await trainOnSimulator(network, { task, train: { ...train, seed }, sim: { solver, dynamics, dynamicsT, tol }, dataSeed: seed, stopAtDistance, workers }, onEvent)
+  const load = testPerClass === undefined ? loadTask : (name: string, s: number) => withTestPerClass(loadTask(name, s), testPerClass)
+  const r = await trainOnSimulator(network, { task, train: { ...train, seed }, sim: { solver, dynamics, dynamicsT, tol }, dataSeed: seed, stopAtDistance, workers, trainPerClass }, onEvent, {}, load)
   observe.onOutcome?.({ final: r.final, epochs: r.epochs, network: r.network })
   return {
     label, seed, network: spec, task, nodes: network.nodes, couplings: counts.couplings, parameters, epochs: r.epochs,
