@@ -36,7 +36,7 @@ const paperDir = fileURLToPath(new URL('../../examples/paper/', import.meta.url)
 describe('examples/paper/ (one study per paper figure)', () => {
   const paper = readdirSync(paperDir).filter((f) => f.endsWith('.json')).sort()
   it('ships the XOR 15x15 (and its training recipe), Iris size, MNIST hidden-layer (and its CI-scale cut), fixed-T and accuracy studies', () => {
-    assert.deepEqual(paper, ['a-xor-15x15-recipe.json', 'a-xor-15x15.json', 'c-iris-size.json', 'd-mnist-hidden-ci.json', 'd-mnist-hidden.json', 'e-fixed-t-hypothesis.json', 'f-accuracy.json'])
+    assert.deepEqual(paper, ['a-xor-15x15-ci.json', 'a-xor-15x15-recipe.json', 'a-xor-15x15.json', 'c-iris-size.json', 'd-mnist-hidden-ci.json', 'd-mnist-hidden.json', 'e-fixed-t-hypothesis.json', 'f-accuracy.json'])
   })
   for (const f of paper) {
     it(`${f} parses and every network builds for its task`, () => {
@@ -69,6 +69,16 @@ describe('examples/paper/ (one study per paper figure)', () => {
       for (const e of pair) assert.equal(entrySeeds(e).length, 100)
     }
     assert.ok(kinds.size >= 4, 'n4, n8, skip and stacked lattices')
+  })
+  it('the CI-scale XOR study is the full one on seeds 0 and 1 for 150 epochs', () => {
+    const full = readStudyConfig(paperDir + 'a-xor-15x15.json').entries, ci = readStudyConfig(paperDir + 'a-xor-15x15-ci.json').entries
+    assert.equal(ci.length, full.length)
+    ci.forEach((e, k) => {
+      const { seeds, epochs, ...rest } = e
+      const { seeds: _s, epochs: _e, ...fullRest } = full[k]
+      assert.deepEqual(rest, fullRest, e.label)
+      assert.deepEqual([entrySeeds(e), epochs], [[0, 1], 150])
+    })
   })
   it('the CI-scale MNIST study is the full one with only the documented cuts', () => {
     const full = readStudyConfig(paperDir + 'd-mnist-hidden.json').entries, ci = readStudyConfig(paperDir + 'd-mnist-hidden-ci.json').entries
