@@ -99,8 +99,10 @@ export function drawCategoryChart(items: CategoryItem[], o: CategoryChartOptions
   g.strokeStyle = '#000'; g.strokeRect(L - 0.5, T - 0.5, R - L + 1, plotH + 1)
   g.save(); g.translate(18, T + plotH / 2); g.rotate(-Math.PI / 2); g.textAlign = 'center'; g.fillText(o.yLabel, 0, 0); g.restore()
   if (o.refLine) {
-    g.strokeStyle = '#555'; g.setLineDash([5, 4]); g.beginPath(); g.moveTo(L, Y(o.refLine.value)); g.lineTo(R, Y(o.refLine.value)); g.stroke(); g.setLineDash([])
-    g.fillStyle = '#555'; g.textAlign = 'right'; g.fillText(o.refLine.label, R - 4, Y(o.refLine.value) - 4)
+    g.strokeStyle = '#555'; g.setLineDash([5, 4]); g.beginPath(); g.moveTo(L, Y(o.refLine.value)); g.lineTo(R, Y(o.refLine.value)); g.stroke()
+    // labelled above the frame, where no seed's dot can sit under it
+    g.beginPath(); g.moveTo(R - 150, 40); g.lineTo(R - 124, 40); g.stroke(); g.setLineDash([])
+    g.fillStyle = '#555'; g.textAlign = 'left'; g.fillText(o.refLine.label, R - 118, 44)
   }
   items.forEach((it, k) => {
     const cx = L + (k + 0.5) * slot, colour = colours.get(it.group)!
