@@ -1,4 +1,4 @@
-// eqprop-hil study end to end (the real binary): the table files, one JSON per run, bad configs, and
+// eqprop-hil study end to end (the real binary): the table files and figures, one JSON per run, bad configs, and
 // the per-epoch pictures of `train --plots-every`.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -69,6 +69,12 @@ describe('eqprop-hil study', () => {
     assert.match(md, /\| a2a6 \| `all-to-all:6:std=0\.7:bias=random` \| xor \| 15 \| 27 \| 2 \|/)
     assert.match(md, /\| lat3 \| `lattice:3x3` \| xor \| 12 \| 30 \| 2 \|/)
     assert.equal(r.stdout.startsWith('# tiny'), true, 'the table is printed too')
+    // the figures beside the table, named on stdout (a D target and a test-accuracy target: all five)
+    assert.match(r.stdout, /written: .*results\.csv, reached\.png, epochs\.png, accuracy\.png, distance\.png, curves\.png and 4 run files/)
+    for (const f of ['reached', 'epochs', 'accuracy', 'distance', 'curves']) {
+      const s = pngSize(readFileSync(join(out, `${f}.png`)))
+      assert.ok(s.width >= 400 && s.height >= 250, `${f}: ${s.width}x${s.height}`)
+    }
   })
 
   it('resumes: unchanged runs are read back, changed entries retrain, --fresh retrains all; ETA and partial tables', async () => {

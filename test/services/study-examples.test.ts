@@ -35,8 +35,8 @@ const paperDir = fileURLToPath(new URL('../../examples/paper/', import.meta.url)
 
 describe('examples/paper/ (one study per paper figure)', () => {
   const paper = readdirSync(paperDir).filter((f) => f.endsWith('.json')).sort()
-  it('ships the XOR 15x15 (and its training recipe), Iris size, MNIST hidden-layer, fixed-T and accuracy studies', () => {
-    assert.deepEqual(paper, ['a-xor-15x15-recipe.json', 'a-xor-15x15.json', 'c-iris-size.json', 'd-mnist-hidden.json', 'e-fixed-t-hypothesis.json', 'f-accuracy.json'])
+  it('ships the XOR 15x15 (and its training recipe), Iris size, MNIST hidden-layer (and its CI-scale cut), fixed-T and accuracy studies', () => {
+    assert.deepEqual(paper, ['a-xor-15x15-ci.json', 'a-xor-15x15-recipe.json', 'a-xor-15x15.json', 'c-iris-size.json', 'd-mnist-hidden-ci.json', 'd-mnist-hidden.json', 'e-fixed-t-hypothesis.json', 'f-accuracy.json'])
   })
   for (const f of paper) {
     it(`${f} parses and every network builds for its task`, () => {
@@ -69,6 +69,28 @@ describe('examples/paper/ (one study per paper figure)', () => {
       for (const e of pair) assert.equal(entrySeeds(e).length, 100)
     }
     assert.ok(kinds.size >= 4, 'n4, n8, skip and stacked lattices')
+  })
+  it('the CI-scale XOR study is the full one on seeds 0 and 1 for 150 epochs', () => {
+    const full = readStudyConfig(paperDir + 'a-xor-15x15.json').entries, ci = readStudyConfig(paperDir + 'a-xor-15x15-ci.json').entries
+    assert.equal(ci.length, full.length)
+    ci.forEach((e, k) => {
+      const { seeds, epochs, ...rest } = e
+      const { seeds: _s, epochs: _e, ...fullRest } = full[k]
+      assert.deepEqual(rest, fullRest, e.label)
+      assert.deepEqual([entrySeeds(e), epochs], [[0, 1], 150])
+    })
+  })
+  it('the CI-scale MNIST study is the full one with only the documented cuts', () => {
+    const full = readStudyConfig(paperDir + 'd-mnist-hidden.json').entries, ci = readStudyConfig(paperDir + 'd-mnist-hidden-ci.json').entries
+    // cut: the two-layer entry (no bipartite split for eliminate; fire-newton too slow here), the data, epochs, seeds, target
+    assert.deepEqual(ci.map((e) => e.label), full.filter((e) => !e.network.includes(',c8k3s1')).map((e) => e.label))
+    for (const e of ci) {
+      const f = full.find((x) => x.label === e.label)!
+      const cut = ['solver', 'trainPerClass', 'testPerClass', 'epochs', 'seeds', 'target'] as const
+      const rest = (x: typeof e) => Object.fromEntries(Object.entries(x).filter(([k]) => !(cut as readonly string[]).includes(k)))
+      assert.deepEqual(rest(e), rest(f), e.label)
+      assert.deepEqual([e.solver, e.trainPerClass, e.testPerClass, e.epochs, entrySeeds(e).length, e.target?.value], ['eliminate', 300, 100, 3, 3, 0.8])
+    }
   })
   it("the 15x15 recipe keeps the paper's task settings: its sites, beta 0.1, M_init 5 averaged, 100 initialisations", () => {
     for (const e of readStudyConfig(paperDir + 'a-xor-15x15-recipe.json').entries) {

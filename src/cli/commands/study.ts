@@ -4,6 +4,7 @@ import { queueRunner, studyIdFor } from '../../services/study/queue-study.ts'
 import { runStudy } from '../../services/study/run.ts'
 import { parseQueueUrl } from '../../services/study/trial-queue.ts'
 import { availableParallelism } from 'node:os'
+import { basename } from 'node:path'
 import { num, parseFlags, required, UsageError } from '../usage.ts'
 
 /** 75 s -> "1 min 15 s"; 5000 s -> "1 h 23 min". */
@@ -19,7 +20,8 @@ export const STUDY_HELP = `eqprop-hil study --config STUDY.json [--out DIR] [--w
                  train hyper-parameters by their TrainConfig names (lr, beta, estimator, optimiser ("adam" or
                  {"kind": ...}), batchSize, mInit, trainBias, evalEvery, ...), solver, dynamics, dynamicsT, tol, stopAtDistance,
                  "target": {"metric": "test_acc" | "distance", "value": V}}]}; see docs/how-to/study.md
-  --out DIR      where results.md, results.csv and <label>-seed<k>.json go (default out/study-<name>)
+  --out DIR      where results.md, results.csv, the figures (reached, epochs, accuracy, distance, curves .png)
+                 and <label>-seed<k>.json go (default out/study-<name>)
   --workers N    train N runs at once on worker threads (default auto: one per core; the results do not depend on N)
   --queue URL    run the trials on \`eqprop-hil worker\` processes (any host) through NATS JetStream:
                  nats://HOST:4222[/NAME] (NAME defaults to eqprop-study); same table as a local run
@@ -50,10 +52,11 @@ export async function studyCommand(args: string[]): Promise<number> {
         `${etaS !== null && done < total ? `; ETA ${formatDuration(etaS)}` : ''}\n`)
     },
   })
-  if (f.json) process.stdout.write(JSON.stringify({ name: config.name, out: outDir, wall_s: Number(r.wallS.toFixed(2)), entries: r.summaries }) + '\n')
+  if (f.json) process.stdout.write(JSON.stringify({ name: config.name, out: outDir, wall_s: Number(r.wallS.toFixed(2)), entries: r.summaries, figures: r.figures }) + '\n')
   else {
     process.stdout.write(r.markdown)
-    process.stdout.write(`written: ${outDir}/results.md, results.csv and ${r.runs.length} run files (${r.wallS.toFixed(1)} s)\n`)
+    const figs = r.figures.map((p) => basename(p)).join(', ')
+    process.stdout.write(`written: ${outDir}/results.md, results.csv${figs ? `, ${figs}` : ''} and ${r.runs.length} run files (${r.wallS.toFixed(1)} s)\n`)
   }
   return 0
 }

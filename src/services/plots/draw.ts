@@ -5,7 +5,7 @@ import type { Network } from '../../core/network/network.ts'
 import { css, divergingColour, phaseColour, type Rgb } from './colours.ts'
 
 const MARGIN = { left: 56, top: 48, right: 110, bottom: 40 }
-const FONT = '13px DejaVu Sans, sans-serif'
+export const FONT = '13px DejaVu Sans, sans-serif'
 
 /** Where the cells of a rows x cols heatmap go: cell side (px), plot origin, and the image size. */
 export function gridGeometry(rows: number, cols: number): { cell: number; x0: number; y0: number; width: number; height: number } {
@@ -13,7 +13,8 @@ export function gridGeometry(rows: number, cols: number): { cell: number; x0: nu
   return { cell, x0: MARGIN.left, y0: MARGIN.top, width: MARGIN.left + cols * cell + MARGIN.right, height: MARGIN.top + rows * cell + MARGIN.bottom }
 }
 
-function title(g: SKRSContext2D, text: string, width: number): void {
+/** A bold title centred at the top of an image `width` px wide. */
+export function title(g: SKRSContext2D, text: string, width: number): void {
   g.fillStyle = '#000'
   g.font = 'bold 15px DejaVu Sans, sans-serif'
   g.textAlign = 'center'

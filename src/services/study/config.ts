@@ -34,6 +34,10 @@ export const StudyEntry = TrainConfig.omit({ seed: true }).extend({
   dynamics: SimXyOptions.shape.dynamics,
   dynamicsT: SimXyOptions.shape.dynamicsT,
   tol: SimXyOptions.shape.tol,
+  /** train on the first K training rows of each class only, as `train --train-per-class` (CI-sized versions of image studies) */
+  trainPerClass: z.int().positive().optional(),
+  /** evaluate on the first K test rows of each class only (the evaluations then cost less than a whole test split) */
+  testPerClass: z.int().positive().optional(),
   /** stop a seed early once an epoch's mean training D is below this */
   stopAtDistance: z.number().positive().optional(),
   target: StudyTarget.optional(),

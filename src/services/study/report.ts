@@ -36,6 +36,15 @@ export function median(v: number[]): number | null {
   return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2
 }
 
+/** Wilson score interval of a binomial proportion k/n (95% for z = 1.96); [0, 1] for n = 0. */
+export function wilsonInterval(k: number, n: number, z = 1.959964): [number, number] {
+  if (n <= 0) return [0, 1]
+  const p = k / n, z2 = z * z, d = 1 + z2 / n
+  const centre = (p + z2 / (2 * n)) / d
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / d
+  return [Math.max(0, centre - half), Math.min(1, centre + half)]
+}
+
 /** Aggregates an entry's runs. */
 export function summarise(entry: StudyEntry, runs: StudyRun[]): EntrySummary {
   const reachedEpochs = runs.flatMap((r) => (r.epochsToTarget === null ? [] : [r.epochsToTarget]))

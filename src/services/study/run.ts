@@ -4,13 +4,17 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
+import { subsetPerClass } from '../../core/data/images.ts'
+import type { Dataset } from '../../core/data/dataset.ts'
 import { countParameters } from '../../core/topology/index.ts'
+import { EqpError } from '../../errors.ts'
 import type { EngineEvent } from '../../engine/events.ts'
 import { networkFromArg } from '../networks.ts'
 import { asModel, withInputValues, withResistorGain } from '../substrates.ts'
 import type { Network } from '../../core/network/network.ts'
 import { loadTask, trainOnSimulator, type TrainOutcome } from '../training.ts'
 import { entrySeeds, type StudyConfig, type StudyEntry } from './config.ts'
+import { writeStudyFigures } from './figures.ts'
 import { studyCsv, studyMarkdown, summarise, type EntrySummary } from './report.ts'
 
 /** The final metrics of one (entry, seed) run, as written to <label>-seed<k>.json. */
@@ -35,7 +39,13 @@ export interface StudyRun {
   forceEvals: number
   /** fingerprint of the entry's settings (entryKey): a resumed study keeps a run file only if it matches */
   entryKey: string
+  /** learning curve for the study's figures (absent in run files written before it was recorded) */
+  curve?: RunCurve
 }
+
+/** A run's learning curve: each epoch's mean training D and accuracy, and the test accuracy at each evaluation
+ *  (fractions; D in the task's units; JSON writes a non-finite value as null). */
+export interface RunCurve { epoch: number[]; distance: (number | null)[]; accuracy: (number | null)[]; testEpoch: number[]; testAccuracy: (number | null)[] }
 
 /** The network an entry trains: built (or read), as its substrate, with its input values and gain. */
 function studyNetwork(entry: StudyEntry, io: { inputs: number; outputs: number }, seed: number): Network {
@@ -43,6 +53,12 @@ function studyNetwork(entry: StudyEntry, io: { inputs: number; outputs: number }
   const modelled = entry.substrate ? asModel(built, entry.substrate) : built
   const gained = entry.inputGain === undefined ? modelled : withResistorGain(modelled, { input: entry.inputGain }, { input: 'inputGain', layers: 'layerGain' })
   return withInputValues(gained, entry.inputValues)
+}
+
+/** The task with its test split cut to the first perClass rows of each class (the loader's split is stratified by seed). */
+function withTestPerClass(data: Dataset, perClass: number): Dataset {
+  if (data.kind === 'regression') throw new EqpError('EQP_ERR_BAD_INPUT', ['testPerClass', `task '${data.name}' is a regression task: it has no classes to take rows from`])
+  return { ...data, test: subsetPerClass(data.test, data.classes, perClass) }
 }
 
 /** A fingerprint of everything that shapes an entry's runs (its parsed settings), so changed settings retrain. */
@@ -67,24 +83,29 @@ export interface TrialObserver {
 export async function runStudySeed(entry: StudyEntry, seed: number, workers: number | 'auto' = 1, observe: TrialObserver = {}): Promise<StudyRun> {
   const data = loadTask(entry.task, seed)
   const network = studyNetwork(entry, { inputs: data.nIn, outputs: data.nOut }, seed)
-  const { label, network: spec, task, seeds: _s, solver, dynamics, dynamicsT, tol, stopAtDistance, target, substrate: _m, inputValues: _v, inputGain: _g, ...train } = entry
+  const { label, network: spec, task, seeds: _s, solver, dynamics, dynamicsT, tol, stopAtDistance, target, substrate: _m, inputValues: _v, inputGain: _g, trainPerClass, testPerClass, ...train } = entry
   const counts = countParameters(network)
   // trainable parameters as the trainer counts them: the bias fields only when they are trained
   const parameters = counts.couplingParameters + (train.trainBias ? 2 * network.nodes : 0)
   let epochsToTarget: number | null = null
-  observe.onStart?.(network, data.train.rows)
+  const curve: RunCurve = { epoch: [], distance: [], accuracy: [], testEpoch: [], testAccuracy: [] }
+  // the rows an epoch trains on, for a watcher's progress (the training service cuts the same rows)
+  observe.onStart?.(network, trainPerClass === undefined ? data.train.rows : subsetPerClass(data.train, data.classes, trainPerClass).rows)
   const onEvent = (e: EngineEvent) => {
     observe.onEvent?.(e)
+    if (e.type === 'epoch') { curve.epoch.push(e.epoch); curve.distance.push(e.metrics.distance); curve.accuracy.push(e.metrics.accuracy) }
+    if (e.type === 'eval' && e.metrics.split === 'test') { curve.testEpoch.push(e.epoch); curve.testAccuracy.push(e.metrics.accuracy) }
     if (!target || epochsToTarget !== null) return
     if (target.metric === 'distance' && e.type === 'epoch' && e.metrics.distance < target.value) epochsToTarget = e.epoch
     if (target.metric === 'test_acc' && e.type === 'eval' && e.metrics.split === 'test' && e.metrics.accuracy >= target.value) epochsToTarget = e.epoch
   }
-  const r = await trainOnSimulator(network, { task, train: { ...train, seed }, sim: { solver, dynamics, dynamicsT, tol }, dataSeed: seed, stopAtDistance, workers }, onEvent)
+  const load = testPerClass === undefined ? loadTask : (name: string, s: number) => withTestPerClass(loadTask(name, s), testPerClass)
+  const r = await trainOnSimulator(network, { task, train: { ...train, seed }, sim: { solver, dynamics, dynamicsT, tol }, dataSeed: seed, stopAtDistance, workers, trainPerClass }, onEvent, {}, load)
   observe.onOutcome?.({ final: r.final, epochs: r.epochs, network: r.network })
   return {
     label, seed, network: spec, task, nodes: network.nodes, couplings: counts.couplings, parameters, epochs: r.epochs,
     train: r.train, test: r.final && { accuracy: r.final.accuracy, distance: r.final.distance },
-    target: target ?? null, epochsToTarget, wallS: r.wallS, forceEvals: r.forceEvals, entryKey: entryKey(entry),
+    target: target ?? null, epochsToTarget, wallS: r.wallS, forceEvals: r.forceEvals, entryKey: entryKey(entry), curve,
   }
 }
 
@@ -107,9 +128,9 @@ export interface StudyOptions {
   onRun?: (run: StudyRun, done: number, total: number, etaS: number | null) => void
 }
 
-export interface StudyResult { runs: StudyRun[]; summaries: EntrySummary[]; markdown: string; files: string[]; wallS: number }
+export interface StudyResult { runs: StudyRun[]; summaries: EntrySummary[]; markdown: string; files: string[]; figures: string[]; wallS: number }
 
-/** Trains every (entry, seed), writes DIR/<label>-seed<k>.json per run and DIR/results.md, DIR/results.csv; returns the summaries. */
+/** Trains every (entry, seed), writes DIR/<label>-seed<k>.json per run, DIR/results.md, DIR/results.csv and the figures (DIR/<figure>.png); returns the summaries. */
 export async function runStudy(config: StudyConfig, opts: StudyOptions): Promise<StudyResult> {
   const t0 = performance.now()
   // a task or network that cannot load fails here, with its error code, before any training
@@ -137,12 +158,13 @@ export async function runStudy(config: StudyConfig, opts: StudyOptions): Promise
     const markdown = studyMarkdown(config.name, summaries, { done: finished.length, total: all.length })
     writeFileSync(md, markdown)
     writeFileSync(csv, studyCsv(summaries))
-    return { finished, summaries, markdown }
+    const figures = writeStudyFigures(opts.outDir, config, finished)
+    return { finished, summaries, markdown, figures }
   }
   const record = (t: number, run: StudyRun) => {
     runs[todo[t]] = run
     const path = runPath(run.label, run.seed)
-    writeFileSync(path, JSON.stringify(run, null, 2) + '\n')
+    writeFileSync(path, runJson(run))
     files.push(path)
     tables() // partial tables as runs finish, so a long study can be read (and resumed) midway
     fresh++
@@ -158,9 +180,18 @@ export async function runStudy(config: StudyConfig, opts: StudyOptions): Promise
   } else if (jobs.length > 0) {
     await runPool(jobs, workers, record)
   }
-  const { finished, summaries, markdown } = tables()
-  files.push(md, csv)
-  return { runs: finished, summaries, markdown, files, wallS: (performance.now() - t0) / 1000 }
+  const { finished, summaries, markdown, figures } = tables()
+  files.push(md, csv, ...figures)
+  return { runs: finished, summaries, markdown, files, figures, wallS: (performance.now() - t0) / 1000 }
+}
+
+/** A run file's text: indented, but each curve array on one line so a 1000-epoch run stays readable. */
+export function runJson(run: StudyRun): string {
+  const { curve, ...rest } = run
+  const head = JSON.stringify(rest, null, 2)
+  if (!curve) return head + '\n'
+  const arrays = (Object.keys(curve) as (keyof RunCurve)[]).map((k) => `    "${k}": ${JSON.stringify(curve[k])}`).join(',\n')
+  return `${head.slice(0, -2)},\n  "curve": {\n${arrays}\n  }\n}\n`
 }
 
 /** A run file of an earlier study, or null when it is missing or unreadable (then the run is trained again). */
