@@ -11,7 +11,7 @@ import { compileOim, oimEnergy, type OimNet } from '../../src/core/physics/oim.t
 import { OimSystem } from '../../src/core/physics/oim-system.ts'
 import { OimFoldPlan, OimFoldSystem } from '../../src/core/physics/oim-fold.ts'
 import { OimLockstep } from '../../src/core/physics/oim-lockstep.ts'
-import { BatchScratch, relaxEliminateBatch, type BatchStats } from '../../src/core/solvers/eliminate-lockstep.ts'
+import { BatchScratch, newBatchStats, relaxEliminateBatch } from '../../src/core/solvers/eliminate-lockstep.ts'
 import { EnvelopeMatrix } from '../../src/core/solvers/envelope.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
 import { createRelaxWorkspace, DEFAULT_SOLVE, relaxBy, relaxLangevin, type RelaxWorkspace, type SolveOptions } from '../../src/core/solvers/index.ts'
@@ -256,10 +256,7 @@ export class SimOimSubstrate implements Substrate {
     }
     const y = nudge?.kind === 'cost' ? nudge.targets.subarray(b0 * nOut, b1 * nOut) : null
     ls.load(B, { beta: nudge?.kind === 'cost' ? nudge.beta : 0, y, ext }, b0, xc, nf)
-    const st: BatchStats = {
-      settled: new Uint8Array(B), residual: new Float64Array(B), forceEvals: new Float64Array(B), hessianEvals: new Float64Array(B),
-      steps: new Float64Array(B), failed: new Uint8Array(B), slot: new Int32Array(B),
-    }
+    const st = newBatchStats(B)
     relaxEliminateBatch(ls, B, sc, o, nudge === undefined, st, this.lockstepRows)
     for (let r = 0; r < B; r++) {
       if (st.failed[r]) continue

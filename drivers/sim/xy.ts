@@ -10,7 +10,7 @@ import { XySystem } from '../../src/core/physics/xy-system.ts'
 import { DenseXyPlan, typedMatMul } from '../../src/core/physics/dense-xy.ts'
 import { DenseXySystem } from '../../src/core/physics/dense-xy-system.ts'
 import { XyLockstep } from '../../src/core/physics/xy-lockstep.ts'
-import { BatchScratch, relaxEliminateBatch, type BatchStats } from '../../src/core/solvers/eliminate-lockstep.ts'
+import { BatchScratch, newBatchStats, relaxEliminateBatch } from '../../src/core/solvers/eliminate-lockstep.ts'
 import { denseMatMul } from './tf-backend.ts'
 import { EnvelopeMatrix } from '../../src/core/solvers/envelope.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
@@ -275,10 +275,7 @@ export class SimXySubstrate implements Substrate {
     }
     const tau = nudge?.kind === 'cost' ? nudge.targets.subarray(b0 * nOut, b1 * nOut) : null
     ls.load(B, { beta: nudge?.kind === 'cost' ? nudge.beta : 0, tau, ext, slipRef }, b0)
-    const st: BatchStats = {
-      settled: new Uint8Array(B), residual: new Float64Array(B), forceEvals: new Float64Array(B), hessianEvals: new Float64Array(B),
-      steps: new Float64Array(B), failed: new Uint8Array(B), slot: new Int32Array(B),
-    }
+    const st = newBatchStats(B)
     relaxEliminateBatch(ls, B, sc, o, nudge === undefined, st, this.lockstepRows)
     for (let r = 0; r < B; r++) {
       if (st.failed[r]) continue

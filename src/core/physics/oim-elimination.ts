@@ -25,6 +25,12 @@ export interface OimNudgeSource {
 const NODE_MAX_ROUNDS = 200
 /** Largest Newton step on one node (rad): beyond it the quadratic model of cos terms means little. */
 const NODE_MAX_STEP = 0.5
+
+/** One node's Newton step (radians) from slope g and curvature h: downhill at full length where h <= 0, clipped to NODE_MAX_STEP. */
+function nodeStep(g: number, h: number): number {
+  const dt = h > 0 ? -g / h : (g > 0 ? -NODE_MAX_STEP : NODE_MAX_STEP)
+  return dt > NODE_MAX_STEP ? NODE_MAX_STEP : dt < -NODE_MAX_STEP ? -NODE_MAX_STEP : dt
+}
 /** A node counts as aligned when |f'| < this times its field scale (|z| + 2|S| + |e|). */
 const NODE_GTOL = 1e-14
 
@@ -76,10 +82,7 @@ export function minimiseOimNodes(N: number, ph: Float64Array, zx: Float64Array, 
         state[t] = 0
         continue
       }
-      let dt = h > 0 ? -g / h : (g > 0 ? -NODE_MAX_STEP : NODE_MAX_STEP)
-      if (dt > NODE_MAX_STEP) dt = NODE_MAX_STEP
-      else if (dt < -NODE_MAX_STEP) dt = -NODE_MAX_STEP
-      d[t] = dt
+      d[t] = nodeStep(g, h)
       state[t] = 2
     }
     for (let t = 0; t < N; t++) p[t] = state[t] === 2 ? ph[t] + d[t] : ph[t]
@@ -152,10 +155,7 @@ export function minimiseOimNodeList(K: number, ids: Int32Array, ph: Float64Array
           if (h > 0) { state[t] = 0; hh[t] = h } else { state[t] = 3; failed++ }
           continue
         }
-        let dt = h > 0 ? -g / h : (g > 0 ? -NODE_MAX_STEP : NODE_MAX_STEP)
-        if (dt > NODE_MAX_STEP) dt = NODE_MAX_STEP
-        else if (dt < -NODE_MAX_STEP) dt = -NODE_MAX_STEP
-        d[t] = dt
+        d[t] = nodeStep(g, h)
         state[t] = 2
       }
       act[nt] = t

@@ -45,6 +45,14 @@ export interface BatchStats {
   slot: Int32Array
 }
 
+/** Fresh per-sample statistics for a lockstep call over B samples. */
+export function newBatchStats(B: number): BatchStats {
+  return {
+    settled: new Uint8Array(B), residual: new Float64Array(B), forceEvals: new Float64Array(B), hessianEvals: new Float64Array(B),
+    steps: new Float64Array(B), failed: new Uint8Array(B), slot: new Int32Array(B),
+  }
+}
+
 // what a sample waits for
 const ALIGN_START = 0, SWEEP_FORCE = 1, SWEEP_ALIGN = 2, FORCE = 3, HESS = 4, TRIAL_ALIGN = 5, TRIAL_FORCE = 6, DONE = 7
 const PRED_FLOOR = 1e-10
