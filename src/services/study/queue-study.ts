@@ -54,9 +54,12 @@ export function queueRunner(q: QueueUrl, opts: QueueRunnerOptions): TrialRunner 
         m.ack()
       }
       const name = n.collector(id)
-      try { await jsm.consumers.info(n.resultStream, name) } catch {
-        await jsm.consumers.add(n.resultStream, { durable_name: name, ack_policy: AckPolicy.Explicit, filter_subject: n.resultSubject(id) })
-      }
+      // a collector left by an interrupted session may hold results it was delivered and never acked (its
+      // client prefetches): they would count as neither pending nor recorded, and their trials would run
+      // again. A fresh collector sees every result still in the stream (work-queue retention keeps a
+      // message until it is acked); the ones already recorded are dropped by take().
+      try { await jsm.consumers.delete(n.resultStream, name) } catch { /* none yet */ }
+      await jsm.consumers.add(n.resultStream, { durable_name: name, ack_policy: AckPolicy.Explicit, filter_subject: n.resultSubject(id) })
       const collector = await js.consumers.get(n.resultStream, name)
       for (let left = (await collector.info()).num_pending; left > 0 && pending.size > 0; left--) {
         const m = await collector.next({ expires: 2000 })
