@@ -10,8 +10,8 @@ import {
   crc32c, encodeFrame, encodeMessage, ERROR_CODES, FAULT_CODES, PROTOCOL,
   type DecodedMessage, type MessageBodies, type MessageName,
 } from '../../firmware-protocol/ts/index.ts'
-import { BOARD_VECTORS_PATH, type BoardVector, type Expect } from '../../firmware-protocol/gen/gen-board-vectors.ts'
-import { WireHost } from '../support/wire-host.ts'
+import { BOARD_VECTORS_PATH, type BoardVector } from '../../firmware-protocol/gen/gen-board-vectors.ts'
+import { WireHost, playBoardVector } from '../support/wire-host.ts'
 
 export interface ConformanceBoard {
   /** where the host end of the board's link is */
@@ -46,13 +46,6 @@ function recrc(f: Uint8Array): Uint8Array {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Checks an answer against a board vector's expectation (a name and some body fields). */
-function matches(m: DecodedMessage | null, e: Exclude<Expect, 'none'>, where: string): void {
-  assert.ok(m, `${where}: expected ${e.name}, got no answer`)
-  assert.equal(m.name, e.name, `${where}: expected ${e.name}, got ${m.name} ${JSON.stringify(m.body)}`)
-  const body = m.body as Record<string, unknown>
-  for (const [k, v] of Object.entries(e.body ?? {})) assert.deepEqual(body[k], v, `${where}: field ${k}`)
-}
-
 /** Runs the conformance suite against the board `open` starts (once, freshly booted). */
 export function wireBoardConformance(name: string, open: () => Promise<ConformanceBoard>): void {
   describe(`board conformance (SPEC.md): ${name}`, () => {
@@ -331,24 +324,7 @@ export function wireBoardConformance(name: string, open: () => Promise<Conforman
 
     const doc = JSON.parse(readFileSync(BOARD_VECTORS_PATH, 'utf8')) as { vectors: BoardVector[] }
     for (const v of doc.vectors) {
-      it(`board vector (SPEC ${v.spec}): ${v.name}`, async () => {
-        const silent: number[] = []
-        const from = h.got.length
-        for (const [k, st] of v.steps.entries()) {
-          const frame = Uint8Array.from(Buffer.from(st.sendHex, 'hex'))
-          if (st.expect === 'none') {
-            silent.push(frame[3] | (frame[4] << 8))
-            await h.sendFrame(frame)
-          } else {
-            matches(await h.callRaw(frame, 30), st.expect, `step ${k}`)
-          }
-        }
-        await sleep(50)
-        for (const seq of silent) {
-          const answered = h.got.slice(from).filter((g) => g.msg?.seq === seq && g.msg.name !== 'HEARTBEAT' && g.msg.name !== 'FAULT')
-          assert.equal(answered.length, 0, `seq ${seq} was answered: ${answered.map((g) => g.msg!.name)}`)
-        }
-      })
+      it(`board vector (SPEC ${v.spec}): ${v.name}`, () => playBoardVector(h, v))
     }
 
     it('after everything, the board still answers a HELLO', async () => {

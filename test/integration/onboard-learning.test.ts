@@ -16,7 +16,7 @@ import { buildNetwork } from '../../src/core/topology/index.ts'
 import { TrainConfig, type TrainConfigInput } from '../../src/engine/config.ts'
 import { Trainer } from '../../src/engine/trainer.ts'
 import { createPtyPair, openSerialBoard, startBoard, type PtyPair, type RunningBoard } from '../../src/services/boards.ts'
-import { WireHost } from '../support/wire-host.ts'
+import { WireHost, playBoardVector } from '../support/wire-host.ts'
 
 const NO_SOCAT = spawnSync('socat', ['-V']).status === 0 ? false : 'socat is not installed'
 const NO_GCC = spawnSync('gcc', ['--version']).status === 0 ? false : 'gcc is not installed'
@@ -144,16 +144,7 @@ for (const impl of ['ts', 'c'] as const) {
     it('passes the frozen on-board learning board vectors (vectors/board-learning.json)', async () => {
       const h = await WireHost.open(path)
       try {
-        for (const v of VECTORS) {
-          for (const [k, st] of v.steps.entries()) {
-            const where = `${v.name}, step ${k + 1}`
-            const m = await h.callRaw(Buffer.from(st.sendHex, 'hex'), 5)
-            if (st.expect === 'none') continue
-            assert.ok(m, `${where}: expected ${st.expect.name}, got no answer`)
-            assert.equal(m.name, st.expect.name, `${where}: got ${m.name} ${JSON.stringify(m.body)}`)
-            for (const [f, val] of Object.entries(st.expect.body ?? {})) assert.deepEqual((m.body as Record<string, unknown>)[f], val, `${where}: field ${f}`)
-          }
-        }
+        for (const v of VECTORS) await playBoardVector(h, v, 5)
         await h.call('STOP', {})
       } finally {
         await h.close()

@@ -13,7 +13,7 @@ import type { Substrate } from '../../drivers/substrate.ts'
 import { serialConnector } from '../../drivers/transports/serial.ts'
 import { readFileSync } from 'node:fs'
 import { READOUT_BOARD_VECTORS_PATH, type BoardVector } from '../../firmware-protocol/gen/gen-board-vectors.ts'
-import { WireHost } from '../support/wire-host.ts'
+import { WireHost, playBoardVector } from '../support/wire-host.ts'
 import type { Connector, Transport } from '../../drivers/transports/transport.ts'
 import { MESSAGE_IDS, TABLE } from '../../firmware-protocol/ts/index.ts'
 import { loadDataset } from '../../src/core/data/index.ts'
@@ -134,16 +134,7 @@ describe('the frozen start = readout board vectors (vectors/board-readout.json)'
       const h = await WireHost.open(pair.hostPath)
       try {
         assert.ok(VECTORS.length >= 2)
-        for (const v of VECTORS) {
-          for (const [k, st] of v.steps.entries()) {
-            const where = `${v.name}, step ${k + 1}`
-            const m = await h.callRaw(Buffer.from(st.sendHex, 'hex'), 5)
-            if (st.expect === 'none') continue
-            assert.ok(m, `${where}: expected ${st.expect.name}, got no answer`)
-            assert.equal(m.name, st.expect.name, `${where}: got ${m.name} ${JSON.stringify(m.body)}`)
-            for (const [f, val] of Object.entries(st.expect.body ?? {})) assert.deepEqual((m.body as Record<string, unknown>)[f], val, `${where}: field ${f}`)
-          }
-        }
+        for (const v of VECTORS) await playBoardVector(h, v, 5)
         await h.call('STOP', {})
       } finally {
         await h.close()

@@ -1,11 +1,13 @@
 // A bare protocol host on a real serial path (a socat pty): it sends frames exactly as given and
 // records every frame the board sends, so tests can hold a board (TS or C) to SPEC.md byte by byte,
 // with no remote driver, retries or session logic in between.
+import assert from 'node:assert/strict'
 import { openSerialStream } from '../../drivers/transports/serial.ts'
 import type { ByteStream } from '../../drivers/transports/transport.ts'
 import {
   CobsDecoder, decodeMessage, encodeMessage, serialFrame, type DecodedMessage, type MessageBodies, type MessageName,
 } from '../../firmware-protocol/ts/index.ts'
+import type { BoardVector, Expect } from '../../firmware-protocol/gen/gen-board-vectors.ts'
 
 export interface Received { raw: Uint8Array; msg: DecodedMessage | null; at: number }
 
@@ -97,4 +99,33 @@ export class WireHost {
   }
 
   close(): Promise<void> { return this.stream.close() }
+}
+
+/** Fails the test unless `m` is the answer `e` names, with every field `e` gives. */
+export function assertAnswer(m: DecodedMessage | null, e: Exclude<Expect, 'none'>, where: string): void {
+  assert.ok(m, `${where}: expected ${e.name}, got no answer`)
+  assert.equal(m.name, e.name, `${where}: expected ${e.name}, got ${m.name} ${JSON.stringify(m.body)}`)
+  const body = m.body as Record<string, unknown>
+  for (const [k, v] of Object.entries(e.body ?? {})) assert.deepEqual(body[k], v, `${where}: field ${k}`)
+}
+
+/** Sends a frozen board vector's frames in order and holds every answer to it; steps that expect no answer must get none (timeoutS per answer). */
+export async function playBoardVector(h: WireHost, v: BoardVector, timeoutS = 30): Promise<void> {
+  const silent: number[] = []
+  const from = h.got.length
+  for (const [k, st] of v.steps.entries()) {
+    const frame = Uint8Array.from(Buffer.from(st.sendHex, 'hex'))
+    if (st.expect === 'none') {
+      silent.push(frame[3] | (frame[4] << 8))
+      await h.sendFrame(frame)
+    } else {
+      assertAnswer(await h.callRaw(frame, timeoutS), st.expect, `${v.name}, step ${k + 1}`)
+    }
+  }
+  // a silent step's answer, if the board wrongly sent one, would arrive after the next command's
+  await new Promise((r) => setTimeout(r, 50))
+  for (const seq of silent) {
+    const answered = h.got.slice(from).filter((g) => g.msg?.seq === seq && !isEvent(g.msg))
+    assert.equal(answered.length, 0, `${v.name}: seq ${seq} was answered: ${answered.map((g) => g.msg!.name)}`)
+  }
 }
