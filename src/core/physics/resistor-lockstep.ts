@@ -192,23 +192,27 @@ export class ResistorLockstep {
 
   /** fold() of sample r alone (c0 = its energy constant, J). */
   private foldOne(inputs: ArrayLike<number>, nIn: number, r: number): void {
-    const { w, ns } = this.net
-    const s0 = this.size[0], s1 = this.size[1], o1 = this.nodeOff[1], e0 = this.blocks[0].edgeOff, r0 = this.r0, inCol = this.inCol
-    const num0 = this.num0, iIn = this.iIn, row = r * s1
+    const s0 = this.size[0], s1 = this.size[1], e0 = this.blocks[0].edgeOff, r0 = this.r0, inCol = this.inCol
     let c0 = 0
     for (let t = 0; t < s0; t++) {
       const x = r0 * inputs[r * nIn + inCol[t]]
       // a zero source adds exact zeros (the sums and c0 are unchanged): skip its row
-      if (x === 0) continue
-      const wr = e0 + t * s1
-      for (let j = 0; j < s1; j++) {
-        const wk = w[wr + j], gu = wk * x
-        num0[row + j] += gu
-        iIn[row + j] += gu
-        c0 += ns[o1 + j] * (Math.abs(wk) * x * x)
-      }
+      if (x !== 0) c0 = this.foldSource(e0 + t * s1, x, r * s1, c0)
     }
     this.c0[r] = 0.5 * c0
+  }
+
+  /** Adds source x (V) through coupling row wr to the hidden sums of the sample at row; returns c with its energy terms added in order. */
+  private foldSource(wr: number, x: number, row: number, c: number): number {
+    const { w, ns } = this.net
+    const s1 = this.size[1], o1 = this.nodeOff[1], num0 = this.num0, iIn = this.iIn
+    for (let j = 0; j < s1; j++) {
+      const wk = w[wr + j], gu = wk * x
+      num0[row + j] += gu
+      iIn[row + j] += gu
+      c += ns[o1 + j] * (Math.abs(wk) * x * x)
+    }
+    return c
   }
 
   /** fold() of samples r and r + 1 together: the same additions per sample as foldOne, interleaved. */
@@ -231,19 +235,9 @@ export class ResistorLockstep {
           cb += s * (g * xb * xb)
         }
       } else if (xa !== 0) {
-        for (let j = 0; j < s1; j++) {
-          const wk = w[wr + j], ga = wk * xa
-          num0[ra + j] += ga
-          iIn[ra + j] += ga
-          ca += ns[o1 + j] * (Math.abs(wk) * xa * xa)
-        }
+        ca = this.foldSource(wr, xa, ra, ca)
       } else if (xb !== 0) {
-        for (let j = 0; j < s1; j++) {
-          const wk = w[wr + j], gb = wk * xb
-          num0[rb + j] += gb
-          iIn[rb + j] += gb
-          cb += ns[o1 + j] * (Math.abs(wk) * xb * xb)
-        }
+        cb = this.foldSource(wr, xb, rb, cb)
       }
     }
     this.c0[r] = 0.5 * ca
