@@ -270,7 +270,12 @@ export class SimXySubstrate implements Substrate {
     this.startState(req, 0, x)
     // the linear solver relaxImplicitFlow would pick (resolved once per workspace, as there)
     if (shiftedSolver((this.ws.linear ??= {}), this.ws.H, sys, x, o.linear, { hevals: 0 }).kind !== 'cholesky') return null
-    const ls = (this.flowLs ??= { batch: new ImplicitFlowBatch(n, sys.bandwidth), systems: [], xs: [], stats: [] })
+    if (this.flowLs === null) {
+      const batch = ImplicitFlowBatch.create(n, sys.bandwidth)
+      if (!batch) return null
+      this.flowLs = { batch, systems: [], xs: [], stats: [] }
+    }
+    const ls = this.flowLs
     while (ls.systems.length < B) ls.systems.push(new XySystem(this.net))
     ls.xs.length = B
     ls.stats.length = B
@@ -282,7 +287,7 @@ export class SimXySubstrate implements Substrate {
       if (s.ext) s.markSlipReference(xb)
       ls.xs[b] = xb
     }
-    ls.batch.relax(ls.systems.slice(0, B), ls.xs, o, ls.stats)
+    ls.batch.relax(ls.systems, ls.xs, o, ls.stats)
     for (let b = 0; b < B; b++) {
       const st = ls.stats[b]
       settled[b] = st.settled ? 1 : 0

@@ -6,6 +6,7 @@
 // interleave. Each system's own operations and their order are those of relaxImplicitFlow, so every
 // system ends in the same state, bit for bit, with the same force evaluations.
 import { BandMatrix } from './band.ts'
+import { BandLockstep } from './band-lockstep-wasm.ts'
 import { NEWTON_START_RADIUS } from './implicit-flow.ts'
 import type { RelaxSystem, SolveOptions, SolveStats } from './system.ts'
 
@@ -31,33 +32,30 @@ interface Member {
   gen: Generator<void, SolveStats, void> | null
 }
 
-/** Scratch for lockstep implicit flows of up to `cap` systems of n nodes, half-bandwidth b; grows on demand. */
+/** Scratch for lockstep implicit flows of systems of n nodes, half-bandwidth b; grows on demand. */
 export class ImplicitFlowBatch {
-  readonly w: number
   private cap = 0
-  /** factor storage of member q at q * n * w */
-  private F = new Float64Array(0)
   /** vectors of member q at q * 7n: F0, F1, F2, k1, k2, k3, y */
   private V = new Float64Array(0)
   private members: Member[] = []
-  /** indices of members in a factor or solve pass (scratch) */
-  private pass = new Int32Array(0)
+  private band: BandLockstep | null = null
 
-  constructor(readonly n: number, readonly b: number) {
-    this.w = b + 1
+  private constructor(readonly n: number, readonly b: number) {}
+
+  /** A batch for systems of n nodes and half-bandwidth b, or null where WebAssembly SIMD is not available. */
+  static create(n: number, b: number): ImplicitFlowBatch | null {
+    return BandLockstep.create(n, b, 2) ? new ImplicitFlowBatch(n, b) : null
   }
 
   private ensure(B: number): void {
     if (B <= this.cap) return
-    const { n, b, w } = this
-    const F = new Float64Array(B * n * w), V = new Float64Array(B * 7 * n)
-    this.F = F
-    this.V = V
+    const { n, b } = this
+    this.V = new Float64Array(B * 7 * n)
     this.members = []
     for (let q = 0; q < B; q++) {
       this.members.push({ sys: null!, x: null!, op: NONE, shift: 0, vec: 0, ok: false, H: new BandMatrix(n, b), spare: new BandMatrix(n, b), gen: null })
     }
-    this.pass = new Int32Array(B)
+    this.band = BandLockstep.create(n, b, B)
     this.cap = B
   }
 
@@ -67,7 +65,7 @@ export class ImplicitFlowBatch {
    * of this batch's n and b, solved by Cholesky.
    */
   relax(systems: readonly RelaxSystem[], xs: readonly Float64Array[], o: SolveOptions, stats: SolveStats[]): void {
-    const B = systems.length
+    const B = xs.length
     this.ensure(B)
     const ms = this.members, n = this.n
     const watched: RelaxSystem[] = []
@@ -101,77 +99,28 @@ export class ImplicitFlowBatch {
     }
   }
 
-  /** Does the factorisations and solves that the waiting members asked for. */
+  /** Does the factorisations and solves that the waiting members asked for, each kind in one kernel call. */
   private step(B: number): void {
-    const ms = this.members, pass = this.pass
-    let nf = 0
-    for (let q = 0; q < B; q++) if (ms[q].gen !== null && ms[q].op === FACTOR_SOLVE) pass[nf++] = q
-    if (nf > 0) this.factor(nf)
-    let ns = 0
+    const ms = this.members, band = this.band!, V = this.V
+    let any = false
     for (let q = 0; q < B; q++) {
       const m = ms[q]
-      if (m.gen === null) continue
-      if (m.op === SOLVE || (m.op === FACTOR_SOLVE && m.ok)) pass[ns++] = q
+      if (m.gen !== null && m.op === FACTOR_SOLVE) { band.setMatrix(q, m.H.a, m.shift); any = true }
     }
-    if (ns > 0) this.solve(ns)
-    for (let q = 0; q < B; q++) ms[q].op = NONE
-  }
-
-  /** H + shift I into F and its Cholesky factor, for the members pass[0 .. np), row by row across them (BandMatrix.cholesky's order). */
-  private factor(np: number): void {
-    const { n, b, w, F, members: ms, pass } = this
-    const size = n * w
-    for (let p = 0; p < np; p++) {
-      const q = pass[p], m = ms[q], base = q * size, shift = m.shift
-      F.set(m.H.a, base)
-      for (let i = 0; i < n; i++) F[base + i * w + b] += shift
-      m.ok = true
+    if (any) {
+      band.factor()
+      for (let q = 0; q < B; q++) { const m = ms[q]; if (m.gen !== null && m.op === FACTOR_SOLVE) m.ok = band.ok(q) }
     }
-    for (let i = 0; i < n; i++) {
-      const j0 = i - b > 0 ? i - b : 0
-      for (let p = 0; p < np; p++) {
-        const q = pass[p], m = ms[q]
-        if (!m.ok) continue
-        const base = q * size
-        const ri = base + i * w - i + b // F[ri + j] is entry (i, j)
-        for (let j = j0; j <= i; j++) {
-          const rj = base + j * w - j + b
-          const k0 = j - b > j0 ? j - b : j0
-          let s = F[ri + j]
-          for (let k = k0; k < j; k++) s -= F[ri + k] * F[rj + k]
-          if (j === i) {
-            if (!(s > 0)) { m.ok = false; break }
-            F[ri + i] = Math.sqrt(s)
-          } else {
-            F[ri + j] = s / F[rj + j]
-          }
-        }
-      }
+    any = false
+    for (let q = 0; q < B; q++) {
+      const m = ms[q]
+      if (m.gen !== null && (m.op === SOLVE || (m.op === FACTOR_SOLVE && m.ok))) { band.setRhs(q, V, m.vec); any = true }
     }
-  }
-
-  /** (L L^T) z = r in place for the members pass[0 .. np), each on its own vector (BandMatrix.solveInPlace's order). */
-  private solve(np: number): void {
-    const { n, b, w, F, V, members: ms, pass } = this
-    const size = n * w
-    for (let i = 0; i < n; i++) {
-      const k0 = i - b > 0 ? i - b : 0
-      for (let p = 0; p < np; p++) {
-        const q = pass[p], r = ms[q].vec
-        const ri = q * size + i * w - i + b
-        let s = V[r + i]
-        for (let k = k0; k < i; k++) s -= F[ri + k] * V[r + k]
-        V[r + i] = s / F[ri + i]
-      }
-    }
-    for (let i = n - 1; i >= 0; i--) {
-      const kmax = i + b < n - 1 ? i + b : n - 1
-      for (let p = 0; p < np; p++) {
-        const q = pass[p], r = ms[q].vec, base = q * size
-        let s = V[r + i]
-        for (let k = i + 1; k <= kmax; k++) s -= F[base + k * w - k + b + i] * V[r + k]
-        V[r + i] = s / F[base + i * w - i + b + i]
-      }
+    if (any) band.solve()
+    for (let q = 0; q < B; q++) {
+      const m = ms[q]
+      if (any && m.gen !== null && (m.op === SOLVE || (m.op === FACTOR_SOLVE && m.ok))) band.getRhs(q, V, m.vec)
+      m.op = NONE
     }
   }
 }
