@@ -167,11 +167,10 @@ export class BandLockstep {
   /** Slot s's matrix := a (BandMatrix.a layout) + shift on the diagonal, and marks s for factor(). */
   setMatrix(s: number, a: Float64Array, shift: number): void {
     const { size, b, f64 } = this, w = b + 1, pair = s >> 1
-    let o = this.at.F / 8 + pair * size * 2 + (s & 1)
+    const o = this.at.F / 8 + pair * size * 2 + (s & 1)
+    for (let e = 0; e < size; e++) f64[o + 2 * e] = a[e]
     // the diagonal as BandMatrix users make it: the stored entry, then + shift
-    for (let e = 0, d = b; e < size; e++, o += 2) {
-      if (e === d) { f64[o] = a[e] + shift; d += w } else f64[o] = a[e]
-    }
+    for (let e = b; e < size; e += w) f64[o + 2 * e] = a[e] + shift
     const m = this.at.M / 4 + pair * 4
     if (!this.marked[pair]) { this.mark(pair); this.i32.fill(0, m, m + 4) }
     this.i32[m + 2 * (s & 1)] = -1

@@ -224,6 +224,13 @@ class FlowRun {
   }
 }
 
+/**
+ * Largest factorisation (multiply-subtracts, about n b (b + 1) / 2) the lockstep takes: the kernel
+ * unrolls it, about 14 bytes of code per term. 5x5 lattice (n 25, b 5): 375; 9x9 (81, 9): 3,645.
+ * Larger bands go one system after the other, where a factor is long enough to keep the core busy.
+ */
+export const LOCKSTEP_MAX_TERMS = 4096
+
 /** Scratch for lockstep implicit flows of systems of n nodes, half-bandwidth b; grows on demand. */
 export class ImplicitFlowBatch {
   private cap = 0
@@ -236,8 +243,12 @@ export class ImplicitFlowBatch {
 
   private constructor(readonly n: number, readonly b: number) {}
 
-  /** A batch for systems of n nodes and half-bandwidth b, or null where WebAssembly SIMD is not available. */
+  /**
+   * A batch for systems of n nodes and half-bandwidth b, or null where WebAssembly SIMD is not
+   * available or the band is too large for the kernel's unrolled code (LOCKSTEP_MAX_TERMS).
+   */
   static create(n: number, b: number): ImplicitFlowBatch | null {
+    if (n * b * (b + 1) / 2 > LOCKSTEP_MAX_TERMS) return null
     return BandLockstep.create(n, b, 2) ? new ImplicitFlowBatch(n, b) : null
   }
 
