@@ -5,8 +5,10 @@
 // and, in the same run when Debian's python3-scipy is there, the reference's CPU path: one training
 // step of LSODA relaxations to T = 100 (bench/reference/xy_lsoda_step.py), extrapolated to 1000
 // steps, with the ratio. Each line also gives the final D and the first step with D < 0.01.
-// BENCH_ONLY=auto (or fire-newton, flow-newton) times one solver.
+// BENCH_ONLY=auto (or fire-newton, flow-newton) times one solver. network_md5 (over the trained
+// weights, h and psi as float64 bytes) shows whether a change kept the trained network to the bit.
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { SimXySubstrate } from '../drivers/sim/xy.ts'
@@ -40,8 +42,10 @@ async function ours(solver: 'auto' | 'fire-newton' | 'flow-newton', refCpu: numb
   const c0 = process.cpuUsage(), t0 = performance.now()
   await tr.train()
   const u = process.cpuUsage(c0), wall = (performance.now() - t0) / 1000, cpu = (u.user + u.system) / 1e6
+  const p = await sub.getParams(), md5 = createHash('md5')
+  for (const a of [p.weights, p.h ?? [], p.psi ?? []]) md5.update(Buffer.from(Float64Array.from(a).buffer))
   emit({
-    bench: `xor5x5-${STEPS}steps-M5-${solver}`, units: 's', ...(solver === 'auto' ? { solver_in_use: AUTO_IS } : {}), cpu_s: Number(cpu.toFixed(3)), wall_s: Number(wall.toFixed(3)), final_D: last, first_step_below_D_0_01: firstBelow, force_evals: sub.forceEvals, goal_cpu_s: 5,
+    bench: `xor5x5-${STEPS}steps-M5-${solver}`, units: 's', ...(solver === 'auto' ? { solver_in_use: AUTO_IS } : {}), cpu_s: Number(cpu.toFixed(3)), wall_s: Number(wall.toFixed(3)), final_D: last, first_step_below_D_0_01: firstBelow, force_evals: sub.forceEvals, network_md5: md5.digest('hex'), goal_cpu_s: 5,
     ...(refCpu !== null ? { ratio_reference_lsoda_over_ours_cpu: Number((refCpu / cpu).toFixed(1)), goal_ratio: 100 } : {}),
   })
   await sub.close()

@@ -14,7 +14,8 @@ import { BatchScratch, newBatchStats, relaxEliminateBatch } from '../../src/core
 import { denseMatMul } from './tf-backend.ts'
 import { EnvelopeMatrix } from '../../src/core/solvers/envelope.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
-import { createRelaxWorkspace, DEFAULT_SOLVE, relaxBy, relaxLangevin, type RelaxWorkspace, type SolveOptions } from '../../src/core/solvers/index.ts'
+import { autoSolver, createRelaxWorkspace, DEFAULT_SOLVE, relaxBy, relaxLangevin, shiftedSolver, type RelaxWorkspace, type SolveOptions, type SolveStats } from '../../src/core/solvers/index.ts'
+import { ImplicitFlowBatch } from '../../src/core/solvers/implicit-flow-lockstep.ts'
 import { addToSetpoints, CouplingPath, noiseStream, quantiseReadout } from './imperfections.ts'
 import { applyRange, cloneParams, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 
@@ -50,6 +51,8 @@ export class SimXySubstrate implements Substrate {
   private readonly lockstep: { ls: XyLockstep; sc: BatchScratch } | null = null
   /** kernel rows of the lockstep solver since creation (for tests: settled samples cost none) */
   readonly lockstepRows = { align: 0, force: 0, hessian: 0 }
+  /** implicit flow over a whole batch in lockstep (per-edge path): one system per sample, made on first use */
+  private flowLs: { batch: ImplicitFlowBatch; systems: XySystem[]; xs: Float64Array[]; stats: SolveStats[] } | null = null
 
   constructor(network: Network, options: SimXyOptionsInput = {}) {
     const net = Network.parse(network)
@@ -170,7 +173,9 @@ export class SimXySubstrate implements Substrate {
     const lo = noise ? { sigma: noise.sigma, dt: noise.dt, steps: Math.min(Math.ceil(noise.time / noise.dt), o.maxEvals) } : null
     const noiseTruncated = noise !== null && Math.ceil(noise.time / noise.dt) > o.maxEvals
     const callSeed = noise ? this.noiseRng.nextU32() : 0
-    const done = lo === null && deadline === Infinity && this.lockstep && dense ? this.relaxLockstep(req, o, states, energy, settled, steps) : null
+    const done = lo === null && deadline === Infinity
+      ? (this.lockstep && dense ? this.relaxLockstep(req, o, states, energy, settled, steps) : !dense ? this.relaxFlowLockstep(req, o, states, energy, settled, steps) : null)
+      : null
     for (let b = 0; b < B; b++) {
       const off = b * n
       if (done?.[b]) continue
@@ -249,6 +254,49 @@ export class SimXySubstrate implements Substrate {
     const done = new Uint8Array(B)
     for (let b0 = 0; b0 < B; b0 += LOCKSTEP_CHUNK) this.lockstepChunk(req, o, b0, Math.min(B, b0 + LOCKSTEP_CHUNK), states, energy, settled, steps, done)
     return done
+  }
+
+  /**
+   * Implicit flow ('auto' or 'implicit-flow' on the per-edge path, band Cholesky) over the whole batch
+   * in lockstep (ImplicitFlowBatch): every sample ends where the per-sample loop would put it, bit for
+   * bit. Returns which samples it relaxed (all of them), or null when it does not apply.
+   */
+  private relaxFlowLockstep(req: RelaxRequest, o: SolveOptions, states: Float64Array, energy: Float64Array, settled: Uint8Array, steps: Float64Array): Uint8Array | null {
+    const B = req.batch, opts = this.opts, sys = this.sys
+    if (B < 2 || opts.dynamics !== 'converged' || opts.batching === 'per-sample') return null
+    if (opts.solver !== 'implicit-flow' && !(opts.solver === 'auto' && autoSolver(sys, this.ws) === 'implicit-flow')) return null
+    if (!sys.hessian) return null
+    const { n } = this.net, nOut = this.info.nudgeable.length, x = this.x
+    this.startState(req, 0, x)
+    // the linear solver relaxImplicitFlow would pick (resolved once per workspace, as there)
+    if (shiftedSolver((this.ws.linear ??= {}), this.ws.H, sys, x, o.linear, { hevals: 0 }).kind !== 'cholesky') return null
+    if (this.flowLs === null) {
+      const batch = ImplicitFlowBatch.create(n, sys.bandwidth)
+      if (!batch) return null
+      this.flowLs = { batch, systems: [], xs: [], stats: [] }
+    }
+    const ls = this.flowLs
+    while (ls.systems.length < B) ls.systems.push(new XySystem(this.net))
+    ls.xs.length = B
+    ls.stats.length = B
+    for (let b = 0; b < B; b++) {
+      const xb = states.subarray(b * n, (b + 1) * n), s = ls.systems[b].setFree()
+      this.startState(req, b, xb)
+      s.beta = sys.beta; s.tau = sys.tau; s.tauOff = b * nOut
+      s.ext = sys.ext; s.extOff = b * n
+      if (s.ext) s.markSlipReference(xb)
+      ls.xs[b] = xb
+    }
+    ls.batch.relax(ls.systems, ls.xs, o, ls.stats)
+    for (let b = 0; b < B; b++) {
+      const st = ls.stats[b]
+      settled[b] = st.settled ? 1 : 0
+      steps[b] = st.forceEvals
+      this.forceEvals += st.forceEvals
+      energy[b] = xyEnergy(this.net, ls.xs[b], 0)
+      ls.systems[b].setFree()
+    }
+    return new Uint8Array(B).fill(1)
   }
 
   /** relaxLockstep on samples b0 .. b1-1. */
