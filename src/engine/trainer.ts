@@ -364,7 +364,9 @@ export class Trainer {
     }
     const rc = this.sub.info.ranges.coupling, rb = this.sub.info.ranges.bias
     const clip = { ...rc, levels: 0 }, clipB = { ...rb, levels: 0 }
-    for (let k = 0; k < m; k++) req.weights[k] = applyRange(req.weights[k] + d[k], clip)
+    // the clip of applyRange (levels 0) written out: one call per coupling boxed 397,000 results a step
+    const rw = req.weights, wLo = clip.min, wHi = clip.max
+    for (let k = 0; k < m; k++) { const v = rw[k] + d[k]; rw[k] = v < wLo ? wLo : v > wHi ? wHi : v }
     const delta: Params = { weights: d.subarray(0, m) }
     if (this.cfg.trainBias) {
       for (let i = 0; i < n; i++) {
