@@ -9,7 +9,7 @@ export type SimMethod = 'setParams' | 'updateParams' | 'getParams' | 'relax'
 
 export type SimHostRequest =
   | { id: number; op: 'open'; sim: number; network: Network; options: SimOptionsInput; anneal?: Partial<z.input<typeof IsingAnneal>> }
-  | { id: number; op: 'call'; sim: number; method: SimMethod; arg: unknown; /** the caller's dense backend */ dense: DenseBackendName }
+  | { id: number; op: 'call'; sim: number; method: SimMethod; arg: unknown; /** the caller's dense backend */ dense: DenseBackendName; /** reply with null instead of the result (the caller has it from another shard) */ quiet?: boolean }
   | { id: number; op: 'close'; sim: number }
 
 export type SimHostReply =

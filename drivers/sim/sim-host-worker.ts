@@ -36,7 +36,8 @@ async function handle(m: SimHostRequest): Promise<unknown> {
     dense = m.dense
     await initDenseBackend(m.dense)
   }
-  return sim[m.method](m.arg as never)
+  const result = await sim[m.method](m.arg as never)
+  return m.quiet ? null : result
 }
 
 port.on('message', (m: SimHostRequest) => {

@@ -88,9 +88,9 @@ export class SimHost {
     return { sim, ready: this.send<void>({ op: 'open', sim, network, options, anneal }) }
   }
 
-  /** Calls a Substrate method of simulator `sim`, with this thread's dense backend. */
-  call<T>(sim: number, method: SimMethod, arg: unknown): Promise<T> {
-    return this.send<T>({ op: 'call', sim, method, arg, dense: kernelInfo().dense })
+  /** Calls a Substrate method of simulator `sim`, with this thread's dense backend; quiet: the reply carries null, not the result. */
+  call<T>(sim: number, method: SimMethod, arg: unknown, quiet = false): Promise<T> {
+    return this.send<T>({ op: 'call', sim, method, arg, dense: kernelInfo().dense, ...(quiet ? { quiet } : {}) })
   }
 
   /** Force evaluations of simulator `sim` as of its last reply (for benchmarks). */

@@ -91,10 +91,20 @@ function xyPhysics(network: Network, compute: EngineCompute): EnginePhysics & { 
 
 /** Inputs and targets as values for the value models (OIM, resistor, Ising): the datasets encode
  *  values as phases in [-pi/2, pi/2], and sin maps them onto [-1, 1] (+-pi/2 -> +-1). */
-const sinOf = (a: Float64Array): Float64Array => Float64Array.from(a, Math.sin)
+const sinOf = (a: Float64Array): Float64Array => {
+  const out = new Float64Array(a.length)
+  for (let i = 0; i < a.length; i++) out[i] = Math.sin(a[i])
+  return out
+}
+/** (1 + sin v)/2 of each value, in a loop: Float64Array.from with a map function goes through an iterator. */
+const unitOf = (a: Float64Array): Float64Array => {
+  const out = new Float64Array(a.length)
+  for (let i = 0; i < a.length; i++) out[i] = 0.5 + 0.5 * Math.sin(a[i])
+  return out
+}
 /** Clamped inputs of a value model by Network.inputValues: sin v, or (1 + sin v)/2 in [0, 1] ('unit'). */
 const inputsOf = (net: Network): ((a: Float64Array) => Float64Array) =>
-  net.inputValues === 'unit' ? (a) => Float64Array.from(a, (v) => 0.5 + 0.5 * Math.sin(v)) : sinOf
+  net.inputValues === 'unit' ? unitOf : sinOf
 
 function oimPhysics(network: Network, compute: EngineCompute): EnginePhysics & { readonly net: OimNet } {
   const net = compileOim(network)

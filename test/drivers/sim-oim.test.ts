@@ -21,6 +21,18 @@ substrateContract('simulated OIM, 16-level couplings in [-1, 1], 6-bit readout, 
 describe('SimOimSubstrate', () => {
   const inputs = Float64Array.of(0.5, -1, 0.25, 1, 0.1, -0.6)
 
+  it('refuses a delta of the wrong length, naming the field, and changes nothing', async () => {
+    const sub = new SimOimSubstrate(layered)
+    const before = await sub.getParams()
+    const m = layered.edges.length
+    await assert.rejects(sub.updateParams({ weights: new Float64Array(m - 1).fill(0.1) }), (e: Error & { code?: string }) => e.code === 'EQP_ERR_BAD_INPUT' && /weights/.test(e.message))
+    await assert.rejects(sub.updateParams({ weights: new Float64Array(m).fill(0.1), s: new Float64Array(3) }), (e: Error & { code?: string }) => e.code === 'EQP_ERR_BAD_INPUT' && /\bs\b/.test(e.message))
+    assert.deepEqual(await sub.getParams(), before)
+    // a good delta still moves the couplings by exactly its values (no clip at these sizes)
+    const after = await sub.updateParams({ weights: new Float64Array(m).fill(0.125) })
+    for (let k = 0; k < m; k++) assert.equal(after.weights[k], Math.min(Math.max(before.weights[k] + 0.125, sub.info.ranges.coupling.min), sub.info.ranges.coupling.max))
+  })
+
   it('announces model oim, reads back S, and clips S to the bias range', async () => {
     const sub = new SimOimSubstrate(layered, { bias: { min: -1, max: 1, levels: 0 } })
     assert.equal(sub.info.model, 'oim')

@@ -12,6 +12,19 @@ substrateContract('simulated XY lattice, 16-level couplings in [-1, 1], maxBatch
   new SimXySubstrate(lattice, { coupling: { min: -1, max: 1, levels: 16 }, maxBatch: 2, solver: 'fire-newton' }))
 
 describe('SimXySubstrate', () => {
+  it('refuses a delta of the wrong length, naming the field, and changes nothing', async () => {
+    const sub = new SimXySubstrate(lattice)
+    const before = await sub.getParams()
+    const m = lattice.edges.length
+    await assert.rejects(sub.updateParams({ weights: new Float64Array(m + 1) }), (e: Error & { code?: string }) => e.code === 'EQP_ERR_BAD_INPUT' && /weights/.test(e.message))
+    await assert.rejects(sub.updateParams({ weights: new Float64Array(m), psi: new Float64Array(2) }), (e: Error & { code?: string }) => e.code === 'EQP_ERR_BAD_INPUT' && /psi/.test(e.message))
+    assert.deepEqual(await sub.getParams(), before)
+    const after = await sub.updateParams({ weights: new Float64Array(m).fill(-0.0625), psi: new Float64Array(lattice.nodes).fill(0.5) })
+    const { min, max } = sub.info.ranges.coupling
+    for (let k = 0; k < m; k++) assert.equal(after.weights[k], Math.min(Math.max(before.weights[k] - 0.0625, min), max))
+    for (let i = 0; i < lattice.nodes; i++) assert.equal(after.psi![i], before.psi![i] + 0.5)
+  })
+
   it('quantises and clips couplings like a board with a 4-level DAC', async () => {
     const sub = new SimXySubstrate(lattice, { coupling: { min: -0.6, max: 0.6, levels: 4 } })
     const m = lattice.edges.length

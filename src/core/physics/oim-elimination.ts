@@ -9,6 +9,7 @@
 import type { Elimination } from '../solvers/eliminate.ts'
 import { oimVectorsInto, type OimNet } from './oim.ts'
 import { sinCosInto } from './sincos.ts'
+import { SinCosWasm } from './xy-wasm.ts'
 import { xyBipartiteSplit } from './xy-elimination.ts'
 import { subtractDiagonalSchur } from './schur-update.ts'
 
@@ -114,9 +115,14 @@ export class OimNodeListScratch {
   /** 0 = converged, 1 = needs a new step, 2 = a trial step pending, 3 = failed (no strict minimum, no field, out of rounds) */
   readonly state: Uint8Array
   readonly act: Int32Array; readonly P: Float64Array; readonly CP: Float64Array; readonly SP: Float64Array
-  constructor(readonly size: number) {
+  /** the trial phases' trig pass in WebAssembly (P, CP, SP are its views), or null: sinCosInto, the same bits */
+  readonly trig: SinCosWasm | null
+  /** wasm: use the f64x2 trig pass where WebAssembly SIMD is available */
+  constructor(readonly size: number, wasm = false) {
     const F = () => new Float64Array(size)
-    this.f = F(); this.d = F(); this.scale = F(); this.hh = F(); this.P = F(); this.CP = F(); this.SP = F()
+    this.trig = wasm && size > 0 ? SinCosWasm.create(size) : null
+    this.f = F(); this.d = F(); this.scale = F(); this.hh = F()
+    if (this.trig) { this.P = this.trig.phi; this.CP = this.trig.cs; this.SP = this.trig.sn } else { this.P = F(); this.CP = F(); this.SP = F() }
     this.state = new Uint8Array(size)
     this.act = new Int32Array(size)
   }
@@ -162,7 +168,8 @@ export function minimiseOimNodeList(K: number, ids: Int32Array, ph: Float64Array
       P[nt] = ph[t] + d[t]
       nt++
     }
-    sinCosInto(P, 0, nt, CP, SP)
+    if (w.trig) w.trig.run(nt)
+    else sinCosInto(P, 0, nt, CP, SP)
     for (let k = 0; k < nt; k++) {
       const t = act[k], pc = CP[k], ps = SP[k]
       const fp = -zx[t] * pc - zy[t] * ps - 0.5 * S[t] * (pc * pc - ps * ps)

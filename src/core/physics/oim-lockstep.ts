@@ -137,7 +137,7 @@ export class OimLockstep implements BatchElimination {
     this.ph = new Float64Array(N); this.hc = new Float64Array(N); this.hs = new Float64Array(N)
     this.zx = new Float64Array(N); this.zy = new Float64Array(N); this.sv = new Float64Array(N)
     this.ids = new Int32Array(N)
-    this.nodes = new OimNodeListScratch(N)
+    this.nodes = new OimNodeListScratch(N, true)
     this.hB = new Float64Array(B * nb)
     this.started = new Uint8Array(B)
     this.eFree = new Float64Array(2 * B)

@@ -362,3 +362,62 @@ export class XyWasmKernel {
     }
   }
 }
+
+/**
+ * cos and sin of up to `capacity` values with the trig pass of the XY kernel, bit for bit as
+ * sinCosInto: phi, cs and sn are views into a wasm memory of its own, so a caller that builds its
+ * phases in phi copies nothing in or out.
+ */
+export class SinCosWasm {
+  readonly phi: Float64Array
+  readonly cs: Float64Array
+  readonly sn: Float64Array
+  private readonly fn: Exports
+  private readonly at: { phi: number; cs: number; sn: number }
+
+  private constructor(mod: WebAssembly.Module, readonly capacity: number) {
+    const bytes = 8 * NODE_PAD * Math.ceil(Math.max(1, capacity) / NODE_PAD)
+    let top = 16 * CONST_TABLE.length
+    const at = { phi: top, cs: top + bytes, sn: top + 2 * bytes }
+    top += 3 * bytes
+    const pages = Math.max(1, Math.ceil(top / PAGE))
+    if (pages > 65536) throw new RangeError('vector too large for a 32-bit wasm memory')
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages })
+    this.fn = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as Exports
+    const buf = memory.buffer
+    CONST_TABLE.forEach((c, k) => {
+      if (typeof c === 'bigint') new BigInt64Array(buf, 16 * k, 2).fill(c)
+      else new Float64Array(buf, 16 * k, 2).fill(c)
+    })
+    this.at = at
+    this.phi = new Float64Array(buf, at.phi, capacity)
+    this.cs = new Float64Array(buf, at.cs, capacity)
+    this.sn = new Float64Array(buf, at.sn, capacity)
+  }
+
+  /** A trig pass for up to `capacity` values, or null where WebAssembly SIMD (or the memory) is not available. */
+  static create(capacity: number): SinCosWasm | null {
+    const mod = kernelModule()
+    if (!mod) return null
+    try {
+      return new SinCosWasm(mod, capacity)
+    } catch (e) {
+      if (e instanceof RangeError) return null
+      throw e
+    }
+  }
+
+  /** cs, sn = cos, sin of phi[0 .. n) (rad), n <= capacity; entries past n up to the pad are overwritten too. */
+  run(n: number): void {
+    if (n <= 0) return
+    const bytes = 8 * NODE_PAD * Math.ceil(n / NODE_PAD), a = this.at
+    // mode 0 reads and writes only phi, cs, sn: the bias arguments are never touched
+    if (this.fn.sincos(a.phi, a.cs, a.sn, a.phi, a.phi, a.phi, bytes, 0) === 0) return
+    const { phi, cs, sn } = this, L = SINCOS_CONSTANTS.LIMIT
+    for (let i = 0; i < n; i++) {
+      const x = phi[i]
+      if (x < L && x > -L) continue
+      cs[i] = Math.cos(x); sn[i] = Math.sin(x)
+    }
+  }
+}

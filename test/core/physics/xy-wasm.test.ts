@@ -3,6 +3,8 @@ import { describe, it } from 'node:test'
 import { compileXy, refreshBias, xyEdgeObservable, xyEnergy, xyEnergyGrad, type XyNet } from '../../../src/core/physics/xy.ts'
 import { XySystem } from '../../../src/core/physics/xy-system.ts'
 import { sleb, uleb } from '../../../src/core/wasm/emit.ts'
+import { SinCosWasm } from '../../../src/core/physics/xy-wasm.ts'
+import { sinCosInto } from '../../../src/core/physics/sincos.ts'
 import { Rng } from '../../../src/core/rng/rng.ts'
 import { buildNetwork, parseBuilderString } from '../../../src/core/topology/index.ts'
 
@@ -168,3 +170,19 @@ describe('XyWasmKernel trig cache', () => {
   })
 })
 
+
+describe('SinCosWasm (the trial phases of the OIM hidden-node Newton)', () => {
+  it('gives sinCosInto\'s bits for counts that are not a multiple of the pad, special values included', () => {
+    const trig = SinCosWasm.create(203)
+    assert.ok(trig, 'WebAssembly SIMD is available in this Node')
+    const phi = phases(203, 1, 9)
+    for (const n of [1, 3, 4, 5, 202, 203]) {
+      trig.phi.set(phi.subarray(0, n))
+      trig.run(n)
+      const cs = new Float64Array(n), sn = new Float64Array(n)
+      sinCosInto(phi, 0, n, cs, sn)
+      sameBits(trig.cs.slice(0, n), cs, `cos, n = ${n}`)
+      sameBits(trig.sn.slice(0, n), sn, `sin, n = ${n}`)
+    }
+  })
+})
