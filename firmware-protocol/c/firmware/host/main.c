@@ -52,6 +52,8 @@ typedef struct {
 } host_t;
 
 static host_t host;
+/* EQP_BOARD_TRACE=FILE: one line per event (monotonic ms, what), to see where a step's time goes */
+static FILE *trace;
 static eqp_board_t board;
 static eqp_board_config_t cfg;
 static eqp_edge_t edges[EQP_BOARD_MAX_EDGES];
@@ -93,9 +95,15 @@ static void link_down(host_t *h)
   fflush(stdout);
 }
 
+static void trace_ev(const char *what, double a, double b)
+{
+  if (trace) fprintf(trace, "%.3f %s %g %g\n", mono_s() * 1000.0, what, a, b);
+}
+
 static void write_all(host_t *h, const uint8_t *p, size_t n)
 {
   size_t done = 0;
+  trace_ev("w", (double)n, 0);
   while (done < n && h->fd >= 0) {
     ssize_t w = write(h->fd, p + done, n - done);
     if (w > 0) { done += (size_t)w; continue; }
@@ -153,6 +161,7 @@ static void hal_uart_write(void *ctx, const uint8_t *p, size_t n)
   h->tx_len += n;
   h->tx_end[h->tx_count] = h->tx_len;
   h->tx_due[h->tx_count] = h->busy_until;
+  trace_ev("q", (double)n, h->busy_until * 1000.0);
   h->tx_count++;
 }
 
@@ -164,9 +173,15 @@ static bool hal_start(void *ctx, const eqp_relax_job_t *j)
   /* the simulated relaxation holds the loop for its whole slice, so what is queued goes out first
    * (the replies to the commands before the RELAX: the host's window waits on them) */
   tx_flush(ctx, 1);
+  trace_ev("start", j->sample, j->phase);
   return eqp_sim_xy_start_relax(&((host_t *)ctx)->sim, j);
 }
-static bool hal_poll(void *ctx, eqp_relax_result_t *r) { return eqp_sim_xy_poll_relax(&((host_t *)ctx)->sim, r); }
+static bool hal_poll(void *ctx, eqp_relax_result_t *r)
+{
+  bool done = eqp_sim_xy_poll_relax(&((host_t *)ctx)->sim, r);
+  if (done) trace_ev("done", r->steps, 0);
+  return done;
+}
 static int16_t hal_read(void *ctx, uint16_t i) { return eqp_sim_xy_read_state(&((host_t *)ctx)->sim, i); }
 static void hal_abort(void *ctx) { eqp_sim_xy_abort_relax(&((host_t *)ctx)->sim); }
 static void hal_safe(void *ctx) { eqp_sim_xy_safe_state(&((host_t *)ctx)->sim); }
@@ -330,6 +345,7 @@ int main(int argc, char **argv)
     else die("unknown option (see the comment at the top of host/main.c)");
   }
   if (!host.path || !topology) die("--path and --topology are required");
+  if (getenv("EQP_BOARD_TRACE")) trace = fopen(getenv("EQP_BOARD_TRACE"), "w");
   read_topology(topology);
   cfg.edges = edges;
   cfg.clampable = clampable;
@@ -380,7 +396,7 @@ int main(int argc, char **argv)
       rc = poll(&pf, 1, timeout);
       if (rc > 0 && (pf.revents & POLLIN)) {
         ssize_t n = read(host.fd, buf, sizeof buf);
-        if (n > 0) eqp_board_rx(&board, buf, (size_t)n);
+        if (n > 0) { trace_ev("rx", (double)n, 0); eqp_board_rx(&board, buf, (size_t)n); }
         else if (n == 0 || (errno != EAGAIN && errno != EINTR)) link_down(&host);
       } else if (rc > 0 && (pf.revents & (POLLHUP | POLLERR | POLLNVAL))) {
         link_down(&host);
