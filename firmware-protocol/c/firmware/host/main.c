@@ -7,6 +7,7 @@
  *                  [--baud N --pace] [--major M] [--tol T] [--max-steps-limit N]
  *                  [--default-budget-us N] [--budget-limit-us N] [--window N] [--learn]
  *        eqp-board --print-rng SEED N      (N uniforms in (-pi, pi), for the cross-language check)
+ *        eqp-board --print-sincos          (one phase per stdin line -> "cos sin" of the simulated physics)
  * SIGUSR1 reboots the board (boot counter + 1); SIGTERM and SIGINT end the process within one
  * relaxation slice, closing the port. --tol sets the settling tolerance of the simulated physics
  * (a tiny value makes relaxations that never settle, for tests of the RELAX budgets). --learn
@@ -305,6 +306,17 @@ int main(int argc, char **argv)
     long k, n = atol(argv[3]);
     eqp_rng_seed(&r, (uint32_t)strtoul(argv[2], NULL, 10));
     for (k = 0; k < n; k++) printf("%.17g\n", eqp_rng_uniform(&r, -M_PI, M_PI));
+    return 0;
+  }
+
+  if (argc == 2 && strcmp(argv[1], "--print-sincos") == 0) {
+    /* all phases in one call, as a relaxation makes it: the vector loop, not only its tail */
+    static double x[65536], c[65536], sn[65536];
+    char line[64];
+    unsigned n = 0, k;
+    while (n < 65536u && fgets(line, sizeof line, stdin)) x[n++] = strtod(line, NULL);
+    eqp_sim_xy_sincos(x, n, c, sn);
+    for (k = 0; k < n; k++) printf("%.17g %.17g\n", c[k], sn[k]);
     return 0;
   }
 
