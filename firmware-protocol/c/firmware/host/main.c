@@ -12,6 +12,7 @@
  * relaxation slice, closing the port. --tol sets the settling tolerance of the simulated physics
  * (a tiny value makes relaxations that never settle, for tests of the RELAX budgets). --learn
  * announces capability onBoardLearning and accepts the LEARN_* commands (SPEC 13).
+ * EQP_BOARD_TRACE=FILE writes one line per event to FILE: monotonic ms, rx/start/done/q/w and numbers.
  *
  * Topology file: "nodes N", "clampable i j ...", "nudgeable i j ...", "edges M" and M lines "a b". */
 #define _DEFAULT_SOURCE
