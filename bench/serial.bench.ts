@@ -10,6 +10,7 @@
 // after its RELAX): link_plus_board_bound_steps_per_s adds the board's measured CPU per step to the
 // link's time, separating the board's own turnaround from the host's and the pty's.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -28,7 +29,9 @@ const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
 const XOR15 = 'lattice:15x15:in=6,6;7,10:out=10,8'
 const BIN = fileURLToPath(new URL('../bin/eqprop-hil.js', import.meta.url))
 // EQP_BENCH_SERIAL_BOARDS=c,ts, EQP_BENCH_SERIAL_BAUDS=921600,2000000, EQP_BENCH_SERIAL_WINDOWS=1,8,
-// EQP_BENCH_SERIAL_PHASES=together,apart and EQP_BENCH_SERIAL_STEPS=8 narrow or lengthen a run
+// EQP_BENCH_SERIAL_PHASES=together,apart and EQP_BENCH_SERIAL_STEPS=8 narrow or lengthen a run;
+// EQP_BENCH_SERIAL_FIRMWARE=a,b runs each of these C firmware binaries in turn (alternating, for an
+// old-against-new comparison in one run; params_sha256 then shows whether they trained the same bits)
 // (defaults: all of them, 16 steps). together: a step's phases in one relaxPhases call (SPEC 6.5
 // start = readout, no SET_START); apart: phase by phase, the free states written back with SET_START.
 const list = (name: string, dflt: string) => (process.env[name] ?? dflt).split(',').map((x) => x.trim()).filter((x) => x !== '')
@@ -43,13 +46,13 @@ function processCpuS(pid: number): number {
   } catch { return NaN }
 }
 
-function startBoardProcess(impl: 'c' | 'ts', path: string, baud: number, net: ReturnType<typeof buildNetwork>): Promise<ChildProcess> {
+function startBoardProcess(impl: 'c' | 'ts', path: string, baud: number, net: ReturnType<typeof buildNetwork>, firmware?: string): Promise<ChildProcess> {
   let p: ChildProcess
   if (impl === 'c') {
     const dir = mkdtempSync(join(tmpdir(), 'eqp-bench-'))
     dirs.push(dir)
     writeFileSync(join(dir, 'topo.txt'), firmwareTopology(net))
-    p = spawn(ensureFirmwareBuilt(), ['--path', path, '--topology', join(dir, 'topo.txt'), '--max-frame', String(MAX_FRAME), '--baud', String(baud), '--pace'], { stdio: ['ignore', 'pipe', 'inherit'] })
+    p = spawn(firmware ?? ensureFirmwareBuilt(), ['--path', path, '--topology', join(dir, 'topo.txt'), '--max-frame', String(MAX_FRAME), '--baud', String(baud), '--pace'], { stdio: ['ignore', 'pipe', 'inherit'] })
   } else {
     p = spawn(process.execPath, [BIN, 'board', '--path', path, '--network', XOR15, '--max-frame', String(MAX_FRAME), '--baud', String(baud), '--pace'], { stdio: ['ignore', 'pipe', 'ignore'] })
   }
@@ -69,10 +72,10 @@ function phaseByPhase(sub: RemoteSubstrate): Substrate {
   }
 }
 
-async function run(impl: 'c' | 'ts', baud: number, window: number, together: boolean): Promise<void> {
+async function run(impl: 'c' | 'ts', baud: number, window: number, together: boolean, firmware?: string): Promise<void> {
   const net = buildNetwork(parseBuilderString(XOR15), { inputs: 2, outputs: 1 }, 0)
   const pair = await createPtyPair()
-  const board = await startBoardProcess(impl, pair.boardPath, baud, net)
+  const board = await startBoardProcess(impl, pair.boardPath, baud, net, firmware)
   const sub = await openSerialBoard({ path: pair.hostPath, baud, pace: true, maxFrame: MAX_FRAME, window })
   try {
     const cfg = TrainConfig.parse({ epochs: WARM + STEPS, batchSize: 4, seed: 1, evalEvery: 0 })
@@ -84,8 +87,11 @@ async function run(impl: 'c' | 'ts', baud: number, window: number, together: boo
     const cpu = process.cpuUsage(cpu0), boardCpu = processCpuS(board.pid!) - board0, c1 = sub.status().counters
     const out = (c1.bytesOut - c0.bytesOut) / STEPS, inb = (c1.bytesIn - c0.bytesIn) / STEPS
     const rate = baud / 10
+    const p = await sub.getParams()
+    const sha = createHash('sha256')
+    for (const a of [p.weights, p.h, p.psi]) if (a) sha.update(new Uint8Array(Float64Array.from(a).buffer))
     emit({
-      bench: 'serial-train-step', board: impl === 'c' ? 'C reference firmware' : 'TS virtual board', network: 'lattice 15x15 (225 nodes, 420 couplings), XOR, batch 4',
+      bench: 'serial-train-step', board: impl === 'c' ? 'C reference firmware' : 'TS virtual board', ...(firmware ? { firmware } : {}), network: 'lattice 15x15 (225 nodes, 420 couplings), XOR, batch 4',
       phases: together && (sub.connection.description.device.capabilities & CAPABILITY.readoutStart) ? 'together (start = readout)' : 'one by one (SET_START)',
       baud, frame_limit_bytes: MAX_FRAME, window: sub.connection.description.device.window ?? 1, steps_per_s: Number((STEPS / s).toFixed(3)),
       link_bound_steps_per_s: Number((rate / (out + inb)).toFixed(3)), ratio_to_link_bound: Number(((STEPS / s) / (rate / (out + inb))).toFixed(3)), full_duplex_bound_steps_per_s: Number((rate / Math.max(out, inb)).toFixed(3)), bytes_per_step: { host_to_board: Math.round(out), board_to_host: Math.round(inb) },
@@ -96,6 +102,7 @@ async function run(impl: 'c' | 'ts', baud: number, window: number, together: boo
       // time plus the board's own CPU time is what a step needs with no host or pty overhead at all
       link_plus_board_bound_steps_per_s: Number.isNaN(boardCpu) ? null : Number((1 / ((out + inb) / rate + boardCpu / STEPS)).toFixed(3)),
       ratio_to_link_plus_board_bound: Number.isNaN(boardCpu) ? null : Number(((STEPS / s) * ((out + inb) / rate + boardCpu / STEPS)).toFixed(3)),
+      params_sha256: sha.digest('hex').slice(0, 16),
     })
   } finally {
     await sub.close()
@@ -111,7 +118,17 @@ try {
   const bauds = list('EQP_BENCH_SERIAL_BAUDS', '921600,2000000').map(Number), windows = list('EQP_BENCH_SERIAL_WINDOWS', '1,8').map(Number)
   // both host paths alternate on each board, baud and window, so the load falls on both alike
   const phases = list('EQP_BENCH_SERIAL_PHASES', 'together,apart')
-  for (const impl of boards) for (const baud of bauds) for (const w of windows) for (const ph of phases) await run(impl, baud, w, ph === 'together')
+  const firmwares = list('EQP_BENCH_SERIAL_FIRMWARE', '')
+  for (const impl of boards) {
+    for (const baud of bauds) {
+      for (const w of windows) {
+        for (const ph of phases) {
+          if (impl === 'c' && firmwares.length > 0) for (const f of firmwares) await run(impl, baud, w, ph === 'together', f)
+          else await run(impl, baud, w, ph === 'together')
+        }
+      }
+    }
+  }
 } finally {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 }

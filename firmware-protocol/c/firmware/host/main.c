@@ -7,10 +7,12 @@
  *                  [--baud N --pace] [--major M] [--tol T] [--max-steps-limit N]
  *                  [--default-budget-us N] [--budget-limit-us N] [--window N] [--learn]
  *        eqp-board --print-rng SEED N      (N uniforms in (-pi, pi), for the cross-language check)
+ *        eqp-board --print-sincos          (one phase per stdin line -> "cos sin" of the simulated physics)
  * SIGUSR1 reboots the board (boot counter + 1); SIGTERM and SIGINT end the process within one
  * relaxation slice, closing the port. --tol sets the settling tolerance of the simulated physics
  * (a tiny value makes relaxations that never settle, for tests of the RELAX budgets). --learn
  * announces capability onBoardLearning and accepts the LEARN_* commands (SPEC 13).
+ * EQP_BOARD_TRACE=FILE writes one line per event to FILE: monotonic ms, rx/start/done/q/w and numbers.
  *
  * Topology file: "nodes N", "clampable i j ...", "nudgeable i j ...", "edges M" and M lines "a b". */
 #define _DEFAULT_SOURCE
@@ -18,6 +20,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +36,10 @@
 #define FIRMWARE_VERSION "eqp-ref-fw 0.1.0 (host sim)"
 
 /* Paced bytes wait here until a UART at the baud rate would have sent them, as in a DMA transmit
- * buffer: the board goes on reading and running commands meanwhile, and bytes that are due by the time
- * the loop comes round leave in one write, so a late wake-up delays no frame behind it. */
+ * buffer: a transmit thread hands them to the pty when due while the board goes on reading, running
+ * commands and relaxing (a relaxation holds the board's loop for a whole sample), and bytes that are
+ * due by the time it wakes leave in one write, so a late wake-up delays no frame behind it. The
+ * mutex guards the queue and fd; only the main thread runs the board. */
 #define TX_BYTES 65536u
 #define TX_FRAMES 64u
 
@@ -49,9 +54,15 @@ typedef struct {
   size_t tx_end[TX_FRAMES]; /* end offset in tx of each queued write, and when it is due (s) */
   double tx_due[TX_FRAMES];
   unsigned tx_count;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;       /* a write was queued, the queue drained, or stop */
+  bool tx_thread, tx_stop;
 } host_t;
 
 static host_t host;
+static pthread_t tx_thread_id;
+/* EQP_BOARD_TRACE=FILE: one line per event (monotonic ms, what), to see where a step's time goes */
+static FILE *trace;
 static eqp_board_t board;
 static eqp_board_config_t cfg;
 static eqp_edge_t edges[EQP_BOARD_MAX_EDGES];
@@ -82,6 +93,7 @@ static uint32_t hal_now_ms(void *ctx)
   return (uint32_t)(uint64_t)(mono_s() * 1000.0);
 }
 
+/* with h->mu held */
 static void link_down(host_t *h)
 {
   if (h->fd < 0) return;
@@ -89,13 +101,27 @@ static void link_down(host_t *h)
   h->fd = -1;
   h->tx_len = 0; /* what the UART had not sent yet is lost with the cable */
   h->tx_count = 0;
+  if (h->tx_thread) pthread_cond_broadcast(&h->cv);
   printf("eqp-board: link down\n");
   fflush(stdout);
+}
+
+static void link_down_now(host_t *h)
+{
+  pthread_mutex_lock(&h->mu);
+  link_down(h);
+  pthread_mutex_unlock(&h->mu);
+}
+
+static void trace_ev(const char *what, double a, double b)
+{
+  if (trace) fprintf(trace, "%.3f %s %g %g\n", mono_s() * 1000.0, what, a, b);
 }
 
 static void write_all(host_t *h, const uint8_t *p, size_t n)
 {
   size_t done = 0;
+  trace_ev("w", (double)n, 0);
   while (done < n && h->fd >= 0) {
     ssize_t w = write(h->fd, p + done, n - done);
     if (w > 0) { done += (size_t)w; continue; }
@@ -128,32 +154,87 @@ static void tx_flush(host_t *h, int wait)
   h->tx_count -= k;
 }
 
-/* Seconds until the oldest queued write is due; a negative value when nothing waits. */
-static double tx_next_s(const host_t *h)
-{
-  double d;
-  if (h->tx_count == 0) return -1.0;
-  d = h->tx_due[0] - mono_s();
-  return d > 0.0 ? d : 0.0;
-}
-
 static void hal_uart_write(void *ctx, const uint8_t *p, size_t n)
 {
   host_t *h = ctx;
   double t, start;
-  if (h->fd < 0) return; /* no cable: the bytes go nowhere, as on a real UART */
-  if (h->pace_bytes_per_s <= 0.0) { write_all(h, p, n); return; }
+  pthread_mutex_lock(&h->mu);
+  if (h->fd < 0) { pthread_mutex_unlock(&h->mu); return; } /* no cable: the bytes go nowhere, as on a real UART */
+  if (h->pace_bytes_per_s <= 0.0) { write_all(h, p, n); pthread_mutex_unlock(&h->mu); return; }
   /* a pty takes any rate: deliver when a UART at this baud rate would have sent the last byte */
   t = mono_s();
   start = h->busy_until > t ? h->busy_until : t;
   h->busy_until = start + (double)n / h->pace_bytes_per_s;
-  if (n > TX_BYTES) { tx_flush(h, 1); sleep_s(h->busy_until - mono_s()); write_all(h, p, n); return; }
-  if (h->tx_count == TX_FRAMES || h->tx_len + n > TX_BYTES) tx_flush(h, 1);
-  memcpy(h->tx + h->tx_len, p, n);
-  h->tx_len += n;
-  h->tx_end[h->tx_count] = h->tx_len;
-  h->tx_due[h->tx_count] = h->busy_until;
-  h->tx_count++;
+  if (n > TX_BYTES) {
+    while (h->tx_count > 0 && h->fd >= 0) pthread_cond_wait(&h->cv, &h->mu);
+    pthread_mutex_unlock(&h->mu);
+    sleep_s(h->busy_until - mono_s());
+    pthread_mutex_lock(&h->mu);
+    write_all(h, p, n);
+    pthread_mutex_unlock(&h->mu);
+    return;
+  }
+  while ((h->tx_count == TX_FRAMES || h->tx_len + n > TX_BYTES) && h->fd >= 0) pthread_cond_wait(&h->cv, &h->mu);
+  if (h->fd >= 0) {
+    memcpy(h->tx + h->tx_len, p, n);
+    h->tx_len += n;
+    h->tx_end[h->tx_count] = h->tx_len;
+    h->tx_due[h->tx_count] = h->busy_until;
+    h->tx_count++;
+    trace_ev("q", (double)n, h->busy_until * 1000.0);
+    pthread_cond_broadcast(&h->cv);
+  }
+  pthread_mutex_unlock(&h->mu);
+}
+
+/* The transmit thread: sleeps until the oldest queued write is due, then hands the pty all that are. */
+static void *tx_main(void *arg)
+{
+  host_t *h = arg;
+  pthread_mutex_lock(&h->mu);
+  while (!h->tx_stop) {
+    if (h->tx_count == 0) { pthread_cond_wait(&h->cv, &h->mu); continue; }
+    if (h->tx_due[0] > mono_s()) {
+      struct timespec ts;
+      ts.tv_sec = (time_t)h->tx_due[0];
+      ts.tv_nsec = (long)((h->tx_due[0] - (double)ts.tv_sec) * 1e9);
+      pthread_cond_timedwait(&h->cv, &h->mu, &ts);
+      continue;
+    }
+    tx_flush(h, 0);
+    pthread_cond_broadcast(&h->cv); /* room for a writer waiting on a full queue */
+  }
+  pthread_mutex_unlock(&h->mu);
+  return NULL;
+}
+
+static void tx_start(host_t *h)
+{
+  pthread_condattr_t a;
+  sigset_t all, old;
+  pthread_condattr_init(&a);
+  pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+  pthread_cond_init(&h->cv, &a);
+  pthread_condattr_destroy(&a);
+  if (h->pace_bytes_per_s <= 0.0) return;
+  /* the signals (reboot, stop) belong to the main thread: its poll returns for them */
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  h->tx_thread = pthread_create(&tx_thread_id, NULL, tx_main, h) == 0;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (!h->tx_thread) { fprintf(stderr, "eqp-board: cannot start the transmit thread\n"); exit(2); }
+}
+
+/* Waits until every queued byte is out (or the link is gone), then stops the transmit thread. */
+static void tx_stop(host_t *h)
+{
+  pthread_mutex_lock(&h->mu);
+  while (h->tx_thread && h->tx_count > 0 && h->fd >= 0) pthread_cond_wait(&h->cv, &h->mu);
+  h->tx_stop = true;
+  pthread_cond_broadcast(&h->cv);
+  pthread_mutex_unlock(&h->mu);
+  if (h->tx_thread) pthread_join(tx_thread_id, NULL);
+  h->tx_thread = false;
 }
 
 static void hal_set_coupling(void *ctx, uint32_t e, float w) { eqp_sim_xy_set_coupling(&((host_t *)ctx)->sim, e, w); }
@@ -161,12 +242,16 @@ static void hal_set_bias(void *ctx, uint16_t i, float hh, float psi) { eqp_sim_x
 static void hal_clamp(void *ctx, uint16_t i, bool on, int16_t raw) { eqp_sim_xy_clamp(&((host_t *)ctx)->sim, i, on, raw); }
 static bool hal_start(void *ctx, const eqp_relax_job_t *j)
 {
-  /* the simulated relaxation holds the loop for its whole slice, so what is queued goes out first
-   * (the replies to the commands before the RELAX: the host's window waits on them) */
-  tx_flush(ctx, 1);
+  /* what is queued keeps leaving from the transmit thread while the sample relaxes */
+  trace_ev("start", j->sample, j->phase);
   return eqp_sim_xy_start_relax(&((host_t *)ctx)->sim, j);
 }
-static bool hal_poll(void *ctx, eqp_relax_result_t *r) { return eqp_sim_xy_poll_relax(&((host_t *)ctx)->sim, r); }
+static bool hal_poll(void *ctx, eqp_relax_result_t *r)
+{
+  bool done = eqp_sim_xy_poll_relax(&((host_t *)ctx)->sim, r);
+  if (done) trace_ev("done", r->steps, 0);
+  return done;
+}
 static int16_t hal_read(void *ctx, uint16_t i) { return eqp_sim_xy_read_state(&((host_t *)ctx)->sim, i); }
 static void hal_abort(void *ctx) { eqp_sim_xy_abort_relax(&((host_t *)ctx)->sim); }
 static void hal_safe(void *ctx) { eqp_sim_xy_safe_state(&((host_t *)ctx)->sim); }
@@ -269,7 +354,9 @@ static void try_open(host_t *h)
     cfmakeraw(&t);
     tcsetattr(fd, TCSANOW, &t);
   }
+  pthread_mutex_lock(&h->mu);
   h->fd = fd;
+  pthread_mutex_unlock(&h->mu);
   eqp_board_link_reset(&board);
   printf("eqp-board: link up on %s\n", h->path);
   fflush(stdout);
@@ -290,6 +377,17 @@ int main(int argc, char **argv)
     long k, n = atol(argv[3]);
     eqp_rng_seed(&r, (uint32_t)strtoul(argv[2], NULL, 10));
     for (k = 0; k < n; k++) printf("%.17g\n", eqp_rng_uniform(&r, -M_PI, M_PI));
+    return 0;
+  }
+
+  if (argc == 2 && strcmp(argv[1], "--print-sincos") == 0) {
+    /* all phases in one call, as a relaxation makes it: the vector loop, not only its tail */
+    static double x[65536], c[65536], sn[65536];
+    char line[64];
+    unsigned n = 0, k;
+    while (n < 65536u && fgets(line, sizeof line, stdin)) x[n++] = strtod(line, NULL);
+    eqp_sim_xy_sincos(x, n, c, sn);
+    for (k = 0; k < n; k++) printf("%.17g %.17g\n", c[k], sn[k]);
     return 0;
   }
 
@@ -330,6 +428,7 @@ int main(int argc, char **argv)
     else die("unknown option (see the comment at the top of host/main.c)");
   }
   if (!host.path || !topology) die("--path and --topology are required");
+  if (getenv("EQP_BOARD_TRACE")) trace = fopen(getenv("EQP_BOARD_TRACE"), "w");
   read_topology(topology);
   cfg.edges = edges;
   cfg.clampable = clampable;
@@ -337,6 +436,8 @@ int main(int argc, char **argv)
   cfg.uid = uid;
   if ((err = eqp_board_check_config(&cfg)) != NULL) die(err);
   host.pace_bytes_per_s = pace && baud > 0.0 ? baud / 10.0 : 0.0;
+  pthread_mutex_init(&host.mu, NULL);
+  tx_start(&host);
 
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
@@ -369,27 +470,21 @@ int main(int argc, char **argv)
     }
     {
       struct pollfd pf = {host.fd, POLLIN, 0};
-      /* idle, the loop wakes for the board's timers (heartbeats, the watchdog: tens of ms or more),
-       * for incoming bytes, and when the next paced write is due; busy, it only looks */
-      double next;
+      /* idle, the loop wakes for the board's timers (heartbeats, the watchdog: tens of ms or more)
+       * and for incoming bytes (paced writes leave from the transmit thread); busy, it only looks */
       int timeout = board.state == EQP_BOARD_STATE_BUSY ? 0 : 10, rc;
-      tx_flush(&host, 0);
-      next = tx_next_s(&host);
-      if (next >= 0.0 && next < 0.001) { sleep_s(next); tx_flush(&host, 0); next = tx_next_s(&host); }
-      if (next >= 0.0 && (int)(next * 1000.0) < timeout) timeout = (int)(next * 1000.0);
       rc = poll(&pf, 1, timeout);
       if (rc > 0 && (pf.revents & POLLIN)) {
         ssize_t n = read(host.fd, buf, sizeof buf);
-        if (n > 0) eqp_board_rx(&board, buf, (size_t)n);
-        else if (n == 0 || (errno != EAGAIN && errno != EINTR)) link_down(&host);
+        if (n > 0) { trace_ev("rx", (double)n, 0); eqp_board_rx(&board, buf, (size_t)n); }
+        else if (n == 0 || (errno != EAGAIN && errno != EINTR)) link_down_now(&host);
       } else if (rc > 0 && (pf.revents & (POLLHUP | POLLERR | POLLNVAL))) {
-        link_down(&host);
+        link_down_now(&host);
       }
     }
     eqp_board_poll(&board);
-    tx_flush(&host, 0);
   }
-  tx_flush(&host, 1);
-  link_down(&host);
+  tx_stop(&host);
+  link_down_now(&host);
   return 0;
 }
