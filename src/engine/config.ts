@@ -1,6 +1,7 @@
 // Hyper-parameters of a training run: one schema for CLI flags, config files and REST bodies.
 import { z } from 'zod'
 import { ESTIMATOR_NAMES } from '../core/eqprop/estimators.ts'
+import { LrSchedule } from '../core/eqprop/lr-schedule.ts'
 import { Optimiser } from '../core/eqprop/optimisers.ts'
 
 export const TrainConfig = z.strictObject({
@@ -8,6 +9,10 @@ export const TrainConfig = z.strictObject({
   /** nudge strength (dimensionless, multiplies the cost) */
   beta: z.number().positive().max(10).default(0.1),
   lr: z.number().positive().default(0.1),
+  /** how lr changes over the run's steps: constant, or a cosine / linear decay to lrFinalScale * lr at the last step */
+  lrSchedule: LrSchedule.default('constant'),
+  /** the decay's end point as a fraction of lr (ignored by 'constant') */
+  lrFinalScale: z.number().min(0).max(1).default(0),
   optimiser: Optimiser.default({ kind: 'sgd' }),
   epochs: z.int().positive().default(100),
   /** samples per gradient step (the whole training set when larger) */

@@ -5,6 +5,7 @@ import { applyRange, emptyResult, putResult, relaxPhases, sliceRequest } from '.
 import type { Dataset, Split } from '../core/data/dataset.ts'
 import { estimatorPlan, type EstimatorPlan } from '../core/eqprop/estimators.ts'
 import { initOptimiserState, optimiserDelta, type OptimiserState } from '../core/eqprop/optimisers.ts'
+import { scheduledLr } from '../core/eqprop/lr-schedule.ts'
 import { expandTied, sumTiedGradient, tiedCount } from '../core/eqprop/tied.ts'
 import type { Network } from '../core/network/network.ts'
 import type { DenseMatMul } from '../core/physics/dense-xy.ts'
@@ -321,10 +322,19 @@ export class Trainer {
     return { ...m, dropped: 1 - r.accumulated / B, fallback: 0 }
   }
 
+  /** The learning rate of the step under way: the schedule at (steps of earlier epochs + this epoch's batch) / all steps. */
+  private currentLr(): number {
+    const c = this.cfg
+    if (c.lrSchedule === 'constant') return c.lr
+    const rows = this.data.train.rows, batches = Math.ceil(rows / Math.min(c.batchSize, rows))
+    return scheduledLr(c.lr, c.lrSchedule, c.lrFinalScale, (this.state.epoch * batches + this.state.batch) / (c.epochs * batches))
+  }
+
   /** The board-side form of this run's update rule (plain SGD: Delta theta = -lr g, biases at lr * biasLrScale). */
   private learnRule(): LearnRule {
     const c = this.cfg
-    return { eta: c.lr, biasEta: c.trainBias ? c.lr * c.biasLrScale : 0, beta: c.beta, estimator: 'one-sided', cost: 'log-cos' }
+    const lr = this.currentLr()
+    return { eta: lr, biasEta: c.trainBias ? lr * c.biasLrScale : 0, beta: c.beta, estimator: 'one-sided', cost: 'log-cos' }
   }
 
   /** Adopts the parameters the board learned (on-board learning), as the requested ones too, so checkpoints carry them. */
@@ -352,7 +362,7 @@ export class Trainer {
 
   private async push(g: Float64Array): Promise<void> {
     const { n, m } = this.phys
-    optimiserDelta(this.cfg.optimiser, this.state.opt, g, this.cfg.lr, this.delta)
+    optimiserDelta(this.cfg.optimiser, this.state.opt, g, this.currentLr(), this.delta)
     const req = this.state.requested
     if (this.cfg.trainBias && this.cfg.biasLrScale !== 1) for (let i = this.T; i < this.P; i++) this.delta[i] *= this.cfg.biasLrScale
     // per-edge delta: a tied value's change goes to every bond it drives (expandTied), so bonds of one
