@@ -28,6 +28,10 @@ export const TrainConfig = z.strictObject({
   trainBias: z.boolean().default(true),
   /** learning rate of h and psi relative to lr */
   biasLrScale: z.number().min(0).default(1),
+  /** per-layer learning rates of the couplings relative to lr: entry d-1 scales the couplings whose deeper
+   *  node is at graph depth d from the inputs (layered nets: the couplings into hidden layer d; the last
+   *  entry the ones into the outputs); absent = 1 for all */
+  layerLrScale: z.array(z.number().min(0).finite()).min(1).optional(),
   /** enter nudged states that did not settle into the update instead of leaving their samples out:
    *  what fixed-time (reference) dynamics mean, where the state at T is the equilibrium whether or not
    *  the flow has settled there; the simulator services set it for dynamics 'reference' */

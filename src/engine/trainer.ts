@@ -7,7 +7,7 @@ import { estimatorPlan, type EstimatorPlan } from '../core/eqprop/estimators.ts'
 import { initOptimiserState, optimiserDelta, type OptimiserState } from '../core/eqprop/optimisers.ts'
 import { scheduledLr } from '../core/eqprop/lr-schedule.ts'
 import { expandTied, sumTiedGradient, tiedCount } from '../core/eqprop/tied.ts'
-import type { Network } from '../core/network/network.ts'
+import { nodeDepths, type Network } from '../core/network/network.ts'
 import type { DenseMatMul } from '../core/physics/dense-xy.ts'
 import { Rng } from '../core/rng/rng.ts'
 import { EqpError } from '../errors.ts'
@@ -68,6 +68,8 @@ export class Trainer {
   private readonly outVals: Float64Array
   private readonly tgtVals: Float64Array
   private readonly syncEvery: number
+  /** per trainable coupling value: its layer's learning-rate scale (cfg.layerLrScale), null when absent */
+  private readonly layerScale: Float64Array | null
   /** the board's own learner when this run's updates are computed on the board (SPEC 13), else null */
   readonly onBoard: OnBoardLearner | null
 
@@ -93,6 +95,7 @@ export class Trainer {
     this.T = this.tied ? tiedCount(this.tied) : m
     // the optimiser works on [tied coupling values (T) | h | second]; untied, T = m and nothing changes
     this.P = this.T + (cfg.trainBias ? 2 * n : 0)
+    this.layerScale = cfg.layerLrScale ? couplingLrScales(network, cfg.layerLrScale, this.tied, this.T) : null
     this.emit = opts.onEvent ?? (() => {})
     if (opts.state) {
       this.state = structuredClone(opts.state)
@@ -365,6 +368,8 @@ export class Trainer {
     optimiserDelta(this.cfg.optimiser, this.state.opt, g, this.currentLr(), this.delta)
     const req = this.state.requested
     if (this.cfg.trainBias && this.cfg.biasLrScale !== 1) for (let i = this.T; i < this.P; i++) this.delta[i] *= this.cfg.biasLrScale
+    const ls = this.layerScale
+    if (ls) for (let k = 0; k < this.T; k++) this.delta[k] *= ls[k]
     // per-edge delta: a tied value's change goes to every bond it drives (expandTied), so bonds of one
     // parameter start equal, move equally and stay equal: requested weights = expandTied(theta)
     const d = this.edgeDelta
@@ -495,11 +500,32 @@ export class Trainer {
 function onBoardLearner(sub: Substrate, cfg: TrainConfig, tied: boolean): OnBoardLearner | null {
   const info = sub.info, l = sub.learner
   if (!l || !info.onBoardLearning || cfg.learning === 'host' || info.model !== 'xy') return null
-  if (cfg.estimator !== 'one-sided' || (cfg.mInitSelect === 'lowest' && cfg.mInit > 1) || cfg.optimiser.kind !== 'sgd' || tied || cfg.maxNudgeShift !== undefined) return null
+  if (cfg.estimator !== 'one-sided' || (cfg.mInitSelect === 'lowest' && cfg.mInit > 1) || cfg.optimiser.kind !== 'sgd' || tied || cfg.maxNudgeShift !== undefined || cfg.layerLrScale) return null
   // a quantising board would swallow updates below one level; the host keeps full-precision shadows instead
   if (info.ranges.coupling.levels > 0 || (cfg.trainBias && info.ranges.bias.levels > 0)) return null
   if (cfg.trainBias && !info.hasBias) return null
   return l
+}
+
+/**
+ * Learning-rate scale of each trainable coupling value from per-layer scales: a coupling's layer is the
+ * graph depth of its deeper node (1 = into the first hidden layer); a tied value takes its first bond's.
+ */
+function couplingLrScales(net: Network, scales: readonly number[], tied: Int32Array | null, T: number): Float64Array {
+  const depth = nodeDepths(net.nodes, net.edges, net.inputs)
+  let deepest = 0
+  for (let i = 0; i < net.nodes; i++) deepest = Math.max(deepest, depth[i])
+  if (scales.length !== deepest) {
+    throw new EqpError('EQP_ERR_BAD_INPUT', ['layerLrScale', `has ${scales.length} entries, the network has couplings into ${deepest} depths (one entry per depth 1..${deepest})`])
+  }
+  const out = new Float64Array(T).fill(NaN)
+  net.edges.forEach(([i, j], k) => {
+    const d = Math.max(depth[i], depth[j])
+    if (depth[i] < 0 || depth[j] < 0 || d < 1) throw new EqpError('EQP_ERR_BAD_INPUT', ['layerLrScale', `coupling ${k} (${i}-${j}) has no depth below the inputs`])
+    const t = tied ? tied[k] : k
+    if (Number.isNaN(out[t])) out[t] = scales[d - 1]
+  })
+  return out
 }
 
 /** For each of S samples with M consecutive restarts, the batch index of the restart of lowest energy. */
