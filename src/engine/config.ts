@@ -1,6 +1,7 @@
 // Hyper-parameters of a training run: one schema for CLI flags, config files and REST bodies.
 import { z } from 'zod'
 import { ESTIMATOR_NAMES } from '../core/eqprop/estimators.ts'
+import { LrSchedule } from '../core/eqprop/lr-schedule.ts'
 import { Optimiser } from '../core/eqprop/optimisers.ts'
 
 export const TrainConfig = z.strictObject({
@@ -8,6 +9,10 @@ export const TrainConfig = z.strictObject({
   /** nudge strength (dimensionless, multiplies the cost) */
   beta: z.number().positive().max(10).default(0.1),
   lr: z.number().positive().default(0.1),
+  /** how lr changes over the run's steps: constant, or a cosine / linear decay to lrFinalScale * lr at the last step */
+  lrSchedule: LrSchedule.default('constant'),
+  /** the decay's end point as a fraction of lr (ignored by 'constant') */
+  lrFinalScale: z.number().min(0).max(1).default(0),
   optimiser: Optimiser.default({ kind: 'sgd' }),
   epochs: z.int().positive().default(100),
   /** samples per gradient step (the whole training set when larger) */
@@ -23,6 +28,10 @@ export const TrainConfig = z.strictObject({
   trainBias: z.boolean().default(true),
   /** learning rate of h and psi relative to lr */
   biasLrScale: z.number().min(0).default(1),
+  /** per-layer learning rates of the couplings relative to lr: entry d-1 scales the couplings whose deeper
+   *  node is at graph depth d from the inputs (layered nets: the couplings into hidden layer d; the last
+   *  entry the ones into the outputs); absent = 1 for all */
+  layerLrScale: z.array(z.number().min(0).finite()).min(1).optional(),
   /** enter nudged states that did not settle into the update instead of leaving their samples out:
    *  what fixed-time (reference) dynamics mean, where the state at T is the equilibrium whether or not
    *  the flow has settled there; the simulator services set it for dynamics 'reference' */

@@ -5,8 +5,9 @@ import { applyRange, emptyResult, putResult, relaxPhases, sliceRequest } from '.
 import type { Dataset, Split } from '../core/data/dataset.ts'
 import { estimatorPlan, type EstimatorPlan } from '../core/eqprop/estimators.ts'
 import { initOptimiserState, optimiserDelta, type OptimiserState } from '../core/eqprop/optimisers.ts'
+import { scheduledLr } from '../core/eqprop/lr-schedule.ts'
 import { expandTied, sumTiedGradient, tiedCount } from '../core/eqprop/tied.ts'
-import type { Network } from '../core/network/network.ts'
+import { nodeDepths, type Network } from '../core/network/network.ts'
 import type { DenseMatMul } from '../core/physics/dense-xy.ts'
 import { Rng } from '../core/rng/rng.ts'
 import { EqpError } from '../errors.ts'
@@ -67,6 +68,8 @@ export class Trainer {
   private readonly outVals: Float64Array
   private readonly tgtVals: Float64Array
   private readonly syncEvery: number
+  /** per trainable coupling value: its layer's learning-rate scale (cfg.layerLrScale), null when absent */
+  private readonly layerScale: Float64Array | null
   /** the board's own learner when this run's updates are computed on the board (SPEC 13), else null */
   readonly onBoard: OnBoardLearner | null
 
@@ -92,6 +95,7 @@ export class Trainer {
     this.T = this.tied ? tiedCount(this.tied) : m
     // the optimiser works on [tied coupling values (T) | h | second]; untied, T = m and nothing changes
     this.P = this.T + (cfg.trainBias ? 2 * n : 0)
+    this.layerScale = cfg.layerLrScale ? couplingLrScales(network, cfg.layerLrScale, this.tied, this.T) : null
     this.emit = opts.onEvent ?? (() => {})
     if (opts.state) {
       this.state = structuredClone(opts.state)
@@ -323,10 +327,19 @@ export class Trainer {
     return { ...m, dropped: 1 - r.accumulated / B, fallback: 0 }
   }
 
+  /** The learning rate of the step under way: the schedule at (steps of earlier epochs + this epoch's batch) / all steps. */
+  private currentLr(): number {
+    const c = this.cfg
+    if (c.lrSchedule === 'constant') return c.lr
+    const rows = this.data.train.rows, batches = Math.ceil(rows / Math.min(c.batchSize, rows))
+    return scheduledLr(c.lr, c.lrSchedule, c.lrFinalScale, (this.state.epoch * batches + this.state.batch) / (c.epochs * batches))
+  }
+
   /** The board-side form of this run's update rule (plain SGD: Delta theta = -lr g, biases at lr * biasLrScale). */
   private learnRule(): LearnRule {
     const c = this.cfg
-    return { eta: c.lr, biasEta: c.trainBias ? c.lr * c.biasLrScale : 0, beta: c.beta, estimator: 'one-sided', cost: 'log-cos' }
+    const lr = this.currentLr()
+    return { eta: lr, biasEta: c.trainBias ? lr * c.biasLrScale : 0, beta: c.beta, estimator: 'one-sided', cost: 'log-cos' }
   }
 
   /** Adopts the parameters the board learned (on-board learning), as the requested ones too, so checkpoints carry them. */
@@ -354,9 +367,11 @@ export class Trainer {
 
   private async push(g: Float64Array): Promise<void> {
     const { n, m } = this.phys
-    optimiserDelta(this.cfg.optimiser, this.state.opt, g, this.cfg.lr, this.delta)
+    optimiserDelta(this.cfg.optimiser, this.state.opt, g, this.currentLr(), this.delta)
     const req = this.state.requested
     if (this.cfg.trainBias && this.cfg.biasLrScale !== 1) for (let i = this.T; i < this.P; i++) this.delta[i] *= this.cfg.biasLrScale
+    const ls = this.layerScale
+    if (ls) for (let k = 0; k < this.T; k++) this.delta[k] *= ls[k]
     // per-edge delta: a tied value's change goes to every bond it drives (expandTied), so bonds of one
     // parameter start equal, move equally and stay equal: requested weights = expandTied(theta)
     const d = this.edgeDelta
@@ -489,11 +504,32 @@ export class Trainer {
 function onBoardLearner(sub: Substrate, cfg: TrainConfig, tied: boolean): OnBoardLearner | null {
   const info = sub.info, l = sub.learner
   if (!l || !info.onBoardLearning || cfg.learning === 'host' || info.model !== 'xy') return null
-  if (cfg.estimator !== 'one-sided' || (cfg.mInitSelect === 'lowest' && cfg.mInit > 1) || cfg.optimiser.kind !== 'sgd' || tied || cfg.maxNudgeShift !== undefined) return null
+  if (cfg.estimator !== 'one-sided' || (cfg.mInitSelect === 'lowest' && cfg.mInit > 1) || cfg.optimiser.kind !== 'sgd' || tied || cfg.maxNudgeShift !== undefined || cfg.layerLrScale) return null
   // a quantising board would swallow updates below one level; the host keeps full-precision shadows instead
   if (info.ranges.coupling.levels > 0 || (cfg.trainBias && info.ranges.bias.levels > 0)) return null
   if (cfg.trainBias && !info.hasBias) return null
   return l
+}
+
+/**
+ * Learning-rate scale of each trainable coupling value from per-layer scales: a coupling's layer is the
+ * graph depth of its deeper node (1 = into the first hidden layer); a tied value takes its first bond's.
+ */
+function couplingLrScales(net: Network, scales: readonly number[], tied: Int32Array | null, T: number): Float64Array {
+  const depth = nodeDepths(net.nodes, net.edges, net.inputs)
+  let deepest = 0
+  for (let i = 0; i < net.nodes; i++) deepest = Math.max(deepest, depth[i])
+  if (scales.length !== deepest) {
+    throw new EqpError('EQP_ERR_BAD_INPUT', ['layerLrScale', `has ${scales.length} entries, the network has couplings into ${deepest} depths (one entry per depth 1..${deepest})`])
+  }
+  const out = new Float64Array(T).fill(NaN)
+  net.edges.forEach(([i, j], k) => {
+    const d = Math.max(depth[i], depth[j])
+    if (depth[i] < 0 || depth[j] < 0 || d < 1) throw new EqpError('EQP_ERR_BAD_INPUT', ['layerLrScale', `coupling ${k} (${i}-${j}) has no depth below the inputs`])
+    const t = tied ? tied[k] : k
+    if (Number.isNaN(out[t])) out[t] = scales[d - 1]
+  })
+  return out
 }
 
 /** For each of S samples with M consecutive restarts, the batch index of the restart of lowest energy. */

@@ -54,6 +54,24 @@ describe('eqprop-hil CLI', () => {
     assert.match(r.stderr, /sample\.x/)
   })
 
+  it('train rejects a bad --lr-schedule, --lr-final or --layer-lr-scale with exit code 2, naming the flag or field', async () => {
+    const base = ['train', '--task', 'xor', '--network', 'layered:2,3,1', '--epochs', '1', '--out', join(dir, 'sched.json')]
+    const cases: [string[], RegExp][] = [
+      [['--lr-schedule', 'step'], /--lr-schedule: 'step' is not one of constant, cosine, linear/],
+      [['--lr-schedule', 'cosine', '--lr-final', '1.5'], /--lr-final: 1\.5 is above the maximum 1/],
+      [['--layer-lr-scale', '1,x'], /--layer-lr-scale: 'x' is not a number/],
+      [['--layer-lr-scale', '1,1,1'], /layerLrScale: has 3 entries/],
+    ]
+    for (const [flags, want] of cases) {
+      const r = await run([...base, ...flags])
+      assert.equal(r.code, 2, `${flags.join(' ')}: ${r.stderr}`)
+      assert.match(r.stderr, want)
+    }
+    const ok = await run([...base, '--epochs', '2', '--lr-schedule', 'cosine', '--lr-final', '0.1', '--layer-lr-scale', '1,0.5', '--json'])
+    assert.equal(ok.code, 0, ok.stderr)
+    assert.equal(JSON.parse(ok.stdout).epochs, 2)
+  })
+
   it('grad rejects a network with a self-loop, naming edges.<k>', async () => {
     const bad = write('bad-net.json', { ...net, edges: [[0, 0], ...net.edges.slice(1)] })
     const r = await run(['grad', '--network', bad, '--sample', sampleFile])

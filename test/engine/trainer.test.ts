@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { SimXySubstrate } from '../../drivers/sim/xy.ts'
 import { loadDataset } from '../../src/core/data/index.ts'
-import type { Network } from '../../src/core/network/network.ts'
+import { nodeDepths, type Network } from '../../src/core/network/network.ts'
 import { buildNetwork, parseBuilderString } from '../../src/core/topology/index.ts'
 import { EqpError } from '../../src/errors.ts'
 import { TrainConfig, type TrainConfigInput } from '../../src/engine/config.ts'
@@ -158,5 +158,61 @@ describe('Trainer', () => {
     const batches = r.events.filter((e) => e.type === 'batch')
     assert.equal(batches.length, 4)
     assert.deepEqual(batches.map((e) => e.type === 'batch' && e.step), [1, 2, 3, 4])
+  })
+})
+
+describe('Trainer learning-rate schedule', () => {
+  /** Trains XOR one full-batch step per epoch and returns the coupling vectors after each epoch. */
+  async function weightsPerEpoch(cfg: TrainConfigInput): Promise<number[][]> {
+    const net = xorNet(3)
+    const tr = new Trainer(new SimXySubstrate(net, { solver: 'fire-newton' }), net, loadDataset('xor', 5), TrainConfig.parse({ seed: 5, batchSize: 4, evalEvery: 0, lr: 0.1, ...cfg }))
+    const out: number[][] = []
+    while (!tr.done) { await tr.runEpoch(); out.push([...tr.trainedNetwork().weights]) }
+    return out
+  }
+
+  it('scales each SGD step by the schedule at its progress: cosine over 2 steps takes the second at lr / 2', async () => {
+    const init = [...xorNet(3).weights]
+    const flat = await weightsPerEpoch({ epochs: 2 })
+    const cos = await weightsPerEpoch({ epochs: 2, lrSchedule: 'cosine' })
+    // step 1 runs at p = 0 (the full rate) from the same state with the same draws: the same step
+    assert.deepEqual(cos[0], flat[0])
+    let moved = 0
+    for (let k = 0; k < init.length; k++) {
+      const dFlat = flat[1][k] - flat[0][k], dCos = cos[1][k] - cos[0][k]
+      assert.ok(Math.abs(dCos - 0.5 * dFlat) < 1e-12, `coupling ${k}: step 2 moved ${dCos}, half the constant run's is ${0.5 * dFlat}`)
+      moved = Math.max(moved, Math.abs(dFlat))
+    }
+    assert.ok(moved > 1e-4, 'the second step changed the couplings')
+  })
+
+  it('gives the constant run bit for bit when the decay ends at the full rate', async () => {
+    assert.deepEqual(await weightsPerEpoch({ epochs: 3, lrSchedule: 'linear', lrFinalScale: 1 }), await weightsPerEpoch({ epochs: 3 }))
+  })
+})
+
+describe('Trainer per-layer learning rates', () => {
+  const net = buildNetwork(parseBuilderString('layered:2,3,1:bias=random'), { inputs: 2, outputs: 1 }, 4)
+  /** One full-batch SGD step on XOR; returns each coupling's change and its deeper node's depth. */
+  async function oneStep(layerLrScale?: number[]): Promise<number[]> {
+    const tr = new Trainer(new SimXySubstrate(net, { solver: 'fire-newton' }), net, loadDataset('xor', 2), TrainConfig.parse({ seed: 2, epochs: 1, batchSize: 4, evalEvery: 0, lr: 0.1, layerLrScale }))
+    await tr.runEpoch()
+    return tr.trainedNetwork().weights.map((w, k) => w - net.weights[k])
+  }
+
+  it('scales the step of the couplings into each depth by its entry (0.5 into the hidden layer, 0 into the output)', async () => {
+    const base = await oneStep(), scaled = await oneStep([0.5, 0])
+    const depth = nodeDepths(net.nodes, net.edges, net.inputs)
+    net.edges.forEach(([i, j], k) => {
+      const d = Math.max(depth[i], depth[j])
+      assert.ok(Math.abs(base[k]) > 1e-5, `coupling ${k} moved in the unscaled step`)
+      if (d === 1) assert.ok(Math.abs(scaled[k] - 0.5 * base[k]) < 1e-12, `coupling ${k} into the hidden layer: ${scaled[k]} vs half of ${base[k]}`)
+      else assert.equal(scaled[k], 0, `coupling ${k} into the output stays`)
+    })
+  })
+
+  it('rejects a list whose length is not the network depth, naming the field', () => {
+    assert.throws(() => new Trainer(new SimXySubstrate(net), net, loadDataset('xor', 2), TrainConfig.parse({ layerLrScale: [1, 1, 1] })),
+      (e: unknown) => e instanceof EqpError && /layerLrScale/.test(e.message) && /2 depths/.test(e.message))
   })
 })

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { ESTIMATOR_NAMES } from '../../core/eqprop/estimators.ts'
+import { LR_SCHEDULES } from '../../core/eqprop/lr-schedule.ts'
 import { SOLVER_NAMES } from '../../core/solvers/system.ts'
 import { BOARD_FLAGS, boardFlags, simFlags } from '../board-flags.ts'
 import { TrainConfig } from '../../engine/config.ts'
@@ -60,6 +61,9 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris|mnist|FILE.csv|UPLOA
   --estimator E       ${ESTIMATOR_NAMES.join(' | ')} (default one-sided)
   --beta B            nudge strength (default 0.1)
   --lr L              learning rate (default 0.1)
+  --lr-schedule S     constant | cosine | linear: decay the rate over the run's steps to --lr-final x --lr at the
+                      last step (default constant)
+  --lr-final F        where the decay ends, as a fraction of --lr, 0..1 (default 0)
   --optimiser O       sgd | momentum | adam (default sgd)
   --epochs K          passes over the training set (default 100)
   --batch S           samples per step (default 16; XOR has 4)
@@ -68,6 +72,9 @@ export const TRAIN_HELP = `eqprop-hil train --task xor|iris|mnist|FILE.csv|UPLOA
                       restart of lowest energy only, as an annealed board would settle (docs/explanation/results.md)
   --no-bias           do not train the bias fields h, psi
   --bias-lr-scale S   learning rate of h and psi relative to --lr (default 1)
+  --layer-lr-scale A,B,...
+                      learning rates of the couplings relative to --lr, one per depth from the inputs (layered
+                      784,500,10: two, the couplings into the hidden layer and into the outputs; default 1)
   --learning W        auto | host: auto lets a board that offers on-board learning apply the update itself
                       when the run fits its rule (one-sided, sgd, continuous ranges); host always
                       computes updates on the host (default auto; docs/how-to/on-board-learning.md)
@@ -131,8 +138,8 @@ export async function trainCommand(args: string[]): Promise<number> {
     'input-gain': { type: 'string' }, 'layer-gain': { type: 'string' }, 'input-values': { type: 'string' },
     sweeps: { type: 'string' }, reads: { type: 'string' }, 'anneal-schedule': { type: 'string' }, 'beta-hot': { type: 'string' }, 'beta-cold': { type: 'string' },
     'reverse-point': { type: 'string' }, 'reverse-hold': { type: 'string' },
-    estimator: { type: 'string' }, beta: { type: 'string' }, lr: { type: 'string' }, optimiser: { type: 'string' },
-    epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'm-init-select': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' }, learning: { type: 'string' },
+    estimator: { type: 'string' }, beta: { type: 'string' }, lr: { type: 'string' }, 'lr-schedule': { type: 'string' }, 'lr-final': { type: 'string' }, optimiser: { type: 'string' },
+    epochs: { type: 'string' }, batch: { type: 'string' }, 'm-init': { type: 'string' }, 'm-init-select': { type: 'string' }, 'no-bias': { type: 'boolean' }, 'bias-lr-scale': { type: 'string' }, 'layer-lr-scale': { type: 'string' }, learning: { type: 'string' },
     ...BOARD_FLAGS, workers: { type: 'string' }, fleet: { type: 'string' }, 'train-per-class': { type: 'string' },
     'eval-every': { type: 'string' }, 'stop-at-d': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
     baud: { type: 'string' }, pace: { type: 'boolean' }, 'reply-timeout': { type: 'string' }, 'outage-timeout': { type: 'string' }, window: { type: 'string' },
@@ -168,6 +175,8 @@ export async function trainCommand(args: string[]): Promise<number> {
     estimator: oneOf(f.estimator, 'estimator', ESTIMATOR_NAMES, 'one-sided'),
     beta: num(f.beta, 'beta', 0.1, { gt: 0, max: 10 }),
     lr: num(f.lr, 'lr', 0.1, { gt: 0 }),
+    lrSchedule: oneOf(f['lr-schedule'], 'lr-schedule', LR_SCHEDULES, 'constant'),
+    lrFinalScale: num(f['lr-final'], 'lr-final', 0, { min: 0, max: 1 }),
     optimiser: { kind: opt },
     epochs: num(f.epochs, 'epochs', 100, { int: true, min: 1 }),
     batchSize: num(f.batch, 'batch', 16, { int: true, min: 1 }),
@@ -175,6 +184,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     mInitSelect: oneOf(f['m-init-select'], 'm-init-select', ['mean', 'lowest'] as const, 'mean'),
     trainBias: !f['no-bias'],
     biasLrScale: num(f['bias-lr-scale'], 'bias-lr-scale', 1, { min: 0 }),
+    layerLrScale: f['layer-lr-scale'] === undefined ? undefined : f['layer-lr-scale'].split(',').map((v) => num(v, 'layer-lr-scale', 1, { min: 0 })),
     learning: oneOf(f.learning, 'learning', ['auto', 'host'] as const, 'auto'),
     seed,
     evalEvery: num(f['eval-every'], 'eval-every', 10, { int: true, min: 0 }),
