@@ -192,6 +192,20 @@ function forceBody(): Body {
 
 let compiled: WebAssembly.Module | null | undefined
 
+/** An instance of the kernel over a fresh memory of `bytes` (the constant table at its start filled in). */
+function kernelInstance(mod: WebAssembly.Module, bytes: number, what: string): { fn: Exports; buf: ArrayBuffer } {
+  const pages = Math.max(1, Math.ceil(bytes / PAGE))
+  if (pages > 65536) throw new RangeError(`${what} too large for a 32-bit wasm memory`)
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages })
+  const fn = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as Exports
+  const buf = memory.buffer
+  CONST_TABLE.forEach((c, k) => {
+    if (typeof c === 'bigint') new BigInt64Array(buf, 16 * k, 2).fill(c)
+    else new Float64Array(buf, 16 * k, 2).fill(c)
+  })
+  return { fn, buf }
+}
+
 /** The compiled kernel module, or null where this engine has no WebAssembly SIMD. */
 function kernelModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
@@ -248,15 +262,8 @@ export class XyWasmKernel {
     at.w = top; top += 16 * Math.ceil(edgeF / 16)
     at.ei = top; top += edgeU
     at.ej = top; top += edgeU
-    const pages = Math.max(1, Math.ceil(top / PAGE))
-    if (pages > 65536) throw new RangeError('network too large for a 32-bit wasm memory')
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages })
-    this.fn = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as Exports
-    const buf = memory.buffer
-    CONST_TABLE.forEach((c, k) => {
-      if (typeof c === 'bigint') new BigInt64Array(buf, 16 * k, 2).fill(c)
-      else new Float64Array(buf, 16 * k, 2).fill(c)
-    })
+    const { fn, buf } = kernelInstance(mod, top, 'network')
+    this.fn = fn
     this.at = at
     this.phi = new Float64Array(buf, at.phi, n)
     this.out = new Float64Array(buf, at.out, n)
@@ -380,15 +387,8 @@ export class SinCosWasm {
     let top = 16 * CONST_TABLE.length
     const at = { phi: top, cs: top + bytes, sn: top + 2 * bytes }
     top += 3 * bytes
-    const pages = Math.max(1, Math.ceil(top / PAGE))
-    if (pages > 65536) throw new RangeError('vector too large for a 32-bit wasm memory')
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages })
-    this.fn = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as Exports
-    const buf = memory.buffer
-    CONST_TABLE.forEach((c, k) => {
-      if (typeof c === 'bigint') new BigInt64Array(buf, 16 * k, 2).fill(c)
-      else new Float64Array(buf, 16 * k, 2).fill(c)
-    })
+    const { fn, buf } = kernelInstance(mod, top, 'vector')
+    this.fn = fn
     this.at = at
     this.phi = new Float64Array(buf, at.phi, capacity)
     this.cs = new Float64Array(buf, at.cs, capacity)
