@@ -35,8 +35,8 @@ const paperDir = fileURLToPath(new URL('../../examples/paper/', import.meta.url)
 
 describe('examples/paper/ (one study per paper figure)', () => {
   const paper = readdirSync(paperDir).filter((f) => f.endsWith('.json')).sort()
-  it('ships the XOR 15x15 (and its training recipe), Iris size, MNIST hidden-layer (and its CI-scale cut), fixed-T and accuracy studies', () => {
-    assert.deepEqual(paper, ['a-xor-15x15-ci.json', 'a-xor-15x15-recipe.json', 'a-xor-15x15.json', 'c-iris-size.json', 'd-mnist-hidden-ci.json', 'd-mnist-hidden.json', 'e-fixed-t-hypothesis.json', 'f-accuracy.json'])
+  it('ships the XOR 15x15 (and its training recipe), Iris size, MNIST hidden-layer (and its CI-scale cut), fixed-T, accuracy and full Fashion-MNIST studies', () => {
+    assert.deepEqual(paper, ['a-xor-15x15-ci.json', 'a-xor-15x15-recipe.json', 'a-xor-15x15.json', 'c-iris-size.json', 'd-mnist-hidden-ci.json', 'd-mnist-hidden.json', 'e-fixed-t-hypothesis.json', 'f-accuracy.json', 'f-fashion-oim.json', 'f-fashion-resistor.json'])
   })
   for (const f of paper) {
     it(`${f} parses and every network builds for its task`, () => {
