@@ -49,7 +49,7 @@ export class OimFoldPlan {
   private xT = new Float64Array(0)
   /** the fold as a wasm kernel (null: the JS loop): fold edges grouped by free node, each group in edge order */
   private readonly csr: { edge: Uint32Array; mod: WebAssembly.Module } | null
-  private wasm: { fn: OimFoldExports; cap: number; f64: Float64Array; wv: number; baseH: number; xT: number; hT: number; start: number; col: number } | null = null
+  private wasm: { fn: OimFoldExports; cap: number; stride: number; f64: Float64Array; wv: number; baseH: number; xT: number; hT: number; start: number; col: number } | null = null
   private wasmStale = true
 
   /** Plans the fold for a compiled OIM; throws when an output is clamped (it would have no compact id). */
@@ -122,7 +122,11 @@ export class OimFoldPlan {
     this.wasmStale = true
   }
 
-  /** The kernel's memory for batches of up to B samples: grown on demand; couplings re-copied when stale. */
+  /**
+   * The kernel's memory for batches of up to B samples: grown on demand; couplings re-copied when stale.
+   * The column offsets follow this batch's padded size, not the memory's: a small batch after a large one
+   * (training steps after an evaluation of the whole test set) must not pay for the large one's columns.
+   */
   private wasmFor(B: number): NonNullable<OimFoldPlan['wasm']> {
     const csr = this.csr!, nf = this.free.length, nIn = this.full.inputs.length, E = csr.edge.length
     let w = this.wasm
@@ -134,15 +138,20 @@ export class OimFoldPlan {
       const pages = Math.ceil(top / PAGE)
       const memory = new WebAssembly.Memory({ initial: pages, maximum: pages })
       const fn = new WebAssembly.Instance(csr.mod, { env: { memory } }).exports as unknown as OimFoldExports
-      w = this.wasm = { fn, cap, f64: new Float64Array(memory.buffer), wv, baseH, xT, hT, start, col }
-      const i32 = new Int32Array(memory.buffer), fl = this.foldLoc, fc = this.foldCol
+      w = this.wasm = { fn, cap, stride: 0, f64: new Float64Array(memory.buffer), wv, baseH, xT, hT, start, col }
+      const i32 = new Int32Array(memory.buffer), fl = this.foldLoc
       let e = 0
       for (let t = 0; t <= nf; t++) {
         while (e < E && fl[csr.edge[e]] < t) e++
         i32[start / 4 + t] = e
       }
-      for (let k = 0; k < E; k++) i32[col / 4 + k] = fc[csr.edge[k]] * 8 * Bp
       this.wasmStale = true
+    }
+    const S = FOLD_BLOCK * Math.ceil(B / FOLD_BLOCK)
+    if (w.stride !== S) {
+      const i32 = new Int32Array(w.f64.buffer), fc = this.foldCol, o = w.col / 4
+      for (let k = 0; k < E; k++) i32[o + k] = fc[csr.edge[k]] * 8 * S
+      w.stride = S
     }
     if (this.wasmStale) {
       const f = w.f64, ed = this.foldEdge, fw = this.full.w, o = w.wv / 8
@@ -168,7 +177,7 @@ export class OimFoldPlan {
     let xT: Float64Array, S: number, xo0 = 0
     if (this.csr) {
       const k = this.wasmFor(B)
-      S = FOLD_BLOCK * Math.ceil(k.cap / FOLD_BLOCK)
+      S = k.stride
       xT = k.f64; xo0 = k.xT / 8
       for (let r = 0; r < B; r++) for (let c = 0; c < nIn; c++) xT[xo0 + c * S + r] = inputs[r * nIn + c]
       // the padding samples of the last block: zero inputs, finite fields, never read

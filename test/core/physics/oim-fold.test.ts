@@ -101,6 +101,9 @@ describe('OIM input fold: landscape', () => {
       for (let k = 0; k < net.m; k++) net.w[k] *= 0.7
       plan.refresh()
       check()
+      // a large batch grows the kernel's memory; the small batch after it folds with its own column stride
+      plan.foldBatch(Float64Array.from({ length: 40 * nIn }, () => rng.uniform(-1, 1)), 40)
+      check()
       assert.throws(() => plan.useSample(B), RangeError)
     }
   })
