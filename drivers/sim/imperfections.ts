@@ -4,7 +4,8 @@
 import { z } from 'zod'
 import { Rng } from '../../src/core/rng/rng.ts'
 import { stateAtResolution } from '../remote/wire-values.ts'
-import type { Params } from '../substrate.ts'
+import { applyRange, type Params, type Range } from '../substrate.ts'
+import { EqpError } from '../../src/errors.ts'
 
 export const Imperfections = z.strictObject({
   /** readout resolution: phases on 2^bits steps over (-pi, pi]; resistor voltages as 2^bits ADC codes over [-vMax, vMax) */
@@ -117,4 +118,23 @@ export function addToSetpoints(cur: Params, setpoints: Float64Array | null, d: P
     if (a && b) for (let i = 0; i < a.length; i++) a[i] += b[i]
   }
   return cur
+}
+
+/** Refuses an update whose arrays do not match the network (m couplings, n nodes), naming the field, before anything changes. */
+export function checkUpdateLengths(d: Params, m: number, n: number): void {
+  if (d.weights.length !== m) throw new EqpError('EQP_ERR_BAD_INPUT', ['weights', `expected ${m} values, got ${d.weights.length}`])
+  for (const f of ['h', 'psi', 's'] as const) {
+    const v = d[f]
+    if (v && v.length !== n) throw new EqpError('EQP_ERR_BAD_INPUT', [f, `expected ${n} values, got ${v.length}`])
+  }
+}
+
+/** set[k] = the coupling range applied to set[k] + dw[k], in place: addToSetpoints without its copies, the same bits. */
+export function addToSetpointsInPlace(set: Float64Array, dw: ArrayLike<number>, rc: Range): void {
+  const m = set.length
+  if (rc.levels < 2) {
+    // applyRange without levels is a clip; inlined so no per-element call boxes its result
+    const lo = rc.min, hi = rc.max
+    for (let k = 0; k < m; k++) { const v = set[k] + dw[k]; set[k] = v < lo ? lo : v > hi ? hi : v }
+  } else for (let k = 0; k < m; k++) set[k] = applyRange(set[k] + dw[k], rc)
 }

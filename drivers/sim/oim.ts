@@ -15,7 +15,7 @@ import { BatchScratch, newBatchStats, relaxEliminateBatch } from '../../src/core
 import { EnvelopeMatrix } from '../../src/core/solvers/envelope.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
 import { createRelaxWorkspace, DEFAULT_SOLVE, relaxBy, relaxLangevin, type RelaxWorkspace, type SolveOptions } from '../../src/core/solvers/index.ts'
-import { CouplingPath, noiseStream, quantiseReadout } from './imperfections.ts'
+import { addToSetpointsInPlace, checkUpdateLengths, CouplingPath, noiseStream, quantiseReadout } from './imperfections.ts'
 import { applyRange, cloneParams, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 
 /** J, h and S as the board applies them: `coupling` and `bias` (2505.02103 clips all three to +-1) */
@@ -124,15 +124,8 @@ export class SimOimSubstrate implements Substrate {
   private addInPlace(d: Params): void {
     const { w, h, s, m, n } = this.net
     const rc = this.opts.coupling, rb = this.opts.bias, setW = this.setW, dw = d.weights
-    if (dw.length !== m) throw new EqpError('EQP_ERR_BAD_INPUT', ['weights', `expected ${m} values, got ${dw.length}`])
-    for (const [v, name] of [[d.h, 'h'], [d.s, 's']] as const) {
-      if (v && v.length !== n) throw new EqpError('EQP_ERR_BAD_INPUT', [name, `expected ${n} values, got ${v.length}`])
-    }
-    if (rc.levels < 2) {
-      // applyRange without levels is a clip; inlined here so no per-element call boxes its result
-      const lo = rc.min, hi = rc.max
-      for (let k = 0; k < m; k++) { const v = setW[k] + dw[k]; setW[k] = v < lo ? lo : v > hi ? hi : v }
-    } else for (let k = 0; k < m; k++) setW[k] = applyRange(setW[k] + dw[k], rc)
+    checkUpdateLengths(d, m, n)
+    addToSetpointsInPlace(setW, dw, rc)
     this.path.apply(setW, rc.min, rc.max, w)
     if (d.h) for (let i = 0; i < n; i++) h[i] = applyRange(h[i] + d.h[i], rb)
     if (d.s) for (let i = 0; i < n; i++) s[i] = applyRange(s[i] + d.s[i], rb)

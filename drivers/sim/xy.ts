@@ -16,7 +16,7 @@ import { EnvelopeMatrix } from '../../src/core/solvers/envelope.ts'
 import { Rng } from '../../src/core/rng/rng.ts'
 import { autoSolver, createRelaxWorkspace, DEFAULT_SOLVE, relaxBy, relaxLangevin, shiftedSolver, type RelaxWorkspace, type SolveOptions, type SolveStats } from '../../src/core/solvers/index.ts'
 import { ImplicitFlowBatch } from '../../src/core/solvers/implicit-flow-lockstep.ts'
-import { CouplingPath, noiseStream, quantiseReadout } from './imperfections.ts'
+import { addToSetpointsInPlace, checkUpdateLengths, CouplingPath, noiseStream, quantiseReadout } from './imperfections.ts'
 import { applyRange, cloneParams, type Params, type RelaxRequest, type RelaxResult, type Substrate, type SubstrateInfo } from '../substrate.ts'
 
 export const SimXyOptions = z.strictObject(phaseSimOptionsShape('auto'))
@@ -145,17 +145,10 @@ export class SimXySubstrate implements Substrate {
   private addInPlace(d: Params): void {
     const { w, h, psi, m, n } = this.net
     const rc = this.opts.coupling, rb = this.opts.bias, dw = d.weights
-    if (dw.length !== m) throw new EqpError('EQP_ERR_BAD_INPUT', ['weights', `expected ${m} values, got ${dw.length}`])
-    for (const [v, name] of [[d.h, 'h'], [d.psi, 'psi']] as const) {
-      if (v && v.length !== n) throw new EqpError('EQP_ERR_BAD_INPUT', [name, `expected ${n} values, got ${v.length}`])
-    }
+    checkUpdateLengths(d, m, n)
     // the setpoints: the couplings themselves unless variation or drift put a path between them
     const set = this.path.active ? this.setW : w
-    if (rc.levels < 2) {
-      // applyRange without levels is a clip; inlined here so no per-element call boxes its result
-      const lo = rc.min, hi = rc.max
-      for (let k = 0; k < m; k++) { const v = set[k] + dw[k]; set[k] = v < lo ? lo : v > hi ? hi : v }
-    } else for (let k = 0; k < m; k++) set[k] = applyRange(set[k] + dw[k], rc)
+    addToSetpointsInPlace(set, dw, rc)
     if (this.path.active) this.path.apply(set, rc.min, rc.max, w)
     if (d.h) for (let i = 0; i < n; i++) h[i] = applyRange(h[i] + d.h[i], rb)
     if (d.psi) for (let i = 0; i < n; i++) psi[i] += d.psi[i]
